@@ -1,0 +1,137 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
+import { Namespace as Ns } from '@approval-hub/protocol';
+import { Server } from 'socket.io';
+import { systemClock, type Clock } from './clock.js';
+import type { HubConfig } from './config.js';
+import { ApprovalEngine } from './engine/approval-engine.js';
+import { DecisionWaiters } from './engine/decision-waiters.js';
+import type { HubContext } from './hub-context.js';
+import { serveConsole } from './http/console-static.js';
+import { requestOriginAllowed } from './http/origin-policy.js';
+import { createRestApi } from './http/rest-api.js';
+import { createLogger, type Logger } from './logger.js';
+import { PrincipalDirectory } from './principals.js';
+import { RejectionAuditor } from './rejection-audit.js';
+import { attachAgentNamespace, type AgentNamespace } from './sockets/agent-namespace.js';
+import { connectError } from './sockets/handshake-auth.js';
+import { attachReviewerNamespace, type ReviewerNamespace } from './sockets/reviewer-namespace.js';
+import type { ApprovalStore } from './store/store.js';
+import { HUB_VERSION } from './version.js';
+
+export interface CreateHubOptions {
+  config: HubConfig;
+  store: ApprovalStore;
+  clock?: Clock;
+  logger?: Logger;
+  /** Where the built console lives; defaults to `apps/console/dist` beside this package. */
+  consoleDir?: string;
+}
+
+export interface Hub {
+  readonly engine: ApprovalEngine;
+  readonly io: Server;
+  readonly httpServer: HttpServer;
+  readonly context: HubContext;
+  /** Starts listening (and the deadline timer); resolves with the bound port and base URL. */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Applies a new config: tokens (revoked sessions are disconnected), approval rules, origins. */
+  reload(config: HubConfig): void;
+  /** Stops accepting, disconnects everyone, stops timers; the store stays open (its owner closes it). */
+  close(): Promise<void>;
+}
+
+const defaultConsoleDir = fileURLToPath(new URL('../../console/dist', import.meta.url));
+
+/** Builds a hub around a store, a clock and a config; nothing listens until `listen()`. */
+export function createHub(options: CreateHubOptions): Hub {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger ?? createLogger(options.config.logLevel);
+  const engine = new ApprovalEngine({ store: options.store, clock, config: options.config, logger: log });
+  const context: HubContext = {
+    config: options.config,
+    principals: new PrincipalDirectory(options.config.tokens),
+    engine,
+    store: options.store,
+    clock,
+    log,
+    auditor: new RejectionAuditor(options.store, log),
+    startedAt: Date.now(),
+    version: HUB_VERSION,
+  };
+
+  const waiters = new DecisionWaiters();
+  engine.on('resolved', (record) => waiters.resolve(record));
+  const app = createRestApi(context, waiters);
+  const consoleServed = serveConsole(app, options.consoleDir ?? defaultConsoleDir);
+  const httpServer = createServer(getRequestListener(app.fetch));
+
+  const limits = options.config.limits;
+  const io = new Server(httpServer, {
+    // Room above the payload limit so a slightly larger payload is answered `payload_too_large`, not dropped.
+    maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
+    allowRequest: (req, callback) => {
+      const allowed = requestOriginAllowed(req, context.config.allowedOrigins);
+      if (!allowed) log.warn({ event: 'origin.refused', origin: req.headers.origin }, 'handshake from a foreign origin refused');
+      callback(allowed ? null : 'Origin not allowed', allowed);
+    },
+    cors: { origin: (origin, cb) => cb(null, origin !== undefined && context.config.allowedOrigins.includes(origin)), credentials: false },
+    serveClient: false,
+    connectionStateRecovery: undefined,
+  });
+  io.use((_socket, next) => next(connectError('forbidden', `Connect to ${Ns.agent} or ${Ns.reviewer}`)));
+  // One server, two contracts: each namespace gets its own typed event maps.
+  attachAgentNamespace(io.of(Ns.agent) as unknown as AgentNamespace, context);
+  attachReviewerNamespace(io.of(Ns.reviewer) as unknown as ReviewerNamespace, context);
+
+  let started = false;
+  return {
+    engine,
+    io,
+    httpServer,
+    context,
+    async listen(port = options.config.port, host = options.config.host) {
+      if (!started) {
+        await engine.start();
+        started = true;
+      }
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const address = httpServer.address() as AddressInfo;
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+      const url = `http://${shownHost}:${address.port}`;
+      log.info({ event: 'hub.listening', port: address.port, host, console: consoleServed }, 'hub listening');
+      return { port: address.port, url };
+    },
+    reload(config) {
+      context.config = config;
+      context.principals = new PrincipalDirectory(config.tokens);
+      engine.updateConfig(config);
+      for (const nsp of [io.of(Ns.agent), io.of(Ns.reviewer)]) {
+        for (const socket of nsp.sockets.values()) {
+          const token = (socket.handshake.auth as { token?: unknown }).token;
+          if (typeof token !== 'string' || !context.principals.stillValid(token, socket.data.principal)) {
+            log.info({ event: 'session.revoked', principal: socket.data.principal?.id }, 'token no longer valid; disconnecting');
+            socket.disconnect(true);
+          }
+        }
+      }
+      log.info({ event: 'hub.reloaded', tokens: config.tokens.length }, 'config reloaded');
+    },
+    async close() {
+      engine.stop();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+      httpServer.closeAllConnections?.();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { Agent, connectHub, type HubClient } from '@approval-hub/agent-sdk';
+import type { Logger } from '../logger.js';
+import { demoScenarios } from './demo-scenarios.js';
+
+export interface DemoAgents {
+  stop(): Promise<void>;
+}
+
+/** Demo runs wait this long for a reviewer, so a countdown is visible without requests lingering for hours. */
+const DEMO_TIMEOUT_MS = 180_000;
+/** Runs one demo agent keeps in flight at most: the queue fills, but never floods. */
+const MAX_RUNS_IN_FLIGHT = 2;
+
+/**
+ * Three demo agents inside the hub process, each a real SDK client over a real socket. Each starts a run
+ * every `intervalMs` (with jitter) while it has fewer than MAX_RUNS_IN_FLIGHT waiting on a reviewer.
+ */
+export function startDemoAgents(options: { url: string; token: string; intervalMs: number; log: Logger }): DemoAgents {
+  const clients: HubClient[] = [];
+  const timers = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
+
+  for (const scenario of demoScenarios) {
+    const log = options.log.child({ agent: scenario.agentName });
+    const hub = connectHub({ url: options.url, token: options.token, agentName: scenario.agentName });
+    clients.push(hub);
+    let inFlight = 0;
+
+    const runOnce = async () => {
+      const { task, model } = scenario.nextRun();
+      const agent = new Agent({
+        name: scenario.agentName,
+        model,
+        tools: scenario.tools,
+        approval: { policy: 'all', hub, autoApproveReadOnly: true, timeoutMs: DEMO_TIMEOUT_MS, queue: scenario.queue },
+        onEvent: (event) => {
+          if (event.type === 'approval_requested') log.info({ event: 'demo.approval_requested', tool: event.toolName }, `asking to run ${event.toolName}`);
+          if (event.type === 'tool_result') {
+            log.info({ event: 'demo.tool_result', tool: event.record.name, approval: event.record.approval, executed: event.record.executed }, event.record.result.slice(0, 200));
+          }
+        },
+      });
+      await agent.run(task);
+    };
+
+    const schedule = () => {
+      if (stopped) return;
+      const delay = options.intervalMs * (0.5 + Math.random());
+      timers.set(
+        scenario.agentName,
+        setTimeout(() => {
+          if (stopped) return;
+          if (inFlight < MAX_RUNS_IN_FLIGHT) {
+            inFlight++;
+            runOnce()
+              .catch((error: unknown) => {
+                if (!stopped) log.warn({ err: error }, 'demo run failed');
+              })
+              .finally(() => inFlight--);
+          }
+          schedule();
+        }, delay),
+      );
+    };
+    // The first request comes soon, so a fresh console has something to show.
+    timers.set(scenario.agentName, setTimeout(schedule, 200 + Math.random() * 800));
+  }
+
+  return {
+    async stop() {
+      stopped = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      for (const client of clients) client.close();
+    },
+  };
+}

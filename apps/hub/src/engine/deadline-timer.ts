@@ -1,0 +1,93 @@
+import type { Clock } from '../clock.js';
+
+/** Re-check at least this often, so a wall clock that jumps forward is noticed within a second. */
+const MAX_SLEEP_MS = 1000;
+const RETRY_MS = 1000;
+
+/**
+ * One timer for the earliest pending deadline. The database is the index (`next()`); memory holds only
+ * the timer, so nothing is lost or doubled across restarts.
+ */
+export class DeadlineTimer {
+  readonly #clock: Clock;
+  readonly #next: () => number | null;
+  readonly #fire: () => Promise<unknown>;
+  readonly #onError: (error: unknown) => void;
+  #timer: NodeJS.Timeout | null = null;
+  #wakeAt = Number.POSITIVE_INFINITY;
+  #running = false;
+  #firing = false;
+
+  constructor(options: { clock: Clock; next: () => number | null; fire: () => Promise<unknown>; onError: (error: unknown) => void }) {
+    this.#clock = options.clock;
+    this.#next = options.next;
+    this.#fire = options.fire;
+    this.#onError = options.onError;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#arm();
+  }
+
+  stop(): void {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** A new deadline: wake earlier if it comes before the current one. */
+  consider(at: number): void {
+    if (this.#running && !this.#firing && at < this.#wakeAt) this.#schedule(at);
+  }
+
+  #arm(): void {
+    let next: number | null;
+    try {
+      next = this.#next();
+    } catch (error) {
+      this.#onError(error);
+      next = this.#clock.now() + RETRY_MS;
+    }
+    if (next === null) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#wakeAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    this.#schedule(next);
+  }
+
+  #schedule(at: number): void {
+    if (!this.#running) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#wakeAt = at;
+    const delay = Math.max(0, Math.min(at - this.#clock.now(), MAX_SLEEP_MS));
+    this.#timer = setTimeout(() => void this.#tick(), delay);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = null;
+    this.#wakeAt = Number.POSITIVE_INFINITY;
+    if (this.#clock.now() >= this.#peek()) {
+      this.#firing = true;
+      try {
+        await this.#fire();
+      } catch (error) {
+        this.#onError(error);
+      } finally {
+        this.#firing = false;
+      }
+    }
+    if (this.#running) this.#arm();
+  }
+
+  #peek(): number {
+    try {
+      return this.#next() ?? Number.POSITIVE_INFINITY;
+    } catch {
+      return 0;
+    }
+  }
+}

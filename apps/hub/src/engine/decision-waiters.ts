@@ -1,0 +1,40 @@
+import type { ApprovalRecord } from '@approval-hub/protocol';
+
+/** Long-poll waiters (`GET /api/approvals/:id/wait`), woken when their request leaves `pending`. */
+export class DecisionWaiters {
+  readonly #waiting = new Map<string, Set<(record: ApprovalRecord) => void>>();
+
+  wait(requestId: string, timeoutMs: number, signal?: AbortSignal): Promise<ApprovalRecord | null> {
+    return new Promise((resolve) => {
+      let set = this.#waiting.get(requestId);
+      if (!set) {
+        set = new Set();
+        this.#waiting.set(requestId, set);
+      }
+      const done = (record: ApprovalRecord | null) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        set.delete(wake);
+        if (set.size === 0) this.#waiting.delete(requestId);
+        resolve(record);
+      };
+      const wake = (record: ApprovalRecord) => done(record);
+      const onAbort = () => done(null);
+      const timer = setTimeout(() => done(null), timeoutMs);
+      set.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  resolve(record: ApprovalRecord): void {
+    const set = this.#waiting.get(record.requestId);
+    if (!set) return;
+    for (const wake of [...set]) wake(record);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const set of this.#waiting.values()) n += set.size;
+    return n;
+  }
+}

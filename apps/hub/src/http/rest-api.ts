@@ -1,0 +1,218 @@
+import {
+  ApprovalCancel,
+  ApprovalListQuery,
+  ApprovalRequestInput,
+  AuditListQuery,
+  DecisionBody,
+  Identifier,
+  WaitQuery,
+  fail,
+  httpStatusOf,
+  type Ack,
+  type ErrorCode,
+  type HealthResponse,
+  type Principal,
+  type Role,
+} from '@approval-hub/protocol';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import type { z } from 'zod';
+import { toIso } from '../clock.js';
+import type { DecisionWaiters } from '../engine/decision-waiters.js';
+import type { HubContext } from '../hub-context.js';
+import { actorOf, queueScope } from '../principals.js';
+import { KeyedRateLimiter } from '../rate-limiter.js';
+import { InvalidCursorError } from '../store/cursor.js';
+import { invalidPayload, payloadBytes } from '../validation.js';
+import { isOriginAllowed } from './origin-policy.js';
+
+type Env = { Variables: { principal: Principal } };
+type Ctx = Context<Env>;
+
+function problem(c: Context, code: ErrorCode, message: string, details?: unknown) {
+  const error = details === undefined ? { code, message } : { code, message, details };
+  return c.json({ error }, httpStatusOf[code] as 400);
+}
+
+function reply<T>(c: Context, ack: Ack<T>, status: 200 | 201 = 200) {
+  return ack.ok ? c.json(ack.data as object, status) : problem(c, ack.error.code, ack.error.message, ack.error.details);
+}
+
+class BadInput extends Error {
+  constructor(readonly response: ReturnType<typeof invalidPayload>) {
+    super(response.error.message);
+  }
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new BadInput(invalidPayload(what, parsed.error));
+  return parsed.data;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BadInput(fail('invalid_payload', 'Request body is not valid JSON'));
+  }
+}
+
+async function jsonBody(c: Ctx): Promise<unknown> {
+  return parseJson(await c.req.text());
+}
+
+const CancelBody = ApprovalCancel.omit({ requestId: true });
+
+/** The REST API: same engine as the sockets, plain JSON bodies, errors as `{ error }` with the status carrying the class. */
+export function createRestApi(hub: HubContext, waiters: DecisionWaiters): Hono<Env> {
+  const app = new Hono<Env>();
+  const limiter = () => hub.config.limits;
+  const rateLimiter = new KeyedRateLimiter(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst);
+
+  const requireRole = (c: Ctx, roles: readonly Role[]) => {
+    const principal = c.get('principal');
+    return roles.includes(principal.role) ? null : problem(c, 'forbidden', `Not allowed for the ${principal.role} role`);
+  };
+
+  app.onError((error, c) => {
+    if (error instanceof BadInput) {
+      const principal = c.get('principal') as Principal | undefined;
+      hub.auditor.record({
+        actor: principal ? actorOf(principal) : { kind: 'hub' },
+        key: principal?.id ?? 'anonymous',
+        channel: `${c.req.method} ${c.req.routePath}`,
+        code: 'invalid_payload',
+        message: error.message,
+      });
+      return c.json({ error: error.response.error }, 400);
+    }
+    if (error instanceof InvalidCursorError) return problem(c, 'invalid_payload', 'Invalid cursor: not one this API returned');
+    hub.log.error({ err: error, method: c.req.method, path: c.req.path }, 'REST handler failed');
+    return problem(c, 'internal', 'The hub could not complete this request; nothing was changed. Try again.');
+  });
+  app.notFound((c) => problem(c, 'not_found', `No route ${c.req.method} ${c.req.path}`));
+
+  app.use('/api/*', async (c, next) => {
+    if (!isOriginAllowed(c.req.header('origin'), c.req.header('host'), hub.config.allowedOrigins)) {
+      return problem(c, 'forbidden', 'This origin is not allowed');
+    }
+    await next();
+  });
+  app.use(
+    '/api/*',
+    cors({
+      origin: (origin) => (hub.config.allowedOrigins.includes(origin) ? origin : null),
+      allowHeaders: ['Authorization', 'Content-Type'],
+      allowMethods: ['GET', 'POST'],
+      maxAge: 600,
+    }),
+  );
+
+  app.get('/api/health', (c) => {
+    try {
+      hub.store.ping();
+    } catch (error) {
+      hub.log.error({ err: error }, 'health check: database unavailable');
+      return problem(c, 'internal', 'Database unavailable');
+    }
+    const body: HealthResponse = { status: 'ok', version: hub.version, serverTime: toIso(hub.clock.now()), uptimeMs: Date.now() - hub.startedAt };
+    return c.json(body);
+  });
+
+  app.use('/api/*', async (c, next) => {
+    const header = c.req.header('authorization');
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const principal = match ? hub.principals.resolve(match[1]) : null;
+    if (!principal) return problem(c, 'unauthorized', 'Missing or unknown bearer token');
+    if (!rateLimiter.take(principal.id)) return problem(c, 'rate_limited', 'Too many requests; slow down');
+    c.set('principal', principal);
+    await next();
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: limiter().maxPayloadBytes + 4096,
+      onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limiter().maxPayloadBytes} bytes`),
+    }),
+  );
+
+  app.get('/api/me', (c) => c.json(c.get('principal')));
+
+  app.get('/api/approvals', (c) => {
+    const principal = c.get('principal');
+    const query = parseOrThrow(ApprovalListQuery, c.req.query(), 'query');
+    const ownOnly = principal.role === 'agent' ? principal.id : undefined;
+    return c.json(hub.store.listApprovals(query, queueScope(principal), ownOnly));
+  });
+
+  app.post('/api/approvals', async (c) => {
+    const denied = requireRole(c, ['agent']);
+    if (denied) return denied;
+    const body = await jsonBody(c);
+    if (payloadBytes(body) > limiter().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limiter().maxPayloadBytes} bytes`);
+    const input = parseOrThrow(ApprovalRequestInput, body, 'approval request');
+    return reply(c, await hub.engine.request(c.get('principal'), input));
+  });
+
+  app.get('/api/approvals/:id', (c) => {
+    const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
+    return reply(c, hub.engine.detail(c.get('principal'), id));
+  });
+
+  app.get('/api/approvals/:id/wait', async (c) => {
+    const principal = c.get('principal');
+    const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
+    const { timeoutMs } = parseOrThrow(WaitQuery, c.req.query(), 'query');
+    let record = hub.engine.visibleRecord(principal, id);
+    if (!record) return problem(c, 'not_found', `No request ${id} visible to you`);
+    if (record.status === 'pending' && timeoutMs > 0) {
+      record = (await waiters.wait(id, timeoutMs, c.req.raw.signal)) ?? hub.engine.visibleRecord(principal, id) ?? record;
+    }
+    if (record.status !== 'pending' && record.decision && principal.role === 'agent') {
+      await hub.engine.markDelivered(id, principal);
+    }
+    return c.json(record);
+  });
+
+  app.post('/api/approvals/:id/decision', async (c) => {
+    const denied = requireRole(c, ['reviewer', 'admin']);
+    if (denied) return denied;
+    const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
+    const body = await jsonBody(c);
+    if (payloadBytes(body) > limiter().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limiter().maxPayloadBytes} bytes`);
+    const decision = parseOrThrow(DecisionBody, body, 'decision');
+    return reply(c, await hub.engine.decide(c.get('principal'), { requestId: id, ...decision }));
+  });
+
+  app.post('/api/approvals/:id/cancel', async (c) => {
+    const denied = requireRole(c, ['agent']);
+    if (denied) return denied;
+    const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
+    const text = await c.req.text();
+    const reason = text.trim() === '' ? undefined : parseOrThrow(CancelBody, parseJson(text), 'cancel').reason;
+    return reply(c, await hub.engine.cancel(c.get('principal'), id, reason));
+  });
+
+  app.get('/api/audit', (c) => {
+    const denied = requireRole(c, ['reviewer', 'admin']);
+    if (denied) return denied;
+    const query = parseOrThrow(AuditListQuery, c.req.query(), 'query');
+    return c.json(hub.store.listAudit(query, queueScope(c.get('principal'))));
+  });
+
+  app.get('/api/audit/verify', (c) => {
+    const denied = requireRole(c, ['reviewer', 'admin']);
+    if (denied) return denied;
+    return c.json(hub.store.verifyAudit());
+  });
+
+  app.get('/api/audit/head', (c) => {
+    const denied = requireRole(c, ['reviewer', 'admin']);
+    if (denied) return denied;
+    return c.json(hub.store.auditHead());
+  });
+
+  return app;
+}

@@ -1,0 +1,20 @@
+import type { Clock } from './clock.js';
+import type { HubConfig } from './config.js';
+import type { ApprovalEngine } from './engine/approval-engine.js';
+import type { Logger } from './logger.js';
+import type { PrincipalDirectory } from './principals.js';
+import type { RejectionAuditor } from './rejection-audit.js';
+import type { ApprovalStore } from './store/store.js';
+
+/** What the transports share. `config` and `principals` are replaced on reload. */
+export interface HubContext {
+  config: HubConfig;
+  principals: PrincipalDirectory;
+  readonly engine: ApprovalEngine;
+  readonly store: ApprovalStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly auditor: RejectionAuditor;
+  readonly startedAt: number;
+  readonly version: string;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { ConfigError, loadConfig, type HubConfig } from './config.js';
+import { createHub } from './create-hub.js';
+import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
+import { loadOrCreateDevTokens } from './dev-tokens.js';
+import { createLogger } from './logger.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+
+/** The entry point: read config, open the database, listen, run the demo, shut down cleanly on a signal. */
+export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(argv, env);
+  } catch (error) {
+    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`approval-hub: ${(error as Error).message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const config: HubConfig = loaded.config;
+  const log = createLogger(config.logLevel);
+  const dataDir = path.dirname(path.resolve(config.dbPath));
+
+  let devTokens: ReturnType<typeof loadOrCreateDevTokens> | null = null;
+  if (config.tokens.length === 0) {
+    devTokens = loadOrCreateDevTokens(dataDir);
+    config.tokens = devTokens.tokens;
+  }
+
+  const store = openSqliteStore({ path: config.dbPath, durability: config.durability });
+  const hub = createHub({ config, store, logger: log });
+  const { url } = await hub.listen();
+
+  const reviewer = config.tokens.find((t) => t.role === 'reviewer') ?? config.tokens.find((t) => t.role === 'admin');
+  const lines = [`Approval Hub ${hub.context.version} on ${url} (database ${path.resolve(config.dbPath)}, durability ${config.durability})`];
+  if (devTokens) {
+    lines.push(`Dev tokens ${devTokens.created ? 'created' : 'loaded'} from ${devTokens.file}`);
+    if (reviewer) lines.push(`Console sign-in: ${url}/#token=${reviewer.token}`);
+  } else {
+    lines.push(`Console: ${url}/ (sign in with a reviewer token from your config)`);
+  }
+
+  let demo: DemoAgents | null = null;
+  const agentToken = config.tokens.find((t) => t.role === 'agent');
+  if (config.demo.enabled) {
+    if (agentToken) {
+      demo = startDemoAgents({ url, token: agentToken.token, intervalMs: config.demo.intervalMs, log: log.child({ component: 'demo' }) });
+      lines.push('Demo agents: ops-agent, billing-agent, mail-agent (disable with --no-demo)');
+    } else {
+      lines.push('Demo agents: off (no agent token in the config)');
+    }
+  }
+  process.stdout.write(`\n${lines.map((l) => `  ${l}`).join('\n')}\n\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ event: 'hub.stopping', signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    try {
+      await demo?.stop();
+      await hub.close();
+      await store.close();
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown');
+      process.exitCode = 1;
+    }
+    clearTimeout(force);
+    process.exit();
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGHUP', () => {
+    try {
+      const next = loadConfig(argv, env).config;
+      if (next.tokens.length === 0 && devTokens) next.tokens = devTokens.tokens;
+      hub.reload(next);
+    } catch (error) {
+      log.error({ err: error }, 'config reload failed; keeping the running config');
+    }
+  });
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
+if (isEntry) {
+  runHub(process.argv.slice(2), process.env).catch((error: unknown) => {
+    process.stderr.write(`approval-hub: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,80 @@
+import {
+  AgentEvent,
+  ApprovalCancel,
+  ApprovalRequestInput,
+  ApprovalSync,
+  DeliveryReceipt,
+  ReviewerEvent,
+  ackSchema,
+  responseOf,
+  type AgentClientToServerEvents,
+  type AgentServerToClientEvents,
+  type ApprovalRecord,
+  type SocketData,
+} from '@approval-hub/protocol';
+import type { Namespace, Socket } from 'socket.io';
+import type { HubContext } from '../hub-context.js';
+import { TokenBucket } from '../rate-limiter.js';
+import { agentRoles } from '../principals.js';
+import { handshakeAuth } from './handshake-auth.js';
+import { listen, refuseUnknownEvents, type ListenerContext } from './socket-listener.js';
+
+export type AgentNamespace = Namespace<AgentClientToServerEvents, AgentServerToClientEvents, Record<string, never>, SocketData>;
+type AgentSocket = Socket<AgentClientToServerEvents, AgentServerToClientEvents, Record<string, never>, SocketData>;
+
+/** How long one delivery waits for the agent's receipt; unacknowledged decisions are re-sent on the next connection. */
+const DELIVERY_ACK_TIMEOUT_MS = 10_000;
+const DeliveryAck = ackSchema(DeliveryReceipt);
+
+const agentRoom = (principalId: string) => `agent:${principalId}`;
+
+export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void {
+  const { engine, log } = hub;
+  nsp.use(handshakeAuth(() => hub.principals, agentRoles, log));
+
+  const deliver = (socket: AgentSocket, record: ApprovalRecord) => {
+    const response = responseOf(record);
+    if (!response) return;
+    socket.timeout(DELIVERY_ACK_TIMEOUT_MS).emit(AgentEvent.response, response, (error: Error | null, receipt: unknown) => {
+      if (error) return;
+      const parsed = DeliveryAck.safeParse(receipt);
+      if (!parsed.success || !parsed.data.ok) return;
+      engine.markDelivered(record.requestId, socket.data.principal).catch((err: unknown) => log.error({ err }, 'could not record a delivery'));
+    });
+  };
+
+  engine.on('resolved', (record, principalId) => {
+    const ids = nsp.adapter.rooms.get(agentRoom(principalId));
+    if (!ids) return;
+    for (const id of ids) {
+      const socket = nsp.sockets.get(id);
+      if (socket) deliver(socket, record);
+    }
+  });
+
+  nsp.on('connection', (socket) => {
+    const principal = socket.data.principal;
+    const ctx: ListenerContext = {
+      socket,
+      principal,
+      bucket: new TokenBucket(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst),
+      auditor: hub.auditor,
+      log,
+      maxPayloadBytes: hub.config.limits.maxPayloadBytes,
+    };
+    log.info({ event: 'agent.connected', principal: principal.id, socket: socket.id }, 'agent connected');
+    socket.on('disconnect', (reason) => log.info({ event: 'agent.disconnected', principal: principal.id, socket: socket.id, reason }, 'agent disconnected'));
+    void socket.join(agentRoom(principal.id));
+
+    listen(ctx, AgentEvent.request, ApprovalRequestInput, (input) => engine.request(principal, input));
+    listen(ctx, AgentEvent.sync, ApprovalSync, ({ requestIds }) => engine.sync(principal, requestIds));
+    listen(ctx, AgentEvent.cancel, ApprovalCancel, ({ requestId, reason }) => engine.cancel(principal, requestId, reason));
+    refuseUnknownEvents(ctx, [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel], [ReviewerEvent.subscribe, ReviewerEvent.get, ReviewerEvent.respond]);
+
+    try {
+      for (const record of engine.undelivered(principal.id)) deliver(socket, record);
+    } catch (error) {
+      log.error({ err: error, principal: principal.id }, 'could not read undelivered decisions; they stay queued');
+    }
+  });
+}

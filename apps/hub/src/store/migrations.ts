@@ -1,0 +1,64 @@
+import type { Database } from 'better-sqlite3';
+
+/** Versioned schema migrations; `PRAGMA user_version` records how far a database has come. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE approvals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL UNIQUE,
+    principal_id TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','cancelled')),
+    tool_name TEXT NOT NULL,
+    args TEXT NOT NULL,
+    agent_name TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    conversation_id TEXT,
+    description TEXT,
+    queue TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    decision TEXT
+  );
+  CREATE INDEX approvals_pending_deadline ON approvals (status, expires_at);
+  CREATE INDEX approvals_queue_seq ON approvals (queue, seq);
+  CREATE INDEX approvals_status_seq ON approvals (status, seq);
+
+  -- Decisions not yet acknowledged by the agent that asked: re-sent on every connection.
+  CREATE TABLE deliveries (
+    request_id TEXT PRIMARY KEY REFERENCES approvals (request_id),
+    principal_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_principal ON deliveries (principal_id);
+
+  -- Append-only; each row chained to the previous by SHA-256.
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    type TEXT NOT NULL,
+    request_id TEXT,
+    queue TEXT,
+    actor TEXT NOT NULL,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_request ON audit (request_id, seq);
+  CREATE INDEX audit_queue ON audit (queue, seq);
+  `,
+];
+
+export function migrate(db: Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`Database schema version ${current} is newer than this hub (${MIGRATIONS.length}); upgrade the hub.`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}

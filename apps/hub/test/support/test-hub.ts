@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  Namespace,
+  type Ack,
+  type AgentClientToServerEvents,
+  type AgentServerToClientEvents,
+  type ReviewerClientToServerEvents,
+  type ReviewerServerToClientEvents,
+} from '@approval-hub/protocol';
+import { io, type Socket } from 'socket.io-client';
+import type { Clock } from '../../src/clock.js';
+import { parseConfig, type HubConfigInput } from '../../src/config.js';
+import { createHub, type Hub } from '../../src/create-hub.js';
+import { createLogger } from '../../src/logger.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
+
+export type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
+export type ReviewerSocket = Socket<ReviewerServerToClientEvents, ReviewerClientToServerEvents>;
+
+export const tokens = {
+  agent: 'agent-token-0123456789',
+  agent2: 'agent2-token-0123456789',
+  reviewer: 'reviewer-token-0123456789',
+  reviewer2: 'reviewer2-token-0123456789',
+  ops: 'ops-reviewer-token-0123456789',
+  admin: 'admin-token-0123456789',
+} as const;
+
+export const defaultTokens: NonNullable<HubConfigInput['tokens']> = [
+  { token: tokens.agent, role: 'agent', name: 'test-agent' },
+  { token: tokens.agent2, role: 'agent', name: 'other-agent' },
+  { token: tokens.reviewer, role: 'reviewer', name: 'Alice', id: 'alice' },
+  { token: tokens.reviewer2, role: 'reviewer', name: 'Bob', id: 'bob' },
+  { token: tokens.ops, role: 'reviewer', name: 'Olga', id: 'olga', queues: ['ops'] },
+  { token: tokens.admin, role: 'admin', name: 'Root', id: 'root' },
+];
+
+/** A clock tests can move; starts at the real time so ISO strings look ordinary. */
+export class TestClock implements Clock {
+  #now = Date.UTC(2026, 10, 22, 12, 0, 0);
+  now(): number {
+    return this.#now;
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+  set(ms: number): void {
+    this.#now = ms;
+  }
+}
+
+export interface TestHub {
+  hub: Hub;
+  store: SqliteStore;
+  url: string;
+  port: number;
+  dbPath: string;
+  dir: string;
+  clock: Clock;
+  connectAgent(token?: string, options?: { autoConnect?: boolean }): AgentSocket;
+  connectReviewer(token?: string): ReviewerSocket;
+  /** Closes the hub and store without removing the database (a clean stop). */
+  stop(): Promise<void>;
+  /** Starts a new hub on the same database and port. */
+  restart(configOverrides?: HubConfigInput): Promise<TestHub>;
+  close(): Promise<void>;
+}
+
+const openSockets = new Set<Socket>();
+
+export async function startTestHub(overrides: HubConfigInput = {}, options: { clock?: Clock; dir?: string; port?: number } = {}): Promise<TestHub> {
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'approval-hub-test-'));
+  const dbPath = path.join(dir, 'hub.db');
+  const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
+  const store = openSqliteStore({ path: dbPath, durability: config.durability, ...(options.clock ? { clock: options.clock } : {}) });
+  const hub = createHub({ config, store, ...(options.clock ? { clock: options.clock } : {}), logger: createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
+  const { port, url } = await hub.listen(options.port ?? 0, '127.0.0.1');
+  const mine: Socket[] = [];
+  const connect = <S extends Socket>(nsp: string, token: string | undefined, autoConnect = true) => {
+    const socket = io(`${url}${nsp}`, {
+      auth: token === undefined ? {} : { token },
+      transports: ['websocket'],
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 200,
+      autoConnect,
+    }) as unknown as S;
+    mine.push(socket);
+    openSockets.add(socket);
+    return socket;
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await hub.close();
+    await store.close();
+  };
+  const testHub: TestHub = {
+    hub,
+    store,
+    url,
+    port,
+    dbPath,
+    dir,
+    clock: options.clock ?? { now: () => Date.now() },
+    connectAgent: (token = tokens.agent, o = {}) => connect<AgentSocket>(Namespace.agent, token, o.autoConnect ?? true),
+    connectReviewer: (token = tokens.reviewer) => connect<ReviewerSocket>(Namespace.reviewer, token),
+    stop,
+    restart: async (configOverrides = overrides) => {
+      await stop();
+      return startTestHub(configOverrides, { ...options, dir, port });
+    },
+    close: async () => {
+      for (const socket of mine) {
+        socket.disconnect();
+        openSockets.delete(socket);
+      }
+      await stop();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return testHub;
+}
+
+/** Resolves on the next `event` (with its first argument). */
+export function once<T = unknown>(socket: Socket, event: string, timeoutMs = 5000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`timed out waiting for ${event}`));
+    }, timeoutMs);
+    const handler = (payload: T) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    socket.once(event, handler);
+  });
+}
+
+export async function connected(socket: Socket): Promise<void> {
+  if (socket.connected) return;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (error) => reject(error));
+  });
+}
+
+export async function connectError(socket: Socket): Promise<Error & { data?: { code: string; message: string } }> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => reject(new Error('connected, but a refusal was expected')));
+    socket.once('connect_error', (error) => resolve(error as Error & { data?: { code: string; message: string } }));
+  });
+}
+
+/** `emitWithAck` with a typed envelope, for events whose payload we want to send unchecked. */
+export async function emitAck<T = unknown>(socket: Socket, event: string, ...args: unknown[]): Promise<Ack<T>> {
+  await connected(socket);
+  return (await socket.timeout(5000).emitWithAck(event, ...args)) as Ack<T>;
+}
+
+/** Collects every `event` a socket receives from now on. */
+export function collect<T = unknown>(socket: Socket, event: string): T[] {
+  const seen: T[] = [];
+  socket.on(event, (payload: T) => seen.push(payload));
+  return seen;
+}
+
+/** Waits until `predicate` holds, polling; for effects that have no event to await. */
+export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let counter = 0;
+export function newRequest(overrides: Record<string, unknown> = {}) {
+  counter++;
+  return {
+    requestId: `req-${process.pid}-${Date.now()}-${counter}`,
+    toolName: 'delete_pod',
+    args: { name: `web-${counter}`, namespace: 'prod' },
+    runId: 'run-1',
+    ...overrides,
+  };
+}
+
+export async function api(hub: TestHub, method: string, route: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${hub.url}${route}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json };
+}
+
+import Database from 'better-sqlite3';
+
+/** Reads the hub's database directly, as an outside observer would. */
+export function queryDb<T = Record<string, unknown>>(dbPath: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,60 @@
+import type { AckCallback } from './ack.js';
+import type {
+  ApprovalCancel,
+  ApprovalGet,
+  ApprovalRecord,
+  ApprovalRequestInput,
+  ApprovalResponse,
+  ApprovalSync,
+  DeliveryReceipt,
+  QueueSnapshot,
+  QueueSubscribe,
+  ReviewerDecision,
+} from './approval.js';
+import type { ApprovalDetail } from './audit.js';
+import type { Principal } from './rest.js';
+
+export const Namespace = { agent: '/agent', reviewer: '/reviewer' } as const;
+
+/** Event names on `/agent`. Commands read as verbs the client asks; facts are what the hub announces. */
+export const AgentEvent = {
+  request: 'approval.request',
+  response: 'approval.response',
+  sync: 'approval.sync',
+  cancel: 'approval.cancel',
+} as const;
+
+/** Event names on `/reviewer`. */
+export const ReviewerEvent = {
+  subscribe: 'queue.subscribe',
+  request: 'approval.request',
+  resolved: 'approval.resolved',
+  respond: 'approval.response',
+  get: 'approval.get',
+} as const;
+
+export interface AgentClientToServerEvents {
+  'approval.request': (payload: ApprovalRequestInput, ack: AckCallback<ApprovalRecord>) => void;
+  'approval.sync': (payload: ApprovalSync, ack: AckCallback<ApprovalRecord[]>) => void;
+  'approval.cancel': (payload: ApprovalCancel, ack: AckCallback<ApprovalRecord>) => void;
+}
+
+export interface AgentServerToClientEvents {
+  'approval.response': (payload: ApprovalResponse, ack: AckCallback<DeliveryReceipt>) => void;
+}
+
+export interface ReviewerClientToServerEvents {
+  'queue.subscribe': (payload: QueueSubscribe, ack: AckCallback<QueueSnapshot>) => void;
+  'approval.response': (payload: ReviewerDecision, ack: AckCallback<ApprovalRecord>) => void;
+  'approval.get': (payload: ApprovalGet, ack: AckCallback<ApprovalDetail>) => void;
+}
+
+export interface ReviewerServerToClientEvents {
+  'approval.request': (record: ApprovalRecord) => void;
+  'approval.resolved': (record: ApprovalRecord) => void;
+}
+
+/** What the hub keeps in `socket.data` after the handshake. */
+export interface SocketData {
+  principal: Principal;
+}

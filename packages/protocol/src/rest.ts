@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ApprovalStatus } from './approval.js';
+import { AuditType } from './audit.js';
+import { IsoTime, QueueName, ToolName } from './text.js';
+
+/** Every REST list: `{ items, nextCursor }`; pass `nextCursor` back as `cursor` for the next page. */
+export type Page<T> = { items: T[]; nextCursor: string | null };
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+const Limit = z.coerce.number().int().min(1).max(500).default(50);
+const Cursor = z.string().max(200).regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from this API');
+const StatusList = z
+  .string()
+  .transform((s) => s.split(',').filter(Boolean))
+  .pipe(z.array(ApprovalStatus).min(1));
+
+/** `GET /api/approvals` query. `status` may list several, comma-separated. */
+export const ApprovalListQuery = z.strictObject({
+  status: StatusList.optional(),
+  queue: QueueName.optional(),
+  agentName: z.string().max(128).optional(),
+  toolName: ToolName.optional(),
+  conversationId: z.string().max(256).optional(),
+  limit: Limit,
+  cursor: Cursor.optional(),
+});
+export type ApprovalListQuery = z.infer<typeof ApprovalListQuery>;
+
+/** `GET /api/audit` query. */
+export const AuditListQuery = z.strictObject({
+  requestId: z.string().max(128).optional(),
+  type: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(AuditType).min(1))
+    .optional(),
+  queue: QueueName.optional(),
+  since: IsoTime.optional(),
+  until: IsoTime.optional(),
+  limit: Limit,
+  cursor: Cursor.optional(),
+});
+export type AuditListQuery = z.infer<typeof AuditListQuery>;
+
+export const MAX_WAIT_MS = 120_000;
+
+/** `GET /api/approvals/:id/wait` query: hold the request open until a decision or `timeoutMs`. */
+export const WaitQuery = z.strictObject({ timeoutMs: z.coerce.number().int().min(0).max(MAX_WAIT_MS).default(30_000) });
+export type WaitQuery = z.infer<typeof WaitQuery>;
+
+export const HealthResponse = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  serverTime: IsoTime,
+  uptimeMs: z.number(),
+});
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/** `GET /api/me`: who the bearer token is. */
+export const Principal = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['agent', 'reviewer', 'admin']),
+  queues: z.array(z.string()).nullable(),
+});
+export type Principal = z.infer<typeof Principal>;
+export type Role = Principal['role'];
