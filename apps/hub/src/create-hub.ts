@@ -11,6 +11,7 @@ import { DecisionWaiters } from './engine/decision-waiters.js';
 import type { HubContext } from './hub-context.js';
 import { serveConsole } from './http/console-static.js';
 import { requestOriginAllowed } from './http/origin-policy.js';
+import { createProcessMetrics } from './http/metrics.js';
 import { createRestApi } from './http/rest-api.js';
 import { createLogger, type Logger } from './logger.js';
 import { PrincipalDirectory } from './principals.js';
@@ -64,12 +65,19 @@ export function createHub(options: CreateHubOptions): Hub {
 
   const waiters = new DecisionWaiters();
   engine.on('resolved', (record) => waiters.resolve(record));
-  const app = createRestApi(context, waiters);
+  const metrics = createProcessMetrics();
+  // `io` is assigned below; the REST API reads connection counts only when asked.
+  let io: Server;
+  const app = createRestApi(context, {
+    waiters,
+    metrics,
+    connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
+  });
   const consoleServed = serveConsole(app, options.consoleDir ?? defaultConsoleDir);
   const httpServer = createServer(getRequestListener(app.fetch));
 
   const limits = options.config.limits;
-  const io = new Server(httpServer, {
+  io = new Server(httpServer, {
     // Room above the payload limit so a slightly larger payload is answered `payload_too_large`, not dropped.
     maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
     allowRequest: (req, callback) => {
@@ -127,6 +135,7 @@ export function createHub(options: CreateHubOptions): Hub {
     },
     async close() {
       engine.stop();
+      metrics.stop();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

@@ -25,6 +25,7 @@ import { actorOf, queueScope } from '../principals.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
 import { InvalidCursorError } from '../store/cursor.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
+import type { ProcessMetrics } from './metrics.js';
 import { isOriginAllowed } from './origin-policy.js';
 
 type Env = { Variables: { principal: Principal } };
@@ -35,9 +36,6 @@ function problem(c: Context, code: ErrorCode, message: string, details?: unknown
   return c.json({ error }, httpStatusOf[code] as 400);
 }
 
-function reply<T>(c: Context, ack: Ack<T>, status: 200 | 201 = 200) {
-  return ack.ok ? c.json(ack.data as object, status) : problem(c, ack.error.code, ack.error.message, ack.error.details);
-}
 
 class BadInput extends Error {
   constructor(readonly response: ReturnType<typeof invalidPayload>) {
@@ -66,10 +64,25 @@ async function jsonBody(c: Ctx): Promise<unknown> {
 const CancelBody = ApprovalCancel.omit({ requestId: true });
 
 /** The REST API: same engine as the sockets, plain JSON bodies, errors as `{ error }` with the status carrying the class. */
-export function createRestApi(hub: HubContext, waiters: DecisionWaiters): Hono<Env> {
+export interface RestApiOptions {
+  waiters: DecisionWaiters;
+  metrics: ProcessMetrics;
+  connections: () => { agents: number; reviewers: number };
+}
+
+export function createRestApi(hub: HubContext, { waiters, metrics, connections }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
   const limiter = () => hub.config.limits;
   const rateLimiter = new KeyedRateLimiter(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst);
+
+  const reply = <T>(c: Ctx, ack: Ack<T>) => {
+    if (ack.ok) return c.json(ack.data as object);
+    if (ack.error.code === 'invalid_payload') {
+      const principal = c.get('principal');
+      hub.auditor.record({ actor: actorOf(principal), key: principal.id, channel: `${c.req.method} ${c.req.routePath}`, code: 'invalid_payload', message: ack.error.message });
+    }
+    return problem(c, ack.error.code, ack.error.message, ack.error.details);
+  };
 
   const requireRole = (c: Ctx, roles: readonly Role[]) => {
     const principal = c.get('principal');
@@ -206,6 +219,13 @@ export function createRestApi(hub: HubContext, waiters: DecisionWaiters): Hono<E
     const denied = requireRole(c, ['reviewer', 'admin']);
     if (denied) return denied;
     return c.json(hub.store.verifyAudit());
+  });
+
+  app.get('/api/metrics', (c) => {
+    const denied = requireRole(c, ['admin']);
+    if (denied) return denied;
+    if (c.req.query('reset') === 'loop') metrics.resetLoopDelay();
+    return c.json(metrics.snapshot(connections()));
   });
 
   app.get('/api/audit/head', (c) => {

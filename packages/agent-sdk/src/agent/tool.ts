@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+
+/** What a tool's `execute` gets besides its arguments. */
+export interface ToolContext {
+  agentName: string;
+  runId: string;
+  conversationId?: string;
+  toolCallId: string;
+  /** True when a reviewer edited the arguments; `execute` then receives the edited ones. */
+  editedByReviewer: boolean;
+  signal?: AbortSignal;
+}
+
+// Declared through a method so that a tool with narrower arguments still fits `Tool` (method parameters are bivariant).
+type ApprovalCheck<Args> = { check(args: Args): boolean | Promise<boolean> }['check'];
+
+/** A tool the model may call. Build one with `defineTool` to get its argument types inferred. */
+export interface Tool<Params extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  /** Shown to the model, and to reviewers with each approval request. */
+  readonly description: string;
+  /** Validates the model's arguments (and a reviewer's edits) before the tool runs. */
+  readonly parameters: Params;
+  execute(args: z.output<Params>, ctx: ToolContext): unknown;
+  /** Overrides the agent's policy: `true` always asks, `false` never does, a function decides per call. */
+  readonly requiresApproval?: boolean | ApprovalCheck<z.output<Params>>;
+  /** Marks a tool without side effects; with `autoApproveReadOnly` it runs without asking. */
+  readonly readOnly?: boolean;
+}
+
+/** Declares a tool; only there to infer the types of `execute`'s arguments from `parameters`. */
+export function defineTool<Params extends z.ZodObject>(tool: Tool<Params>): Tool<Params> {
+  return tool;
+}

@@ -1,0 +1,304 @@
+import {
+  AgentEvent,
+  ApprovalRecord,
+  ApprovalRequestInput,
+  ApprovalResponse,
+  ConnectErrorData,
+  MAX_REASON_LENGTH,
+  Namespace,
+  ackSchema,
+  fail,
+  ok,
+  responseOf,
+  type Ack,
+  type AgentClientToServerEvents,
+  type AgentServerToClientEvents,
+  type DeliveryReceipt,
+  type ErrorCode,
+} from '@approval-hub/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import { DEFAULT_BACKOFF, backoffDelay, sleep, type Backoff } from './backoff.js';
+import { ClientClosedError, HubError, abortError } from './errors.js';
+import type { ConnectHubOptions, HubClient, HubClientEvents, RequestApprovalOptions } from './hub-client.js';
+import { Listeners } from './listeners.js';
+import { silentLogger, type Logger } from './logger.js';
+import { PendingApprovals, type Waiter } from './pending-approvals.js';
+
+type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['internal', 'rate_limited']);
+const HANDSHAKE_REFUSALS: ReadonlySet<ErrorCode> = new Set(['unauthorized', 'forbidden']);
+/** The most ids one `approval.sync` may carry (see the `ApprovalSync` schema). */
+const SYNC_BATCH_SIZE = 1000;
+const CANCEL_ATTEMPTS = 3;
+
+const RecordAck = ackSchema(ApprovalRecord);
+const RecordListAck = ackSchema(z.array(ApprovalRecord));
+
+/** Connects an agent to the hub. The connection is made in the background; calls made before it wait for it. */
+export function connectHub(options: ConnectHubOptions): HubClient {
+  return new SocketHubClient(options);
+}
+
+class SocketHubClient implements HubClient {
+  private readonly socket: AgentSocket;
+  private readonly agentName: string;
+  private readonly requestTimeoutMs: number;
+  private readonly backoff: Required<Backoff>;
+  private readonly logger: Logger;
+  private readonly listeners: Listeners<HubClientEvents>;
+  private readonly pending = new PendingApprovals();
+  private readonly connectWaiters = new Set<(connected: boolean) => void>();
+  /** Aborted on stop, so that backoff sleeps end at once. */
+  private readonly lifetime = new AbortController();
+  private stopped: Error | null = null;
+  private refusals = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: ConnectHubOptions) {
+    this.agentName = options.agentName;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.logger = options.logger ?? silentLogger;
+    this.listeners = new Listeners(this.logger);
+    this.socket = io(`${options.url.replace(/\/+$/, '')}${Namespace.agent}`, {
+      auth: { token: options.token },
+      forceNew: true,
+      reconnectionDelay: this.backoff.initialDelayMs,
+      reconnectionDelayMax: this.backoff.maxDelayMs,
+    });
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    this.socket.on('connect_error', (error) => this.onConnectError(error));
+    this.socket.on(AgentEvent.response, (payload, ack) => {
+      const receipt = this.receive(payload);
+      if (typeof ack === 'function') ack(receipt);
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  on<E extends keyof HubClientEvents>(event: E, listener: HubClientEvents[E]): () => void {
+    return this.listeners.on(event, listener);
+  }
+
+  async waitUntilConnected(): Promise<void> {
+    if (!(await this.connectedOrStopped())) throw this.stopped ?? new ClientClosedError();
+  }
+
+  close(): void {
+    this.stop(new ClientClosedError());
+  }
+
+  requestApproval(options: RequestApprovalOptions): Promise<ApprovalResponse> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal.reason));
+    const parsed = ApprovalRequestInput.safeParse({
+      requestId: options.requestId ?? crypto.randomUUID(),
+      agentName: this.agentName,
+      toolName: options.toolName,
+      args: options.args,
+      runId: options.runId,
+      conversationId: options.conversationId,
+      description: options.description,
+      queue: options.queue,
+      timeoutMs: options.timeoutMs,
+    });
+    if (!parsed.success) {
+      return Promise.reject(new HubError('invalid_payload', 'The approval request is invalid', z.flattenError(parsed.error)));
+    }
+    const input = parsed.data;
+    if (this.pending.isWaitingFor(input.requestId)) {
+      return Promise.reject(new HubError('conflict', `A call is already waiting on request ${input.requestId}`));
+    }
+    return new Promise<ApprovalResponse>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (this.pending.reject(input.requestId, abortError(signal?.reason))) void this.cancelOnHub(waiter, cancelReasonOf(signal?.reason));
+      };
+      const waiter = this.pending.add(
+        input,
+        (response) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(response);
+        },
+        (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void this.submit(waiter);
+    });
+  }
+
+  /** Sends the request until the hub acknowledges it; every re-send carries the same requestId, so it is safe. */
+  private async submit(waiter: Waiter): Promise<void> {
+    const { requestId } = waiter.input;
+    let failures = 0;
+    while (this.pending.isWaiting(waiter)) {
+      if (!(await this.connectedOrStopped())) return;
+      if (!this.pending.isWaiting(waiter)) return;
+      waiter.sent = true;
+      const emitted = this.socket.timeout(this.requestTimeoutMs).emitWithAck(AgentEvent.request, waiter.input);
+      waiter.inFlight = emitted.catch(() => undefined);
+      let raw: unknown;
+      try {
+        raw = await emitted;
+      } catch {
+        // No ack in time, or the connection dropped: loop, wait for a connection and send again.
+        this.logger.debug('No ack for approval.request; sending again', { requestId });
+        continue;
+      } finally {
+        waiter.inFlight = null;
+      }
+      const ack = RecordAck.safeParse(raw);
+      if (!ack.success) {
+        this.pending.reject(requestId, new HubError('internal', 'The hub sent a malformed acknowledgement', z.flattenError(ack.error)));
+        return;
+      }
+      if (ack.data.ok) return this.accept(waiter, ack.data.data);
+      const { error } = ack.data;
+      if (!RETRYABLE.has(error.code)) {
+        this.pending.reject(requestId, HubError.from(error));
+        return;
+      }
+      this.logger.warn('The hub could not take the request yet; retrying', { requestId, code: error.code });
+      await sleep(backoffDelay(failures++, this.backoff), this.lifetime.signal);
+    }
+  }
+
+  private accept(waiter: Waiter, record: ApprovalRecord): void {
+    if (!this.pending.isWaiting(waiter)) return;
+    if (record.status === 'pending') waiter.acked = true;
+    else this.settleDecided(record);
+  }
+
+  private settleDecided(record: ApprovalRecord): void {
+    const response = responseOf(record);
+    if (response) this.pending.resolve(record.requestId, response);
+    else this.pending.reject(record.requestId, new HubError('internal', `The hub reports request ${record.requestId} as ${record.status} without a decision`));
+  }
+
+  /** Handles a delivered decision and returns the receipt to ack it with. */
+  private receive(payload: unknown): Ack<DeliveryReceipt> {
+    const parsed = ApprovalResponse.safeParse(payload);
+    if (!parsed.success) return fail('invalid_payload', 'Not a valid approval response', z.flattenError(parsed.error));
+    const response = parsed.data;
+    if (response.status === 'pending') return fail('invalid_payload', 'An approval response must carry a decision');
+    // Other processes may share this token: acking a decision they wait on would stop the hub delivering it to them.
+    if (!this.pending.knows(response.requestId)) return fail('not_found', `Nothing here waits on request ${response.requestId}`);
+    this.pending.resolve(response.requestId, response);
+    return ok({ requestId: response.requestId });
+  }
+
+  /** After a reconnect, asks the hub for the current state of requests it had acknowledged as pending. */
+  private async syncAcked(): Promise<void> {
+    const acked = this.pending.acked();
+    for (let start = 0; start < acked.length; start += SYNC_BATCH_SIZE) {
+      const batch = acked.slice(start, start + SYNC_BATCH_SIZE);
+      let raw: unknown;
+      try {
+        raw = await this.socket.timeout(this.requestTimeoutMs).emitWithAck(AgentEvent.sync, { requestIds: batch.map((w) => w.input.requestId) });
+      } catch {
+        // The next connect syncs again, and the hub re-delivers undelivered decisions on every connect.
+        return;
+      }
+      const ack = RecordListAck.safeParse(raw);
+      if (!ack.success || !ack.data.ok) {
+        this.logger.warn('approval.sync failed', { error: ack.success && !ack.data.ok ? ack.data.error : 'malformed ack' });
+        continue;
+      }
+      const records = new Map(ack.data.data.map((record) => [record.requestId, record]));
+      for (const waiter of batch) {
+        if (!this.pending.isWaiting(waiter)) continue;
+        const record = records.get(waiter.input.requestId);
+        if (record && record.status !== 'pending') this.settleDecided(record);
+        else if (!record) {
+          // The hub no longer knows it (e.g. restored from an older copy): asking again is safe, the request is idempotent.
+          waiter.acked = false;
+          void this.submit(waiter);
+        }
+      }
+    }
+  }
+
+  private async cancelOnHub(waiter: Waiter, reason: string): Promise<void> {
+    // Let a request still in flight land first, so the cancel cannot overtake it and leave it pending on the hub.
+    await waiter.inFlight;
+    if (!waiter.sent) return;
+    const requestId = waiter.input.requestId;
+    for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
+      if (!(await this.connectedOrStopped())) return;
+      try {
+        const raw = await this.socket.timeout(this.requestTimeoutMs).emitWithAck(AgentEvent.cancel, { requestId, reason });
+        const ack = RecordAck.safeParse(raw);
+        if (!ack.success || !ack.data.ok) this.logger.warn('approval.cancel was not accepted', { requestId, ack: raw });
+        return;
+      } catch {
+        this.logger.debug('No ack for approval.cancel; sending again', { requestId });
+      }
+    }
+  }
+
+  private onConnect(): void {
+    this.refusals = 0;
+    this.logger.info('Connected to the hub');
+    this.notifyConnectWaiters(true);
+    this.listeners.emit('connect');
+    void this.syncAcked();
+  }
+
+  private onDisconnect(reason: string): void {
+    this.logger.info('Disconnected from the hub', { reason });
+    this.listeners.emit('disconnect', reason);
+  }
+
+  private onConnectError(error: Error): void {
+    const refusal = ConnectErrorData.safeParse((error as { data?: unknown }).data);
+    if (refusal.success && HANDSHAKE_REFUSALS.has(refusal.data.code)) {
+      const hubError = new HubError(refusal.data.code, refusal.data.message);
+      this.logger.error('The hub refused this agent', { code: hubError.code });
+      this.stop(hubError);
+      this.listeners.emit('error', hubError);
+      return;
+    }
+    this.logger.warn('Could not connect to the hub', { message: error.message });
+    this.listeners.emit('error', error);
+    // Socket.IO retries transport errors itself, but not a refusal by the hub's middleware (the socket is then inactive).
+    if (!this.socket.active && !this.stopped) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = setTimeout(() => this.socket.connect(), backoffDelay(this.refusals++, this.backoff));
+    }
+  }
+
+  private connectedOrStopped(): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    if (this.socket.connected) return Promise.resolve(true);
+    return new Promise((resolve) => this.connectWaiters.add(resolve));
+  }
+
+  private notifyConnectWaiters(connected: boolean): void {
+    const waiters = [...this.connectWaiters];
+    this.connectWaiters.clear();
+    for (const notify of waiters) notify(connected);
+  }
+
+  private stop(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = error;
+    clearTimeout(this.reconnectTimer);
+    this.lifetime.abort();
+    this.socket.disconnect();
+    this.notifyConnectWaiters(false);
+    this.pending.rejectAll(error);
+  }
+}
+
+function cancelReasonOf(reason: unknown): string {
+  return typeof reason === 'string' && reason.length > 0 ? reason.slice(0, MAX_REASON_LENGTH) : 'Aborted by the agent';
+}

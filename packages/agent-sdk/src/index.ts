@@ -1,0 +1,20 @@
+export { connectHub } from './client/connect-hub.js';
+export type { ConnectHubOptions, HubClient, HubClientEvents, RequestApprovalOptions } from './client/hub-client.js';
+export { ClientClosedError, HubError } from './client/errors.js';
+export type { Backoff } from './client/backoff.js';
+export type { Logger } from './client/logger.js';
+
+export { Agent } from './agent/agent.js';
+export type { AgentConfig, ApprovalConfig, RunOptions, RunResult } from './agent/agent.js';
+export type { AgentRunEvent, ToolCallRecord } from './agent/agent-events.js';
+export { outcomeOfDecision, outcomeOfResponse } from './agent/approval-outcome.js';
+export type { ApprovalDecisionLike, ApprovalOutcome, ApprovalState } from './agent/approval-outcome.js';
+export { needsApproval } from './agent/approval-policy.js';
+export type { ApprovalPolicy, PolicySettings } from './agent/approval-policy.js';
+export type { OnApproval, ToolApprovalRequest } from './agent/approver.js';
+export { toolSpecOf } from './agent/model.js';
+export type { Message, Model, ModelRequest, ModelStep, ToolCall, ToolSpec } from './agent/model.js';
+export { scriptedModel } from './agent/scripted-model.js';
+export type { ScriptEntry, ScriptedStep, ScriptedToolCall } from './agent/scripted-model.js';
+export { defineTool } from './agent/tool.js';
+export type { Tool, ToolContext } from './agent/tool.js';
