@@ -1,3 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({ resolve: { conditions: ['source'] }, test: { typecheck: { enabled: true } } });
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    typecheck: { enabled: true },
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+  },
+});

@@ -43,27 +43,27 @@ export function startDemoAgents(options: { url: string; token: string; intervalM
       await agent.run(task);
     };
 
-    const schedule = () => {
+    const startRun = () => {
+      if (stopped || inFlight >= MAX_RUNS_IN_FLIGHT) return;
+      inFlight++;
+      runOnce()
+        .catch((error: unknown) => {
+          if (!stopped) log.warn({ err: error }, 'demo run failed');
+        })
+        .finally(() => inFlight--);
+    };
+    const schedule = (delay: number) => {
       if (stopped) return;
-      const delay = options.intervalMs * (0.5 + Math.random());
       timers.set(
         scenario.agentName,
         setTimeout(() => {
-          if (stopped) return;
-          if (inFlight < MAX_RUNS_IN_FLIGHT) {
-            inFlight++;
-            runOnce()
-              .catch((error: unknown) => {
-                if (!stopped) log.warn({ err: error }, 'demo run failed');
-              })
-              .finally(() => inFlight--);
-          }
-          schedule();
+          startRun();
+          schedule(options.intervalMs * (0.5 + Math.random()));
         }, delay),
       );
     };
-    // The first request comes soon, so a fresh console has something to show.
-    timers.set(scenario.agentName, setTimeout(schedule, 200 + Math.random() * 800));
+    // The first request comes at once, so a fresh console has something to show.
+    schedule(100 + Math.random() * 400);
   }
 
   return {

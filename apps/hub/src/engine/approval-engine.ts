@@ -153,7 +153,7 @@ export class ApprovalEngine {
     }
     if (outcome.kind === 'created') {
       this.#log.info(
-        { event: 'approval.requested', requestId: record.requestId, toolName: record.toolName, agent: principal.name, queue: record.queue, status: record.status },
+        { event: 'approval.requested', requestId: record.requestId, toolName: record.toolName, agentName: record.agentName, principal: principal.id, queue: record.queue, status: record.status },
         'approval requested',
       );
       if (record.status === 'pending') {
