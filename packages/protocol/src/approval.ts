@@ -66,17 +66,8 @@ export type ApprovalRequestInput = z.infer<typeof ApprovalRequestInput>;
 
 export const DEFAULT_QUEUE = 'default';
 
-/** Delivered to the agent when its request is decided (`approval.response` on `/agent`). */
-export const ApprovalResponse = z.object({
-  requestId: Identifier,
-  approved: z.boolean(),
-  status: ApprovalStatus,
-  reason: z.string().optional(),
-  args: ToolArgs,
-  modified: z.boolean(),
-  decidedBy: DecidedBy,
-  decidedAt: IsoTime,
-});
+/** Delivered to the agent when its request is decided (`approval.response` on `/agent`): the decision, with its id and status. */
+export const ApprovalResponse = Decision.extend({ requestId: Identifier, status: ApprovalStatus });
 export type ApprovalResponse = z.infer<typeof ApprovalResponse>;
 
 /** The response an agent receives for a decided record. */

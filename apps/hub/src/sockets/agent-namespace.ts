@@ -14,10 +14,9 @@ import {
 } from '@approval-hub/protocol';
 import type { Namespace, Socket } from 'socket.io';
 import type { HubContext } from '../hub-context.js';
-import { TokenBucket } from '../rate-limiter.js';
 import { agentRoles } from '../principals.js';
 import { handshakeAuth } from './handshake-auth.js';
-import { listen, refuseUnknownEvents, type ListenerContext } from './socket-listener.js';
+import { listen, listenerContext, refuseUnknownEvents } from './socket-listener.js';
 
 export type AgentNamespace = Namespace<AgentClientToServerEvents, AgentServerToClientEvents, Record<string, never>, SocketData>;
 type AgentSocket = Socket<AgentClientToServerEvents, AgentServerToClientEvents, Record<string, never>, SocketData>;
@@ -54,14 +53,7 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;
-    const ctx: ListenerContext = {
-      socket,
-      principal,
-      bucket: new TokenBucket(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst),
-      auditor: hub.auditor,
-      log,
-      maxPayloadBytes: hub.config.limits.maxPayloadBytes,
-    };
+    const ctx = listenerContext(socket, hub);
     log.info({ event: 'agent.connected', principal: principal.id, socket: socket.id }, 'agent connected');
     socket.on('disconnect', (reason) => log.info({ event: 'agent.disconnected', principal: principal.id, socket: socket.id, reason }, 'agent disconnected'));
     void socket.join(agentRoom(principal.id));

@@ -13,10 +13,9 @@ import {
 import type { Namespace } from 'socket.io';
 import { toIso } from '../clock.js';
 import type { HubContext } from '../hub-context.js';
-import { TokenBucket } from '../rate-limiter.js';
 import { queueScope, reviewerRoles } from '../principals.js';
 import { handshakeAuth } from './handshake-auth.js';
-import { listen, refuseUnknownEvents, type ListenerContext } from './socket-listener.js';
+import { listen, listenerContext, refuseUnknownEvents } from './socket-listener.js';
 
 export type ReviewerNamespace = Namespace<ReviewerClientToServerEvents, ReviewerServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -32,14 +31,7 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;
-    const ctx: ListenerContext = {
-      socket,
-      principal,
-      bucket: new TokenBucket(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst),
-      auditor: hub.auditor,
-      log,
-      maxPayloadBytes: hub.config.limits.maxPayloadBytes,
-    };
+    const ctx = listenerContext(socket, hub);
     log.info({ event: 'reviewer.connected', principal: principal.id, socket: socket.id }, 'reviewer connected');
     let rooms: string[] = [];
 

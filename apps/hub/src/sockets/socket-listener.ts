@@ -3,7 +3,8 @@ import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { actorOf } from '../principals.js';
-import type { TokenBucket } from '../rate-limiter.js';
+import type { HubContext } from '../hub-context.js';
+import { TokenBucket } from '../rate-limiter.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 
@@ -14,6 +15,18 @@ export interface ListenerContext {
   auditor: RejectionAuditor;
   log: Logger;
   maxPayloadBytes: number;
+}
+
+/** The per-connection context every listener of one socket shares, with its own rate-limit bucket. */
+export function listenerContext(socket: Socket, hub: HubContext): ListenerContext {
+  return {
+    socket,
+    principal: socket.data.principal as Principal,
+    bucket: new TokenBucket(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst),
+    auditor: hub.auditor,
+    log: hub.log,
+    maxPayloadBytes: hub.config.limits.maxPayloadBytes,
+  };
 }
 
 function requestIdOf(payload: unknown): string | null {
