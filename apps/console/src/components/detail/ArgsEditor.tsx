@@ -1,0 +1,92 @@
+import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { useServices } from '../../app/ConsoleContext';
+import { checkEditedArgs, prettyJson } from '../../domain/editedArgs';
+import { diffLines } from '../../domain/lineDiff';
+import type { QueueItem } from '../../domain/queueItem';
+import { DiffView } from './DiffView';
+import { ReasonField } from './ReasonField';
+import { useDecisionBlocker } from './useDecisionBlocker';
+import { Icon } from '../Icon';
+
+/**
+ * Edit & approve: a JSON editor checked as you type, and a diff of the original against the value that
+ * will be sent (the parsed edit, printed again), so the agent receives exactly what the diff shows.
+ */
+export function ArgsEditor({ item }: { item: QueueItem }) {
+  const { store, decisions } = useServices();
+  const original = useMemo(() => prettyJson(item.record.args), [item.record.args]);
+  const [text, setText] = useState(original);
+  const deferred = useDeferredValue(text);
+  const check = useMemo(() => checkEditedArgs(deferred), [deferred]);
+  const diff = useMemo(() => (check.ok ? diffLines(original.split('\n'), check.pretty.split('\n')) : null), [check, original]);
+  const blocker = useDecisionBlocker(item);
+  const editorId = useId();
+  const statusId = useId();
+  const stale = deferred !== text;
+  const unchanged = check.ok && check.pretty === original;
+  const changes = diff ? diff.filter((l) => l.kind !== 'same').length : 0;
+  const cancel = () => store.getState().stopEditing();
+
+  const status = stale
+    ? 'Checking…'
+    : !check.ok
+      ? check.message
+      : unchanged
+        ? 'No changes yet: edit the JSON above, or use Approve for the original arguments.'
+        : `Valid JSON object · ${changes} changed ${changes === 1 ? 'line' : 'lines'}. The agent receives exactly the value shown on the right of the diff.`;
+
+  return (
+    <>
+      <div className="detail-body editor-body" onKeyDown={(e) => e.key === 'Escape' && cancel()}>
+        <div className="editor-grid">
+          <div className="field editor-field">
+            <label htmlFor={editorId}>Edited arguments (JSON)</label>
+            <textarea
+              id={editorId}
+              className="editor-text"
+              spellCheck={false}
+              autoCapitalize="off"
+              autoCorrect="off"
+              autoFocus
+              value={text}
+              aria-invalid={!check.ok && !stale}
+              aria-describedby={statusId}
+              onChange={(e) => setText(e.target.value)}
+            />
+            <p id={statusId} className={`editor-status ${check.ok ? 'editor-ok' : 'editor-error'}`} aria-live="polite">
+              <Icon name={check.ok ? 'check' : 'x'} />{' '}
+              {status}
+            </p>
+          </div>
+          <div className="editor-diff">
+            <h3>Original → edited</h3>
+            {diff ? <DiffView lines={diff} /> : <p className="muted">The diff appears once the JSON is valid.</p>}
+          </div>
+        </div>
+      </div>
+      <footer className="detail-actions">
+        <ReasonField />
+        <div className="decision-buttons">
+          <button
+            type="button"
+            className="btn btn-approve"
+            disabled={!check.ok || stale || unchanged || blocker !== null}
+            onClick={() => check.ok && decisions.approveEdited(item.id, check.args)}
+          >
+            <Icon name="check" />
+            Approve edited arguments
+          </button>
+          <button type="button" className="btn" onClick={cancel}>
+            Cancel edit
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={() => setText(original)} disabled={text === original}>
+            Reset
+          </button>
+        </div>
+        <p className="decision-status" aria-live="polite">
+          {blocker ?? ''}
+        </p>
+      </footer>
+    </>
+  );
+}

@@ -1,0 +1,43 @@
+import type { QueueItem } from '../../domain/queueItem';
+import { formatTimestamp } from '../../domain/timeFormat';
+import { Age } from '../queue/Age';
+
+export function RequestMeta({ item }: { item: QueueItem }) {
+  const r = item.record;
+  return (
+    <dl className="meta">
+      <div>
+        <dt>Agent</dt>
+        <dd>{r.agentName}</dd>
+      </div>
+      <div>
+        <dt>Queue</dt>
+        <dd>{r.queue}</dd>
+      </div>
+      <div>
+        <dt>Created</dt>
+        <dd>
+          <time dateTime={r.createdAt}>{formatTimestamp(r.createdAt)}</time> <span className="muted">(<Age createdMs={item.createdMs} />)</span>
+        </dd>
+      </div>
+      <div>
+        <dt>Deadline</dt>
+        <dd>
+          <time dateTime={r.expiresAt}>{formatTimestamp(r.expiresAt)}</time>
+        </dd>
+      </div>
+      <div>
+        <dt>Run ID</dt>
+        <dd className="mono break">{r.runId}</dd>
+      </div>
+      <div>
+        <dt>Conversation ID</dt>
+        <dd className="mono break">{r.conversationId ?? <span className="muted">none</span>}</dd>
+      </div>
+      <div className="meta-wide">
+        <dt>Request ID</dt>
+        <dd className="mono break">{r.requestId}</dd>
+      </div>
+    </dl>
+  );
+}

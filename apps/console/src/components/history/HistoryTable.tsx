@@ -1,0 +1,87 @@
+import { useEffect } from 'react';
+import { useConsoleStore, useServices } from '../../app/ConsoleContext';
+import { formatElapsed, toHistoryRow } from '../../domain/historyRow';
+import { formatTimestamp } from '../../domain/timeFormat';
+import { StatusBadge } from './StatusBadge';
+import { Icon } from '../Icon';
+
+export function HistoryTable() {
+  const { history: controller } = useServices();
+  const list = useConsoleStore((s) => s.history);
+  const filter = useConsoleStore((s) => s.historyFilter);
+  const myId = useConsoleStore((s) => s.principal?.id ?? null);
+  const openId = useConsoleStore((s) => s.timeline.requestId);
+
+  // A new filter empties the list (phase idle): fetch its first page.
+  useEffect(() => {
+    if (list.phase === 'idle') void controller.loadHistory('first');
+  }, [list.phase, filter, controller]);
+
+  return (
+    <div className="history-table-wrap">
+      <table className="history-table">
+        <caption className="visually-hidden">Decided requests, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col">Tool</th>
+            <th scope="col">Agent</th>
+            <th scope="col">Queue</th>
+            <th scope="col">Decided by</th>
+            <th scope="col">When</th>
+            <th scope="col">Time to decision</th>
+            <th scope="col">Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.items.map((record) => {
+            const row = toHistoryRow(record, myId);
+            return (
+              <tr key={record.requestId} aria-current={openId === record.requestId ? 'true' : undefined}>
+                <td>
+                  <StatusBadge status={record.status} edited={row.edited} />
+                </td>
+                <td>
+                  {/* The tool name opens the request's timeline. */}
+                  <button type="button" className="btn-link mono" onClick={() => void controller.openTimeline(record.requestId)} aria-label={`Timeline of ${row.toolName} (${record.requestId})`}>
+                    {row.toolName}
+                  </button>
+                </td>
+                <td className="nowrap">{row.agentName}</td>
+                <td>{row.queue}</td>
+                <td>{row.decidedBy || '—'}</td>
+                <td className="nowrap">{row.decidedAt ? <time dateTime={row.decidedAt}>{formatTimestamp(row.decidedAt)}</time> : '—'}</td>
+                <td className="nowrap">{formatElapsed(row.timeToDecisionMs)}</td>
+                <td className="reason-cell">{row.reason || <span className="muted">—</span>}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <div className="table-foot" aria-live="polite">
+        {list.phase === 'loading' && <p className="muted">Loading…</p>}
+        {list.phase === 'error' && (
+          <p className="error-text">
+            <Icon name="alert" />{' '}
+            {list.error}{' '}
+            <button type="button" className="btn btn-small" onClick={() => void controller.loadHistory('first')}>
+              Retry
+            </button>
+          </p>
+        )}
+        {list.phase === 'ready' && list.items.length === 0 && <p className="muted">No decided request matches these filters.</p>}
+        {list.phase === 'ready' && list.error && <p className="error-text"><Icon name="alert" /> {list.error}</p>}
+        {list.phase === 'ready' && (
+          <p className="muted small">
+            {list.items.length.toLocaleString()} shown{list.nextCursor ? '' : ' · end of history'}
+          </p>
+        )}
+        {list.nextCursor && (
+          <button type="button" className="btn" disabled={list.loadingMore} onClick={() => void controller.loadHistory('more')}>
+            {list.loadingMore ? 'Loading…' : 'Load more'}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

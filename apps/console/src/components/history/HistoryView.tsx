@@ -1,0 +1,52 @@
+import { useState } from 'react';
+import { useServices } from '../../app/ConsoleContext';
+import { AuditLog } from './AuditLog';
+import { ExportButtons } from './ExportButtons';
+import { HistoryFilters } from './HistoryFilters';
+import { HistoryTable } from './HistoryTable';
+import { TimelinePanel } from './TimelinePanel';
+import { Icon } from '../Icon';
+
+type Tab = 'decisions' | 'audit';
+
+export function HistoryView() {
+  const { history } = useServices();
+  const [tab, setTab] = useState<Tab>('decisions');
+  const refresh = () => {
+    if (tab === 'decisions') void history.loadHistory('first');
+    else void history.loadAudit('first');
+  };
+
+  return (
+    <div className="history-view">
+      <div className="history-main">
+        <div className="history-head">
+          <h1>History</h1>
+          <div className="segmented" role="group" aria-label="History view">
+            <button type="button" aria-pressed={tab === 'decisions'} onClick={() => setTab('decisions')}>
+              Decisions
+            </button>
+            <button type="button" aria-pressed={tab === 'audit'} onClick={() => setTab('audit')}>
+              Audit log
+            </button>
+          </div>
+          <div className="history-actions">
+            <button type="button" className="btn btn-ghost" onClick={refresh}>
+              <Icon name="refresh" /> Refresh
+            </button>
+            {tab === 'decisions' && <ExportButtons />}
+          </div>
+        </div>
+        {tab === 'decisions' ? (
+          <>
+            <HistoryFilters />
+            <HistoryTable />
+          </>
+        ) : (
+          <AuditLog />
+        )}
+      </div>
+      <TimelinePanel />
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+import { useConsoleStore, useServices } from '../../app/ConsoleContext';
+import { Icon } from '../Icon';
+import { describeOutcome } from '../../domain/decidedBy';
+import { formatElapsed, toHistoryRow } from '../../domain/historyRow';
+import { formatTimestamp } from '../../domain/timeFormat';
+import { JsonTree } from '../json/JsonTree';
+import { AUDIT_TYPE_LABELS, auditDataPreview, describeActor } from './auditText';
+import { StatusBadge } from './StatusBadge';
+
+/** One request's record and full audit timeline, from `GET /api/approvals/:id`. */
+export function TimelinePanel() {
+  const { store } = useServices();
+  const timeline = useConsoleStore((s) => s.timeline);
+  const myId = useConsoleStore((s) => s.principal?.id ?? null);
+  if (timeline.requestId === null) return null;
+  const detail = timeline.detail;
+
+  return (
+    <aside className="timeline" role="region" aria-label="Request timeline">
+      <header className="timeline-head">
+        <div>
+          <p className="eyebrow">Timeline</p>
+          <h2 className="mono break">{detail?.toolName ?? timeline.requestId}</h2>
+        </div>
+        <button type="button" className="btn btn-ghost" onClick={() => store.getState().closeTimeline()}>
+          Close
+        </button>
+      </header>
+      {timeline.phase === 'loading' && <p className="muted">Loading…</p>}
+      {timeline.phase === 'error' && <p className="error-text"><Icon name="alert" /> {timeline.error}</p>}
+      {detail && (
+        <>
+          <p>
+            <StatusBadge status={detail.status} edited={detail.decision?.modified ?? false} /> — {describeOutcome(detail, myId)}
+          </p>
+          <dl className="meta meta-compact">
+            <div>
+              <dt>Agent</dt>
+              <dd>{detail.agentName}</dd>
+            </div>
+            <div>
+              <dt>Queue</dt>
+              <dd>{detail.queue}</dd>
+            </div>
+            <div>
+              <dt>Run ID</dt>
+              <dd className="mono break">{detail.runId}</dd>
+            </div>
+            <div>
+              <dt>Time to decision</dt>
+              <dd>{formatElapsed(toHistoryRow(detail, myId).timeToDecisionMs)}</dd>
+            </div>
+          </dl>
+          <ol className="timeline-list">
+            {detail.timeline.map((entry) => (
+              <li key={entry.seq}>
+                <time dateTime={entry.at}>{formatTimestamp(entry.at)}</time>
+                <span className="timeline-type">{AUDIT_TYPE_LABELS[entry.type]}</span>
+                <span className="muted">by {describeActor(entry.actor)}</span>
+                {auditDataPreview(entry.data) && <code className="timeline-data">{auditDataPreview(entry.data)}</code>}
+              </li>
+            ))}
+          </ol>
+          <section className="detail-section" aria-label="Requested arguments">
+            <h3>Requested arguments</h3>
+            <JsonTree value={detail.args} />
+          </section>
+          {detail.decision?.modified && (
+            <section className="detail-section" aria-label="Approved arguments">
+              <h3>Arguments approved (edited)</h3>
+              <JsonTree value={detail.decision.args} />
+            </section>
+          )}
+        </>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,6 @@
+import { useAge } from '../../clock/useServerClock';
+
+export function Age({ createdMs }: { createdMs: number }) {
+  const age = useAge(createdMs);
+  return <span className="age">{age} ago</span>;
+}

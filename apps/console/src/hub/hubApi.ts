@@ -1,0 +1,44 @@
+import {
+  ApprovalDetail,
+  ApprovalRecord,
+  AuditEntry,
+  type Page,
+  Principal,
+  pageSchema,
+} from '@approval-hub/protocol';
+import type { AuditFilter, HistoryFilter } from '../store/historySlice';
+import type { RestClient } from './restClient';
+
+const ApprovalPage = pageSchema(ApprovalRecord);
+const AuditPage = pageSchema(AuditEntry);
+
+/** The REST endpoints the console reads, each answer checked against the protocol's schemas. */
+export interface HubApi {
+  me(): Promise<Principal>;
+  listApprovals(filter: HistoryFilter, cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<ApprovalRecord>>;
+  getApproval(requestId: string, signal?: AbortSignal): Promise<ApprovalDetail>;
+  listAudit(filter: AuditFilter, cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<AuditEntry>>;
+}
+
+export function createHubApi(rest: RestClient): HubApi {
+  return {
+    me: () => rest.get('/api/me', {}, Principal),
+    listApprovals: (filter, cursor, limit, signal) =>
+      rest.get(
+        '/api/approvals',
+        {
+          status: filter.statuses.join(','),
+          queue: filter.queue.trim(),
+          agentName: filter.agentName.trim(),
+          toolName: filter.toolName.trim(),
+          limit,
+          cursor,
+        },
+        ApprovalPage,
+        signal,
+      ),
+    getApproval: (requestId, signal) => rest.get(`/api/approvals/${encodeURIComponent(requestId)}`, {}, ApprovalDetail, signal),
+    listAudit: (filter, cursor, limit, signal) =>
+      rest.get('/api/audit', { type: filter.type, queue: filter.queue.trim(), limit, cursor }, AuditPage, signal),
+  };
+}

@@ -1,0 +1,162 @@
+import { type Ack, type ApprovalRecord, type ErrorInfo, type JsonObject, ApprovalRecord as ApprovalRecordSchema } from '@approval-hub/protocol';
+import { describeOutcome } from '../domain/decidedBy';
+import { serverNow } from '../domain/expiry';
+import { jsonEqual } from '../domain/jsonEqual';
+import type { QueueItem } from '../domain/queueItem';
+import { type Removal, removeFromQueue } from '../domain/queueState';
+import type { NoticeTone } from './noticeSlice';
+import { queueDataOf } from './queueSlice';
+import { AUTO_MOVE_GUARD_MS, selectionPatch } from './selectionSlice';
+import type { ConsoleSlice, SliceDeps } from './types';
+
+export type DecisionKind = 'approve' | 'deny' | 'edit';
+
+/** How long to wait for the hub's ack before saying we do not know what happened. */
+export const DECISION_ACK_TIMEOUT_MS = 15_000;
+
+export type DecisionState =
+  | { readonly phase: 'sending'; readonly kind: DecisionKind; readonly sentArgs: JsonObject | null }
+  | { readonly phase: 'failed'; readonly kind: DecisionKind; readonly message: string };
+
+/** The ack (validated) or the lack of one within DECISION_ACK_TIMEOUT_MS. */
+export type DecisionOutcome = { readonly type: 'ack'; readonly ack: Ack<ApprovalRecord> } | { readonly type: 'no_answer' };
+
+export type Actionability = { readonly ok: true; readonly item: QueueItem } | { readonly ok: false; readonly reason: string };
+
+export interface DecisionSlice {
+  /** Per request id: a decision on its way, or the last one that failed and may be retried. */
+  readonly decisions: Readonly<Record<string, DecisionState>>;
+  /** Whether a decision may be sent now, and if not, why (shown next to the disabled buttons). */
+  checkActionable(requestId: string): Actionability;
+  /** Marks the decision in flight; refuses a second one for the same request. */
+  startDecision(requestId: string, kind: DecisionKind, sentArgs: JsonObject | null): Actionability;
+  /** The hub's ack decides the outcome: nothing is removed or reported before it. */
+  settleDecision(requestId: string, outcome: DecisionOutcome): void;
+}
+
+const VERB: Record<DecisionKind, string> = { approve: 'Approved', deny: 'Denied', edit: 'Approved with edited arguments:' };
+
+function failureMessage(error: ErrorInfo): string {
+  switch (error.code) {
+    case 'rate_limited':
+      return 'The hub is limiting decisions right now. Wait a moment and try again.';
+    case 'invalid_payload':
+      return `The hub refused the decision as invalid: ${error.message}`;
+    case 'forbidden':
+      return 'You may not decide requests in this queue.';
+    case 'unauthorized':
+      return 'Your session is no longer valid. Sign in again.';
+    case 'internal':
+      return 'The hub could not record the decision (internal error). Try again.';
+    default:
+      return `The hub refused the decision (${error.code}): ${error.message}`;
+  }
+}
+
+function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+}
+
+export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice> {
+  return (set, get) => {
+    /** Removes the request (the ack says it is no longer pending) and reports it, in one update. */
+    const finish = (requestId: string, removal: Removal, tone: NoticeTone, text: string, noteText?: string) => {
+      const state = get();
+      const change = removeFromQueue(queueDataOf(state), [removal], deps.ledger);
+      set(
+        {
+          ...change.data,
+          ...selectionPatch(state, change.data, change.departed, deps.now(), noteText),
+          decisions: without(state.decisions, requestId),
+        },
+        undefined,
+        'decision/settle',
+      );
+      get().pushNotice(tone, text);
+    };
+
+    const fail = (requestId: string, kind: DecisionKind, message: string) => {
+      set({ decisions: { ...get().decisions, [requestId]: { phase: 'failed', kind, message } } }, undefined, 'decision/fail');
+      get().pushNotice('error', message);
+    };
+
+    return {
+      decisions: {},
+
+      checkActionable: (requestId) => {
+        const state = get();
+        if (state.connection !== 'connected') return { ok: false, reason: 'Not connected to the hub: decisions are paused.' };
+        const item = state.items.get(requestId);
+        if (!item) return { ok: false, reason: 'This request is no longer pending.' };
+        if (state.decisions[requestId]?.phase === 'sending') return { ok: false, reason: 'A decision for this request is on its way.' };
+        if (serverNow(state.serverOffsetMs, deps.now()) >= item.expiresMs) return { ok: false, reason: 'This request has expired.' };
+        if (state.selectedId === requestId && state.autoMovedAt !== null && deps.now() - state.autoMovedAt < AUTO_MOVE_GUARD_MS) {
+          return { ok: false, reason: 'The selection just changed: check this request first.' };
+        }
+        return { ok: true, item };
+      },
+
+      startDecision: (requestId, kind, sentArgs) => {
+        const check = get().checkActionable(requestId);
+        if (!check.ok) return check;
+        set({ decisions: { ...get().decisions, [requestId]: { phase: 'sending', kind, sentArgs } } }, undefined, 'decision/start');
+        return check;
+      },
+
+      settleDecision: (requestId, outcome) => {
+        const state = get();
+        const entry = state.decisions[requestId];
+        if (entry?.phase !== 'sending') return; // not ours, or already settled
+        // The row may already be gone (a resolved event can beat the ack): then the ack's record names it.
+        const known = state.items.get(requestId)?.record ?? (outcome.type === 'ack' && outcome.ack.ok ? outcome.ack.data : null);
+        const what = known ? `${known.toolName} from ${known.agentName}` : `request ${requestId}`;
+        const myId = state.principal?.id ?? null;
+
+        if (outcome.type === 'no_answer') {
+          fail(
+            requestId,
+            entry.kind,
+            `No answer from the hub about ${what}. The decision may or may not have been recorded; the queue will show the truth once connected.`,
+          );
+          return;
+        }
+        const ack = outcome.ack;
+        if (ack.ok) {
+          const record = ack.data;
+          const edited = entry.sentArgs !== null && record.decision !== undefined && !jsonEqual(record.decision.args, entry.sentArgs);
+          finish(requestId, { id: requestId, outcome: record }, 'success', `${VERB[entry.kind]} ${what}.`);
+          if (edited) get().pushNotice('warning', `The hub recorded arguments for ${what} that differ from the ones you sent. Check its history.`);
+          return;
+        }
+        switch (ack.error.code) {
+          case 'already_decided': {
+            const winner = ApprovalRecordSchema.safeParse(ack.error.details);
+            const text = winner.success ? describeOutcome(winner.data, myId) : 'decided by someone else';
+            const status = winner.success ? winner.data.status : null;
+            const sentence =
+              status === 'expired'
+                ? `Too late: ${what} expired before your decision arrived.`
+                : status === 'cancelled'
+                  ? `Too late: ${what} was cancelled by the agent.`
+                  : `Too late: ${what} was already ${text}.`;
+            finish(requestId, { id: requestId, outcome: winner.success ? winner.data : null }, 'warning', sentence, text);
+            return;
+          }
+          case 'expired': {
+            // The hub sends the expired record along; the queue only needs to know it is gone.
+            const record = ApprovalRecordSchema.safeParse(ack.error.details);
+            finish(requestId, { id: requestId, outcome: record.success ? record.data : null }, 'warning', `Too late: ${what} expired before your decision reached the hub.`, 'expired before your decision arrived');
+            return;
+          }
+          case 'not_found':
+            finish(requestId, { id: requestId, outcome: null }, 'warning', `The hub no longer knows ${what}.`, 'unknown to the hub');
+            return;
+          default:
+            fail(requestId, entry.kind, failureMessage(ack.error));
+        }
+      },
+    };
+  };
+}

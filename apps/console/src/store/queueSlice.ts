@@ -1,0 +1,128 @@
+import type { QueueSnapshot } from '@approval-hub/protocol';
+import { describeOutcome } from '../domain/decidedBy';
+import { serverOffsetFrom } from '../domain/expiry';
+import { type FacetKey, type QueueFilters, NO_FILTERS } from '../domain/queueFilter';
+import type { QueueItem } from '../domain/queueItem';
+import type { QueueSort } from '../domain/queueOrder';
+import {
+  type Departure,
+  type Facets,
+  type QueueData,
+  type QueueEvent,
+  EMPTY_FACETS,
+  applyQueueEvents,
+  replaceWithSnapshot,
+  withView,
+} from '../domain/queueState';
+import type { NoticeTone } from './noticeSlice';
+import { selectionPatch } from './selectionSlice';
+import type { ConsoleSlice, ConsoleState, SliceDeps } from './types';
+
+/** Counted for the tab title, sound and desktop notification; `seq` changes once per batch with arrivals. */
+export interface Arrivals {
+  readonly seq: number;
+  readonly count: number;
+  readonly toolNames: readonly string[];
+}
+
+export interface SnapshotTiming {
+  /** Local time the `queue.subscribe` was emitted. */
+  readonly sentAt: number;
+  /** Local time its ack arrived. */
+  readonly receivedAt: number;
+}
+
+export interface QueueSlice extends QueueData {
+  readonly items: ReadonlyMap<string, QueueItem>;
+  readonly visibleIds: readonly string[];
+  readonly facets: Facets;
+  readonly sort: QueueSort;
+  readonly filters: QueueFilters;
+  /** The queues the hub subscribed us to; null = all queues. */
+  readonly subscribedQueues: readonly string[] | null;
+  readonly arrivals: Arrivals | null;
+  /** Replaces the whole queue with the hub's snapshot (after every connect and reconnect). */
+  applySnapshot(snapshot: QueueSnapshot, timing: SnapshotTiming): void;
+  /** Applies one frame's worth of pushed `approval.request` / `approval.resolved` events. */
+  applyEvents(events: readonly QueueEvent[]): void;
+  setSort(sort: QueueSort): void;
+  setFilter(key: FacetKey, value: string | null): void;
+  setSearch(search: string): void;
+  clearFilters(): void;
+}
+
+export function queueDataOf(state: ConsoleState): QueueData {
+  return { items: state.items, visibleIds: state.visibleIds, facets: state.facets, sort: state.sort, filters: state.filters };
+}
+
+/** More than this many departures in one batch are summed up in one notice. */
+const NOTICE_BURST = 3;
+
+function departureNotices(state: ConsoleState, departed: readonly Departure[]): Array<[NoticeTone, string]> {
+  const myId = state.principal?.id ?? null;
+  // A request with our own decision in flight is reported by the ack, not here.
+  const shown = departed.filter((d) => d.outcome !== null && state.decisions[d.item.id]?.phase !== 'sending');
+  if (shown.length === 0) return [];
+  if (shown.length > NOTICE_BURST) return [['info', `${shown.length} requests were decided elsewhere and left the queue.`]];
+  return shown.map(({ item, outcome }) => [
+    'info',
+    `${item.record.toolName} from ${item.record.agentName} was ${outcome ? describeOutcome(outcome, myId) : 'removed'}.`,
+  ]);
+}
+
+export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
+  return (set, get) => {
+    const setView = (sort: QueueSort, filters: QueueFilters, action: string) =>
+      set(withView(queueDataOf(get()), sort, filters), undefined, action);
+
+    return {
+      items: new Map(),
+      visibleIds: [],
+      facets: EMPTY_FACETS,
+      sort: 'deadline',
+      filters: NO_FILTERS,
+      subscribedQueues: null,
+      arrivals: null,
+
+      applySnapshot: (snapshot, timing) => {
+        const state = get();
+        const change = replaceWithSnapshot(queueDataOf(state), snapshot.pending, deps.ledger);
+        const resync = state.lastSyncedAt !== null;
+        set(
+          {
+            ...change.data,
+            ...selectionPatch(state, change.data, change.departed, deps.now()),
+            subscribedQueues: snapshot.queues,
+            serverOffsetMs: serverOffsetFrom(snapshot.serverTime, timing.sentAt, timing.receivedAt),
+            lastSyncedAt: timing.receivedAt,
+            connection: 'connected',
+          },
+          undefined,
+          'queue/applySnapshot',
+        );
+        const left = change.departed.length;
+        if (resync && left > 0) {
+          get().pushNotice('info', `${left} ${left === 1 ? 'request' : 'requests'} left the queue while the connection was down.`);
+        }
+      },
+
+      applyEvents: (events) => {
+        if (events.length === 0) return;
+        const state = get();
+        const change = applyQueueEvents(queueDataOf(state), events, deps.ledger);
+        if (change.added.length === 0 && change.departed.length === 0) return;
+        const arrivals: Arrivals | null =
+          change.added.length > 0
+            ? { seq: (state.arrivals?.seq ?? 0) + 1, count: change.added.length, toolNames: change.added.slice(0, 3).map((i) => i.record.toolName) }
+            : state.arrivals;
+        set({ ...change.data, ...selectionPatch(state, change.data, change.departed, deps.now()), arrivals }, undefined, 'queue/applyEvents');
+        for (const [tone, text] of departureNotices(state, change.departed)) get().pushNotice(tone, text);
+      },
+
+      setSort: (sort) => setView(sort, get().filters, 'queue/setSort'),
+      setFilter: (key, value) => setView(get().sort, { ...get().filters, [key]: value }, 'queue/setFilter'),
+      setSearch: (search) => setView(get().sort, { ...get().filters, search }, 'queue/setSearch'),
+      clearFilters: () => setView(get().sort, NO_FILTERS, 'queue/clearFilters'),
+    };
+  };
+}
