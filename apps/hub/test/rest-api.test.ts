@@ -16,8 +16,9 @@ describe('REST approvals', () => {
   it('lets an HTTP-only agent request, long-poll and receive a decision', async () => {
     const input = newRequest({ queue: 'ops' });
     const created = await api(t, 'POST', '/api/approvals', tokens.agent, input);
-    expect(created).toMatchObject({ status: 200, body: { requestId: input.requestId, status: 'pending', queue: 'ops' } });
-    expect(await api(t, 'POST', '/api/approvals', tokens.agent, input)).toEqual(created);
+    expect(created).toMatchObject({ status: 201, body: { requestId: input.requestId, status: 'pending', queue: 'ops' } });
+    expect(await api(t, 'POST', '/api/approvals', tokens.agent, input)).toEqual({ status: 200, body: created.body });
+    expect(await api(t, 'POST', '/api/approvals', tokens.agent, { ...input, args: { other: true } })).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
 
     const waiting = api(t, 'GET', `/api/approvals/${input.requestId}/wait?timeoutMs=5000`, tokens.agent);
     await new Promise((r) => setTimeout(r, 50));

@@ -57,8 +57,20 @@ function parseJson(text: string): unknown {
   }
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text. Bytes that are not UTF-8 are refused, not replaced with U+FFFD: that would change what was asked. */
+async function bodyText(c: Ctx): Promise<string> {
+  const bytes = await c.req.arrayBuffer();
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new BadInput(fail('invalid_payload', 'Request body is not valid UTF-8'));
+  }
+}
+
 async function jsonBody(c: Ctx): Promise<unknown> {
-  return parseJson(await c.req.text());
+  return parseJson(await bodyText(c));
 }
 
 const CancelBody = ApprovalCancel.omit({ requestId: true });
@@ -166,7 +178,10 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
     const body = await jsonBody(c);
     if (payloadBytes(body) > limiter().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limiter().maxPayloadBytes} bytes`);
     const input = parseOrThrow(ApprovalRequestInput, body, 'approval request');
-    return reply(c, await hub.engine.request(c.get('principal'), input));
+    const isReplay = hub.store.getRecord(input.requestId) !== null;
+    const ack = await hub.engine.request(c.get('principal'), input);
+    // 201 for a new request, 200 for an idempotent re-send of one that exists.
+    return ack.ok && !isReplay ? c.json(ack.data, 201) : reply(c, ack);
   });
 
   app.get('/api/approvals/:id', (c) => {
@@ -203,7 +218,7 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
     const denied = requireRole(c, ['agent']);
     if (denied) return denied;
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
-    const text = await c.req.text();
+    const text = await bodyText(c);
     const reason = text.trim() === '' ? undefined : parseOrThrow(CancelBody, parseJson(text), 'cancel').reason;
     return reply(c, await hub.engine.cancel(c.get('principal'), id, reason));
   });
