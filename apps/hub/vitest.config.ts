@@ -2,5 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: { conditions: ['source'] },
-  test: { testTimeout: 20_000, hookTimeout: 20_000, pool: 'forks', reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]] },
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    pool: 'forks',
+    // The long fault profile runs with `pnpm test:chaos` (vitest.chaos.config.ts).
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/chaos/**'],
+  },
 });

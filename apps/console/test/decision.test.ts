@@ -138,6 +138,16 @@ describe('decisions in flight', () => {
     expect(s().notices.map((n) => n.text)).toEqual(['Approved payments.refund from support-bot.']);
   });
 
+  it('a resolved event that beats an already_decided ack: the notice still names the tool and the agent', () => {
+    const { s, a } = setup();
+    s().startDecision(a.requestId, 'approve', null);
+    const winner = decided(a, 'denied', { kind: 'reviewer', id: 'rev-2', name: 'Bob' });
+    s().applyEvents([{ type: 'resolved', record: winner }]);
+    expect(s().items.has(a.requestId)).toBe(false);
+    s().settleDecision(a.requestId, errAck('already_decided', winner));
+    expect(s().notices.map((n) => n.text)).toEqual(['Too late: payments.refund from support-bot was already denied by Bob.']);
+  });
+
   it('an ack for a decision not in flight is ignored', () => {
     const { s, a } = setup();
     const before = s();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { QueueName } from '@approval-hub/protocol';
 import { z } from 'zod';
+import { CrashAt } from './crash-hook.js';
 
 const TokenConfig = z.strictObject({
   token: z.string().min(16, 'tokens must be at least 16 characters'),
@@ -94,6 +95,8 @@ export function parseConfig(input: unknown, source = 'config'): HubConfig {
 export interface CliOptions {
   config: HubConfig;
   configFile: string | undefined;
+  /** Test-only: `HUB_CRASH_AT=<point>:<n>` (see crash-hook.ts). */
+  crashAt?: CrashAt;
 }
 
 /**
@@ -141,5 +144,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   if (configFile && !path.isAbsolute(config.dbPath) && values.db === undefined && env.HUB_DB === undefined) {
     config.dbPath = path.resolve(path.dirname(configFile), config.dbPath);
   }
-  return { config, configFile };
+  if (env.HUB_CRASH_AT === undefined) return { config, configFile };
+  const crashAt = CrashAt.safeParse(env.HUB_CRASH_AT);
+  if (!crashAt.success) throw new ConfigError(`Invalid HUB_CRASH_AT: ${crashAt.error.issues[0]?.message ?? 'malformed'}`);
+  return { config, configFile, crashAt: crashAt.data };
 }

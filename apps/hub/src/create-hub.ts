@@ -6,6 +6,7 @@ import { Namespace as Ns } from '@approval-hub/protocol';
 import { Server } from 'socket.io';
 import { systemClock, type Clock } from './clock.js';
 import type { HubConfig } from './config.js';
+import type { CrashHook } from './crash-hook.js';
 import { ApprovalEngine } from './engine/approval-engine.js';
 import { DecisionWaiters } from './engine/decision-waiters.js';
 import type { HubContext } from './hub-context.js';
@@ -29,6 +30,8 @@ export interface CreateHubOptions {
   logger?: Logger;
   /** Where the built console lives; defaults to `apps/console/dist` beside this package. */
   consoleDir?: string;
+  /** Test-only (HUB_CRASH_AT): called at named points so a crash test can kill the process there. */
+  crashHook?: CrashHook;
 }
 
 export interface Hub {
@@ -50,7 +53,7 @@ const defaultConsoleDir = fileURLToPath(new URL('../../console/dist', import.met
 export function createHub(options: CreateHubOptions): Hub {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? createLogger(options.config.logLevel);
-  const engine = new ApprovalEngine({ store: options.store, clock, config: options.config, logger: log });
+  const engine = new ApprovalEngine({ store: options.store, clock, config: options.config, logger: log, crashHook: options.crashHook });
   const context: HubContext = {
     config: options.config,
     principals: new PrincipalDirectory(options.config.tokens),

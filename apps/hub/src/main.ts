@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { ConfigError, loadConfig, type HubConfig } from './config.js';
 import { createHub } from './create-hub.js';
+import { crashHookAt } from './crash-hook.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
 import { loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger } from './logger.js';
@@ -29,14 +30,18 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<vo
     config.tokens = devTokens.tokens;
   }
 
-  const store = openSqliteStore({ path: config.dbPath, durability: config.durability });
-  const hub = createHub({ config, store, logger: log });
+  // Test-only: with HUB_CRASH_AT set, die at the named point the way an OOM kill or `kill -9` would.
+  const crashHook = loaded.crashAt ? crashHookAt(loaded.crashAt, () => process.kill(process.pid, 'SIGKILL')) : undefined;
+  if (loaded.crashAt) log.warn({ event: 'crash-hook.armed', ...loaded.crashAt }, 'HUB_CRASH_AT is set: this hub will kill itself (tests only)');
+  const store = openSqliteStore({ path: config.dbPath, durability: config.durability, crashHook });
+  const hub = createHub({ config, store, logger: log, crashHook });
   const { url } = await hub.listen();
 
   const reviewer = config.tokens.find((t) => t.role === 'reviewer') ?? config.tokens.find((t) => t.role === 'admin');
   const lines = [`Approval Hub ${hub.context.version} on ${url} (database ${path.resolve(config.dbPath)}, durability ${config.durability})`];
   if (devTokens) {
-    lines.push(`Dev tokens ${devTokens.created ? 'created' : 'loaded'} from ${devTokens.file}`);
+    lines.push(`Dev tokens (${devTokens.created ? 'created' : 'loaded'}; kept in ${devTokens.file}):`);
+    for (const t of devTokens.tokens) lines.push(`  ${t.role.padEnd(8)} ${t.token}  (${t.name})`);
     if (reviewer) lines.push(`Console sign-in: ${url}/#token=${reviewer.token}`);
   } else {
     lines.push(`Console: ${url}/ (sign in with a reviewer token from your config)`);

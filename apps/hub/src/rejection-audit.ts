@@ -27,11 +27,14 @@ export class RejectionAuditor {
   ) {}
 
   record(rejection: Rejection): void {
-    this.log.warn({ event: 'input.rejected', key: rejection.key, channel: rejection.channel, code: rejection.code }, rejection.message);
+    const fields = { event: 'input.rejected', key: rejection.key, channel: rejection.channel, code: rejection.code };
     if (!this.#limiter.take(rejection.key)) {
+      // The same limit keeps a flood out of the logs: the rest go to debug.
+      this.log.debug(fields, rejection.message);
       this.#suppressed.set(rejection.key, (this.#suppressed.get(rejection.key) ?? 0) + 1);
       return;
     }
+    this.log.warn(fields, rejection.message);
     const suppressed = this.#suppressed.get(rejection.key) ?? 0;
     this.#suppressed.delete(rejection.key);
     this.store

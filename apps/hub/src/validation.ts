@@ -8,12 +8,14 @@ export function invalidPayload(what: string, error: z.ZodError): { ok: false; er
   return fail('invalid_payload', `Invalid ${what}: ${where}${first?.message ?? 'malformed'}`, z.flattenError(error));
 }
 
-/** The size of a payload as it came over the wire (close enough for a limit), or Infinity if it cannot be measured. */
+/** The size of a payload as it came over the wire (close enough for a limit). */
 export function payloadBytes(payload: unknown): number {
   if (payload === undefined) return 0;
   try {
     return Buffer.byteLength(JSON.stringify(payload) ?? '');
   } catch {
-    return Number.POSITIVE_INFINITY;
+    // Input parsed from JSON only fails to serialise when nested thousands of levels deep (the stack runs out).
+    // Its size is already bounded by the transport, and every schema refuses such nesting as invalid_payload.
+    return 0;
   }
 }

@@ -53,6 +53,14 @@ function failureMessage(error: ErrorInfo): string {
   }
 }
 
+/** The request's record carried by an ack: its data, or the details of an error that sends one along. */
+function recordOfAck(ack: Ack<ApprovalRecord>, requestId: string): ApprovalRecord | null {
+  if (ack.ok) return ack.data;
+  if (ack.error.code !== 'already_decided' && ack.error.code !== 'expired') return null;
+  const record = ApprovalRecordSchema.safeParse(ack.error.details);
+  return record.success && record.data.requestId === requestId ? record.data : null;
+}
+
 function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
   const copy = { ...record };
   delete copy[key];
@@ -109,8 +117,9 @@ export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice
         const state = get();
         const entry = state.decisions[requestId];
         if (entry?.phase !== 'sending') return; // not ours, or already settled
-        // The row may already be gone (a resolved event can beat the ack): then the ack's record names it.
-        const known = state.items.get(requestId)?.record ?? (outcome.type === 'ack' && outcome.ack.ok ? outcome.ack.data : null);
+        // The row may already be gone (a resolved event can beat the ack): then the ack's record names it,
+        // or for `already_decided` / `expired` the record the hub sends along with the error.
+        const known = state.items.get(requestId)?.record ?? (outcome.type === 'ack' ? recordOfAck(outcome.ack, requestId) : null);
         const what = known ? `${known.toolName} from ${known.agentName}` : `request ${requestId}`;
         const myId = state.principal?.id ?? null;
 

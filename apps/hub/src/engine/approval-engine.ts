@@ -15,6 +15,7 @@ import {
 import type { Clock } from '../clock.js';
 import { toIso } from '../clock.js';
 import type { HubConfig } from '../config.js';
+import type { CrashHook } from '../crash-hook.js';
 import type { Logger } from '../logger.js';
 import { queueScope } from '../principals.js';
 import { canonicalJson } from '../store/canonical-json.js';
@@ -48,9 +49,11 @@ export class ApprovalEngine {
   #approval: HubConfig['approval'];
   readonly #listeners: Listeners = { requested: [], resolved: [] };
   readonly #deadlines: DeadlineTimer;
+  readonly #crash: CrashHook;
 
-  constructor(options: { store: ApprovalStore; clock: Clock; config: HubConfig; logger: Logger }) {
+  constructor(options: { store: ApprovalStore; clock: Clock; config: HubConfig; logger: Logger; crashHook?: CrashHook | undefined }) {
     this.#store = options.store;
+    this.#crash = options.crashHook ?? (() => {});
     this.#clock = options.clock;
     this.#log = options.logger;
     this.#approval = options.config.approval;
@@ -94,13 +97,14 @@ export class ApprovalEngine {
     return this.#approval;
   }
 
-  #timeoutDecision = (record: ApprovalRecord): Decision => ({
+  /** `now` is the reading that found the request due: read again at write time, a clock set back could date it early. */
+  #timeoutDecision = (record: ApprovalRecord, now: number): Decision => ({
     approved: this.#approval.defaultOnTimeout === 'approve',
     reason: TIMEOUT_REASON,
     args: record.args,
     modified: false,
     decidedBy: { kind: 'timeout' },
-    decidedAt: toIso(this.#clock.now()),
+    decidedAt: toIso(now),
   });
 
   async request(principal: Principal, input: ApprovalRequestInput): Promise<Ack<ApprovalRecord>> {
@@ -152,6 +156,7 @@ export class ApprovalEngine {
       return fail('conflict', `requestId ${input.requestId} was already used for a different request`);
     }
     if (outcome.kind === 'created') {
+      this.#crash('request.after-commit');
       this.#log.info(
         { event: 'approval.requested', requestId: record.requestId, toolName: record.toolName, agentName: record.agentName, principal: principal.id, queue: record.queue, status: record.status },
         'approval requested',
@@ -159,6 +164,7 @@ export class ApprovalEngine {
       if (record.status === 'pending') {
         this.#deadlines.consider(now + timeoutMs);
         this.#emit('requested', record);
+        this.#crash('request.after-forward');
       } else {
         this.#emit('resolved', record, principal.id);
       }
@@ -186,7 +192,7 @@ export class ApprovalEngine {
       actor: reviewerActor(principal),
       scope: queueScope(principal),
       now,
-      timeoutDecision: this.#timeoutDecision,
+      timeoutDecision: (record) => this.#timeoutDecision(record, now),
     });
     switch (outcome.kind) {
       case 'not_found':
@@ -197,6 +203,7 @@ export class ApprovalEngine {
         if (outcome.expiredNow) this.#emit('resolved', outcome.record, outcome.expiredNow.principalId);
         return fail('expired', 'The request expired before this decision arrived', outcome.record);
       case 'decided':
+        this.#crash('decision.after-commit');
         this.#log.info(
           { event: 'approval.decided', requestId: input.requestId, status: outcome.record.status, reviewer: principal.name, modified: decision.modified },
           'approval decided',
@@ -263,7 +270,9 @@ export class ApprovalEngine {
   async expireDue(): Promise<ApprovalRecord[]> {
     const expired: ApprovalRecord[] = [];
     for (;;) {
-      const batch = await this.#store.expireDue(this.#clock.now(), (record) => ({ decision: this.#timeoutDecision(record) }));
+      const now = this.#clock.now();
+      const batch = await this.#store.expireDue(now, (record) => ({ decision: this.#timeoutDecision(record, now) }));
+      if (batch.length > 0) this.#crash('deadline.after-commit');
       for (const { record, principalId } of batch) {
         this.#log.info({ event: 'approval.expired', requestId: record.requestId, approved: record.decision?.approved }, 'approval expired');
         this.#emit('resolved', record, principalId);

@@ -1,4 +1,4 @@
-import { fail, type Ack, type Principal } from '@approval-hub/protocol';
+import { Identifier, fail, type Ack, type Principal } from '@approval-hub/protocol';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -31,8 +31,9 @@ export function listenerContext(socket: Socket, hub: HubContext): ListenerContex
 
 function requestIdOf(payload: unknown): string | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const id = (payload as { requestId?: unknown }).requestId;
-  return typeof id === 'string' && id.length <= 128 ? id : null;
+  // Only a well-formed id is recorded as the rejection's request; anything else is part of what was rejected.
+  const id = Identifier.safeParse((payload as { requestId?: unknown }).requestId);
+  return id.success ? id.data : null;
 }
 
 /**

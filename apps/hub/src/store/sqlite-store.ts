@@ -14,6 +14,7 @@ import type {
 } from '@approval-hub/protocol';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { systemClock, toIso, type Clock } from '../clock.js';
+import type { CrashHook } from '../crash-hook.js';
 import { GENESIS_HASH, auditHash } from './audit-chain.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { migrate } from './migrations.js';
@@ -35,6 +36,8 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** How long a write waits for a lock held by another process before failing (the event loop waits too). */
   busyTimeoutMs?: number;
+  /** Test-only (HUB_CRASH_AT): called inside a transaction, before COMMIT, at the points named there. */
+  crashHook?: CrashHook | undefined;
 }
 
 interface ApprovalRow {
@@ -125,6 +128,7 @@ export class SqliteStore implements ApprovalStore {
   readonly #db: Db;
   readonly #clock: Clock;
   readonly #stmt: ReturnType<typeof prepareStatements>;
+  readonly #crash: CrashHook;
   #head: AuditHead;
   #pending: PendingWrite[] = [];
   #flushScheduled = false;
@@ -133,6 +137,7 @@ export class SqliteStore implements ApprovalStore {
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     this.#clock = options.clock ?? systemClock;
+    this.#crash = options.crashHook ?? (() => {});
     this.#db = new Database(options.path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
@@ -205,7 +210,9 @@ export class SqliteStore implements ApprovalStore {
   #audit(type: AuditType, requestId: string | null, queue: string | null, actor: AuditActor, data: unknown): void {
     const seq = this.#head.seq + 1;
     const at = toIso(this.#clock.now());
-    const row = { seq, at, type, requestId, queue, actor: JSON.stringify(actor), data: JSON.stringify(data) };
+    // Hash exactly what SQLite keeps: it stores text as UTF-8, so a lone surrogate would read back as U+FFFD and the
+    // row would no longer match its hash (JSON.stringify already escapes them in actor and data).
+    const row = { seq, at, type, requestId: requestId?.toWellFormed() ?? null, queue: queue?.toWellFormed() ?? null, actor: JSON.stringify(actor), data: JSON.stringify(data) };
     const hash = auditHash(this.#head.hash, row);
     this.#stmt.insertAudit.run({ ...row, prevHash: this.#head.hash, hash });
     this.#head = { seq, hash, at };
@@ -273,6 +280,7 @@ export class SqliteStore implements ApprovalStore {
           reason: record.decision.reason,
         });
       }
+      this.#crash('request.before-commit');
       return { kind: 'created', record } as const;
     });
   }
@@ -319,7 +327,9 @@ export class SqliteStore implements ApprovalStore {
   expireDue(now: number, decide: (record: ApprovalRecord) => { decision: Decision }): Promise<ResolvedRequest[]> {
     return this.#write(() => {
       const rows = this.#stmt.due.all(now, EXPIRY_BATCH) as ApprovalRow[];
-      return rows.map((row) => ({ record: this.#expire(row, decide(toRecord(row)).decision, now), principalId: row.principal_id }));
+      const expired = rows.map((row) => ({ record: this.#expire(row, decide(toRecord(row)).decision, now), principalId: row.principal_id }));
+      if (expired.length > 0) this.#crash('deadline.before-commit');
+      return expired;
     });
   }
 

@@ -15,6 +15,7 @@ import { parseConfig, type HubConfigInput } from '../../src/config.js';
 import { createHub, type Hub } from '../../src/create-hub.js';
 import { createLogger } from '../../src/logger.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
+import type { ApprovalStore } from '../../src/store/store.js';
 
 export type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
 export type ReviewerSocket = Socket<ReviewerServerToClientEvents, ReviewerClientToServerEvents>;
@@ -70,12 +71,20 @@ export interface TestHub {
 
 const openSockets = new Set<Socket>();
 
-export async function startTestHub(overrides: HubConfigInput = {}, options: { clock?: Clock; dir?: string; port?: number } = {}): Promise<TestHub> {
+export interface TestHubOptions {
+  clock?: Clock;
+  dir?: string;
+  port?: number;
+  /** Puts a wrapper (e.g. one that injects database errors) between the hub and its SQLite store. */
+  wrapStore?: (store: SqliteStore) => ApprovalStore;
+}
+
+export async function startTestHub(overrides: HubConfigInput = {}, options: TestHubOptions = {}): Promise<TestHub> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'approval-hub-test-'));
   const dbPath = path.join(dir, 'hub.db');
   const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
   const store = openSqliteStore({ path: dbPath, durability: config.durability, ...(options.clock ? { clock: options.clock } : {}) });
-  const hub = createHub({ config, store, ...(options.clock ? { clock: options.clock } : {}), logger: createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
+  const hub = createHub({ config, store: options.wrapStore ? options.wrapStore(store) : store, ...(options.clock ? { clock: options.clock } : {}), logger: createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
   const { port, url } = await hub.listen(options.port ?? 0, '127.0.0.1');
   const mine: Socket[] = [];
   const connect = <S extends Socket>(nsp: string, token: string | undefined, autoConnect = true) => {

@@ -1,0 +1,192 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import type { HubProcess } from '../fixtures/hub-process.js';
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The reviewer console as a reviewer perceives it: every locator is a role and an accessible name
+ * (or a label), so the tests also pin what assistive technology announces.
+ */
+export class ConsolePage {
+  // Queue view
+  readonly queueList: Locator;
+  readonly rows: Locator;
+  readonly allClear: Locator;
+  readonly details: Locator;
+  readonly detailTitle: Locator;
+  readonly detailArguments: Locator;
+  readonly approveButton: Locator;
+  readonly denyButton: Locator;
+  readonly editButton: Locator;
+  readonly reasonField: Locator;
+  readonly argsEditor: Locator;
+  readonly approveEditedButton: Locator;
+  readonly departedNote: Locator;
+  // Shell
+  readonly connection: Locator;
+  readonly notices: Locator;
+  readonly queueLink: Locator;
+  readonly historyLink: Locator;
+  readonly signOutButton: Locator;
+  // History view
+  readonly historyHeading: Locator;
+  readonly historyTable: Locator;
+  readonly timeline: Locator;
+  // Sign-in page
+  readonly signInHeading: Locator;
+  readonly tokenInput: Locator;
+  readonly signInButton: Locator;
+  readonly signInAlert: Locator;
+
+  constructor(
+    readonly page: Page,
+    readonly hub: HubProcess,
+  ) {
+    this.queueList = page.getByRole('list', { name: 'Pending requests' });
+    this.rows = this.queueList.getByRole('listitem');
+    this.allClear = page.getByText('All clear');
+    this.details = page.getByRole('region', { name: 'Request details' });
+    this.detailTitle = this.details.getByRole('heading', { level: 2 });
+    this.detailArguments = this.details.getByRole('region', { name: 'Arguments' });
+    // `exact`: in edit mode the pane also has "Approve edited arguments".
+    this.approveButton = this.details.getByRole('button', { name: 'Approve', exact: true });
+    this.denyButton = this.details.getByRole('button', { name: 'Deny', exact: true });
+    this.editButton = this.details.getByRole('button', { name: 'Edit & approve', exact: true });
+    this.reasonField = this.details.getByRole('textbox', { name: /^Reason/ });
+    this.argsEditor = this.details.getByRole('textbox', { name: 'Edited arguments (JSON)' });
+    this.approveEditedButton = this.details.getByRole('button', { name: 'Approve edited arguments' });
+    this.departedNote = this.details.getByText(/left the queue:/);
+
+    this.connection = page.getByRole('status', { name: 'Connection' });
+    // A polite live region named "Notices" (it has no landmark role of its own).
+    this.notices = page.getByLabel('Notices', { exact: true });
+    const views = page.getByRole('navigation', { name: 'Views' });
+    this.queueLink = views.getByRole('link', { name: /^Queue/ });
+    this.historyLink = views.getByRole('link', { name: 'History' });
+    this.signOutButton = page.getByRole('button', { name: 'Sign out' });
+
+    this.historyHeading = page.getByRole('heading', { name: 'History', level: 1 });
+    this.historyTable = page.getByRole('table', { name: 'Decided requests, newest first' });
+    this.timeline = page.getByRole('region', { name: 'Request timeline' });
+
+    this.signInHeading = page.getByRole('heading', { name: 'Reviewer sign-in' });
+    // A password field has no ARIA role; its label is how everyone finds it.
+    this.tokenInput = page.getByLabel('Reviewer token');
+    this.signInButton = page.getByRole('button', { name: 'Sign in' });
+    this.signInAlert = page.getByRole('alert');
+  }
+
+  /** Opens the hub's sign-in link (`/#token=…`) and waits until the queue is in sync with the hub. */
+  async signInWithLink(token: string): Promise<void> {
+    await this.page.goto(`${this.hub.url}/#token=${encodeURIComponent(token)}`);
+    await this.waitUntilSynced();
+  }
+
+  /** Opens a printed sign-in link as is (the demo's). */
+  async openLink(link: string): Promise<void> {
+    await this.page.goto(link);
+    await this.waitUntilSynced();
+  }
+
+  async waitUntilSynced(): Promise<void> {
+    await expect(this.queueList).toBeAttached();
+    await this.expectConnection('Connected');
+  }
+
+  /** The connection as announced (the coloured dot is aria-hidden and not part of it). */
+  async expectConnection(label: ConnectionLabel | RegExp, options?: { timeout?: number }): Promise<void> {
+    const text = typeof label === 'string' ? escapeRegExp(label) : label.source;
+    await expect(this.connection).toMatchAriaSnapshot(`- status "Connection": /^(?:${text})$/`, options);
+  }
+
+  /** The sign-in page, without a token. */
+  async openSignIn(): Promise<void> {
+    await this.page.goto(this.hub.url);
+    await expect(this.signInHeading).toBeVisible();
+  }
+
+  async signInWithForm(token: string): Promise<void> {
+    await this.tokenInput.fill(token);
+    await this.signInButton.click();
+  }
+
+  /** A queue row, named "<tool> from <agent>" by its labelled parts. */
+  row(toolName: string, agentName?: string): Locator {
+    const agent = agentName === undefined ? '\\S+' : escapeRegExp(agentName);
+    return this.queueList.getByRole('listitem', { name: new RegExp(`^${escapeRegExp(toolName)} from ${agent}$`) });
+  }
+
+  /** Selects a request by clicking its row, and waits for the detail pane to show it. */
+  async select(toolName: string): Promise<void> {
+    await this.row(toolName).click();
+    await expect(this.detailTitle).toHaveText(toolName);
+  }
+
+  async approve(toolName: string): Promise<void> {
+    await this.select(toolName);
+    await this.approveButton.click();
+    await expect(this.row(toolName)).toHaveCount(0);
+  }
+
+  async deny(toolName: string, reason?: string): Promise<void> {
+    await this.select(toolName);
+    if (reason !== undefined) await this.reasonField.fill(reason);
+    await this.denyButton.click();
+    await expect(this.row(toolName)).toHaveCount(0);
+  }
+
+  /** Edit & approve: replaces the JSON in the editor and sends it. */
+  async editAndApprove(toolName: string, args: unknown, reason?: string): Promise<void> {
+    await this.select(toolName);
+    await this.editButton.click();
+    await this.argsEditor.fill(JSON.stringify(args, null, 2));
+    if (reason !== undefined) await this.reasonField.fill(reason);
+    await this.approveEditedButton.click();
+    await expect(this.row(toolName)).toHaveCount(0);
+  }
+
+  /** The value of a term in the selected request's details ("Agent", "Queue", "Deadline", "Request ID"…). */
+  detailValue(term: string): Locator {
+    // A <dl>: the definition is the element right after its term.
+    return this.details.getByRole('term').filter({ hasText: new RegExp(`^${escapeRegExp(term)}$`) }).locator('xpath=following-sibling::dd[1]');
+  }
+
+  /** A notice in the live region. */
+  notice(text: string | RegExp): Locator {
+    return this.notices.getByText(text);
+  }
+
+  async openHistory(): Promise<void> {
+    await this.historyLink.click();
+    await expect(this.historyHeading).toBeVisible();
+  }
+
+  async openQueue(): Promise<void> {
+    await this.queueLink.click();
+    await expect(this.queueList).toBeAttached();
+  }
+
+  /** A History row by its tool (the tool's button is named "Timeline of <tool> (<request id>)"). */
+  historyRow(toolName: string): Locator {
+    return this.historyTable
+      .getByRole('row')
+      .filter({ has: this.page.getByRole('button', { name: new RegExp(`^Timeline of ${escapeRegExp(toolName)} \\(`) }) });
+  }
+
+  /** One cell of a History row, by its column header. */
+  historyCell(toolName: string, column: HistoryColumn): Locator {
+    return this.historyRow(toolName).getByRole('cell').nth(HISTORY_COLUMNS.indexOf(column));
+  }
+
+  async openTimeline(toolName: string): Promise<void> {
+    await this.historyRow(toolName)
+      .getByRole('button', { name: new RegExp(`^Timeline of ${escapeRegExp(toolName)} \\(`) })
+      .click();
+    await expect(this.timeline.getByRole('heading', { level: 2 })).toHaveText(toolName);
+  }
+}
+
+export type ConnectionLabel = 'Not connected' | 'Connecting…' | 'Connected' | 'Reconnecting…' | 'Offline';
+
+const HISTORY_COLUMNS = ['Status', 'Tool', 'Agent', 'Queue', 'Decided by', 'When', 'Time to decision', 'Reason'] as const;
+export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
