@@ -13,5 +13,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // One file at a time: the crash runs start and kill real hub processes and measure latency.
     fileParallelism: false,
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest-chaos.json' }]],
   },
 });

@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     // The long fault profile runs with `pnpm test:chaos` (vitest.chaos.config.ts).
     exclude: ['**/node_modules/**', '**/dist/**', 'test/chaos/**'],
   },
