@@ -87,31 +87,23 @@ export function responseOf(record: ApprovalRecord): ApprovalResponse | null {
   return response;
 }
 
+const decisionFields = {
+  approved: z.boolean(),
+  reason: text(MAX_REASON_LENGTH).optional(),
+  args: ToolArgs.optional(),
+};
+
+function editsOnlyWhenApproved(d: { approved: boolean; args?: unknown }): boolean {
+  return d.approved || d.args === undefined;
+}
+const editsOnlyWhenApprovedIssue = { message: 'args (edited arguments) can only come with approved: true', path: ['args'] };
+
 /** A reviewer's decision (`approval.response` on `/reviewer`); `args` means "approve with these edited arguments". */
-export const ReviewerDecision = z
-  .strictObject({
-    requestId: Identifier,
-    approved: z.boolean(),
-    reason: text(MAX_REASON_LENGTH).optional(),
-    args: ToolArgs.optional(),
-  })
-  .refine((d) => d.approved || d.args === undefined, {
-    message: 'args (edited arguments) can only come with approved: true',
-    path: ['args'],
-  });
+export const ReviewerDecision = z.strictObject({ requestId: Identifier, ...decisionFields }).refine(editsOnlyWhenApproved, editsOnlyWhenApprovedIssue);
 export type ReviewerDecision = z.infer<typeof ReviewerDecision>;
 
 /** `POST /api/approvals/:id/decision` body: a reviewer decision without the id. */
-export const DecisionBody = z
-  .strictObject({
-    approved: z.boolean(),
-    reason: text(MAX_REASON_LENGTH).optional(),
-    args: ToolArgs.optional(),
-  })
-  .refine((d) => d.approved || d.args === undefined, {
-    message: 'args (edited arguments) can only come with approved: true',
-    path: ['args'],
-  });
+export const DecisionBody = z.strictObject(decisionFields).refine(editsOnlyWhenApproved, editsOnlyWhenApprovedIssue);
 export type DecisionBody = z.infer<typeof DecisionBody>;
 
 export const ApprovalSync = z.strictObject({ requestIds: z.array(Identifier).max(1000) });
