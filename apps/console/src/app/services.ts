@@ -1,5 +1,6 @@
 import type { JsonObject } from '@approval-hub/protocol';
 import { type HistoryController, createHistoryController } from '../hub/historyController';
+import { startClockSync } from '../hub/clockSync';
 import { type HubApi, createHubApi } from '../hub/hubApi';
 import { type HubSocket, createHubSocket } from '../hub/hubSocket';
 import { createRestClient } from '../hub/restClient';
@@ -36,6 +37,7 @@ export function createServices(): ConsoleServices {
   session = createSessionController({ store, api, getSocket: () => socket, storage: window.sessionStorage });
   const ended = session;
   const history = createHistoryController(store, api, () => ended.refuse({ code: 'unauthorized', message: 'The hub no longer accepts this token.' }));
+  startClockSync(store, api);
   const reason = () => store.getState().reasonDraft;
   const decisions: DecisionCommands = {
     approve: (id) => socket.decide(id, 'approve', { reason: reason() }),

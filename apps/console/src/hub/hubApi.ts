@@ -2,6 +2,7 @@ import {
   ApprovalDetail,
   ApprovalRecord,
   AuditEntry,
+  HealthResponse,
   type Page,
   Principal,
   pageSchema,
@@ -15,6 +16,7 @@ const AuditPage = pageSchema(AuditEntry);
 /** The REST endpoints the console reads, each answer checked against the protocol's schemas. */
 export interface HubApi {
   me(): Promise<Principal>;
+  health(): Promise<HealthResponse>;
   listApprovals(filter: HistoryFilter, cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<ApprovalRecord>>;
   getApproval(requestId: string, signal?: AbortSignal): Promise<ApprovalDetail>;
   listAudit(filter: AuditFilter, cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<AuditEntry>>;
@@ -23,6 +25,7 @@ export interface HubApi {
 export function createHubApi(rest: RestClient): HubApi {
   return {
     me: () => rest.get('/api/me', {}, Principal),
+    health: () => rest.get('/api/health', {}, HealthResponse),
     listApprovals: (filter, cursor, limit, signal) =>
       rest.get(
         '/api/approvals',

@@ -21,6 +21,8 @@ export interface ConnectionSlice {
   /** Local time of the last snapshot; null before the first. */
   readonly lastSyncedAt: number | null;
   setConnection(status: ConnectionStatus): void;
+  /** A fresher estimate of the hub's clock (see clockSync). */
+  setServerOffset(offsetMs: number): void;
 }
 
 export const createConnectionSlice: ConsoleSlice<ConnectionSlice> = (set) => ({
@@ -28,4 +30,5 @@ export const createConnectionSlice: ConsoleSlice<ConnectionSlice> = (set) => ({
   serverOffsetMs: 0,
   lastSyncedAt: null,
   setConnection: (connection) => set({ connection }, undefined, 'connection/set'),
+  setServerOffset: (serverOffsetMs) => set({ serverOffsetMs }, undefined, 'connection/setServerOffset'),
 });
