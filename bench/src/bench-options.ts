@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import type { TargetId } from './servers/bench-target.js';
+
+export interface BenchOptions {
+  full: boolean;
+  /** Which servers to run (default: all of the profile's). */
+  targets: TargetId[] | null;
+  profileHub: boolean;
+  /** Skip appending to docs/benchmarks.md (trial runs). */
+  writeDocs: boolean;
+  keepWorkDir: boolean;
+  /** A candidate hub build's main.js to run instead of the workspace's. */
+  hubMain: string | null;
+}
+
+const TARGET_IDS: readonly TargetId[] = ['relay', 'hub-normal', 'hub-full'];
+
+export const USAGE = `pnpm bench [--full] [--targets relay,hub-normal,hub-full] [--profile-hub] [--no-docs] [--keep]
+  --full          longer steps, finer ladder, every scenario on every server (~10 min); default is the quick profile (<3 min)
+  --targets       run only these servers (ratios need the relay in the same run)
+  --profile-hub   run the hub under node --cpu-prof and report its top self-time functions (slows the hub: use for diagnosis, not for figures)
+  --no-docs       do not append to docs/benchmarks.md (the JSON result is still written)
+  --keep          keep the servers' databases and logs
+  --hub-main P    run this hub main.js instead of apps/hub/dist/main.js (A/B a candidate fix against the relay)`;
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      full: { type: 'boolean', default: false },
+      targets: { type: 'string' },
+      'profile-hub': { type: 'boolean', default: false },
+      'no-docs': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      'hub-main': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    // `pnpm bench -- --full` forwards a literal `--`; tolerate it.
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  let targets: TargetId[] | null = null;
+  if (values.targets !== undefined) {
+    const asked = values.targets.split(',').map((t) => t.trim()).filter(Boolean);
+    const unknown = asked.filter((t) => !TARGET_IDS.includes(t as TargetId));
+    if (unknown.length > 0) throw new Error(`unknown target(s): ${unknown.join(', ')} (known: ${TARGET_IDS.join(', ')})`);
+    targets = asked as TargetId[];
+  }
+  return {
+    full: values.full,
+    targets,
+    profileHub: values['profile-hub'],
+    writeDocs: !values['no-docs'],
+    keepWorkDir: values.keep,
+    hubMain: values['hub-main'] ?? null,
+  };
+}

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBenchOptions } from './bench-options.js';
+import { FULL_PROFILE, QUICK_PROFILE } from './profiles.js';
+import { SETUP_NOTES, type BenchReport } from './report/bench-report.js';
+import { machineInfo, versions } from './report/machine-info.js';
+import { appendToBenchmarksDoc, renderMarkdown } from './report/markdown-report.js';
+import { checkGoals, compareTargets } from './report/ratios.js';
+import { writeResultsFile } from './report/results-file.js';
+import { runSuite } from './suite/run-suite.js';
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = path.resolve(benchDir, '..');
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseBenchOptions(argv);
+  const profile = options.full ? FULL_PROFILE : QUICK_PROFILE;
+  const startedAt = new Date();
+  const log = (line: string) => process.stdout.write(`${((Date.now() - startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s ${line}\n`);
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const cpuProfileDir = options.profileHub ? path.join(benchDir, 'results', 'profiles', stamp) : null;
+
+  log(`Approval Hub benchmark, ${profile.name} profile (${profile.workers} load workers)`);
+  const run = await runSuite({ profile, targets: options.targets ?? profile.targets, cpuProfileDir, keepWorkDir: options.keepWorkDir, hubMain: options.hubMain, log });
+
+  const finishedAt = new Date();
+  const report: BenchReport = {
+    schemaVersion: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    wallSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+    command: ['pnpm bench', ...argv.filter((a) => a !== '--')].join(' '),
+    profile: profile.name,
+    machine: machineInfo(),
+    versions: versions(),
+    setup: {
+      loadWorkers: profile.workers,
+      clientTransport: 'websocket',
+      hubLimits: { maxPayloadBytes: 65_536, ratePerSecond: 100_000, rateBurst: 100_000 },
+      hubLogLevel: 'warn',
+      noisyRetries: run.noisyRetries,
+      notes: [
+        ...SETUP_NOTES,
+        ...(options.profileHub ? ['The hub ran under node --cpu-prof: its figures in this run are slowed by the profiler.'] : []),
+        ...(options.hubMain ? [`The hub was a candidate build: ${options.hubMain}.`] : []),
+      ],
+    },
+    goals: checkGoals(run.results),
+    comparisons: compareTargets(run.results),
+    targets: run.results,
+    cpuProfiles: run.cpuProfiles,
+  };
+  const resultsFile = writeResultsFile(path.join(benchDir, 'results'), report);
+  const relativeResults = path.relative(repoRoot, resultsFile);
+  const markdown = renderMarkdown(report, relativeResults);
+  if (options.writeDocs) appendToBenchmarksDoc(path.join(repoRoot, 'docs', 'benchmarks.md'), markdown);
+
+  log('');
+  for (const goal of report.goals) log(`${goal.met === null ? '?' : goal.met ? 'met   ' : 'NOT met'}  ${goal.goal}: ${goal.measured}`);
+  for (const [id, summary] of Object.entries(run.cpuProfiles)) {
+    log(`\nTop self time in ${id} (${summary?.busyMs} ms busy):`);
+    for (const f of summary?.topFunctions.slice(0, 15) ?? []) log(`  ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+  }
+  log(`\nResults: ${relativeResults}${options.writeDocs ? ' (appended to docs/benchmarks.md)' : ''}; wall time ${report.wallSeconds} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

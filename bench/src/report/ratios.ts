@@ -1,0 +1,86 @@
+import type { TargetId } from '../servers/bench-target.js';
+import type { TargetResult } from '../suite/target-result.js';
+
+export type TargetResults = Partial<Record<TargetId, TargetResult>>;
+
+/** One measure on every server, and the hub's figures divided by the relay's from the same run. */
+export interface Comparison {
+  measure: string;
+  unit: string;
+  relay: number | null;
+  hubNormal: number | null;
+  hubFull: number | null;
+  ratioNormal: number | null;
+  ratioFull: number | null;
+}
+
+export interface GoalCheck {
+  goal: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const ratio = (hub: number | null, relay: number | null) => (hub === null || relay === null || relay === 0 ? null : Math.round((hub / relay) * 100) / 100);
+
+function comparison(measure: string, unit: string, results: TargetResults, pick: (r: TargetResult) => number | null | undefined): Comparison {
+  const value = (id: TargetId) => {
+    const r = results[id];
+    const v = r ? pick(r) : null;
+    return v === undefined ? null : v;
+  };
+  const relay = value('relay');
+  const hubNormal = value('hub-normal');
+  const hubFull = value('hub-full');
+  return { measure, unit, relay, hubNormal, hubFull, ratioNormal: ratio(hubNormal, relay), ratioFull: ratio(hubFull, relay) };
+}
+
+/** Server CPU time per completed request, from the server's own counters over the step. */
+const cpuMicrosPerRequest = (cpuPercent: number, perSecond: number) => (perSecond > 0 ? Math.round((cpuPercent / 100) * 1e6 / perSecond) : null);
+
+export function compareTargets(results: TargetResults): Comparison[] {
+  const list: Comparison[] = [
+    comparison('sustainable throughput, 1,000 agents × 20 reviewers (round-trip p99 < 50 ms)', 'req/s', results, (r) => r.ladder.sustainablePerSecond),
+    comparison('round trip p50 @ 1,000 req/s, 1,000 × 20', 'ms', results, (r) => r.fixed.latencyMs.roundTrip.p50),
+    comparison('round trip p99 @ 1,000 req/s, 1,000 × 20', 'ms', results, (r) => r.fixed.latencyMs.roundTrip.p99),
+    comparison('agent → durable ack p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.latencyMs.ack.p99),
+    comparison('agent → reviewer sees it p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.latencyMs.seen.p99),
+    comparison('decision → agent p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.latencyMs.decisionToAgent.p99),
+    comparison('server CPU per request @ 1,000 req/s', 'µs', results, (r) => cpuMicrosPerRequest(r.fixed.server.cpuPercent, r.fixed.achievedPerSecond)),
+    comparison('server event-loop delay p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.server.eventLoopDelayMs.p99),
+    comparison('round trip p99 @ 200 req/s, 10 agents × 1 reviewer', 'ms', results, (r) => r.small.latencyMs.roundTrip.p99),
+  ];
+  const sizes = [...new Set(Object.values(results).flatMap((r) => r?.payloads.map((p) => p.argsBytes) ?? []))];
+  for (const size of sizes) {
+    list.push(comparison(`round trip p99 @ 200 req/s, 10 × 1, ${size / 1024} KB args`, 'ms', results, (r) => r.payloads.find((p) => p.argsBytes === size)?.step.latencyMs.roundTrip.p99 ?? null));
+  }
+  list.push(
+    comparison('round trip p99 @ 200 req/s with 5,000 idle agents', 'ms', results, (r) => r.idle?.step.latencyMs.roundTrip.p99 ?? null),
+    comparison('RSS per idle agent connection', 'bytes', results, (r) => r.idle?.rssBytesPerConnection ?? null),
+    comparison('reconnect storm, 2,000 agents: SIGKILL → all re-synced', 'ms', results, (r) => r.storm?.allResyncedMs ?? null),
+  );
+  return list;
+}
+
+/** The issue's targets. They are goals to report against, not pass/fail tests. */
+export function checkGoals(results: TargetResults): GoalCheck[] {
+  const relay = results.relay;
+  const normal = results['hub-normal'];
+  const full = results['hub-full'];
+  const checks: GoalCheck[] = [];
+  const relayCeilingUnknown = relay?.ladder.firstFailingPerSecond === null ? ' (relay passed every step: its ceiling is higher, so this ratio is an upper bound)' : '';
+  if (relay && normal) {
+    const r = ratio(normal.ladder.sustainablePerSecond, relay.ladder.sustainablePerSecond);
+    checks.push({ goal: 'hub (normal) sustainable throughput ≥ 0.7 × relay', measured: `${r ?? 'n/a'} × (${normal.ladder.sustainablePerSecond ?? 'none'} vs ${relay.ladder.sustainablePerSecond ?? 'none'} req/s)${relayCeilingUnknown}`, met: r === null ? null : r >= 0.7 });
+    const added = Math.round((normal.fixed.latencyMs.roundTrip.p99 - relay.fixed.latencyMs.roundTrip.p99) * 100) / 100;
+    checks.push({ goal: 'hub-added round-trip p99 ≤ 5 ms @ 1,000 req/s, 1,000 × 20', measured: `+${added} ms (${normal.fixed.latencyMs.roundTrip.p99} vs ${relay.fixed.latencyMs.roundTrip.p99} ms)`, met: added <= 5 });
+  }
+  if (relay && full) {
+    const r = ratio(full.ladder.sustainablePerSecond, relay.ladder.sustainablePerSecond);
+    checks.push({ goal: 'hub (full) sustainable throughput ≥ 0.5 × relay', measured: `${r ?? 'n/a'} × (${full.ladder.sustainablePerSecond ?? 'none'} vs ${relay.ladder.sustainablePerSecond ?? 'none'} req/s)${relayCeilingUnknown}`, met: r === null ? null : r >= 0.5 });
+  }
+  if (normal?.storm) {
+    const ms = normal.storm.allResyncedMs;
+    checks.push({ goal: 'reconnect storm: 2,000 agents re-synced ≤ 5 s (hub normal)', measured: ms === null ? `${normal.storm.notSynced} agents never re-synced` : `${ms} ms`, met: ms !== null && ms <= 5000 });
+  }
+  return checks;
+}

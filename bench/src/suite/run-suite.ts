@@ -1,0 +1,110 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkerPool } from '../load/worker-pool.js';
+import { summarizeCpuProfiles, type ProfileSummary } from '../profiling/cpu-profile-summary.js';
+import { agentTokensNeeded, reviewerTokensNeeded, type BenchProfile } from '../profiles.js';
+import { QuietMeasurer } from '../scenarios/quiet-measure.js';
+import type { StormResult } from '../scenarios/reconnect-storm.js';
+import type { BenchTarget, TargetId } from '../servers/bench-target.js';
+import { hubTarget } from '../servers/hub-target.js';
+import { relayTarget } from '../servers/relay-target.js';
+import { runInterleavedThroughput } from './interleaved-throughput.js';
+import { runLightSession, type LightSessionResult } from './light-session.js';
+import { runPayloadSessions, type PayloadResult } from './payload-sessions.js';
+import { ServerHolder } from './server-holder.js';
+import { runStormSession } from './storm-session.js';
+import type { Log } from './suite-log.js';
+import type { TargetResult } from './target-result.js';
+
+export interface SuiteOptions {
+  profile: BenchProfile;
+  targets: TargetId[];
+  /** Run the hub under `node --cpu-prof`, writing profiles here. */
+  cpuProfileDir: string | null;
+  /** Keep the databases and server logs instead of deleting them. */
+  keepWorkDir: boolean;
+  /** A candidate hub build's main.js instead of the workspace's. */
+  hubMain: string | null;
+  log: Log;
+}
+
+export interface SuiteRun {
+  workDir: string;
+  results: Partial<Record<TargetId, TargetResult>>;
+  cpuProfiles: Partial<Record<TargetId, ProfileSummary>>;
+  /** Steps measured again because foreign load disturbed them. */
+  noisyRetries: number;
+}
+
+function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, cpuProfileDir: string | null, hubMain: string | null): BenchTarget {
+  if (id === 'relay') return relayTarget(workDir);
+  const profileDir = cpuProfileDir ? path.join(cpuProfileDir, id) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  return hubTarget({
+    durability: id === 'hub-full' ? 'full' : 'normal',
+    workDir,
+    agentTokens: agentTokensNeeded(profile),
+    reviewerTokens: reviewerTokensNeeded(profile),
+    ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+    ...(hubMain ? { mainScript: hubMain } : {}),
+  });
+}
+
+/**
+ * Four phases, each on every server: a light session (idle connections, 10 × 1), the interleaved throughput
+ * phase (1,000 × 20 at a fixed rate, then the ladder), one session per payload size, and the reconnect storm.
+ */
+export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
+  const { profile, log } = options;
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'approval-hub-bench-'));
+  const targets = options.targets.map((id) => makeTarget(id, profile, workDir, options.cpuProfileDir, options.hubMain));
+  const pool = WorkerPool.start(profile.workers);
+  const holder = new ServerHolder();
+  const quiet = new QuietMeasurer(profile.noise);
+  let failed = false;
+  try {
+    const light = new Map<TargetId, LightSessionResult>();
+    for (const target of targets) light.set(target.id, await runLightSession(target, profile, pool, holder, quiet, log));
+
+    const throughput = await runInterleavedThroughput(targets, profile, pool, holder, quiet, log);
+
+    const payloads = new Map<TargetId, PayloadResult[]>();
+    for (const target of targets.filter((t) => profile.payloads.targets.includes(t.id))) {
+      payloads.set(target.id, await runPayloadSessions(target, profile, pool, holder, quiet, log));
+    }
+    const storms = new Map<TargetId, StormResult>();
+    for (const target of targets.filter((t) => profile.storm.targets.includes(t.id))) {
+      storms.set(target.id, await runStormSession(target, profile, pool, holder, log));
+    }
+
+    const run: SuiteRun = { workDir, results: {}, cpuProfiles: {}, noisyRetries: quiet.retries };
+    for (const target of targets) {
+      const l = light.get(target.id)!;
+      const t = throughput.get(target.id)!;
+      run.results[target.id] = {
+        id: target.id,
+        startupMs: l.startupMs,
+        connectMs: { small: l.smallConnectMs, fixed: t.connectMs },
+        idle: l.idle,
+        small: l.small,
+        fixed: t.fixed,
+        ladder: t.ladder,
+        payloads: payloads.get(target.id) ?? [],
+        storm: storms.get(target.id) ?? null,
+        database: t.database,
+      };
+      const profiles = target.cpuProfiles();
+      if (profiles.length > 0) run.cpuProfiles[target.id] = summarizeCpuProfiles(profiles);
+    }
+    return run;
+  } catch (error) {
+    failed = true;
+    log(`benchmark failed; the servers' logs and databases are kept in ${workDir}`);
+    throw error;
+  } finally {
+    await holder.killAll();
+    await pool.close();
+    if (!failed && !options.keepWorkDir) rmSync(workDir, { recursive: true, force: true });
+  }
+}
