@@ -174,13 +174,8 @@ export class ApprovalEngine {
 
   async decide(principal: Principal, input: ReviewerDecision): Promise<Ack<ApprovalRecord>> {
     const now = this.#clock.now();
-    const current = this.#store.getRecord(input.requestId);
-    const editedArgs = input.approved ? input.args : undefined;
-    const args = editedArgs ?? current?.args ?? {};
-    const decision: Decision = {
+    const decision: Omit<Decision, 'args' | 'modified'> = {
       approved: input.approved,
-      args,
-      modified: editedArgs !== undefined && current !== null && canonicalJson(editedArgs) !== canonicalJson(current.args),
       decidedBy: { kind: 'reviewer', id: principal.id, name: principal.name },
       decidedAt: toIso(now),
     };
@@ -188,6 +183,7 @@ export class ApprovalEngine {
     const outcome = await this.#store.decide({
       requestId: input.requestId,
       decision,
+      editedArgs: input.approved ? input.args : undefined,
       status: input.approved ? 'approved' : 'denied',
       actor: reviewerActor(principal),
       scope: queueScope(principal),
@@ -205,7 +201,7 @@ export class ApprovalEngine {
       case 'decided':
         this.#crash('decision.after-commit');
         this.#log.info(
-          { event: 'approval.decided', requestId: input.requestId, status: outcome.record.status, reviewer: principal.name, modified: decision.modified },
+          { event: 'approval.decided', requestId: input.requestId, status: outcome.record.status, reviewer: principal.name, modified: outcome.record.decision?.modified },
           'approval decided',
         );
         this.#emit('resolved', outcome.record, outcome.principalId);

@@ -2,9 +2,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** Process figures for operators and benchmarks (`GET /api/metrics`, admin only). */
 export function createProcessMetrics() {
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const RESOLUTION_MS = 10;
+  const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   loopDelay.enable();
-  const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
+  // The histogram counts the sampling interval itself as delay; an idle loop should read 0.
+  const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3) / 1e3 - RESOLUTION_MS);
   return {
     snapshot(connections: { agents: number; reviewers: number }) {
       const memory = process.memoryUsage();

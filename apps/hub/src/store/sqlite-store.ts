@@ -16,8 +16,10 @@ import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { systemClock, toIso, type Clock } from '../clock.js';
 import type { CrashHook } from '../crash-hook.js';
 import { GENESIS_HASH, auditHash } from './audit-chain.js';
+import { canonicalJson } from './canonical-json.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { migrate } from './migrations.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import type {
   ApprovalStore,
   CancelOutcome,
@@ -79,12 +81,21 @@ interface PendingWrite {
 /** Keeps at most this many rows per expiry pass, so one pass never blocks the loop for long. */
 const EXPIRY_BATCH = 500;
 
+/**
+ * A decision as stored: its arguments only when a reviewer changed them; otherwise they are the row's own
+ * (one copy of the arguments instead of two).
+ */
+function decisionText(decision: Decision): string {
+  return JSON.stringify(decision.modified ? decision : { ...decision, args: undefined });
+}
+
 function toRecord(row: ApprovalRow): ApprovalRecord {
+  const args = JSON.parse(row.args) as ApprovalRecord['args'];
   const record: ApprovalRecord = {
     requestId: row.request_id,
     status: row.status,
     toolName: row.tool_name,
-    args: JSON.parse(row.args) as ApprovalRecord['args'],
+    args,
     agentName: row.agent_name,
     runId: row.run_id,
     queue: row.queue,
@@ -93,7 +104,10 @@ function toRecord(row: ApprovalRow): ApprovalRecord {
   };
   if (row.conversation_id !== null) record.conversationId = row.conversation_id;
   if (row.description !== null) record.description = row.description;
-  if (row.decision !== null) record.decision = JSON.parse(row.decision) as Decision;
+  if (row.decision !== null) {
+    const decision = JSON.parse(row.decision) as Decision;
+    record.decision = { ...decision, args: decision.args ?? args };
+  }
   return record;
 }
 
@@ -133,6 +147,7 @@ export class SqliteStore implements ApprovalStore {
   #pending: PendingWrite[] = [];
   #flushScheduled = false;
   #closed = false;
+  readonly #checkpointer: WalCheckpointer | null;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
@@ -143,7 +158,13 @@ export class SqliteStore implements ApprovalStore {
     this.#db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 100}`);
     this.#db.pragma('foreign_keys = ON');
+    const onDisk = options.path !== ':memory:';
+    if (onDisk) {
+      this.#db.pragma('wal_autocheckpoint = 0');
+      this.#db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    }
     migrate(this.#db);
+    this.#checkpointer = onDisk ? startWalCheckpointer(options.path) : null;
     this.#stmt = prepareStatements(this.#db);
     const last = this.#stmt.lastAudit.get() as AuditRow | undefined;
     this.#head = last ? { seq: last.seq, hash: last.hash, at: last.at } : { seq: 0, hash: GENESIS_HASH, at: null };
@@ -168,20 +189,22 @@ export class SqliteStore implements ApprovalStore {
     this.#pending = [];
     if (batch.length === 0) return;
     const headBefore = this.#head;
+    // A lone write needs no savepoint: if it fails, the whole transaction is its own to roll back.
+    const isolate = batch.length > 1;
     const results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.#stmt.begin.run();
       for (const write of batch) {
         const headBeforeWrite = this.#head;
-        this.#stmt.savepoint.run();
+        if (isolate) this.#stmt.savepoint.run();
         try {
           const value = write.run();
-          this.#stmt.release.run();
+          if (isolate) this.#stmt.release.run();
           results.push({ ok: true, value });
         } catch (error) {
           this.#head = headBeforeWrite;
           // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then nothing commits.
-          if (!this.#db.inTransaction) throw error;
+          if (!isolate || !this.#db.inTransaction) throw error;
           this.#stmt.rollbackTo.run();
           this.#stmt.release.run();
           results.push({ ok: false, error });
@@ -223,9 +246,10 @@ export class SqliteStore implements ApprovalStore {
   }
 
   #resolve(row: ApprovalRow, status: ApprovalRecord['status'], decision: Decision | null, now: number): ApprovalRecord {
-    this.#stmt.resolve.run({ requestId: row.request_id, status, decision: decision ? JSON.stringify(decision) : null });
+    const text = decision ? decisionText(decision) : null;
+    this.#stmt.resolve.run({ requestId: row.request_id, status, decision: text });
     if (decision) this.#stmt.insertDelivery.run({ requestId: row.request_id, principalId: row.principal_id, createdAt: now });
-    return toRecord({ ...row, status, decision: decision ? JSON.stringify(decision) : null });
+    return toRecord({ ...row, status, decision: text });
   }
 
   #expire(row: ApprovalRow, decision: Decision, now: number): ApprovalRecord {
@@ -263,7 +287,7 @@ export class SqliteStore implements ApprovalStore {
         queue: record.queue,
         createdAt,
         expiresAt: Date.parse(record.expiresAt),
-        decision: record.decision ? JSON.stringify(record.decision) : null,
+        decision: record.decision ? decisionText(record.decision) : null,
       });
       const agent: AuditActor = { kind: 'agent', id: input.principalId, name: input.principalName };
       this.#audit('requested', record.requestId, record.queue, agent, {
@@ -288,7 +312,7 @@ export class SqliteStore implements ApprovalStore {
   decide(input: DecideInput): Promise<DecideOutcome> {
     return this.#write((): DecideOutcome => {
       const row = this.#row(input.requestId);
-      const attempt = { approved: input.decision.approved, modified: input.decision.modified, reason: input.decision.reason };
+      const attempt = { approved: input.decision.approved, edited: input.editedArgs !== undefined, reason: input.decision.reason };
       if (!row || (input.scope !== null && !input.scope.includes(row.queue))) {
         this.#audit('decision_rejected', input.requestId, null, input.actor, { ...attempt, code: 'not_found' });
         return { kind: 'not_found' };
@@ -302,12 +326,14 @@ export class SqliteStore implements ApprovalStore {
         this.#audit('decision_rejected', row.request_id, row.queue, input.actor, { ...attempt, code: 'expired' });
         return { kind: 'expired', record, expiredNow: { principalId: row.principal_id } };
       }
-      const record = this.#resolve(row, input.status, input.decision, input.now);
+      const modified = input.editedArgs !== undefined && canonicalJson(input.editedArgs) !== canonicalJson(JSON.parse(row.args));
+      const decision: Decision = { ...input.decision, args: modified ? input.editedArgs! : (JSON.parse(row.args) as Decision['args']), modified };
+      const record = this.#resolve(row, input.status, decision, input.now);
       this.#audit('decided', row.request_id, row.queue, input.actor, {
-        approved: input.decision.approved,
-        reason: input.decision.reason,
-        modified: input.decision.modified,
-        args: input.decision.modified ? input.decision.args : undefined,
+        approved: decision.approved,
+        reason: decision.reason,
+        modified,
+        args: modified ? decision.args : undefined,
       });
       return { kind: 'decided', record, principalId: row.principal_id };
     });
@@ -337,7 +363,7 @@ export class SqliteStore implements ApprovalStore {
     return this.#write(() => {
       const { changes } = this.#stmt.deleteDelivery.run(requestId, principalId);
       if (changes === 0) return false;
-      const row = this.#row(requestId);
+      const row = this.#stmt.queueOf.get(requestId) as { queue: string } | undefined;
       this.#audit('delivered', requestId, row?.queue ?? null, actor, {});
       return true;
     });
@@ -472,6 +498,12 @@ export class SqliteStore implements ApprovalStore {
     // Let writes already queued commit before the handle goes.
     if (this.#pending.length > 0) this.#flush();
     this.#closed = true;
+    await this.#checkpointer?.stop();
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A database that cannot checkpoint now still closes; the WAL is replayed at the next open.
+    }
     this.#db.close();
   }
 }
@@ -519,6 +551,7 @@ function prepareStatements(db: Db) {
     rollbackTo: prepare('ROLLBACK TO write'),
     ping: prepare('SELECT 1'),
     byRequestId: prepare('SELECT * FROM approvals WHERE request_id = ?'),
+    queueOf: prepare('SELECT queue FROM approvals WHERE request_id = ?'),
     insertApproval: prepare(`INSERT INTO approvals
       (request_id, principal_id, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision)
       VALUES (@requestId, @principalId, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision)`),

@@ -8,6 +8,7 @@ import type {
   AuditType,
   AuditVerifyResult,
   Decision,
+  JsonObject,
   Page,
 } from '@approval-hub/protocol';
 
@@ -32,7 +33,10 @@ export type CreateOutcome =
 
 export interface DecideInput {
   requestId: string;
-  decision: Decision;
+  /** The decision without its arguments: the store fills them in from the row (or from `editedArgs`). */
+  decision: Omit<Decision, 'args' | 'modified'>;
+  /** A reviewer's edit; `modified` is set when it differs from the agent's arguments. */
+  editedArgs?: JsonObject | undefined;
   status: 'approved' | 'denied';
   actor: AuditActor;
   scope: QueueScope;

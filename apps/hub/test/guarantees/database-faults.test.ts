@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
 import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Ack, ApprovalRecord, ApprovalResponse } from '@approval-hub/protocol';
 import Database from 'better-sqlite3';
@@ -11,7 +10,7 @@ import { api, connected, emitAck, eventually, newRequest, once, queryDb, startTe
 /**
  * The database failing under a running hub. Three faults, each as real as we could make it here:
  * - locked: a second connection holds `BEGIN EXCLUSIVE`, so the hub's writes get SQLITE_BUSY from SQLite itself;
- * - disk full: the test process's file-size limit (RLIMIT_FSIZE, via `prlimit`) is lowered to the WAL's current size,
+ * - disk full: the test process's file-size limit (RLIMIT_FSIZE, via `prlimit`) is lowered below one page,
  *   so SQLite's next append fails in the kernel (EFBIG, surfacing as SQLITE_IOERR_WRITE / SQLITE_FULL), exactly as on
  *   a full disk; the hub and this test share the process, so nothing else is affected;
  * - read-only: SQLite cannot be made to refuse writes on an already-open connection from outside the hub (we run as
@@ -116,8 +115,9 @@ describe('the database fails under a running hub', () => {
     const original = execFileSync('prlimit', ['--pid', String(process.pid), '--fsize', '--output=SOFT', '--noheadings', '--raw'], { encoding: 'utf8' }).trim();
     const setLimit = (value: string) => execFileSync('prlimit', ['--pid', String(process.pid), `--fsize=${value}:`]);
     let call: Promise<ApprovalResponse> | undefined;
-    // Commits append to the WAL; none fits once the limit is its current size.
-    setLimit(String(statSync(`${hub.dbPath}-wal`).size));
+    // No page fits under a 1 KB file-size limit: neither a WAL frame (even in a WAL the checkpointer has reset
+    // and SQLite rewrites from the start) nor a checkpoint into the database file.
+    setLimit('1024');
     try {
       const readCounts = () => ({
         approvals: count(hub, 'SELECT COUNT(*) AS n FROM approvals'),

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Ack, ApprovalRecord, ApprovalResponse } from '@approval-hub/protocol';
 import type { HubConfigInput } from '../../src/config.js';
 import type { Random } from './seeded-random.js';
@@ -55,7 +56,9 @@ export async function raceDecisions(hub: TestHub, agent: AgentSocket, sockets: R
   const expected = watchers.map((_, i) => racingReviewers[i]!.id).sort();
   if (JSON.stringify(audited) !== JSON.stringify(expected)) problems.push(`attempts audited for ${audited.join(',')}, expected ${expected.join(',')}`);
   const stored = queryDb<{ decision: string }>(hub.dbPath, 'SELECT decision FROM approvals WHERE request_id = ?', input.requestId)[0];
-  if (winner && stored && stored.decision !== JSON.stringify(winner.decision)) problems.push('the database holds another decision than the winner');
+  // The row keeps a decision's arguments only when a reviewer edited them (otherwise they are the row's own).
+  const storedAsWinner = winner?.decision && JSON.parse(JSON.stringify(winner.decision.modified ? winner.decision : { ...winner.decision, args: undefined })) as unknown;
+  if (winner && stored && !isDeepStrictEqual(JSON.parse(stored.decision), storedAsWinner)) problems.push('the database holds another decision than the winner');
 
   await eventually(() => heard.length >= 1 && resolvedSeen.every((seen) => seen.length >= 1), 5000).catch(() => problems.push('a decision or announcement never arrived'));
   await new Promise((r) => setTimeout(r, 30));

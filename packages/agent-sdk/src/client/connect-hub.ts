@@ -66,6 +66,9 @@ class SocketHubClient implements HubClient {
     this.socket = io(`${options.url.replace(/\/+$/, '')}${Namespace.agent}`, {
       auth: { token: options.token },
       forceNew: true,
+      // An agent is not a browser: WebSocket first saves a polling handshake per (re)connection; polling stays as fallback.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       reconnectionDelay: this.backoff.initialDelayMs,
       reconnectionDelayMax: this.backoff.maxDelayMs,
     });
