@@ -6,7 +6,7 @@ export function createProcessMetrics() {
   const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   loopDelay.enable();
   // The histogram counts the sampling interval itself as delay; an idle loop should read 0.
-  const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3) / 1e3 - RESOLUTION_MS);
+  const ms = (ns: number) => Math.max(0, Math.round(ns / 1e3 - RESOLUTION_MS * 1e3) / 1e3);
   return {
     snapshot(connections: { agents: number; reviewers: number }) {
       const memory = process.memoryUsage();
