@@ -136,7 +136,7 @@ function queueFilter(scope: QueueScope, column: string, where: string[], params:
 
 /**
  * The embedded default store: better-sqlite3 in WAL mode. Writes are grouped per event-loop tick into
- * one transaction (each write in its own savepoint), so `durability: 'full'` pays one fsync per tick.
+ * one transaction (a savepoint per write when several share it), so `durability: 'full'` pays one fsync per tick.
  */
 export class SqliteStore implements ApprovalStore {
   readonly #db: Db;
