@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { createRelayMetrics } from './relay-metrics.js';
+// The hub's own metrics code, so both servers' figures (loop delay above all) are computed alike.
+import { createProcessMetrics } from '@approval-hub/hub/process-metrics';
 
 /**
  * Baseline L1: the least a Socket.IO server must do to carry an approval round trip. It speaks the hub's event
@@ -8,7 +9,7 @@ import { createRelayMetrics } from './relay-metrics.js';
  * and no database: whatever the hub costs above this is the price of those.
  */
 export function createRelay(): HttpServer {
-  const metrics = createRelayMetrics();
+  const metrics = createProcessMetrics();
   const httpServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://relay');
     if (url.pathname !== '/api/metrics') {
