@@ -84,7 +84,7 @@ export interface RestApiOptions {
 
 export function createRestApi(hub: HubContext, { waiters, metrics, connections }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
-  const limiter = () => hub.config.limits;
+  const limits = () => hub.config.limits;
   const rateLimiter = new KeyedRateLimiter(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst);
 
   const reply = <T>(c: Ctx, ack: Ack<T>) => {
@@ -158,8 +158,8 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
   app.use(
     '/api/*',
     bodyLimit({
-      maxSize: limiter().maxPayloadBytes + 4096,
-      onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limiter().maxPayloadBytes} bytes`),
+      maxSize: limits().maxPayloadBytes + 4096,
+      onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`),
     }),
   );
 
@@ -176,7 +176,7 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
     const denied = requireRole(c, ['agent']);
     if (denied) return denied;
     const body = await jsonBody(c);
-    if (payloadBytes(body) > limiter().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limiter().maxPayloadBytes} bytes`);
+    if (payloadBytes(body) > limits().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`);
     const input = parseOrThrow(ApprovalRequestInput, body, 'approval request');
     const isReplay = hub.store.getRecord(input.requestId) !== null;
     const ack = await hub.engine.request(c.get('principal'), input);
@@ -209,7 +209,7 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
     if (denied) return denied;
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
     const body = await jsonBody(c);
-    if (payloadBytes(body) > limiter().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limiter().maxPayloadBytes} bytes`);
+    if (payloadBytes(body) > limits().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`);
     const decision = parseOrThrow(DecisionBody, body, 'decision');
     return reply(c, await hub.engine.decide(c.get('principal'), { requestId: id, ...decision }));
   });
