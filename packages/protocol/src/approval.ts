@@ -25,12 +25,19 @@ export const Decision = z.object({
 });
 export type Decision = z.infer<typeof Decision>;
 
+/** The authenticated agent behind a request: the token's principal, never what the agent claims. */
+export const AgentIdentity = z.object({ id: z.string(), name: z.string() });
+export type AgentIdentity = z.infer<typeof AgentIdentity>;
+
 /** One approval request as the hub keeps it. Times are ISO-8601 from the hub's clock. */
 export const ApprovalRecord = z.object({
   requestId: Identifier,
   status: ApprovalStatus,
   toolName: ToolName,
   args: ToolArgs,
+  /** Who asked, from the token. Policies, quotas and delivery use this, never `agentName`. */
+  agent: AgentIdentity,
+  /** A display label the agent chose (defaults to the token's name); it decides nothing. */
   agentName: z.string(),
   runId: z.string(),
   conversationId: z.string().optional(),
@@ -52,14 +59,14 @@ export const ApprovalRequestInput = z.strictObject({
   requestId: Identifier,
   toolName: ToolName,
   args: ToolArgs,
-  /** Defaults to the name of the agent's token. */
+  /** A display label shown next to the token's name; defaults to the token's name. It decides nothing. */
   agentName: label(128).optional(),
   runId: label(256),
   conversationId: label(256).optional(),
   description: text(MAX_DESCRIPTION_LENGTH).optional(),
-  /** Defaults to `default`. */
+  /** Defaults to `default` (or the token's first queue when the token is restricted to some). */
   queue: QueueName.optional(),
-  /** Defaults to the hub's `approval.defaultTimeoutMs`; at most its `maxTimeoutMs`. */
+  /** Defaults to the hub's `approval.defaultTimeoutMs`; between the queue's `minTimeoutMs` and `maxTimeoutMs`. */
   timeoutMs: z.int().min(MIN_TIMEOUT_MS).optional(),
 });
 export type ApprovalRequestInput = z.infer<typeof ApprovalRequestInput>;
@@ -115,10 +122,33 @@ export type ApprovalCancel = z.infer<typeof ApprovalCancel>;
 export const ApprovalGet = z.strictObject({ requestId: Identifier });
 export type ApprovalGet = z.infer<typeof ApprovalGet>;
 
-export const QueueSubscribe = z.strictObject({ queues: z.array(QueueName).max(100).optional() });
+export const MAX_SNAPSHOT_PAGE = 500;
+export const DEFAULT_SNAPSHOT_PAGE = 200;
+
+/**
+ * `queue.subscribe`: joins the queues' live feed and returns the first page of what is pending there.
+ * Further pages come from `queue.page` with the returned cursor.
+ */
+export const QueueSubscribe = z.strictObject({
+  queues: z.array(QueueName).max(100).optional(),
+  limit: z.int().min(1).max(MAX_SNAPSHOT_PAGE).optional(),
+});
 export type QueueSubscribe = z.infer<typeof QueueSubscribe>;
 
-export const QueueSnapshot = z.object({ pending: z.array(ApprovalRecord), serverTime: IsoTime, queues: z.array(z.string()).nullable() });
+/** `queue.page`: the next page of the pending snapshot of the current subscription. */
+export const QueuePage = z.strictObject({
+  cursor: z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from this API'),
+  limit: z.int().min(1).max(MAX_SNAPSHOT_PAGE).optional(),
+});
+export type QueuePage = z.infer<typeof QueuePage>;
+
+/** One page of pending requests, by deadline; `nextCursor` is null on the last page. */
+export const QueueSnapshot = z.object({
+  pending: z.array(ApprovalRecord),
+  serverTime: IsoTime,
+  queues: z.array(z.string()).nullable(),
+  nextCursor: z.string().nullable(),
+});
 export type QueueSnapshot = z.infer<typeof QueueSnapshot>;
 
 /** The agent's ack to a delivered `approval.response`. */

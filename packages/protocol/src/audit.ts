@@ -24,17 +24,22 @@ export const AuditActor = z.discriminatedUnion('kind', [
 ]);
 export type AuditActor = z.infer<typeof AuditActor>;
 
-/** One row of the append-only audit log; `hash` = SHA-256 over `prevHash` and the row's content. */
+/**
+ * One row of the append-only audit log; `hash` = SHA-256 over `prevHash` and the row's content.
+ * `seq`, `prevHash`, `hash` and `stateHash` count every request in every queue, so only admins see them.
+ */
 export const AuditEntry = z.object({
-  seq: z.int(),
+  seq: z.int().optional(),
   at: IsoTime,
   type: AuditType,
   requestId: z.string().nullable(),
   queue: z.string().nullable(),
   actor: AuditActor,
   data: z.unknown(),
-  prevHash: z.string(),
-  hash: z.string(),
+  /** SHA-256 of the request's stored state after this event (record and delivery), when the event changed it. */
+  stateHash: z.string().nullable().optional(),
+  prevHash: z.string().optional(),
+  hash: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
@@ -45,7 +50,11 @@ export type ApprovalDetail = z.infer<typeof ApprovalDetail>;
 export const AuditVerifyResult = z.object({
   ok: z.boolean(),
   checked: z.int(),
+  /** How many stored requests were checked against the state the chain committed to. */
+  statesChecked: z.int().optional(),
   firstBad: z.object({ seq: z.int(), reason: z.string() }).optional(),
+  /** A stored request whose state differs from what the chain says (changed, added or removed outside the hub). */
+  badState: z.object({ requestId: z.string(), reason: z.string() }).optional(),
   head: z.object({ seq: z.int(), hash: z.string() }).nullable(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;

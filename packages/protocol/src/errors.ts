@@ -11,6 +11,7 @@ export const ErrorCode = z.enum([
   'conflict',
   'payload_too_large',
   'rate_limited',
+  'quota_exceeded',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -37,6 +38,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   expired: 410,
   payload_too_large: 413,
   rate_limited: 429,
+  quota_exceeded: 429,
   internal: 500,
 };
 

@@ -7,6 +7,7 @@ import type {
   ApprovalResponse,
   ApprovalSync,
   DeliveryReceipt,
+  QueuePage,
   QueueSnapshot,
   QueueSubscribe,
   ReviewerDecision,
@@ -27,6 +28,7 @@ export const AgentEvent = {
 /** Event names on `/reviewer`. */
 export const ReviewerEvent = {
   subscribe: 'queue.subscribe',
+  page: 'queue.page',
   request: 'approval.request',
   resolved: 'approval.resolved',
   respond: 'approval.response',
@@ -45,6 +47,7 @@ export interface AgentServerToClientEvents {
 
 export interface ReviewerClientToServerEvents {
   'queue.subscribe': (payload: QueueSubscribe, ack: AckCallback<QueueSnapshot>) => void;
+  'queue.page': (payload: QueuePage, ack: AckCallback<QueueSnapshot>) => void;
   'approval.response': (payload: ReviewerDecision, ack: AckCallback<ApprovalRecord>) => void;
   'approval.get': (payload: ApprovalGet, ack: AckCallback<ApprovalDetail>) => void;
 }

@@ -50,8 +50,19 @@ export const MAX_WAIT_MS = 120_000;
 export const WaitQuery = z.strictObject({ timeoutMs: z.coerce.number().int().min(0).max(MAX_WAIT_MS).default(30_000) });
 export type WaitQuery = z.infer<typeof WaitQuery>;
 
+/** `GET /api/verify?head=SEQ:HASH`: also check that the chain still holds this exported head. */
+export const AuditVerifyQuery = z.strictObject({
+  head: z
+    .string()
+    .regex(/^\d{1,15}:[0-9a-f]{64}$/, 'expected SEQ:HASH from audit head')
+    .optional(),
+});
+export type AuditVerifyQuery = z.infer<typeof AuditVerifyQuery>;
+
+/** `GET /api/health`: 200 `ok`, or 503 `degraded` with the reason (writes failing, database replaced). */
 export const HealthResponse = z.object({
-  status: z.literal('ok'),
+  status: z.enum(['ok', 'degraded']),
+  reason: z.string().optional(),
   version: z.string(),
   serverTime: IsoTime,
   uptimeMs: z.number(),
