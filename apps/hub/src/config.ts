@@ -19,46 +19,89 @@ export type TokenConfig = z.infer<typeof TokenConfig>;
 const PolicyRule = z.strictObject({
   /** Shown as `decidedBy: { kind: 'policy', rule }`. */
   rule: z.string().min(1).max(128),
+  /**
+   * Every given field must equal the request's (`*` = any). `principal` is the agent token's id and `agentName`
+   * the token's name: both come from the token, never from what the agent claims in its request.
+   */
   match: z
     .strictObject({
       toolName: z.string().optional(),
+      principal: z.string().optional(),
       agentName: z.string().optional(),
       queue: z.string().optional(),
     })
-    .refine((m) => Object.keys(m).length > 0, 'match needs at least one of toolName, agentName, queue'),
+    .refine((m) => Object.keys(m).length > 0, 'match needs at least one of toolName, principal, agentName, queue'),
   action: z.enum(['approve', 'deny']),
   reason: z.string().max(2000).optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
+const Durability = z.enum(['normal', 'full']);
+export const DEFAULT_DB_PATH = './data/approval-hub.db';
+
+/** Where the hub keeps its data. Only SQLite today; the union leaves room for server databases. */
+const DatabaseConfig = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('sqlite'),
+    path: z.string().min(1).default(DEFAULT_DB_PATH),
+    /** `normal`: WAL, survives an application crash. `full`: also fsyncs every (grouped) commit. */
+    durability: Durability.default('normal'),
+  }),
+]);
+export type DatabaseConfig = z.infer<typeof DatabaseConfig>;
+
+const QueueConfig = z.strictObject({
+  name: QueueName,
+  /** Shortest deadline an agent may ask for in this queue (overrides `approval.minTimeoutMs`). */
+  minTimeoutMs: z.int().min(1000).optional(),
+});
+
 export const HubConfig = z
   .strictObject({
     port: z.int().min(0).max(65535).default(4000),
     host: z.string().default('127.0.0.1'),
-    dbPath: z.string().min(1).default('./data/approval-hub.db'),
-    /** `normal`: WAL, survives an application crash. `full`: also fsyncs every (grouped) commit. */
-    durability: z.enum(['normal', 'full']).default('normal'),
+    database: DatabaseConfig.optional(),
+    /** Alias of `database.path` (SQLite). */
+    dbPath: z.string().min(1).optional(),
+    /** Alias of `database.durability` (SQLite). */
+    durability: Durability.optional(),
+    /** The queues requests may go to; when listed, a request for any other queue is refused. Empty = any queue. */
+    queues: z.array(QueueConfig).default([]),
     /** Browser origins allowed besides the hub's own. */
     allowedOrigins: z.array(z.url()).default([]),
     tokens: z.array(TokenConfig).default([]),
     approval: z
       .strictObject({
         defaultTimeoutMs: z.int().min(1000).default(300_000),
+        /** Shortest deadline an agent may ask for (per queue: `queues[].minTimeoutMs`). */
+        minTimeoutMs: z.int().min(1000).default(1000),
         maxTimeoutMs: z.int().min(1000).default(86_400_000),
+        /** Dangerous when `approve`: anything nobody looks at in time is approved. The hub warns at start. */
         defaultOnTimeout: z.enum(['deny', 'approve']).default('deny'),
+        /** How far deadlines may run ahead of really elapsed (monotonic) time when the wall clock steps forward. */
+        clockStepToleranceMs: z.int().min(0).default(60_000),
         policies: z.array(PolicyRule).default([]),
       })
       .prefault({})
       .refine((a) => a.defaultTimeoutMs <= a.maxTimeoutMs, {
         message: 'defaultTimeoutMs must not exceed maxTimeoutMs',
         path: ['defaultTimeoutMs'],
-      }),
+      })
+      .refine((a) => a.minTimeoutMs <= a.maxTimeoutMs, { message: 'minTimeoutMs must not exceed maxTimeoutMs', path: ['minTimeoutMs'] }),
     limits: z
       .strictObject({
         maxPayloadBytes: z.int().min(1024).max(16 * 1024 * 1024).default(65_536),
         /** Sustained events (or REST calls) per second per socket (or token); bursts up to `rateBurst`. */
         ratePerSecond: z.number().positive().default(100),
         rateBurst: z.int().positive().default(200),
+        /** Pending requests one agent token may have at once; more are refused with `quota_exceeded`. */
+        maxPendingPerAgent: z.int().positive().default(1000),
+        /** Pending requests one queue may hold at once. */
+        maxPendingPerQueue: z.int().positive().default(10_000),
+        /** Stored bytes one list page (REST lists, queue snapshots) may carry before it is cut short. */
+        maxPageBytes: z.int().min(64 * 1024).default(4 * 1024 * 1024),
+        /** Undelivered decisions sent to one new agent connection at once; the rest follow as it acknowledges. */
+        redeliveryBatch: z.int().positive().max(1000).default(50),
       })
       .prefault({}),
     demo: z
@@ -76,8 +119,16 @@ export const HubConfig = z
       if (seen.has(t.token)) ctx.addIssue({ code: 'custom', message: 'duplicate token', path: ['tokens', i, 'token'] });
       seen.add(t.token);
     });
+  })
+  .transform(({ dbPath, durability, ...config }, ctx) => {
+    if (config.database && (dbPath !== undefined || durability !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'dbPath and durability are aliases of database.path and database.durability: give one or the other', path: ['database'] });
+      return z.NEVER;
+    }
+    const database: DatabaseConfig = config.database ?? { kind: 'sqlite', path: dbPath ?? DEFAULT_DB_PATH, durability: durability ?? 'normal' };
+    return { ...config, database };
   });
-export type HubConfig = z.infer<typeof HubConfig>;
+export type HubConfig = z.output<typeof HubConfig>;
 export type HubConfigInput = z.input<typeof HubConfig>;
 
 export class ConfigError extends Error {
@@ -138,11 +189,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     raw.port = Number(port);
   }
   const db = values.db ?? env.HUB_DB;
-  if (db !== undefined) raw.dbPath = db;
+  if (db !== undefined) {
+    if (raw.database !== undefined && typeof raw.database === 'object' && raw.database !== null) raw.database = { ...(raw.database as object), path: db };
+    else raw.dbPath = db;
+  }
   if (values['no-demo']) raw.demo = { ...(raw.demo as object | undefined), enabled: false };
   const config = parseConfig(raw, configFile ? `config file ${configFile}` : 'config');
-  if (configFile && !path.isAbsolute(config.dbPath) && values.db === undefined && env.HUB_DB === undefined) {
-    config.dbPath = path.resolve(path.dirname(configFile), config.dbPath);
+  if (configFile && !path.isAbsolute(config.database.path) && db === undefined) {
+    config.database = { ...config.database, path: path.resolve(path.dirname(configFile), config.database.path) };
   }
   if (env.HUB_CRASH_AT === undefined) return { config, configFile };
   const crashAt = CrashAt.safeParse(env.HUB_CRASH_AT);

@@ -9,6 +9,7 @@ import type { HubConfig } from './config.js';
 import type { CrashHook } from './crash-hook.js';
 import { ApprovalEngine } from './engine/approval-engine.js';
 import { DecisionWaiters } from './engine/decision-waiters.js';
+import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
 import { serveConsole } from './http/console-static.js';
 import { requestOriginAllowed } from './http/origin-policy.js';
@@ -58,21 +59,23 @@ export function createHub(options: CreateHubOptions): Hub {
     config: options.config,
     principals: new PrincipalDirectory(options.config.tokens),
     engine,
-    store: options.store,
     clock,
     log,
-    auditor: new RejectionAuditor(options.store, log),
+    auditor: new RejectionAuditor(options.store, log, clock),
     startedAt: Date.now(),
     version: HUB_VERSION,
   };
 
+  engine.useAuditor(context.auditor);
   const waiters = new DecisionWaiters();
+  const longPolls = new LongPolls();
   engine.on('resolved', (record) => waiters.resolve(record));
   const metrics = createProcessMetrics();
   // `io` is assigned below; the REST API reads connection counts only when asked.
   let io: Server;
   const app = createRestApi(context, {
     waiters,
+    longPolls,
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
   });
@@ -125,15 +128,18 @@ export function createHub(options: CreateHubOptions): Hub {
       context.config = config;
       context.principals = new PrincipalDirectory(config.tokens);
       engine.updateConfig(config);
+      // A session whose token was revoked, or whose role or queues changed, ends now: sockets are disconnected (the
+      // client reconnects with its new rights, if any) and long-polls end with 401.
       for (const nsp of [io.of(Ns.agent), io.of(Ns.reviewer)]) {
         for (const socket of nsp.sockets.values()) {
           const token = (socket.handshake.auth as { token?: unknown }).token;
           if (typeof token !== 'string' || !context.principals.stillValid(token, socket.data.principal)) {
-            log.info({ event: 'session.revoked', principal: socket.data.principal?.id }, 'token no longer valid; disconnecting');
+            log.info({ event: 'session.revoked', principal: socket.data.principal?.id }, 'token changed or revoked; disconnecting');
             socket.disconnect(true);
           }
         }
       }
+      longPolls.revokeWhere((token, principal) => !context.principals.stillValid(token, principal));
       log.info({ event: 'hub.reloaded', tokens: config.tokens.length }, 'config reloaded');
     },
     async close() {

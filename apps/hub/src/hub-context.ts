@@ -4,14 +4,12 @@ import type { ApprovalEngine } from './engine/approval-engine.js';
 import type { Logger } from './logger.js';
 import type { PrincipalDirectory } from './principals.js';
 import type { RejectionAuditor } from './rejection-audit.js';
-import type { ApprovalStore } from './store/store.js';
 
-/** What the transports share. `config` and `principals` are replaced on reload. */
+/** What the transports share; they reach the data only through the engine. `config` and `principals` are replaced on reload. */
 export interface HubContext {
   config: HubConfig;
   principals: PrincipalDirectory;
   readonly engine: ApprovalEngine;
-  readonly store: ApprovalStore;
   readonly clock: Clock;
   readonly log: Logger;
   readonly auditor: RejectionAuditor;

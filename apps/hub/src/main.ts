@@ -6,7 +6,9 @@ import { crashHookAt } from './crash-hook.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
 import { loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger } from './logger.js';
-import { openSqliteStore } from './store/sqlite-store.js';
+import { DatabaseInUseError } from './store/sqlite/database-lock.js';
+import { describeDatabase, openStore } from './store/open-store.js';
+import type { ApprovalStore } from './store/store.js';
 
 /** The entry point: read config, open the database, listen, run the demo, shut down cleanly on a signal. */
 export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -22,7 +24,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<vo
   }
   const config: HubConfig = loaded.config;
   const log = createLogger(config.logLevel);
-  const dataDir = path.dirname(path.resolve(config.dbPath));
+  const dataDir = path.dirname(path.resolve(config.database.path));
 
   let devTokens: ReturnType<typeof loadOrCreateDevTokens> | null = null;
   if (config.tokens.length === 0) {
@@ -33,12 +35,32 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<vo
   // Test-only: with HUB_CRASH_AT set, die at the named point the way an OOM kill or `kill -9` would.
   const crashHook = loaded.crashAt ? crashHookAt(loaded.crashAt, () => process.kill(process.pid, 'SIGKILL')) : undefined;
   if (loaded.crashAt) log.warn({ event: 'crash-hook.armed', ...loaded.crashAt }, 'HUB_CRASH_AT is set: this hub will kill itself (tests only)');
-  const store = openSqliteStore({ path: config.dbPath, durability: config.durability, crashHook });
+  let store: ApprovalStore;
+  try {
+    store = await openStore(config.database, { crashAt: loaded.crashAt });
+  } catch (error) {
+    if (error instanceof DatabaseInUseError) {
+      process.stderr.write(`approval-hub: ${error.message}\n`);
+      process.exit(3);
+    }
+    throw error;
+  }
   const hub = createHub({ config, store, logger: log, crashHook });
-  const { url } = await hub.listen();
+  let url: string;
+  try {
+    ({ url } = await hub.listen());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`approval-hub: port ${config.port} on ${config.host} is already in use. Choose another with --port N (or PORT=N).\n`);
+      await hub.close();
+      await store.close();
+      process.exit(1);
+    }
+    throw error;
+  }
 
   const reviewer = config.tokens.find((t) => t.role === 'reviewer') ?? config.tokens.find((t) => t.role === 'admin');
-  const lines = [`Approval Hub ${hub.context.version} on ${url} (database ${path.resolve(config.dbPath)}, durability ${config.durability})`];
+  const lines = [`Approval Hub ${hub.context.version} on ${url} (${describeDatabase(config.database)})`];
   if (devTokens) {
     lines.push(`Dev tokens (${devTokens.created ? 'created' : 'loaded'}; kept in ${devTokens.file}):`);
     for (const t of devTokens.tokens) lines.push(`  ${t.role.padEnd(8)} ${t.token}  (${t.name})`);

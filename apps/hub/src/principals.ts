@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { AuditActor, Principal, Role } from '@approval-hub/protocol';
+import type { Principal } from '@approval-hub/protocol';
 import type { TokenConfig } from './config.js';
 
 /** Tokens are looked up by their SHA-256, so the raw secret is never a map key that could end up in a dump. */
 export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+function samePrincipal(a: Principal, b: Principal): boolean {
+  return a.id === b.id && a.name === b.name && a.role === b.role && JSON.stringify(a.queues) === JSON.stringify(b.queues);
 }
 
 export class PrincipalDirectory {
@@ -21,7 +25,8 @@ export class PrincipalDirectory {
         id: t.id ?? t.name,
         name: t.name,
         role: t.role,
-        queues: t.role === 'reviewer' ? (t.queues ?? null) : null,
+        // Reviewers: the queues they see and decide. Agents: the queues they may post to. Admins: everything.
+        queues: t.role === 'admin' ? null : (t.queues ?? null),
       });
     }
     this.#byDigest = next;
@@ -32,24 +37,12 @@ export class PrincipalDirectory {
     return this.#byDigest.get(tokenDigest(token)) ?? null;
   }
 
-  /** Still valid, with the same role (used after a config reload to drop revoked sessions). */
+  /**
+   * The token still stands for exactly this principal: same id, name, role and queues. Sessions whose principal
+   * changed in any way (revoked, queues narrowed, role changed) are ended on reload rather than re-checked per event.
+   */
   stillValid(token: string, principal: Principal): boolean {
     const current = this.resolve(token);
-    return current !== null && current.id === principal.id && current.role === principal.role;
+    return current !== null && samePrincipal(current, principal);
   }
-}
-
-export const reviewerRoles: readonly Role[] = ['reviewer', 'admin'];
-export const agentRoles: readonly Role[] = ['agent'];
-
-/** The queues a principal may read and decide: `null` = all. */
-export function queueScope(principal: Principal): readonly string[] | null {
-  return principal.role === 'reviewer' ? principal.queues : null;
-}
-
-/** How a principal appears in the audit log. */
-export function actorOf(principal: Principal): AuditActor {
-  return principal.role === 'agent'
-    ? { kind: 'agent', id: principal.id, name: principal.name }
-    : { kind: 'reviewer', id: principal.id, name: principal.name };
 }

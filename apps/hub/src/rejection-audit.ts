@@ -1,4 +1,8 @@
-import type { AuditActor } from '@approval-hub/protocol';
+import type { AuditActor, Principal } from '@approval-hub/protocol';
+import { auditEvent, type AuditEvent, type AuditPayloads } from './audit/audit-events.js';
+import type { Clock } from './clock.js';
+import { toIso } from './clock.js';
+import { actorOf } from './engine/access.js';
 import type { Logger } from './logger.js';
 import { KeyedRateLimiter } from './rate-limiter.js';
 import type { ApprovalStore } from './store/store.js';
@@ -10,12 +14,12 @@ export interface Rejection {
   channel: string;
   code: string;
   message: string;
-  requestId?: string | null;
 }
 
 /**
- * Audits refused input, at most a few rows a minute per sender so a flood cannot flood the audit log;
- * the rows that were skipped are counted into the next one that is written.
+ * Audits refused attempts against the principal that made them, never in the timeline of a request it may not see,
+ * at most a few rows a minute per sender so a flood cannot flood the audit log; the rows that were skipped are
+ * counted into the next one that is written.
  */
 export class RejectionAuditor {
   readonly #limiter = new KeyedRateLimiter(10 / 60, 10);
@@ -24,25 +28,46 @@ export class RejectionAuditor {
   constructor(
     private readonly store: ApprovalStore,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {}
 
+  /** Input that failed validation, a size or rate limit, or an unknown event. */
   record(rejection: Rejection): void {
-    const fields = { event: 'input.rejected', key: rejection.key, channel: rejection.channel, code: rejection.code };
-    if (!this.#limiter.take(rejection.key)) {
+    this.#write(rejection.key, { event: 'input.rejected', key: rejection.key, channel: rejection.channel, code: rejection.code }, rejection.message, (suppressed) =>
+      auditEvent('input_rejected', null, null, rejection.actor, {
+        channel: rejection.channel,
+        code: rejection.code,
+        message: rejection.message,
+        ...(suppressed ? { suppressedSinceLast: suppressed } : {}),
+      }),
+    );
+  }
+
+  /** A well-formed request the hub refused (over a quota). */
+  refused(principal: Principal, channel: string, code: string, message: string): void {
+    this.record({ actor: actorOf(principal), key: principal.id, channel, code, message });
+  }
+
+  /**
+   * A decision that lost or came too late. `requestId` only when the reviewer may see the request: a decision on a
+   * request outside its queues is recorded against the reviewer alone.
+   */
+  rejectedDecision(principal: Principal, requestId: string | null, queue: string | null, data: AuditPayloads['decision_rejected']): void {
+    this.#write(principal.id, { event: 'decision.rejected', key: principal.id, code: data.code }, 'decision refused', () =>
+      auditEvent('decision_rejected', requestId, queue, actorOf(principal), data),
+    );
+  }
+
+  #write(key: string, fields: Record<string, unknown>, message: string, event: (suppressed: number) => AuditEvent): void {
+    if (!this.#limiter.take(key)) {
       // The same limit keeps a flood out of the logs: the rest go to debug.
-      this.log.debug(fields, rejection.message);
-      this.#suppressed.set(rejection.key, (this.#suppressed.get(rejection.key) ?? 0) + 1);
+      this.log.debug(fields, message);
+      this.#suppressed.set(key, (this.#suppressed.get(key) ?? 0) + 1);
       return;
     }
-    this.log.warn(fields, rejection.message);
-    const suppressed = this.#suppressed.get(rejection.key) ?? 0;
-    this.#suppressed.delete(rejection.key);
-    this.store
-      .appendAudit('input_rejected', {
-        actor: rejection.actor,
-        requestId: rejection.requestId ?? null,
-        data: { channel: rejection.channel, code: rejection.code, message: rejection.message, ...(suppressed ? { suppressedSinceLast: suppressed } : {}) },
-      })
-      .catch((error: unknown) => this.log.error({ err: error }, 'could not audit a rejected input'));
+    this.log.warn(fields, message);
+    const suppressed = this.#suppressed.get(key) ?? 0;
+    this.#suppressed.delete(key);
+    this.store.appendAudit([event(suppressed)], toIso(this.clock.now())).catch((error: unknown) => this.log.error({ err: error }, 'could not audit a rejected attempt'));
   }
 }

@@ -1,26 +1,36 @@
 import { createHash } from 'node:crypto';
 import {
   DEFAULT_QUEUE,
+  DEFAULT_SNAPSHOT_PAGE,
   fail,
   ok,
   type Ack,
   type ApprovalDetail,
+  type ApprovalListQuery,
   type ApprovalRecord,
   type ApprovalRequestInput,
-  type AuditActor,
+  type AuditEntry,
+  type AuditHead,
+  type AuditListQuery,
+  type AuditVerifyResult,
   type Decision,
+  type Page,
   type Principal,
   type ReviewerDecision,
 } from '@approval-hub/protocol';
+import { auditEvent } from '../audit/audit-events.js';
+import { canonicalJson } from '../audit/canonical-json.js';
 import type { Clock } from '../clock.js';
 import { toIso } from '../clock.js';
 import type { HubConfig } from '../config.js';
 import type { CrashHook } from '../crash-hook.js';
 import type { Logger } from '../logger.js';
-import { queueScope } from '../principals.js';
-import { canonicalJson } from '../store/canonical-json.js';
-import type { ApprovalStore } from '../store/store.js';
+import type { RejectionAuditor } from '../rejection-audit.js';
+import { StoreIntegrityError, type ApprovalStore, type StoredRequest } from '../store/store.js';
+import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostTo, readScope, reviewerQueues, seesWholeAudit } from './access.js';
+import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { expiryTime } from './expiry-time.js';
 import { matchPolicy } from './policies.js';
 
 export const TIMEOUT_REASON = 'Approval timed out';
@@ -34,35 +44,57 @@ export interface EngineEvents {
 
 type Listeners = { [K in keyof EngineEvents]: EngineEvents[K][] };
 
-function reviewerActor(principal: Principal): AuditActor {
-  return { kind: 'reviewer', id: principal.id, name: principal.name };
+export interface RequestOutcome {
+  ack: Ack<ApprovalRecord>;
+  /** True when this call made the request; false for an idempotent re-send (or a refusal). */
+  created: boolean;
 }
 
+export type Health = { ok: true } | { ok: false; reason: string };
+
+export interface PendingPage {
+  pending: ApprovalRecord[];
+  nextCursor: string | null;
+}
+
+/** How many due requests one expiry pass takes at a time. */
+const EXPIRY_BATCH = 500;
+
 /**
- * The approval rules, independent of transport: sockets and REST both call it and get an `Ack`.
- * Unexpected errors (a failing database) are thrown for the caller's boundary to turn into `internal`.
+ * The approval rules, independent of transport and database: sockets and REST both call it and get an `Ack`; the
+ * store only persists what it decides. Unexpected errors (a failing database) are thrown for the caller's boundary
+ * to turn into `internal`.
  */
 export class ApprovalEngine {
   readonly #store: ApprovalStore;
   readonly #clock: Clock;
   readonly #log: Logger;
-  #approval: HubConfig['approval'];
+  #config: HubConfig;
+  #expiryNow: () => number;
   readonly #listeners: Listeners = { requested: [], resolved: [] };
   readonly #deadlines: DeadlineTimer;
   readonly #crash: CrashHook;
+  #cursors: CursorCodec | null = null;
+  #auditor: RejectionAuditor | null = null;
 
   constructor(options: { store: ApprovalStore; clock: Clock; config: HubConfig; logger: Logger; crashHook?: CrashHook | undefined }) {
     this.#store = options.store;
     this.#crash = options.crashHook ?? (() => {});
     this.#clock = options.clock;
     this.#log = options.logger;
-    this.#approval = options.config.approval;
+    this.#config = options.config;
+    this.#expiryNow = expiryTime(this.#clock, this.#config.approval.clockStepToleranceMs);
     this.#deadlines = new DeadlineTimer({
-      clock: this.#clock,
+      now: () => this.#expiryNow(),
       next: () => this.#store.nextDeadline(),
       fire: () => this.expireDue(),
       onError: (error) => this.#log.error({ err: error }, 'deadline check failed; retrying'),
     });
+  }
+
+  /** Where refused attempts are recorded (against the principal that made them, rate-limited). */
+  useAuditor(auditor: RejectionAuditor): void {
+    this.#auditor = auditor;
   }
 
   on<K extends keyof EngineEvents>(event: K, listener: EngineEvents[K]): void {
@@ -81,6 +113,13 @@ export class ApprovalEngine {
 
   /** Expires what fell due while the hub was down, then keeps the deadline timer running. */
   async start(): Promise<void> {
+    this.#cursors = new CursorCodec(await this.#store.secret());
+    if (this.#config.approval.defaultOnTimeout === 'approve') {
+      this.#log.warn(
+        { event: 'config.dangerous', key: 'approval.defaultOnTimeout' },
+        'approval.defaultOnTimeout is "approve": any request nobody decides in time is APPROVED. Prefer "deny".',
+      );
+    }
     await this.expireDue();
     this.#deadlines.start();
   }
@@ -90,29 +129,56 @@ export class ApprovalEngine {
   }
 
   updateConfig(config: HubConfig): void {
-    this.#approval = config.approval;
+    if (config.approval.clockStepToleranceMs !== this.#config.approval.clockStepToleranceMs) {
+      this.#expiryNow = expiryTime(this.#clock, config.approval.clockStepToleranceMs);
+    }
+    this.#config = config;
   }
 
   get approvalConfig(): HubConfig['approval'] {
-    return this.#approval;
+    return this.#config.approval;
   }
 
-  /** `now` is the reading that found the request due: read again at write time, a clock set back could date it early. */
-  #timeoutDecision = (record: ApprovalRecord, now: number): Decision => ({
-    approved: this.#approval.defaultOnTimeout === 'approve',
-    reason: TIMEOUT_REASON,
-    args: record.args,
-    modified: false,
-    decidedBy: { kind: 'timeout' },
-    decidedAt: toIso(now),
-  });
+  get #codec(): CursorCodec {
+    if (!this.#cursors) throw new Error('engine not started');
+    return this.#cursors;
+  }
 
-  async request(principal: Principal, input: ApprovalRequestInput): Promise<Ack<ApprovalRecord>> {
-    const timeoutMs = input.timeoutMs ?? this.#approval.defaultTimeoutMs;
-    if (timeoutMs > this.#approval.maxTimeoutMs) {
-      return fail('invalid_payload', `timeoutMs must be at most ${this.#approval.maxTimeoutMs}`, {
-        fieldErrors: { timeoutMs: [`at most ${this.#approval.maxTimeoutMs}`] },
-      });
+  #timeoutDecision(record: ApprovalRecord, now: number): Decision {
+    return {
+      approved: this.#config.approval.defaultOnTimeout === 'approve',
+      reason: TIMEOUT_REASON,
+      args: record.args,
+      modified: false,
+      decidedBy: { kind: 'timeout' },
+      // Never dated before the deadline, even when the wall clock stepped back.
+      decidedAt: toIso(Math.max(now, Date.parse(record.expiresAt))),
+    };
+  }
+
+  #minTimeoutFor(queue: string): number {
+    return this.#config.queues.find((q) => q.name === queue)?.minTimeoutMs ?? this.#config.approval.minTimeoutMs;
+  }
+
+  // ---- agents ----
+
+  async request(principal: Principal, input: ApprovalRequestInput): Promise<RequestOutcome> {
+    const refuse = (ack: Ack<ApprovalRecord>): RequestOutcome => ({ ack, created: false });
+    const approval = this.#config.approval;
+    const queue = input.queue ?? defaultQueueFor(principal, DEFAULT_QUEUE);
+    if (!mayPostTo(principal, queue)) {
+      return refuse(fail('forbidden', `This agent token may not post to queue "${queue}"`, { queue }));
+    }
+    if (this.#config.queues.length > 0 && !this.#config.queues.some((q) => q.name === queue)) {
+      return refuse(fail('invalid_payload', `Unknown queue "${queue}": this hub accepts ${this.#config.queues.map((q) => q.name).join(', ')}`, { fieldErrors: { queue: ['unknown queue'] } }));
+    }
+    const timeoutMs = input.timeoutMs ?? Math.max(approval.defaultTimeoutMs, this.#minTimeoutFor(queue));
+    if (timeoutMs > approval.maxTimeoutMs) {
+      return refuse(fail('invalid_payload', `timeoutMs must be at most ${approval.maxTimeoutMs}`, { fieldErrors: { timeoutMs: [`at most ${approval.maxTimeoutMs}`] } }));
+    }
+    const minTimeoutMs = this.#minTimeoutFor(queue);
+    if (timeoutMs < minTimeoutMs) {
+      return refuse(fail('invalid_payload', `timeoutMs must be at least ${minTimeoutMs} in queue "${queue}"`, { fieldErrors: { timeoutMs: [`at least ${minTimeoutMs}`] } }));
     }
     const now = this.#clock.now();
     const record: ApprovalRecord = {
@@ -120,16 +186,28 @@ export class ApprovalEngine {
       status: 'pending',
       toolName: input.toolName,
       args: input.args,
+      agent: { id: principal.id, name: principal.name },
       agentName: input.agentName ?? principal.name,
       runId: input.runId,
-      queue: input.queue ?? DEFAULT_QUEUE,
+      queue,
       createdAt: toIso(now),
       expiresAt: toIso(now + timeoutMs),
     };
     if (input.conversationId !== undefined) record.conversationId = input.conversationId;
     if (input.description !== undefined) record.description = input.description;
 
-    const policy = matchPolicy(this.#approval.policies, record);
+    const agent = actorOf(principal);
+    const audit = [
+      auditEvent('requested', record.requestId, queue, agent, {
+        toolName: record.toolName,
+        agentName: record.agentName,
+        runId: record.runId,
+        conversationId: record.conversationId,
+        args: record.args,
+        expiresAt: record.expiresAt,
+      }),
+    ];
+    const policy = matchPolicy(approval.policies, principal, record);
     if (policy) {
       record.status = policy.action === 'approve' ? 'approved' : 'denied';
       record.decision = {
@@ -140,142 +218,297 @@ export class ApprovalEngine {
         decidedAt: record.createdAt,
       };
       if (policy.reason !== undefined) record.decision.reason = policy.reason;
+      audit.push(auditEvent(record.decision.approved ? 'auto_approved' : 'auto_denied', record.requestId, queue, { kind: 'policy', rule: policy.rule }, { reason: policy.reason }));
     }
 
     const requestHash = createHash('sha256')
       .update(canonicalJson({ ...input, principal: principal.id }))
       .digest('hex');
-    const outcome = await this.#store.createRequest({
+    const limits = this.#config.limits;
+    const outcome = await this.#store.insertRequest({
       record,
       principalId: principal.id,
-      principalName: principal.name,
       requestHash,
-      ...(policy ? { policyRule: policy.rule } : {}),
-    });
-    if (outcome.kind === 'conflict') {
-      return fail('conflict', `requestId ${input.requestId} was already used for a different request`);
-    }
-    if (outcome.kind === 'created') {
-      this.#crash('request.after-commit');
-      this.#log.info(
-        { event: 'approval.requested', requestId: record.requestId, toolName: record.toolName, agentName: record.agentName, principal: principal.id, queue: record.queue, status: record.status },
-        'approval requested',
-      );
-      if (record.status === 'pending') {
-        this.#deadlines.consider(now + timeoutMs);
-        this.#emit('requested', record);
-        this.#crash('request.after-forward');
-      } else {
-        this.#emit('resolved', record, principal.id);
-      }
-    }
-    return ok(outcome.record);
-  }
-
-  async decide(principal: Principal, input: ReviewerDecision): Promise<Ack<ApprovalRecord>> {
-    const now = this.#clock.now();
-    const decision: Omit<Decision, 'args' | 'modified'> = {
-      approved: input.approved,
-      decidedBy: { kind: 'reviewer', id: principal.id, name: principal.name },
-      decidedAt: toIso(now),
-    };
-    if (input.reason !== undefined) decision.reason = input.reason;
-    const outcome = await this.#store.decide({
-      requestId: input.requestId,
-      decision,
-      editedArgs: input.approved ? input.args : undefined,
-      status: input.approved ? 'approved' : 'denied',
-      actor: reviewerActor(principal),
-      scope: queueScope(principal),
-      now,
-      timeoutDecision: (record) => this.#timeoutDecision(record, now),
+      deliver: policy !== undefined,
+      quota: { maxPendingPerAgent: limits.maxPendingPerAgent, maxPendingPerQueue: limits.maxPendingPerQueue },
+      audit,
     });
     switch (outcome.kind) {
-      case 'not_found':
-        return fail('not_found', `No request ${input.requestId} in your queues`);
-      case 'already_decided':
-        return fail('already_decided', 'Another decision was made first', outcome.record);
-      case 'expired':
-        if (outcome.expiredNow) this.#emit('resolved', outcome.record, outcome.expiredNow.principalId);
-        return fail('expired', 'The request expired before this decision arrived', outcome.record);
-      case 'decided':
-        this.#crash('decision.after-commit');
-        this.#log.info(
-          { event: 'approval.decided', requestId: input.requestId, status: outcome.record.status, reviewer: principal.name, modified: outcome.record.decision?.modified },
-          'approval decided',
-        );
-        this.#emit('resolved', outcome.record, outcome.principalId);
-        return ok(outcome.record);
+      case 'existing': {
+        const same = outcome.stored.principalId === principal.id && outcome.stored.requestHash === requestHash;
+        if (!same) return refuse(fail('conflict', `requestId ${input.requestId} was already used for a different request`));
+        return { ack: ok(outcome.stored.record), created: false };
+      }
+      case 'quota_exceeded': {
+        const message =
+          outcome.scope === 'agent'
+            ? `This agent already has ${outcome.limit} pending requests (limits.maxPendingPerAgent); wait for decisions or cancel some`
+            : `Queue "${queue}" already holds ${outcome.limit} pending requests (limits.maxPendingPerQueue)`;
+        this.#auditor?.refused(principal, 'approval.request', 'quota_exceeded', message);
+        return refuse(fail('quota_exceeded', message, { scope: outcome.scope, limit: outcome.limit }));
+      }
+      case 'created':
+        break;
     }
+    this.#crash('request.after-commit');
+    this.#log.info(
+      { event: 'approval.requested', requestId: record.requestId, toolName: record.toolName, principal: principal.id, queue, status: record.status },
+      'approval requested',
+    );
+    if (record.status === 'pending') {
+      this.#deadlines.consider(now + timeoutMs);
+      this.#emit('requested', record);
+      this.#crash('request.after-forward');
+    } else {
+      this.#emit('resolved', record, principal.id);
+    }
+    return { ack: ok(record), created: true };
   }
 
   async cancel(principal: Principal, requestId: string, reason: string | undefined): Promise<Ack<ApprovalRecord>> {
-    const actor: AuditActor = { kind: 'agent', id: principal.id, name: principal.name };
-    const outcome = await this.#store.cancel(requestId, principal.id, actor, reason, this.#clock.now());
-    switch (outcome.kind) {
-      case 'not_found':
-        return fail('not_found', `No request ${requestId} of yours`);
-      case 'already_decided':
-        return fail('already_decided', 'The request was already decided', outcome.record);
-      case 'cancelled':
-        this.#log.info({ event: 'approval.cancelled', requestId, agent: principal.name }, 'approval cancelled');
-        this.#emit('resolved', outcome.record, principal.id);
-        return ok(outcome.record);
+    if (!mayCancel(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
+    const stored = await this.#store.getRequest(requestId, readScope(principal));
+    if (!stored) return fail('not_found', `No request ${requestId} of yours`);
+    if (stored.record.status !== 'pending') return fail('already_decided', 'The request was already decided', stored.record);
+    const { decision: _none, ...rest } = stored.record;
+    const record: ApprovalRecord = { ...rest, status: 'cancelled' };
+    const at = toIso(this.#clock.now());
+    const moved = await this.#store.transition({
+      requestId,
+      record,
+      deliverTo: null,
+      at,
+      audit: [auditEvent('cancelled', requestId, record.queue, actorOf(principal), { reason })],
+    });
+    if (!moved) {
+      const now = await this.#store.getRequest(requestId, readScope(principal));
+      return fail('already_decided', 'The request was already decided', now?.record ?? stored.record);
     }
+    this.#log.info({ event: 'approval.cancelled', requestId, agent: principal.id }, 'approval cancelled');
+    this.#emit('resolved', record, principal.id);
+    return ok(record);
   }
 
   /** The current record of each of the agent's own requests; unknown ids are left out. */
-  sync(principal: Principal, requestIds: readonly string[]): Ack<ApprovalRecord[]> {
+  async sync(principal: Principal, requestIds: readonly string[]): Promise<Ack<ApprovalRecord[]>> {
+    const scope = readScope(principal);
     const records: ApprovalRecord[] = [];
     for (const id of requestIds) {
-      const record = this.#store.getOwnedRecord(id, principal.id);
-      if (record) records.push(record);
+      const stored = await this.#store.getRequest(id, scope);
+      if (stored) records.push(stored.record);
     }
     return ok(records);
   }
 
-  /** A record as the principal may see it: reviewers within their queues, agents their own. */
-  visibleRecord(principal: Principal, requestId: string): ApprovalRecord | null {
-    if (principal.role === 'agent') return this.#store.getOwnedRecord(requestId, principal.id);
-    const record = this.#store.getRecord(requestId);
-    const scope = queueScope(principal);
-    if (!record || (scope !== null && !scope.includes(record.queue))) return null;
-    return record;
-  }
-
-  detail(principal: Principal, requestId: string): Ack<ApprovalDetail> {
-    const record = this.visibleRecord(principal, requestId);
-    if (!record) return fail('not_found', `No request ${requestId} visible to you`);
-    return ok({ ...record, timeline: this.#store.timeline(requestId) });
-  }
-
-  pending(queues: readonly string[] | null): ApprovalRecord[] {
-    return this.#store.listPending(queues);
-  }
-
-  undelivered(principalId: string): ApprovalRecord[] {
-    return this.#store.undelivered(principalId);
+  /** One page of decisions still waiting for this agent's acknowledgement, after `afterPosition`. */
+  undelivered(principal: Principal, limit: number, afterPosition?: number) {
+    return this.#store.undelivered(principal.id, limit, afterPosition);
   }
 
   async markDelivered(requestId: string, principal: Principal): Promise<void> {
-    const delivered = await this.#store.markDelivered(requestId, principal.id, { kind: 'agent', id: principal.id, name: principal.name });
-    if (delivered) this.#log.info({ event: 'approval.delivered', requestId, agent: principal.name }, 'decision delivered');
+    const delivered = await this.#store.markDelivered(requestId, principal.id, auditEvent('delivered', requestId, null, actorOf(principal), {}), toIso(this.#clock.now()));
+    if (delivered) this.#log.info({ event: 'approval.delivered', requestId, agent: principal.id }, 'decision delivered');
   }
 
-  /** Expires every request whose deadline has passed by the hub's clock (also callable from tests). */
+  // ---- reviewers ----
+
+  async decide(principal: Principal, input: ReviewerDecision): Promise<Ack<ApprovalRecord>> {
+    if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
+    const attempt = { approved: input.approved, edited: input.args !== undefined };
+    // The scope is applied by the read itself: outside it, a request is indistinguishable from a missing one.
+    const stored = await this.#store.getRequest(input.requestId, readScope(principal));
+    if (!stored) {
+      // Recorded against the reviewer, never in the timeline of a request it cannot see.
+      this.#auditor?.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
+      return fail('not_found', `No request ${input.requestId} in your queues`);
+    }
+    const settled = await this.#settled(principal, stored, attempt, input.reason);
+    if (settled) return settled;
+
+    const now = this.#clock.now();
+    const original = stored.record;
+    const modified = input.approved && input.args !== undefined && canonicalJson(input.args) !== canonicalJson(original.args);
+    const decision: Decision = {
+      approved: input.approved,
+      args: modified ? input.args! : original.args,
+      modified,
+      decidedBy: { kind: 'reviewer', id: principal.id, name: principal.name },
+      decidedAt: toIso(now),
+    };
+    if (input.reason !== undefined) decision.reason = input.reason;
+    const record: ApprovalRecord = { ...original, status: input.approved ? 'approved' : 'denied', decision };
+    const moved = await this.#store.transition({
+      requestId: original.requestId,
+      record,
+      deliverTo: stored.principalId,
+      at: decision.decidedAt,
+      audit: [
+        auditEvent('decided', original.requestId, original.queue, actorOf(principal), {
+          approved: decision.approved,
+          reason: decision.reason,
+          modified,
+          args: modified ? decision.args : undefined,
+        }),
+      ],
+    });
+    if (!moved) {
+      // Someone else won between the read and the conditional write: report what they did.
+      const after = await this.#store.getRequest(original.requestId, readScope(principal));
+      const lost = after && (await this.#settled(principal, after, attempt, input.reason));
+      return lost || fail('already_decided', 'Another decision was made first', after?.record ?? original);
+    }
+    this.#crash('decision.after-commit');
+    this.#log.info(
+      { event: 'approval.decided', requestId: original.requestId, status: record.status, reviewer: principal.id, modified },
+      'approval decided',
+    );
+    this.#emit('resolved', record, stored.principalId);
+    return ok(record);
+  }
+
+  /** The answer for a decision on a request that is no longer open: expired (by deadline) or decided by someone else. */
+  async #settled(
+    principal: Principal,
+    stored: StoredRequest,
+    attempt: { approved: boolean; edited: boolean },
+    reason: string | undefined,
+  ): Promise<Ack<ApprovalRecord> | null> {
+    const { record } = stored;
+    const reject = (code: 'expired' | 'already_decided') =>
+      this.#auditor?.rejectedDecision(principal, record.requestId, record.queue, { ...attempt, reason, code });
+    if (record.status === 'expired') {
+      reject('expired');
+      return fail('expired', 'The request expired before this decision arrived', record);
+    }
+    if (record.status !== 'pending') {
+      reject('already_decided');
+      return fail('already_decided', 'Another decision was made first', record);
+    }
+    if (this.#expiryNow() >= Date.parse(record.expiresAt)) {
+      const expired = await this.#expire(stored);
+      reject('expired');
+      return fail('expired', 'The request expired before this decision arrived', expired ?? record);
+    }
+    return null;
+  }
+
+  /** Expires one request; null when it had already left `pending`. */
+  async #expire(stored: StoredRequest): Promise<ApprovalRecord | null> {
+    const decision = this.#timeoutDecision(stored.record, this.#clock.now());
+    const record: ApprovalRecord = { ...stored.record, status: 'expired', decision };
+    const moved = await this.#store.transition({
+      requestId: record.requestId,
+      record,
+      deliverTo: stored.principalId,
+      at: decision.decidedAt,
+      audit: [auditEvent('expired', record.requestId, record.queue, { kind: 'timeout' }, { approved: decision.approved, reason: decision.reason, expiresAt: record.expiresAt })],
+    });
+    if (!moved) return null;
+    this.#log.info({ event: 'approval.expired', requestId: record.requestId, approved: decision.approved }, 'approval expired');
+    this.#emit('resolved', record, stored.principalId);
+    return record;
+  }
+
+  /** Expires every request whose deadline has passed by the hub's (bounded) clock; also callable from tests. */
   async expireDue(): Promise<ApprovalRecord[]> {
     const expired: ApprovalRecord[] = [];
     for (;;) {
-      const now = this.#clock.now();
-      const batch = await this.#store.expireDue(now, (record) => ({ decision: this.#timeoutDecision(record, now) }));
-      if (batch.length > 0) this.#crash('deadline.after-commit');
-      for (const { record, principalId } of batch) {
-        this.#log.info({ event: 'approval.expired', requestId: record.requestId, approved: record.decision?.approved }, 'approval expired');
-        this.#emit('resolved', record, principalId);
-        expired.push(record);
+      const due = await this.#store.due(this.#expiryNow(), EXPIRY_BATCH);
+      if (due.length === 0) break;
+      const results = await Promise.all(due.map((stored) => this.#expire(stored)));
+      this.#crash('deadline.after-commit');
+      let progressed = false;
+      for (const record of results) {
+        if (record) {
+          expired.push(record);
+          progressed = true;
+        }
       }
-      if (batch.length === 0) break;
+      if (!progressed) break;
     }
     return expired;
   }
+
+  // ---- reads ----
+
+  /** A record as the principal may see it: reviewers within their queues, agents their own. */
+  async visibleRecord(principal: Principal, requestId: string): Promise<ApprovalRecord | null> {
+    return (await this.#store.getRequest(requestId, readScope(principal)))?.record ?? null;
+  }
+
+  async detail(principal: Principal, requestId: string): Promise<Ack<ApprovalDetail>> {
+    const record = await this.visibleRecord(principal, requestId);
+    if (!record) return fail('not_found', `No request ${requestId} visible to you`);
+    const timeline = (await this.#store.timeline(requestId)).map((entry) => auditEntryFor(principal, entry));
+    return ok({ ...record, timeline });
+  }
+
+  async list(principal: Principal, query: ApprovalListQuery): Promise<Page<ApprovalRecord>> {
+    const after = query.cursor === undefined ? undefined : this.#codec.decode('approvals', query.cursor, isPosition);
+    const page = await this.#store.listRequests(
+      {
+        status: query.status,
+        queue: query.queue,
+        agentName: query.agentName,
+        toolName: query.toolName,
+        conversationId: query.conversationId,
+        limit: query.limit,
+        after,
+        maxBytes: this.#config.limits.maxPageBytes,
+      },
+      readScope(principal),
+    );
+    return { items: page.items, nextCursor: page.next === null ? null : this.#codec.encode('approvals', page.next) };
+  }
+
+  /** One page of what is pending in `queues` (null = all), by deadline. */
+  async pendingPage(queues: readonly string[] | null, options: { limit?: number | undefined; cursor?: string | undefined }): Promise<PendingPage> {
+    const kind = `pending:${queues === null ? '*' : [...queues].sort().join(',')}`;
+    const after = options.cursor === undefined ? undefined : this.#codec.decode(kind, options.cursor, isDeadlinePosition);
+    const page = await this.#store.listPending(queues, { limit: options.limit ?? DEFAULT_SNAPSHOT_PAGE, after, maxBytes: this.#config.limits.maxPageBytes });
+    return { pending: page.items, nextCursor: page.next === null ? null : this.#codec.encode(kind, page.next) };
+  }
+
+  async listAudit(principal: Principal, query: AuditListQuery): Promise<Page<AuditEntry>> {
+    const after = query.cursor === undefined ? undefined : this.#codec.decode('audit', query.cursor, isPosition);
+    const page = await this.#store.listAudit(
+      {
+        requestId: query.requestId,
+        type: query.type,
+        queue: query.queue,
+        since: query.since,
+        until: query.until,
+        limit: query.limit,
+        after,
+        includeHubRows: seesWholeAudit(principal),
+      },
+      reviewerQueues(principal),
+    );
+    return { items: page.items.map((entry) => auditEntryFor(principal, entry)), nextCursor: page.next === null ? null : this.#codec.encode('audit', page.next) };
+  }
+
+  async verifyAudit(principal: Principal, expectedHead?: { seq: number; hash: string }): Promise<Ack<AuditVerifyResult>> {
+    if (!seesWholeAudit(principal)) return fail('forbidden', 'Only admins may verify the audit chain');
+    return ok(await this.#store.verifyAudit({ expectedHead }));
+  }
+
+  async auditHead(principal: Principal): Promise<Ack<AuditHead>> {
+    if (!seesWholeAudit(principal)) return fail('forbidden', 'Only admins may read the audit head');
+    return ok(await this.#store.auditHead());
+  }
+
+  /** Whether the hub can do its job: the database answers and takes writes, and is still the one it opened. */
+  async health(): Promise<Health> {
+    try {
+      await this.#store.ping();
+      return { ok: true };
+    } catch (error) {
+      this.#log.error({ err: error }, 'health check: database unavailable');
+      return {
+        ok: false,
+        reason: error instanceof StoreIntegrityError ? 'the database was deleted, replaced or cut under the running hub' : 'database writes are failing',
+      };
+    }
+  }
 }
+

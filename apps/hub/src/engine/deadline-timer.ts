@@ -1,5 +1,3 @@
-import type { Clock } from '../clock.js';
-
 /** Re-check at least this often, so a wall clock that jumps forward is noticed within a second. */
 const MAX_SLEEP_MS = 1000;
 const RETRY_MS = 1000;
@@ -9,8 +7,8 @@ const RETRY_MS = 1000;
  * the timer, so nothing is lost or doubled across restarts.
  */
 export class DeadlineTimer {
-  readonly #clock: Clock;
-  readonly #next: () => number | null;
+  readonly #now: () => number;
+  readonly #next: () => Promise<number | null>;
   readonly #fire: () => Promise<unknown>;
   readonly #onError: (error: unknown) => void;
   #timer: NodeJS.Timeout | null = null;
@@ -18,8 +16,8 @@ export class DeadlineTimer {
   #running = false;
   #firing = false;
 
-  constructor(options: { clock: Clock; next: () => number | null; fire: () => Promise<unknown>; onError: (error: unknown) => void }) {
-    this.#clock = options.clock;
+  constructor(options: { now: () => number; next: () => Promise<number | null>; fire: () => Promise<unknown>; onError: (error: unknown) => void }) {
+    this.#now = options.now;
     this.#next = options.next;
     this.#fire = options.fire;
     this.#onError = options.onError;
@@ -27,7 +25,7 @@ export class DeadlineTimer {
 
   start(): void {
     this.#running = true;
-    this.#arm();
+    void this.#arm();
   }
 
   stop(): void {
@@ -41,13 +39,13 @@ export class DeadlineTimer {
     if (this.#running && !this.#firing && at < this.#wakeAt) this.#schedule(at);
   }
 
-  #arm(): void {
+  async #arm(): Promise<void> {
     let next: number | null;
     try {
-      next = this.#next();
+      next = await this.#next();
     } catch (error) {
       this.#onError(error);
-      next = this.#clock.now() + RETRY_MS;
+      next = this.#now() + RETRY_MS;
     }
     if (next === null) {
       if (this.#timer) clearTimeout(this.#timer);
@@ -62,7 +60,7 @@ export class DeadlineTimer {
     if (!this.#running) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#wakeAt = at;
-    const delay = Math.max(0, Math.min(at - this.#clock.now(), MAX_SLEEP_MS));
+    const delay = Math.max(0, Math.min(at - this.#now(), MAX_SLEEP_MS));
     this.#timer = setTimeout(() => void this.#tick(), delay);
     this.#timer.unref();
   }
@@ -70,7 +68,7 @@ export class DeadlineTimer {
   async #tick(): Promise<void> {
     this.#timer = null;
     this.#wakeAt = Number.POSITIVE_INFINITY;
-    if (this.#clock.now() >= this.#peek()) {
+    if (this.#now() >= (await this.#peek())) {
       this.#firing = true;
       try {
         await this.#fire();
@@ -80,12 +78,12 @@ export class DeadlineTimer {
         this.#firing = false;
       }
     }
-    if (this.#running) this.#arm();
+    if (this.#running) await this.#arm();
   }
 
-  #peek(): number {
+  async #peek(): Promise<number> {
     try {
-      return this.#next() ?? Number.POSITIVE_INFINITY;
+      return (await this.#next()) ?? Number.POSITIVE_INFINITY;
     } catch {
       return 0;
     }

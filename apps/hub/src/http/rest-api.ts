@@ -3,6 +3,7 @@ import {
   ApprovalListQuery,
   ApprovalRequestInput,
   AuditListQuery,
+  AuditVerifyQuery,
   DecisionBody,
   Identifier,
   WaitQuery,
@@ -19,11 +20,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { z } from 'zod';
 import { toIso } from '../clock.js';
+import { actorOf, agentRoles, reviewerRoles } from '../engine/access.js';
+import { InvalidCursorError } from '../engine/cursors.js';
 import type { DecisionWaiters } from '../engine/decision-waiters.js';
 import type { HubContext } from '../hub-context.js';
-import { actorOf, queueScope } from '../principals.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
-import { InvalidCursorError } from '../store/cursor.js';
+import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 import type { ProcessMetrics } from './metrics.js';
 import { isOriginAllowed } from './origin-policy.js';
@@ -78,14 +80,29 @@ const CancelBody = ApprovalCancel.omit({ requestId: true });
 /** The REST API: same engine as the sockets, plain JSON bodies, errors as `{ error }` with the status carrying the class. */
 export interface RestApiOptions {
   waiters: DecisionWaiters;
+  longPolls: LongPolls;
   metrics: ProcessMetrics;
   connections: () => { agents: number; reviewers: number };
 }
 
-export function createRestApi(hub: HubContext, { waiters, metrics, connections }: RestApiOptions): Hono<Env> {
+/** A per-token limiter that follows the config: a reload with new limits starts fresh buckets. */
+function reloadingLimiter(limits: () => HubContext['config']['limits']) {
+  let current = { limits: limits(), limiter: new KeyedRateLimiter(limits().ratePerSecond, limits().rateBurst) };
+  return {
+    take(key: string): boolean {
+      const now = limits();
+      if (now !== current.limits) current = { limits: now, limiter: new KeyedRateLimiter(now.ratePerSecond, now.rateBurst) };
+      return current.limiter.take(key);
+    },
+  };
+}
+
+const bearerToken = (header: string | undefined) => (header ? (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null) : null);
+
+export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
   const limits = () => hub.config.limits;
-  const rateLimiter = new KeyedRateLimiter(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst);
+  const rateLimiter = reloadingLimiter(limits);
 
   const reply = <T>(c: Ctx, ack: Ack<T>) => {
     if (ack.ok) return c.json(ack.data as object);
@@ -135,15 +152,16 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
     }),
   );
 
-  app.get('/api/health', (c) => {
-    try {
-      hub.store.ping();
-    } catch (error) {
-      hub.log.error({ err: error }, 'health check: database unavailable');
-      return problem(c, 'internal', 'Database unavailable');
-    }
-    const body: HealthResponse = { status: 'ok', version: hub.version, serverTime: toIso(hub.clock.now()), uptimeMs: Date.now() - hub.startedAt };
-    return c.json(body);
+  app.get('/api/health', async (c) => {
+    const health = await hub.engine.health();
+    const body: HealthResponse = {
+      status: health.ok ? 'ok' : 'degraded',
+      ...(health.ok ? {} : { reason: health.reason }),
+      version: hub.version,
+      serverTime: toIso(hub.clock.now()),
+      uptimeMs: Date.now() - hub.startedAt,
+    };
+    return c.json(body, health.ok ? 200 : 503);
   });
 
   app.use('/api/*', async (c, next) => {
@@ -165,38 +183,43 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
 
   app.get('/api/me', (c) => c.json(c.get('principal')));
 
-  app.get('/api/approvals', (c) => {
-    const principal = c.get('principal');
+  app.get('/api/approvals', async (c) => {
     const query = parseOrThrow(ApprovalListQuery, c.req.query(), 'query');
-    const ownOnly = principal.role === 'agent' ? principal.id : undefined;
-    return c.json(hub.store.listApprovals(query, queueScope(principal), ownOnly));
+    return c.json(await hub.engine.list(c.get('principal'), query));
   });
 
   app.post('/api/approvals', async (c) => {
-    const denied = requireRole(c, ['agent']);
+    const denied = requireRole(c, agentRoles);
     if (denied) return denied;
     const body = await jsonBody(c);
     if (payloadBytes(body) > limits().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`);
     const input = parseOrThrow(ApprovalRequestInput, body, 'approval request');
-    const isReplay = hub.store.getRecord(input.requestId) !== null;
-    const ack = await hub.engine.request(c.get('principal'), input);
-    // 201 for a new request, 200 for an idempotent re-send of one that exists.
-    return ack.ok && !isReplay ? c.json(ack.data, 201) : reply(c, ack);
+    const { ack, created } = await hub.engine.request(c.get('principal'), input);
+    // 201 for a new request, 200 for an idempotent re-send of one that exists: the engine knows which.
+    return ack.ok && created ? c.json(ack.data, 201) : reply(c, ack);
   });
 
-  app.get('/api/approvals/:id', (c) => {
+  app.get('/api/approvals/:id', async (c) => {
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
-    return reply(c, hub.engine.detail(c.get('principal'), id));
+    return reply(c, await hub.engine.detail(c.get('principal'), id));
   });
 
   app.get('/api/approvals/:id/wait', async (c) => {
     const principal = c.get('principal');
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
     const { timeoutMs } = parseOrThrow(WaitQuery, c.req.query(), 'query');
-    let record = hub.engine.visibleRecord(principal, id);
+    let record = await hub.engine.visibleRecord(principal, id);
     if (!record) return problem(c, 'not_found', `No request ${id} visible to you`);
     if (record.status === 'pending' && timeoutMs > 0) {
-      record = (await waiters.wait(id, timeoutMs, c.req.raw.signal)) ?? hub.engine.visibleRecord(principal, id) ?? record;
+      // Ends early with 401 when a reload revokes or changes this token.
+      const poll = longPolls.track(bearerToken(c.req.header('authorization')) ?? '', principal);
+      try {
+        const woken = await waiters.wait(id, timeoutMs, AbortSignal.any([c.req.raw.signal, poll.signal]));
+        if (poll.signal.aborted) return problem(c, 'unauthorized', 'This token was revoked or its rights changed; sign in again');
+        record = woken ?? (await hub.engine.visibleRecord(principal, id)) ?? record;
+      } finally {
+        poll.done();
+      }
     }
     if (record.status !== 'pending' && record.decision && principal.role === 'agent') {
       await hub.engine.markDelivered(id, principal);
@@ -205,7 +228,7 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
   });
 
   app.post('/api/approvals/:id/decision', async (c) => {
-    const denied = requireRole(c, ['reviewer', 'admin']);
+    const denied = requireRole(c, reviewerRoles);
     if (denied) return denied;
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
     const body = await jsonBody(c);
@@ -215,7 +238,7 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
   });
 
   app.post('/api/approvals/:id/cancel', async (c) => {
-    const denied = requireRole(c, ['agent']);
+    const denied = requireRole(c, agentRoles);
     if (denied) return denied;
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
     const text = await bodyText(c);
@@ -223,17 +246,17 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
     return reply(c, await hub.engine.cancel(c.get('principal'), id, reason));
   });
 
-  app.get('/api/audit', (c) => {
-    const denied = requireRole(c, ['reviewer', 'admin']);
+  app.get('/api/audit', async (c) => {
+    const denied = requireRole(c, reviewerRoles);
     if (denied) return denied;
     const query = parseOrThrow(AuditListQuery, c.req.query(), 'query');
-    return c.json(hub.store.listAudit(query, queueScope(c.get('principal'))));
+    return c.json(await hub.engine.listAudit(c.get('principal'), query));
   });
 
-  app.get('/api/audit/verify', (c) => {
-    const denied = requireRole(c, ['reviewer', 'admin']);
-    if (denied) return denied;
-    return c.json(hub.store.verifyAudit());
+  app.get('/api/audit/verify', async (c) => {
+    const { head } = parseOrThrow(AuditVerifyQuery, c.req.query(), 'query');
+    const expected = head ? { seq: Number(head.split(':')[0]), hash: head.split(':')[1]! } : undefined;
+    return reply(c, await hub.engine.verifyAudit(c.get('principal'), expected));
   });
 
   app.get('/api/metrics', (c) => {
@@ -243,11 +266,7 @@ export function createRestApi(hub: HubContext, { waiters, metrics, connections }
     return c.json(metrics.snapshot(connections()));
   });
 
-  app.get('/api/audit/head', (c) => {
-    const denied = requireRole(c, ['reviewer', 'admin']);
-    if (denied) return denied;
-    return c.json(hub.store.auditHead());
-  });
+  app.get('/api/audit/head', async (c) => reply(c, await hub.engine.auditHead(c.get('principal'))));
 
   return app;
 }

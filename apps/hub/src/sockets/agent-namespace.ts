@@ -13,8 +13,8 @@ import {
   type SocketData,
 } from '@approval-hub/protocol';
 import type { Namespace, Socket } from 'socket.io';
+import { agentRoles } from '../engine/access.js';
 import type { HubContext } from '../hub-context.js';
-import { agentRoles } from '../principals.js';
 import { handshakeAuth } from './handshake-auth.js';
 import { listen, listenerContext, refuseUnknownEvents } from './socket-listener.js';
 
@@ -31,15 +31,34 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
   const { engine, log } = hub;
   nsp.use(handshakeAuth(() => hub.principals, agentRoles, log));
 
-  const deliver = (socket: AgentSocket, record: ApprovalRecord) => {
-    const response = responseOf(record);
-    if (!response) return;
-    socket.timeout(DELIVERY_ACK_TIMEOUT_MS).emit(AgentEvent.response, response, (error: Error | null, receipt: unknown) => {
-      if (error) return;
-      const parsed = DeliveryAck.safeParse(receipt);
-      if (!parsed.success || !parsed.data.ok) return;
-      engine.markDelivered(record.requestId, socket.data.principal).catch((err: unknown) => log.error({ err }, 'could not record a delivery'));
+  /** Sends one decision; resolves once the agent acknowledged it (and it is recorded) or the wait timed out. */
+  const deliver = (socket: AgentSocket, record: ApprovalRecord): Promise<void> =>
+    new Promise((resolve) => {
+      const response = responseOf(record);
+      if (!response) return resolve();
+      socket.timeout(DELIVERY_ACK_TIMEOUT_MS).emit(AgentEvent.response, response, (error: Error | null, receipt: unknown) => {
+        const parsed = DeliveryAck.safeParse(receipt);
+        if (error || !parsed.success || !parsed.data.ok) return resolve();
+        engine
+          .markDelivered(record.requestId, socket.data.principal)
+          .catch((err: unknown) => log.error({ err }, 'could not record a delivery'))
+          .finally(resolve);
+      });
     });
+
+  /**
+   * What was decided while the agent was away, a batch at a time: the next batch goes once the agent has answered
+   * the last, so a backlog of large decisions cannot flood one connection (or the hub's memory).
+   */
+  const redeliver = async (socket: AgentSocket) => {
+    let after: number | undefined;
+    while (socket.connected) {
+      const page = await engine.undelivered(socket.data.principal, hub.config.limits.redeliveryBatch, after);
+      if (page.items.length === 0) return;
+      await Promise.all(page.items.map((record) => deliver(socket, record)));
+      if (page.next === null) return;
+      after = page.next;
+    }
   };
 
   engine.on('resolved', (record, principalId) => {
@@ -47,7 +66,7 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     if (!ids) return;
     for (const id of ids) {
       const socket = nsp.sockets.get(id);
-      if (socket) deliver(socket, record);
+      if (socket) void deliver(socket, record);
     }
   });
 
@@ -58,15 +77,11 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     socket.on('disconnect', (reason) => log.info({ event: 'agent.disconnected', principal: principal.id, socket: socket.id, reason }, 'agent disconnected'));
     void socket.join(agentRoom(principal.id));
 
-    listen(ctx, AgentEvent.request, ApprovalRequestInput, (input) => engine.request(principal, input));
+    listen(ctx, AgentEvent.request, ApprovalRequestInput, async (input) => (await engine.request(principal, input)).ack);
     listen(ctx, AgentEvent.sync, ApprovalSync, ({ requestIds }) => engine.sync(principal, requestIds));
     listen(ctx, AgentEvent.cancel, ApprovalCancel, ({ requestId, reason }) => engine.cancel(principal, requestId, reason));
-    refuseUnknownEvents(ctx, [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel], [ReviewerEvent.subscribe, ReviewerEvent.get, ReviewerEvent.respond]);
+    refuseUnknownEvents(ctx, [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel], [ReviewerEvent.subscribe, ReviewerEvent.page, ReviewerEvent.get, ReviewerEvent.respond]);
 
-    try {
-      for (const record of engine.undelivered(principal.id)) deliver(socket, record);
-    } catch (error) {
-      log.error({ err: error, principal: principal.id }, 'could not read undelivered decisions; they stay queued');
-    }
+    redeliver(socket).catch((error: unknown) => log.error({ err: error, principal: principal.id }, 'could not read undelivered decisions; they stay queued'));
   });
 }

@@ -1,6 +1,7 @@
 import {
   AgentEvent,
   ApprovalGet,
+  QueuePage,
   QueueSubscribe,
   ReviewerDecision,
   ReviewerEvent,
@@ -12,8 +13,8 @@ import {
 } from '@approval-hub/protocol';
 import type { Namespace } from 'socket.io';
 import { toIso } from '../clock.js';
+import { reviewerQueues, reviewerRoles } from '../engine/access.js';
 import type { HubContext } from '../hub-context.js';
-import { queueScope, reviewerRoles } from '../principals.js';
 import { handshakeAuth } from './handshake-auth.js';
 import { listen, listenerContext, refuseUnknownEvents } from './socket-listener.js';
 
@@ -34,22 +35,36 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
     const ctx = listenerContext(socket, hub);
     log.info({ event: 'reviewer.connected', principal: principal.id, socket: socket.id }, 'reviewer connected');
     let rooms: string[] = [];
+    /** The queues of the current subscription (`null` = all); pages of its snapshot are read from these. */
+    let subscribed: readonly string[] | null | undefined;
 
-    listen(ctx, ReviewerEvent.subscribe, QueueSubscribe, ({ queues }) => {
-      const scope = queueScope(principal);
+    listen(ctx, ReviewerEvent.subscribe, QueueSubscribe, async ({ queues, limit }) => {
+      const scope = reviewerQueues(principal);
       if (queues !== undefined && scope !== null) {
         const outside = queues.filter((q) => !scope.includes(q));
         if (outside.length > 0) return fail('forbidden', `You may not see queue(s): ${outside.join(', ')}`, { queues: outside });
       }
       const selected = queues === undefined ? scope : [...new Set(queues)];
-      // Join before reading the snapshot: the read is synchronous, so no request can fall between the two.
+      // Join before reading the snapshot, so nothing committed meanwhile is missed (it may arrive twice: clients
+      // key by requestId).
       for (const room of rooms) void socket.leave(room);
       rooms = selected === null ? [ALL_QUEUES_ROOM] : selected.map(queueRoom);
       void socket.join(rooms);
-      return ok({ pending: engine.pending(selected), serverTime: toIso(hub.clock.now()), queues: selected });
+      subscribed = selected;
+      const page = await engine.pendingPage(selected, { limit });
+      return ok({ pending: page.pending, serverTime: toIso(hub.clock.now()), queues: selected, nextCursor: page.nextCursor });
+    });
+    listen(ctx, ReviewerEvent.page, QueuePage, async ({ cursor, limit }) => {
+      if (subscribed === undefined) return fail('invalid_payload', 'Subscribe with queue.subscribe before asking for pages');
+      const page = await engine.pendingPage(subscribed, { cursor, limit });
+      return ok({ pending: page.pending, serverTime: toIso(hub.clock.now()), queues: subscribed, nextCursor: page.nextCursor });
     });
     listen(ctx, ReviewerEvent.respond, ReviewerDecision, (decision) => engine.decide(principal, decision));
     listen(ctx, ReviewerEvent.get, ApprovalGet, ({ requestId }) => engine.detail(principal, requestId));
-    refuseUnknownEvents(ctx, [ReviewerEvent.subscribe, ReviewerEvent.respond, ReviewerEvent.get], [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel]);
+    refuseUnknownEvents(
+      ctx,
+      [ReviewerEvent.subscribe, ReviewerEvent.page, ReviewerEvent.respond, ReviewerEvent.get],
+      [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel],
+    );
   });
 }

@@ -1,8 +1,8 @@
-import { Identifier, fail, type Ack, type Principal } from '@approval-hub/protocol';
+import { fail, type Ack, type Principal } from '@approval-hub/protocol';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { actorOf } from '../principals.js';
+import { actorOf } from '../engine/access.js';
 import type { HubContext } from '../hub-context.js';
 import { TokenBucket } from '../rate-limiter.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
@@ -29,13 +29,6 @@ export function listenerContext(socket: Socket, hub: HubContext): ListenerContex
   };
 }
 
-function requestIdOf(payload: unknown): string | null {
-  if (typeof payload !== 'object' || payload === null) return null;
-  // Only a well-formed id is recorded as the rejection's request; anything else is part of what was rejected.
-  const id = Identifier.safeParse((payload as { requestId?: unknown }).requestId);
-  return id.success ? id.data : null;
-}
-
 /**
  * Turns a schema and a handler into a Socket.IO listener: checks the ack is a function, the rate limit,
  * the size and the schema, then runs the handler inside try/catch — Socket.IO catches nothing for you.
@@ -46,15 +39,9 @@ export function listen<S extends z.ZodType, T>(
   schema: S,
   handler: (payload: z.output<S>) => Promise<Ack<T>> | Ack<T>,
 ): void {
-  const reject = (code: 'invalid_payload' | 'payload_too_large' | 'rate_limited', message: string, payload: unknown) =>
-    ctx.auditor.record({
-      actor: actorOf(ctx.principal),
-      key: ctx.principal.id,
-      channel: `${ctx.socket.nsp.name} ${event}`,
-      code,
-      message,
-      requestId: requestIdOf(payload),
-    });
+  // Recorded against the sender only: an id in a rejected payload may name someone else's request.
+  const reject = (code: 'invalid_payload' | 'payload_too_large' | 'rate_limited', message: string, _payload: unknown) =>
+    ctx.auditor.record({ actor: actorOf(ctx.principal), key: ctx.principal.id, channel: `${ctx.socket.nsp.name} ${event}`, code, message });
 
   ctx.socket.on(event, async (...args: unknown[]) => {
     const ack = args.at(-1);

@@ -1,98 +1,135 @@
-import type {
-  ApprovalListQuery,
-  ApprovalRecord,
-  AuditActor,
-  AuditEntry,
-  AuditHead,
-  AuditListQuery,
-  AuditType,
-  AuditVerifyResult,
-  Decision,
-  JsonObject,
-  Page,
-} from '@approval-hub/protocol';
+import type { ApprovalRecord, ApprovalStatus, AuditEntry, AuditHead, AuditType, AuditVerifyResult, Page } from '@approval-hub/protocol';
+import type { AuditEvent } from '../audit/audit-events.js';
 
-/** Which queues a reader may see: `null` = all. */
-export type QueueScope = readonly string[] | null;
+/**
+ * Which requests a read may return, decided by the engine's access rules and applied by the store before it
+ * reads anything of size: `queues` null = every queue; `principalId` set = only that agent's own requests.
+ */
+export interface ReadScope {
+  queues: readonly string[] | null;
+  principalId: string | null;
+}
 
-export interface NewApproval {
+export const EVERYTHING: ReadScope = { queues: null, principalId: null };
+
+/** A request as stored, with who asked (decisions are delivered to that principal) and its idempotency hash. */
+export interface StoredRequest {
   record: ApprovalRecord;
-  /** The token (principal id) that asked; decisions are delivered to it. */
   principalId: string;
-  principalName: string;
-  /** Hash of the request's content, to tell an idempotent re-send from a conflicting one. */
   requestHash: string;
-  /** Set when a hub policy decided the request on arrival. */
-  policyRule?: string;
 }
 
-export type CreateOutcome =
-  | { kind: 'created'; record: ApprovalRecord }
-  | { kind: 'existing'; record: ApprovalRecord }
-  | { kind: 'conflict' };
-
-export interface DecideInput {
-  requestId: string;
-  /** The decision without its arguments: the store fills them in from the row (or from `editedArgs`). */
-  decision: Omit<Decision, 'args' | 'modified'>;
-  /** A reviewer's edit; `modified` is set when it differs from the agent's arguments. */
-  editedArgs?: JsonObject | undefined;
-  status: 'approved' | 'denied';
-  actor: AuditActor;
-  scope: QueueScope;
-  now: number;
-  /** What `expireDue` would write if the deadline has passed. */
-  timeoutDecision: (record: ApprovalRecord) => Decision;
+export interface Quota {
+  maxPendingPerAgent: number;
+  maxPendingPerQueue: number;
 }
 
-export type DecideOutcome =
-  | { kind: 'decided'; record: ApprovalRecord; principalId: string }
-  | { kind: 'already_decided'; record: ApprovalRecord }
-  /** The deadline had passed; `expiredNow` is set when this call is the one that expired it. */
-  | { kind: 'expired'; record: ApprovalRecord; expiredNow?: { principalId: string } }
-  | { kind: 'not_found' };
-
-export type CancelOutcome =
-  | { kind: 'cancelled'; record: ApprovalRecord }
-  | { kind: 'already_decided'; record: ApprovalRecord }
-  | { kind: 'not_found' };
-
-export interface ResolvedRequest {
+export interface InsertRequest {
+  /** Pending, or already decided (a policy decided it on arrival). */
   record: ApprovalRecord;
   principalId: string;
+  requestHash: string;
+  /** Queue the decision for delivery in the same transaction (set when `record` is already decided). */
+  deliver: boolean;
+  /** Applied only when the record is pending: counted inside the inserting transaction. */
+  quota: Quota | null;
+  audit: AuditEvent[];
 }
 
-export interface RejectionAudit {
-  actor: AuditActor;
-  data: Record<string, unknown>;
-  requestId?: string | null;
+export type InsertOutcome =
+  | { kind: 'created'; record: ApprovalRecord }
+  /** The requestId is taken: the engine tells an idempotent re-send from a conflict. */
+  | { kind: 'existing'; stored: StoredRequest }
+  | { kind: 'quota_exceeded'; scope: 'agent' | 'queue'; limit: number };
+
+/** Moves one request out of `pending`, if it still is: the conditional statement every decision hangs on. */
+export interface Transition {
+  requestId: string;
+  /** The whole record after the transition (its status is not `pending`). */
+  record: ApprovalRecord;
+  /** Queue the decision for delivery to this principal in the same transaction. */
+  deliverTo: string | null;
+  audit: AuditEvent[];
+  /** When it happened, by the engine's clock (the audit rows' time). */
+  at: string;
+}
+
+export interface ListQuery {
+  status?: ApprovalStatus[] | undefined;
+  queue?: string | undefined;
+  agentName?: string | undefined;
+  toolName?: string | undefined;
+  conversationId?: string | undefined;
+  limit: number;
+  /** Position after which to continue (from the previous page's `next`), newest first. */
+  after?: number | undefined;
+  /** Stop early once the page's stored size passes this many bytes (the last row still counts). */
+  maxBytes: number;
+}
+
+export interface PendingQuery {
+  limit: number;
+  /** Continue after this (deadline, position) pair from the previous page. */
+  after?: { expiresAt: number; position: number } | undefined;
+  maxBytes: number;
+}
+
+export interface AuditQuery {
+  requestId?: string | undefined;
+  type?: AuditType[] | undefined;
+  queue?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  limit: number;
+  after?: number | undefined;
+  /** Include hub-level rows (no queue): admins only. */
+  includeHubRows: boolean;
+}
+
+/** A page whose continuation is a store position; the engine turns it into an opaque cursor. */
+export interface StorePage<T, P = number> {
+  items: T[];
+  next: P | null;
+}
+
+export interface VerifyInput {
+  expectedHead?: { seq: number; hash: string } | undefined;
 }
 
 /**
- * Everything that must survive a restart. Writes resolve only after their transaction committed;
- * an implementation on a server database keeps the same promises.
+ * Everything that must survive a restart, behind one narrow async boundary. Each write is one transaction that
+ * resolves only after it committed; transitions are conditional, so two writers (or two nodes) can never both win.
+ * The store decides nothing: the engine hands it records and audit events, the store persists them and chains the
+ * audit rows, reading the chain head inside its own write transaction.
  */
 export interface ApprovalStore {
-  createRequest(input: NewApproval): Promise<CreateOutcome>;
-  decide(input: DecideInput): Promise<DecideOutcome>;
-  cancel(requestId: string, principalId: string, actor: AuditActor, reason: string | undefined, now: number): Promise<CancelOutcome>;
-  /** Expires every pending request whose deadline is at or before `now`. */
-  expireDue(now: number, decide: (record: ApprovalRecord) => { decision: Decision }): Promise<ResolvedRequest[]>;
-  /** Records that the agent received the decision; false if it was already recorded. */
-  markDelivered(requestId: string, principalId: string, actor: AuditActor): Promise<boolean>;
-  appendAudit(type: AuditType, entry: RejectionAudit): Promise<void>;
+  insertRequest(input: InsertRequest): Promise<InsertOutcome>;
+  /** True when this call moved the request out of `pending`; false when it was no longer pending (someone else won). */
+  transition(input: Transition): Promise<boolean>;
+  /** Records that the agent received the decision; false if it already was (or was never queued). */
+  markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean>;
+  appendAudit(events: AuditEvent[], at: string): Promise<void>;
 
-  getRecord(requestId: string): ApprovalRecord | null;
-  getOwnedRecord(requestId: string, principalId: string): ApprovalRecord | null;
-  listPending(scope: QueueScope): ApprovalRecord[];
-  listApprovals(query: ApprovalListQuery, scope: QueueScope, principalId?: string): Page<ApprovalRecord>;
-  undelivered(principalId: string): ApprovalRecord[];
-  nextDeadline(): number | null;
-  timeline(requestId: string): AuditEntry[];
-  listAudit(query: AuditListQuery, scope: QueueScope): Page<AuditEntry>;
-  verifyAudit(): AuditVerifyResult;
-  auditHead(): AuditHead;
-  /** A cheap query that fails when the database does. */
-  ping(): void;
+  getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null>;
+  listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>>;
+  listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>>;
+  /** Decisions waiting for `principalId`'s acknowledgement, oldest first, at most `limit`, after `afterPosition`. */
+  undelivered(principalId: string, limit: number, afterPosition?: number): Promise<StorePage<ApprovalRecord>>;
+  /** Pending requests whose deadline is at or before `now`, earliest first. */
+  due(now: number, limit: number): Promise<StoredRequest[]>;
+  nextDeadline(): Promise<number | null>;
+  timeline(requestId: string): Promise<AuditEntry[]>;
+  listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>>;
+  verifyAudit(input: VerifyInput): Promise<AuditVerifyResult>;
+  auditHead(): Promise<AuditHead>;
+  /** A secret kept with the data (made once), for keys that must survive restarts, such as cursor encryption. */
+  secret(): Promise<Buffer>;
+  /** Resolves when the database answers; rejects with the reason it does not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Thrown by a store whose database is not the one it opened (deleted, replaced, or its chain restarted). */
+export class StoreIntegrityError extends Error {
+  override name = 'StoreIntegrityError';
 }

@@ -47,6 +47,15 @@ const MIGRATIONS: string[] = [
   CREATE INDEX audit_request ON audit (request_id, seq);
   CREATE INDEX audit_queue ON audit (queue, seq);
   `,
+  // v2: the authenticated agent's name on each request, state hashes in the chain, indexes for quotas,
+  // and a small key-value table for secrets that must live with the data.
+  `
+  ALTER TABLE approvals ADD COLUMN principal_name TEXT;
+  ALTER TABLE audit ADD COLUMN state_hash TEXT;
+  CREATE INDEX approvals_principal_status ON approvals (principal_id, status);
+  CREATE INDEX approvals_queue_status ON approvals (queue, status);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+  `,
 ];
 
 export function migrate(db: Database): number {

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { ApprovalRecord, AuditVerifyResult } from '@approval-hub/protocol';
+import { canonicalJson } from './canonical-json.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The stored columns of one audit row, exactly as hashed (`actor` and `data` as their stored JSON text). */
+export interface AuditRowContent {
+  seq: number;
+  at: string;
+  type: string;
+  requestId: string | null;
+  queue: string | null;
+  actor: string;
+  data: string;
+  /** The hash of the request's state after this event; null for events that change no request. */
+  stateHash: string | null;
+}
+
+export interface ChainedAuditRow extends AuditRowContent {
+  prevHash: string;
+  hash: string;
+}
+
+/**
+ * SHA-256 over the previous row's hash and this row's content: any changed byte, gap or swap breaks the chain.
+ * Rows without a state hash hash exactly as the first schema did, so older databases still verify.
+ */
+export function auditHash(prevHash: string, row: AuditRowContent): string {
+  const fields: unknown[] = [row.seq, row.at, row.type, row.requestId, row.queue, row.actor, row.data];
+  if (row.stateHash !== null) fields.push(row.stateHash);
+  return createHash('sha256').update(prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
+}
+
+/**
+ * What the chain commits to for one request: its record and whether its decision still awaits delivery.
+ * Changing a stored record or re-queueing a delivery outside the hub no longer matches the chain.
+ */
+export function stateHash(record: ApprovalRecord, undelivered: boolean): string {
+  return createHash('sha256').update(canonicalJson({ record, undelivered })).digest('hex');
+}
+
+export interface StoredState {
+  requestId: string;
+  record: ApprovalRecord;
+  undelivered: boolean;
+}
+
+export interface VerifyOptions {
+  /** A head exported earlier (`audit head`): the chain must still contain exactly this row. */
+  expectedHead?: { seq: number; hash: string } | undefined;
+}
+
+type ChainResult = Omit<AuditVerifyResult, 'statesChecked' | 'badState'>;
+
+/** Walks the chain in order; names the first row whose position, link or content is wrong. */
+export function verifyChain(rows: Iterable<ChainedAuditRow>, options: VerifyOptions = {}): ChainResult & { states: Map<string, string | null> } {
+  const states = new Map<string, string | null>();
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let checked = 0;
+  let headHashAtExpected: string | null = null;
+  const bad = (seq: number, reason: string) => ({ ok: false, checked, firstBad: { seq, reason }, head: null, states });
+  for (const row of rows) {
+    if (row.seq !== expectedSeq) {
+      const reason = row.seq > expectedSeq ? `row ${expectedSeq} is missing (next row is ${row.seq})` : `row ${row.seq} is out of order`;
+      return bad(Math.min(row.seq, expectedSeq), reason);
+    }
+    if (row.prevHash !== prevHash) return bad(row.seq, 'prev_hash does not match the previous row (a row was removed, inserted or reordered)');
+    if (auditHash(prevHash, row) !== row.hash) return bad(row.seq, 'content does not match its hash (the row was changed)');
+    if (row.requestId !== null) {
+      // Rows from before state hashing (null) mark the request as not checkable, unless a later row commits to a state.
+      if (row.stateHash !== null) states.set(row.requestId, row.stateHash);
+      else if (!states.has(row.requestId)) states.set(row.requestId, null);
+    }
+    if (options.expectedHead && row.seq === options.expectedHead.seq) headHashAtExpected = row.hash;
+    prevHash = row.hash;
+    expectedSeq++;
+    checked++;
+  }
+  const head = checked > 0 ? { seq: expectedSeq - 1, hash: prevHash } : null;
+  if (options.expectedHead) {
+    const { seq } = options.expectedHead;
+    if (headHashAtExpected === null) return bad(seq, `row ${seq} of the exported head is missing (rows were removed from the end)`);
+    if (headHashAtExpected !== options.expectedHead.hash) return bad(seq, `row ${seq} does not match the exported head`);
+  }
+  return { ok: true, checked, head, states };
+}
+
+/** Checks every stored request against the last state the chain committed to for it. */
+export function verifyStates(
+  chainStates: Map<string, string | null>,
+  stored: Iterable<StoredState>,
+): { statesChecked: number; badState?: { requestId: string; reason: string } } {
+  let statesChecked = 0;
+  const seen = new Set<string>();
+  for (const { requestId, record, undelivered } of stored) {
+    seen.add(requestId);
+    const expected = chainStates.get(requestId);
+    if (expected === undefined) return { statesChecked, badState: { requestId, reason: 'the request is not in the audit chain (added outside the hub)' } };
+    if (expected === null) continue; // recorded before state hashing: nothing to compare with
+    if (stateHash(record, undelivered) !== expected) {
+      return { statesChecked, badState: { requestId, reason: 'the stored request or its delivery differs from the state the audit chain committed to' } };
+    }
+    statesChecked++;
+  }
+  for (const [requestId, expected] of chainStates) {
+    if (expected !== null && !seen.has(requestId)) return { statesChecked, badState: { requestId, reason: 'the request was removed from the database' } };
+  }
+  return { statesChecked };
+}

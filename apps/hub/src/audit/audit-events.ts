@@ -1,0 +1,29 @@
+import type { AuditActor, AuditType, JsonObject } from '@approval-hub/protocol';
+
+/** The typed payload of each kind of audit row; the engine builds them, the store only serialises them. */
+export interface AuditPayloads {
+  requested: { toolName: string; agentName: string; runId: string; conversationId?: string | undefined; args: JsonObject; expiresAt: string };
+  auto_approved: { reason?: string | undefined };
+  auto_denied: { reason?: string | undefined };
+  decided: { approved: boolean; reason?: string | undefined; modified: boolean; args?: JsonObject | undefined };
+  decision_rejected: { approved: boolean; edited: boolean; reason?: string | undefined; code: string; attemptedRequestId?: string | undefined };
+  expired: { approved: boolean; reason?: string | undefined; expiresAt: string };
+  cancelled: { reason?: string | undefined };
+  delivered: Record<string, never>;
+  input_rejected: { channel: string; code: string; message: string; suppressedSinceLast?: number };
+}
+
+/** One audit event as the engine hands it to the store; the store adds seq, time and the chain hashes. */
+export type AuditEvent = {
+  [T in AuditType]: {
+    type: T;
+    requestId: string | null;
+    queue: string | null;
+    actor: AuditActor;
+    data: AuditPayloads[T];
+  };
+}[AuditType];
+
+export function auditEvent<T extends AuditType>(type: T, requestId: string | null, queue: string | null, actor: AuditActor, data: AuditPayloads[T]): AuditEvent {
+  return { type, requestId, queue, actor, data } as AuditEvent;
+}

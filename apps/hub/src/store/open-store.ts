@@ -1,0 +1,28 @@
+import type { DatabaseConfig } from '../config.js';
+import type { InTransactionCrashPoint } from './sqlite/sqlite-writer.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
+import type { ApprovalStore } from './store.js';
+
+export interface OpenStoreOptions {
+  /** Test-only (HUB_CRASH_AT): a crash point inside a write transaction. */
+  crashAt?: { point: string; n: number } | undefined;
+}
+
+const inTransactionPoints: readonly string[] = ['request.before-commit', 'deadline.before-commit'] satisfies InTransactionCrashPoint[];
+
+/** Opens the store the config names; the one place that knows which kinds of database exist. */
+export async function openStore(database: DatabaseConfig, options: OpenStoreOptions = {}): Promise<ApprovalStore> {
+  const crashAt = options.crashAt && inTransactionPoints.includes(options.crashAt.point) ? (options.crashAt as { point: InTransactionCrashPoint; n: number }) : undefined;
+  switch (database.kind) {
+    case 'sqlite':
+      return openSqliteStore({ path: database.path, durability: database.durability, crashAt });
+  }
+}
+
+/** A short description for banners and logs (never credentials). */
+export function describeDatabase(database: DatabaseConfig): string {
+  switch (database.kind) {
+    case 'sqlite':
+      return `SQLite ${database.path}, durability ${database.durability}`;
+  }
+}

@@ -1,0 +1,342 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import { GENESIS_HASH } from '../../audit/audit-chain.js';
+import type { AuditEvent } from '../../audit/audit-events.js';
+import {
+  StoreIntegrityError,
+  type ApprovalStore,
+  type AuditQuery,
+  type InsertOutcome,
+  type InsertRequest,
+  type ListQuery,
+  type PendingQuery,
+  type ReadScope,
+  type StorePage,
+  type StoredRequest,
+  type Transition,
+  type VerifyInput,
+} from '../store.js';
+import { builtScript } from './built-script.js';
+import { lockDatabase, type DatabaseLock } from './database-lock.js';
+import { toAuditEntry, toRecord, rowBytes, type ApprovalRow, type AuditRow } from './rows.js';
+import { fileIdentity, type InTransactionCrashPoint } from './sqlite-writer.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
+import { WriterClient } from './writer-client.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  durability: 'normal' | 'full';
+  /** How long a write waits for a lock held by another connection before failing (on the writer thread). */
+  busyTimeoutMs?: number;
+  /** Test-only (HUB_CRASH_AT): die the n-th time a point inside a write transaction is reached. */
+  crashAt?: { point: InTransactionCrashPoint; n: number } | undefined;
+}
+
+function scopeFilter(scope: ReadScope, where: string[], params: unknown[]): void {
+  if (scope.queues !== null) {
+    if (scope.queues.length === 0) where.push('0');
+    else {
+      where.push(`queue IN (${scope.queues.map(() => '?').join(',')})`);
+      params.push(...scope.queues);
+    }
+  }
+  if (scope.principalId !== null) {
+    where.push('principal_id = ?');
+    params.push(scope.principalId);
+  }
+}
+
+/** Reads rows until the page is full or its stored size passes the budget; the last row read still counts. */
+function budgeted(rows: Iterable<ApprovalRow>, limit: number, maxBytes: number): { rows: ApprovalRow[]; more: boolean } {
+  const taken: ApprovalRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (taken.length === limit || (taken.length > 0 && bytes >= maxBytes)) return { rows: taken, more: true };
+    taken.push(row);
+    bytes += rowBytes(row);
+  }
+  return { rows: taken, more: false };
+}
+
+/**
+ * The embedded default store: SQLite in WAL mode. Writes go to a writer thread that groups each tick's writes into
+ * one transaction (so `durability: 'full'` pays one fsync per group, off the event loop); reads run here on a
+ * read-only connection, which sees every write whose promise has resolved.
+ */
+export class SqliteStore implements ApprovalStore {
+  readonly #path: string;
+  readonly #lock: DatabaseLock;
+  readonly #writer: WriterClient;
+  readonly #db: Db;
+  readonly #stmt: ReturnType<typeof prepareReads>;
+  readonly #checkpointer: WalCheckpointer | null;
+  readonly #identity: { dev: number; ino: number } | null;
+  #writeFailure: Error | null = null;
+  #verifying: Promise<AuditVerifyResult> | null = null;
+  #closed = false;
+
+  private constructor(parts: { path: string; lock: DatabaseLock; writer: WriterClient; db: Db; checkpointer: WalCheckpointer | null }) {
+    this.#path = parts.path;
+    this.#lock = parts.lock;
+    this.#writer = parts.writer;
+    this.#db = parts.db;
+    this.#checkpointer = parts.checkpointer;
+    this.#stmt = prepareReads(parts.db);
+    this.#identity = parts.path === ':memory:' ? null : fileIdentity(parts.path);
+  }
+
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    if (options.path === ':memory:') throw new Error('The SQLite store needs a file: the writer thread and readers share it');
+    const file = path.resolve(options.path);
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const lock = lockDatabase(file);
+    let writer: WriterClient;
+    let onFailure: (error: Error) => void = () => {};
+    try {
+      writer = await WriterClient.start(
+        { path: file, durability: options.durability, busyTimeoutMs: options.busyTimeoutMs ?? 100, crashAt: options.crashAt },
+        (error) => onFailure(error),
+      );
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+    // The database holds every request and its arguments: readable by the hub's user only.
+    for (const suffix of ['', '-wal', '-shm', '.lock']) {
+      try {
+        chmodSync(`${file}${suffix}`, 0o600);
+      } catch {
+        // A file SQLite has not made yet gets the same mode from the database when it is made.
+      }
+    }
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    const store = new SqliteStore({ path: file, lock, writer, db, checkpointer: startWalCheckpointer(file) });
+    onFailure = (error) => store.#failed(error);
+    return store;
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  #failed(error: Error): void {
+    this.#writeFailure = error;
+  }
+
+  async #write<T>(op: Parameters<WriterClient['write']>[0]): Promise<T> {
+    try {
+      const value = (await this.#writer.write(op)) as T;
+      this.#writeFailure = null;
+      return value;
+    } catch (error) {
+      this.#writeFailure = error as Error;
+      throw error;
+    }
+  }
+
+  // ---- writes ----
+
+  insertRequest(input: InsertRequest): Promise<InsertOutcome> {
+    return this.#write({ op: 'insert', input });
+  }
+
+  transition(input: Transition): Promise<boolean> {
+    return this.#write({ op: 'transition', input });
+  }
+
+  markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
+    return this.#write({ op: 'delivered', requestId, principalId, audit, at });
+  }
+
+  async appendAudit(events: AuditEvent[], at: string): Promise<void> {
+    await this.#write({ op: 'audit', events, at });
+  }
+
+  // ---- reads ----
+
+  async getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null> {
+    const where = ['request_id = ?'];
+    const params: unknown[] = [requestId];
+    scopeFilter(scope, where, params);
+    // The scope is part of the query: a row outside it is never read, let alone parsed.
+    const row = this.#db.prepare(`SELECT * FROM approvals WHERE ${where.join(' AND ')}`).get(...params) as ApprovalRow | undefined;
+    return row ? { record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash } : null;
+  }
+
+  async listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    scopeFilter(scope, where, params);
+    if (query.status) {
+      where.push(`status IN (${query.status.map(() => '?').join(',')})`);
+      params.push(...query.status);
+    }
+    for (const [column, value] of [
+      ['queue', query.queue],
+      ['agent_name', query.agentName],
+      ['tool_name', query.toolName],
+      ['conversation_id', query.conversationId],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (query.after !== undefined) {
+      where.push('seq < ?');
+      params.push(query.after);
+    }
+    const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const page = budgeted(this.#db.prepare(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
+    return { items: page.rows.map(toRecord), next: page.more ? page.rows.at(-1)!.seq : null };
+  }
+
+  async listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>> {
+    const where = ["status = 'pending'"];
+    const params: unknown[] = [];
+    scopeFilter({ queues, principalId: null }, where, params);
+    if (query.after) {
+      where.push('(expires_at > ? OR (expires_at = ? AND seq > ?))');
+      params.push(query.after.expiresAt, query.after.expiresAt, query.after.position);
+    }
+    const sql = `SELECT * FROM approvals WHERE ${where.join(' AND ')} ORDER BY expires_at, seq LIMIT ?`;
+    const page = budgeted(this.#db.prepare(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
+    const last = page.rows.at(-1);
+    return { items: page.rows.map(toRecord), next: page.more && last ? { expiresAt: last.expires_at, position: last.seq } : null };
+  }
+
+  async undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {
+    const rows = this.#stmt.undelivered.all(principalId, afterPosition, limit + 1) as ApprovalRow[];
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    return { items: items.map(toRecord), next: more ? items.at(-1)!.seq : null };
+  }
+
+  async due(now: number, limit: number): Promise<StoredRequest[]> {
+    return (this.#stmt.due.all(now, limit) as ApprovalRow[]).map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  }
+
+  async nextDeadline(): Promise<number | null> {
+    return (this.#stmt.nextDeadline.get() as { at: number | null }).at;
+  }
+
+  async timeline(requestId: string): Promise<AuditEntry[]> {
+    return (this.#stmt.timeline.all(requestId) as AuditRow[]).map(toAuditEntry);
+  }
+
+  async listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (queues !== null) {
+      if (queues.length === 0) where.push('0');
+      else {
+        where.push(`queue IN (${queues.map(() => '?').join(',')})`);
+        params.push(...queues);
+      }
+    } else if (!query.includeHubRows) {
+      where.push('queue IS NOT NULL');
+    }
+    if (query.requestId !== undefined) {
+      where.push('request_id = ?');
+      params.push(query.requestId);
+    }
+    if (query.type) {
+      where.push(`type IN (${query.type.map(() => '?').join(',')})`);
+      params.push(...query.type);
+    }
+    if (query.queue !== undefined) {
+      where.push('queue = ?');
+      params.push(query.queue);
+    }
+    if (query.since !== undefined) {
+      where.push('at >= ?');
+      params.push(new Date(query.since).toISOString());
+    }
+    if (query.until !== undefined) {
+      where.push('at < ?');
+      params.push(new Date(query.until).toISOString());
+    }
+    if (query.after !== undefined) {
+      where.push('seq < ?');
+      params.push(query.after);
+    }
+    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, query.limit + 1) as AuditRow[];
+    const more = rows.length > query.limit;
+    const items = rows.slice(0, query.limit);
+    return { items: items.map(toAuditEntry), next: more ? items.at(-1)!.seq : null };
+  }
+
+  /** Runs on its own thread and connection; one at a time (a second caller shares the running one's answer). */
+  verifyAudit(input: VerifyInput): Promise<AuditVerifyResult> {
+    if (this.#verifying && !input.expectedHead) return this.#verifying;
+    const run = new Promise<AuditVerifyResult>((resolve, reject) => {
+      const worker = new Worker(builtScript('./verify-thread.js', import.meta.url), { workerData: { path: this.#path, input } });
+      worker.once('message', (message: { ok: true; result: AuditVerifyResult } | { ok: false; message: string }) => {
+        if (message.ok) resolve(message.result);
+        else reject(new Error(message.message));
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => code !== 0 && reject(new Error(`audit verification stopped (exit ${code})`)));
+    }).finally(() => {
+      if (this.#verifying === run) this.#verifying = null;
+    });
+    if (!input.expectedHead) this.#verifying = run;
+    return run;
+  }
+
+  async auditHead(): Promise<AuditHead> {
+    const last = this.#stmt.lastAudit.get() as { seq: number; hash: string; at: string } | undefined;
+    return last ? { seq: last.seq, hash: last.hash, at: last.at } : { seq: 0, hash: GENESIS_HASH, at: null };
+  }
+
+  async secret(): Promise<Buffer> {
+    const row = this.#stmt.secret.get() as { value: Buffer } | undefined;
+    if (!row) throw new StoreIntegrityError(`The database ${this.#path} has no secret: it was not made by this hub`);
+    return row.value;
+  }
+
+  /**
+   * Fails when the database does: unreadable, deleted or replaced under the hub, or its last write failed. After a
+   * failed write it tries a real write, so health recovers by itself when the database does.
+   */
+  async ping(): Promise<void> {
+    this.#stmt.ping.get();
+    if (this.#identity) {
+      const now = fileIdentity(this.#path);
+      if (!now) throw new StoreIntegrityError(`the database file ${this.#path} was deleted under the running hub`);
+      if (now.dev !== this.#identity.dev || now.ino !== this.#identity.ino) throw new StoreIntegrityError(`the database file ${this.#path} was replaced under the running hub`);
+    }
+    if (this.#writeFailure) await this.#write({ op: 'probe' });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#checkpointer?.stop();
+    this.#db.close();
+    await this.#writer.close();
+    this.#lock.release();
+  }
+}
+
+function prepareReads(db: Db) {
+  const p = (sql: string): Statement => db.prepare(sql);
+  return {
+    ping: p('SELECT 1'),
+    undelivered: p(`SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
+      WHERE d.principal_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`),
+    due: p(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
+    nextDeadline: p(`SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'`),
+    lastAudit: p('SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1'),
+    timeline: p('SELECT * FROM audit WHERE request_id = ? ORDER BY seq'),
+    secret: p(`SELECT value FROM meta WHERE key = 'secret'`),
+  };
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  return SqliteStore.open(options);
+}

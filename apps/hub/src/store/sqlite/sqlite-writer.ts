@@ -1,0 +1,248 @@
+import { statSync } from 'node:fs';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
+import type { AuditEvent } from '../../audit/audit-events.js';
+import type { InsertOutcome, InsertRequest, Transition } from '../store.js';
+import { StoreIntegrityError } from '../store.js';
+import { rowParams, toRecord, decisionText, type ApprovalRow } from './rows.js';
+
+/** One write, as the main thread posts it to the writer thread. */
+export type WriteOp =
+  | { op: 'insert'; input: InsertRequest }
+  | { op: 'transition'; input: Transition }
+  | { op: 'delivered'; requestId: string; principalId: string; audit: AuditEvent; at: string }
+  | { op: 'audit'; events: AuditEvent[]; at: string }
+  | { op: 'probe' };
+
+export type WriteResult = InsertOutcome | boolean | null;
+
+/** Test-only crash points reached inside a write transaction, before COMMIT. */
+export type InTransactionCrashPoint = 'request.before-commit' | 'deadline.before-commit';
+
+export interface SqliteWriterOptions {
+  path: string;
+  crash?: ((point: InTransactionCrashPoint) => void) | undefined;
+}
+
+interface Head {
+  seq: number;
+  hash: string;
+}
+
+/** How often at most the writer re-checks that its file is still the one it opened. */
+const IDENTITY_CHECK_MS = 1000;
+
+/**
+ * The only code that writes the database. It runs on the writer thread, groups the writes that arrive together
+ * into one transaction (a savepoint each when there are several) and chains audit rows from the head it reads
+ * inside that transaction, so the chain can never fork, whoever else holds the file.
+ */
+export class SqliteWriter {
+  readonly #db: Db;
+  readonly #stmt: ReturnType<typeof prepare>;
+  readonly #path: string;
+  readonly #crash: (point: InTransactionCrashPoint) => void;
+  readonly #identity: { dev: number; ino: number } | null;
+  #identityCheckedAt = 0;
+  /** The last head this writer committed; the database must never go back behind it. */
+  #committed: Head | null = null;
+  #head: Head = { seq: 0, hash: GENESIS_HASH };
+
+  constructor(db: Db, options: SqliteWriterOptions) {
+    this.#db = db;
+    this.#path = options.path;
+    this.#crash = options.crash ?? (() => {});
+    this.#stmt = prepare(db);
+    this.#identity = options.path === ':memory:' ? null : fileIdentity(options.path);
+    this.#committed = this.#readHead();
+  }
+
+  /** Runs a batch in one transaction; each write gets its own result or error. */
+  runBatch(batch: readonly WriteOp[]): ({ ok: true; value: WriteResult } | { ok: false; error: unknown })[] {
+    this.#checkIdentity();
+    const isolate = batch.length > 1;
+    const results: ({ ok: true; value: WriteResult } | { ok: false; error: unknown })[] = [];
+    try {
+      this.#stmt.begin.run();
+      this.#head = this.#readHead();
+      this.#checkHead();
+      for (const op of batch) {
+        const headBefore = this.#head;
+        if (isolate) this.#stmt.savepoint.run();
+        try {
+          const value = this.#run(op);
+          if (isolate) this.#stmt.release.run();
+          results.push({ ok: true, value });
+        } catch (error) {
+          this.#head = headBefore;
+          // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then nothing commits.
+          if (!isolate || !this.#db.inTransaction) throw error;
+          this.#stmt.rollbackTo.run();
+          this.#stmt.release.run();
+          results.push({ ok: false, error });
+        }
+      }
+      this.#stmt.commit.run();
+      this.#committed = this.#head;
+    } catch (error) {
+      if (this.#db.inTransaction) {
+        try {
+          this.#stmt.rollback.run();
+        } catch {
+          // The transaction is already gone; nothing to undo.
+        }
+      }
+      return batch.map(() => ({ ok: false, error }));
+    }
+    return results;
+  }
+
+  #run(op: WriteOp): WriteResult {
+    switch (op.op) {
+      case 'insert':
+        return this.#insert(op.input);
+      case 'transition':
+        return this.#transition(op.input);
+      case 'delivered':
+        return this.#delivered(op.requestId, op.principalId, op.audit, op.at);
+      case 'audit':
+        for (const event of op.events) this.#append(event, op.at, null);
+        return null;
+      case 'probe':
+        this.#stmt.probe.run(Date.now());
+        return null;
+    }
+  }
+
+  #insert(input: InsertRequest): InsertOutcome {
+    const { record } = input;
+    const existing = this.#stmt.byRequestId.get(record.requestId) as ApprovalRow | undefined;
+    if (existing) return { kind: 'existing', stored: { record: toRecord(existing), principalId: existing.principal_id, requestHash: existing.request_hash } };
+    if (record.status === 'pending' && input.quota) {
+      const byAgent = (this.#stmt.pendingOfAgent.get(input.principalId) as { n: number }).n;
+      if (byAgent >= input.quota.maxPendingPerAgent) return { kind: 'quota_exceeded', scope: 'agent', limit: input.quota.maxPendingPerAgent };
+      const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number }).n;
+      if (inQueue >= input.quota.maxPendingPerQueue) return { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue };
+    }
+    const params = rowParams(record, input.principalId, input.requestHash);
+    this.#stmt.insertApproval.run(params);
+    if (input.deliver) this.#stmt.insertDelivery.run({ requestId: record.requestId, principalId: input.principalId, createdAt: params.createdAt });
+    const state = this.#stateOf(record.requestId);
+    for (const event of input.audit) this.#append(event, record.createdAt, event.requestId === record.requestId ? state : null);
+    this.#crash('request.before-commit');
+    return { kind: 'created', record };
+  }
+
+  #transition(input: Transition): boolean {
+    const { record } = input;
+    const decision = record.decision ? decisionText(record.decision) : null;
+    const { changes } = this.#stmt.resolve.run({ requestId: input.requestId, status: record.status, decision });
+    if (changes === 0) return false;
+    const { at } = input;
+    if (input.deliverTo !== null) this.#stmt.insertDelivery.run({ requestId: input.requestId, principalId: input.deliverTo, createdAt: Date.parse(at) });
+    const state = this.#stateOf(input.requestId);
+    for (const event of input.audit) this.#append(event, at, event.requestId === input.requestId ? state : null);
+    if (record.status === 'expired') this.#crash('deadline.before-commit');
+    return true;
+  }
+
+  #delivered(requestId: string, principalId: string, audit: AuditEvent, at: string): boolean {
+    const { changes } = this.#stmt.deleteDelivery.run(requestId, principalId);
+    if (changes === 0) return false;
+    this.#append(audit, at, this.#stateOf(requestId));
+    return true;
+  }
+
+  /** The state hash of a request as it now stands in this transaction, read back from the row itself. */
+  #stateOf(requestId: string): string | null {
+    const row = this.#stmt.byRequestId.get(requestId) as ApprovalRow | undefined;
+    if (!row) return null;
+    const undelivered = this.#stmt.hasDelivery.get(requestId) !== undefined;
+    return stateHash(toRecord(row), undelivered);
+  }
+
+  #append(event: AuditEvent, at: string, state: string | null): void {
+    const seq = this.#head.seq + 1;
+    // Hash exactly what SQLite keeps: it stores text as UTF-8, so a lone surrogate would read back as U+FFFD and the
+    // row would no longer match its hash (JSON.stringify already escapes them in actor and data).
+    const row = {
+      seq,
+      at,
+      type: event.type,
+      requestId: event.requestId?.toWellFormed() ?? null,
+      queue: event.queue?.toWellFormed() ?? null,
+      actor: JSON.stringify(event.actor),
+      data: JSON.stringify(event.data),
+      stateHash: state,
+    };
+    const hash = auditHash(this.#head.hash, row);
+    this.#stmt.insertAudit.run({ ...row, prevHash: this.#head.hash, hash });
+    this.#head = { seq, hash };
+  }
+
+  #readHead(): Head {
+    const last = this.#stmt.lastAudit.get() as Head | undefined;
+    return last ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** The chain may grow, never shrink or change under us: that would mean the database was replaced or cut. */
+  #checkHead(): void {
+    const committed = this.#committed;
+    if (!committed || committed.seq === 0) return;
+    if (this.#head.seq === committed.seq && this.#head.hash === committed.hash) return;
+    const kept = this.#stmt.auditAt.get(committed.seq) as { hash: string } | undefined;
+    if (!kept || kept.hash !== committed.hash) {
+      throw new StoreIntegrityError(
+        `The audit chain in ${this.#path} no longer holds row ${committed.seq} that this hub wrote: the database was replaced, restored or cut. Writes are refused.`,
+      );
+    }
+  }
+
+  #checkIdentity(): void {
+    if (!this.#identity) return;
+    const now = Date.now();
+    if (now - this.#identityCheckedAt < IDENTITY_CHECK_MS) return;
+    this.#identityCheckedAt = now;
+    const current = fileIdentity(this.#path);
+    if (!current) throw new StoreIntegrityError(`The database file ${this.#path} was deleted under the running hub. Writes are refused; restore it or restart the hub.`);
+    if (current.dev !== this.#identity.dev || current.ino !== this.#identity.ino) {
+      throw new StoreIntegrityError(`The database file ${this.#path} was replaced under the running hub. Writes are refused; restart the hub.`);
+    }
+  }
+}
+
+export function fileIdentity(path: string): { dev: number; ino: number } | null {
+  try {
+    const stat = statSync(path);
+    return { dev: stat.dev, ino: stat.ino };
+  } catch {
+    return null;
+  }
+}
+
+function prepare(db: Db) {
+  const p = (sql: string): Statement => db.prepare(sql);
+  return {
+    begin: p('BEGIN IMMEDIATE'),
+    commit: p('COMMIT'),
+    rollback: p('ROLLBACK'),
+    savepoint: p('SAVEPOINT write'),
+    release: p('RELEASE write'),
+    rollbackTo: p('ROLLBACK TO write'),
+    byRequestId: p('SELECT * FROM approvals WHERE request_id = ?'),
+    hasDelivery: p('SELECT 1 FROM deliveries WHERE request_id = ?'),
+    pendingOfAgent: p(`SELECT COUNT(*) AS n FROM approvals WHERE principal_id = ? AND status = 'pending'`),
+    pendingInQueue: p(`SELECT COUNT(*) AS n FROM approvals WHERE queue = ? AND status = 'pending'`),
+    insertApproval: p(`INSERT INTO approvals
+      (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision)
+      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision)`),
+    resolve: p(`UPDATE approvals SET status = @status, decision = @decision WHERE request_id = @requestId AND status = 'pending'`),
+    insertDelivery: p('INSERT OR IGNORE INTO deliveries (request_id, principal_id, created_at) VALUES (@requestId, @principalId, @createdAt)'),
+    deleteDelivery: p('DELETE FROM deliveries WHERE request_id = ? AND principal_id = ?'),
+    insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
+      VALUES (@seq, @at, @type, @requestId, @queue, @actor, @data, @stateHash, @prevHash, @hash)`),
+    lastAudit: p('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
+    auditAt: p('SELECT hash FROM audit WHERE seq = ?'),
+    probe: p(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+  };
+}
