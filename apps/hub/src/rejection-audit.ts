@@ -33,7 +33,7 @@ export class RejectionAuditor {
 
   /** Input that failed validation, a size or rate limit, or an unknown event. */
   record(rejection: Rejection): void {
-    this.#write(rejection.key, { event: 'input.rejected', key: rejection.key, channel: rejection.channel, code: rejection.code }, rejection.message, (suppressed) =>
+    void this.#write(rejection.key, { event: 'input.rejected', key: rejection.key, channel: rejection.channel, code: rejection.code }, rejection.message, (suppressed) =>
       auditEvent('input_rejected', null, null, rejection.actor, {
         channel: rejection.channel,
         code: rejection.code,
@@ -52,22 +52,23 @@ export class RejectionAuditor {
    * A decision that lost or came too late. `requestId` only when the reviewer may see the request: a decision on a
    * request outside its queues is recorded against the reviewer alone.
    */
-  rejectedDecision(principal: Principal, requestId: string | null, queue: string | null, data: AuditPayloads['decision_rejected']): void {
-    this.#write(principal.id, { event: 'decision.rejected', key: principal.id, code: data.code }, 'decision refused', () =>
+  rejectedDecision(principal: Principal, requestId: string | null, queue: string | null, data: AuditPayloads['decision_rejected']): Promise<void> {
+    return this.#write(principal.id, { event: 'decision.rejected', key: principal.id, code: data.code }, 'decision refused', () =>
       auditEvent('decision_rejected', requestId, queue, actorOf(principal), data),
     );
   }
 
-  #write(key: string, fields: Record<string, unknown>, message: string, event: (suppressed: number) => AuditEvent): void {
+  /** Resolves once the row is committed (or skipped); never rejects: a failed audit write is logged. */
+  #write(key: string, fields: Record<string, unknown>, message: string, event: (suppressed: number) => AuditEvent): Promise<void> {
     if (!this.#limiter.take(key)) {
       // The same limit keeps a flood out of the logs: the rest go to debug.
       this.log.debug(fields, message);
       this.#suppressed.set(key, (this.#suppressed.get(key) ?? 0) + 1);
-      return;
+      return Promise.resolve();
     }
     this.log.warn(fields, message);
     const suppressed = this.#suppressed.get(key) ?? 0;
     this.#suppressed.delete(key);
-    this.store.appendAudit([event(suppressed)], toIso(this.clock.now())).catch((error: unknown) => this.log.error({ err: error }, 'could not audit a rejected attempt'));
+    return this.store.appendAudit([event(suppressed)], toIso(this.clock.now())).catch((error: unknown) => this.log.error({ err: error }, 'could not audit a rejected attempt'));
   }
 }

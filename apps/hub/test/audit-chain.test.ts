@@ -63,11 +63,14 @@ describe('approval-hub audit verify', () => {
     expect(JSON.parse(runCli(['audit', 'verify', '--db', t.dbPath]).stdout)).toMatchObject({ ok: false, firstBad: { seq: 5 } });
   });
 
-  it('catches rows cut from the end against an exported head', async () => {
+  it('catches rows cut from the end: by the stored state alone, and against an exported head', async () => {
     t = await hubWithHistory();
     const head = JSON.parse(runCli(['audit', 'head', '--db', t.dbPath]).stdout);
     tamper(t.dbPath, 'DELETE FROM audit WHERE seq >= 7');
-    expect(runCli(['audit', 'verify', '--db', t.dbPath]).code).toBe(0);
+    // The cut rows held the last decision: the stored request no longer matches what the chain committed to.
+    const alone = runCli(['audit', 'verify', '--db', t.dbPath]);
+    expect(alone.code).toBe(1);
+    expect(JSON.parse(alone.stdout)).toMatchObject({ ok: false, badState: { requestId: expect.any(String), reason: expect.any(String) } });
     const verify = runCli(['audit', 'verify', '--db', t.dbPath, '--head', `${head.seq}:${head.hash}`]);
     expect(verify.code).toBe(1);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: false, firstBad: { seq: 8 } });

@@ -20,8 +20,7 @@ describe('config', () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
       port: 4000,
-      dbPath: './data/approval-hub.db',
-      durability: 'normal',
+      database: { kind: 'sqlite', path: './data/approval-hub.db', durability: 'normal' },
       approval: { defaultTimeoutMs: 300_000, defaultOnTimeout: 'deny' },
       limits: { maxPayloadBytes: 65_536 },
     });
@@ -43,8 +42,8 @@ describe('config', () => {
     const dir = tempDir();
     const file = path.join(dir, 'hub.json');
     writeFileSync(file, JSON.stringify({ port: 5000, dbPath: 'db/hub.db' }));
-    expect(loadConfig(['--config', file], {}).config).toMatchObject({ port: 5000, dbPath: path.join(dir, 'db/hub.db') });
-    expect(loadConfig([], { HUB_CONFIG: file, PORT: '6000', HUB_DB: '/tmp/x.db' }).config).toMatchObject({ port: 6000, dbPath: '/tmp/x.db' });
+    expect(loadConfig(['--config', file], {}).config).toMatchObject({ port: 5000, database: { kind: 'sqlite', path: path.join(dir, 'db/hub.db') } });
+    expect(loadConfig([], { HUB_CONFIG: file, PORT: '6000', HUB_DB: '/tmp/x.db' }).config).toMatchObject({ port: 6000, database: { path: '/tmp/x.db' } });
     expect(loadConfig(['--config', file, '--port', '7000', '--no-demo'], { PORT: '6000' }).config).toMatchObject({ port: 7000, demo: { enabled: false } });
   });
 });

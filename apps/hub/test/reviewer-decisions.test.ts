@@ -139,7 +139,7 @@ describe('queues and visibility', () => {
     const b = await pendingRequest(t, { queue: 'billing', timeoutMs: 5_000 });
     const reviewer = t.connectReviewer();
     const all = await emitAck<QueueSnapshot>(reviewer, 'queue.subscribe', {});
-    expect(all.ok && all.data).toEqual({ pending: [b.record, a.record], serverTime: new Date(clock.now()).toISOString(), queues: null });
+    expect(all.ok && all.data).toEqual({ pending: [b.record, a.record], serverTime: new Date(clock.now()).toISOString(), queues: null, nextCursor: null });
     const narrow = await emitAck<QueueSnapshot>(reviewer, 'queue.subscribe', { queues: ['ops'] });
     expect(narrow.ok && narrow.data.pending.map((r) => r.requestId)).toEqual([a.input.requestId]);
     const seen = collect<ApprovalRecord>(reviewer, 'approval.request');

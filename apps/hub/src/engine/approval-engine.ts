@@ -314,18 +314,20 @@ export class ApprovalEngine {
 
   async decide(principal: Principal, input: ReviewerDecision): Promise<Ack<ApprovalRecord>> {
     if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
+    // The moment the decision arrived is what counts against the deadline, whatever the reads cost after it.
+    const now = this.#clock.now();
+    const arrivedAt = this.#expiryNow();
     const attempt = { approved: input.approved, edited: input.args !== undefined };
     // The scope is applied by the read itself: outside it, a request is indistinguishable from a missing one.
     const stored = await this.#store.getRequest(input.requestId, readScope(principal));
     if (!stored) {
       // Recorded against the reviewer, never in the timeline of a request it cannot see.
-      this.#auditor?.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
+      await this.#auditor?.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
       return fail('not_found', `No request ${input.requestId} in your queues`);
     }
-    const settled = await this.#settled(principal, stored, attempt, input.reason);
+    const settled = await this.#settled(principal, stored, attempt, input.reason, arrivedAt, now);
     if (settled) return settled;
 
-    const now = this.#clock.now();
     const original = stored.record;
     const modified = input.approved && input.args !== undefined && canonicalJson(input.args) !== canonicalJson(original.args);
     const decision: Decision = {
@@ -354,7 +356,7 @@ export class ApprovalEngine {
     if (!moved) {
       // Someone else won between the read and the conditional write: report what they did.
       const after = await this.#store.getRequest(original.requestId, readScope(principal));
-      const lost = after && (await this.#settled(principal, after, attempt, input.reason));
+      const lost = after && (await this.#settled(principal, after, attempt, input.reason, arrivedAt, now));
       return lost || fail('already_decided', 'Another decision was made first', after?.record ?? original);
     }
     this.#crash('decision.after-commit');
@@ -372,29 +374,31 @@ export class ApprovalEngine {
     stored: StoredRequest,
     attempt: { approved: boolean; edited: boolean },
     reason: string | undefined,
+    arrivedAt: number,
+    now: number,
   ): Promise<Ack<ApprovalRecord> | null> {
     const { record } = stored;
-    const reject = (code: 'expired' | 'already_decided') =>
-      this.#auditor?.rejectedDecision(principal, record.requestId, record.queue, { ...attempt, reason, code });
+    // Audited before the answer, so a client that hears it can find the attempt in the log.
+    const reject = (code: 'expired' | 'already_decided') => this.#auditor?.rejectedDecision(principal, record.requestId, record.queue, { ...attempt, reason, code });
     if (record.status === 'expired') {
-      reject('expired');
+      await reject('expired');
       return fail('expired', 'The request expired before this decision arrived', record);
     }
     if (record.status !== 'pending') {
-      reject('already_decided');
+      await reject('already_decided');
       return fail('already_decided', 'Another decision was made first', record);
     }
-    if (this.#expiryNow() >= Date.parse(record.expiresAt)) {
-      const expired = await this.#expire(stored);
-      reject('expired');
+    if (arrivedAt >= Date.parse(record.expiresAt)) {
+      const expired = await this.#expire(stored, now);
+      await reject('expired');
       return fail('expired', 'The request expired before this decision arrived', expired ?? record);
     }
     return null;
   }
 
   /** Expires one request; null when it had already left `pending`. */
-  async #expire(stored: StoredRequest): Promise<ApprovalRecord | null> {
-    const decision = this.#timeoutDecision(stored.record, this.#clock.now());
+  async #expire(stored: StoredRequest, now: number): Promise<ApprovalRecord | null> {
+    const decision = this.#timeoutDecision(stored.record, now);
     const record: ApprovalRecord = { ...stored.record, status: 'expired', decision };
     const moved = await this.#store.transition({
       requestId: record.requestId,
@@ -413,9 +417,10 @@ export class ApprovalEngine {
   async expireDue(): Promise<ApprovalRecord[]> {
     const expired: ApprovalRecord[] = [];
     for (;;) {
+      const now = this.#clock.now();
       const due = await this.#store.due(this.#expiryNow(), EXPIRY_BATCH);
       if (due.length === 0) break;
-      const results = await Promise.all(due.map((stored) => this.#expire(stored)));
+      const results = await Promise.all(due.map((stored) => this.#expire(stored, now)));
       this.#crash('deadline.after-commit');
       let progressed = false;
       for (const record of results) {

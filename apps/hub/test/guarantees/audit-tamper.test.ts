@@ -1,8 +1,8 @@
 import type { AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditHash } from '../../src/store/audit-chain.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { auditHash } from '../../src/audit/audit-chain.js';
+import { verifyDatabase } from '../../src/store/sqlite/verify-database.js';
 import { runCli } from '../support/run-cli.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';
 import { api, emitAck, newRequest, startTestHub, TestClock, tokens, type TestHub } from '../support/test-hub.js';
@@ -21,6 +21,7 @@ interface Row {
   queue: string | null;
   actor: string;
   data: string;
+  state_hash: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -32,17 +33,17 @@ const seed = chaosSeed();
 
 /** What `approval-hub audit verify` computes, on a fresh read of the file. */
 function verify(): AuditVerifyResult {
-  const store = openSqliteStore({ path: t.dbPath, durability: 'normal' });
+  const reader = new Database(t.dbPath, { readonly: true, fileMustExist: true });
   try {
-    return store.verifyAudit();
+    return verifyDatabase(reader);
   } finally {
-    void store.close();
+    reader.close();
   }
 }
 
 function restore() {
   db.exec('DELETE FROM audit');
-  const insert = db.prepare('INSERT INTO audit (seq, at, type, request_id, queue, actor, data, prev_hash, hash) VALUES (@seq, @at, @type, @request_id, @queue, @actor, @data, @prev_hash, @hash)');
+  const insert = db.prepare('INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash) VALUES (@seq, @at, @type, @request_id, @queue, @actor, @data, @state_hash, @prev_hash, @hash)');
   for (const row of rows) insert.run(row);
 }
 
@@ -79,7 +80,7 @@ afterAll(async () => {
 describe('tampering with the audit log is detected and located', () => {
   it('a single changed byte in any column of any row is named, at that row', () => {
     const rng = seededRandom(seed);
-    const columns = ['at', 'type', 'request_id', 'queue', 'actor', 'data', 'prev_hash', 'hash'] as const;
+    const columns = ['at', 'type', 'request_id', 'queue', 'actor', 'data', 'state_hash', 'prev_hash', 'hash'] as const;
     let checks = 0;
     for (const row of rows) {
       for (const column of columns) {
@@ -122,7 +123,7 @@ describe('tampering with the audit log is detected and located', () => {
     const forgedAt = 4;
     db.exec(`UPDATE audit SET seq = seq + 100000 WHERE seq >= ${forgedAt}; UPDATE audit SET seq = seq - 100000 + 1 WHERE seq >= 100000;`);
     const prev = rows[forgedAt - 2]!;
-    const forged = { seq: forgedAt, at: prev.at, type: 'decided', requestId: prev.request_id, queue: prev.queue, actor: '{"kind":"reviewer","id":"mallory","name":"Mallory"}', data: '{"approved":true}' };
+    const forged = { seq: forgedAt, at: prev.at, type: 'decided', requestId: prev.request_id, queue: prev.queue, actor: '{"kind":"reviewer","id":"mallory","name":"Mallory"}', data: '{"approved":true}', stateHash: null };
     db.prepare('INSERT INTO audit (seq, at, type, request_id, queue, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
       forged.seq, forged.at, forged.type, forged.requestId, forged.queue, forged.actor, forged.data, prev.hash, auditHash(prev.hash, forged),
     );
@@ -150,7 +151,7 @@ describe('tampering with the audit log is detected and located', () => {
     const rewrite = db.prepare('UPDATE audit SET data = ?, prev_hash = ?, hash = ? WHERE seq = ?');
     for (const row of rows.filter((r) => r.seq >= victim.seq)) {
       const data = row.seq === victim.seq ? row.data.replace('"approved":false', '"approved":true') : row.data;
-      const hash = auditHash(prevHash, { seq: row.seq, at: row.at, type: row.type, requestId: row.request_id, queue: row.queue, actor: row.actor, data });
+      const hash = auditHash(prevHash, { seq: row.seq, at: row.at, type: row.type, requestId: row.request_id, queue: row.queue, actor: row.actor, data, stateHash: row.state_hash });
       rewrite.run(data, prevHash, hash, row.seq);
       prevHash = hash;
     }
@@ -172,7 +173,7 @@ describe('the exported head', () => {
     // Text SQLite cannot store as given (lone surrogates) must not break the chain: the hub hashes what it stores.
     await emitAck(agent, 'approval.request', { requestId: 'bad\uD800id', toolName: 'x\uDC00' });
     await emitAck(agent, 'approval.cancel', { requestId: 'ok-id', reason: 'lone \uD800 surrogate' });
-    await t.store.appendAudit('input_rejected', { actor: { kind: 'hub' }, requestId: 'direct\uD800', data: { note: '\uDFFF' } });
+    await t.store.appendAudit([{ type: 'input_rejected', requestId: 'direct\uD800', queue: null, actor: { kind: 'hub' }, data: { channel: 'test', code: 'invalid_payload', message: '\uDFFF' } }], new Date().toISOString());
     const rest = (await api(t, 'GET', '/api/audit/head', tokens.admin)).body as AuditHead;
     await t.stop();
     const cli = JSON.parse(runCli(['audit', 'head', '--db', t.dbPath]).stdout) as AuditHead;

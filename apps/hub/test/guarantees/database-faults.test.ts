@@ -3,7 +3,7 @@ import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Ack, ApprovalRecord, ApprovalResponse } from '@approval-hub/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApprovalStore } from '../../src/store/store.js';
 import { api, connected, emitAck, eventually, newRequest, once, queryDb, startTestHub, TestClock, tokens, type TestHub } from '../support/test-hub.js';
 
@@ -142,7 +142,7 @@ describe('the database fails under a running hub', () => {
   it('read-only: refuses with internal, commits nothing, and recovers when writes are allowed again', async () => {
     let readOnly = false;
     const refuse = () => Promise.reject(new Database.SqliteError('attempt to write a readonly database', 'SQLITE_READONLY'));
-    const writes = new Set(['createRequest', 'decide', 'cancel', 'expireDue', 'markDelivered', 'appendAudit']);
+    const writes = new Set(['insertRequest', 'transition', 'markDelivered', 'appendAudit']);
     const wrap = (store: SqliteStore): ApprovalStore =>
       new Proxy(store, {
         get(target, prop) {

@@ -5,7 +5,7 @@ import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { RejectionAuditor } from '../../src/rejection-audit.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runFuzz } from '../support/fuzz-runner.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';
 import { api, emitAck, newRequest, queryDb, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
@@ -64,8 +64,8 @@ describe('hostile input: malformed payloads on every event and REST route', () =
     const dbPath = path.join(dir, 'hub.db');
     let now = 1_000_000;
     vi.spyOn(performance, 'now').mockImplementation(() => now);
-    const store = openSqliteStore({ path: dbPath, durability: 'normal' });
-    const auditor = new RejectionAuditor(store, createLogger('silent'));
+    const store = await openSqliteStore({ path: dbPath, durability: 'normal' });
+    const auditor = new RejectionAuditor(store, createLogger('silent'), { now: () => Date.now() });
     const reject = () => auditor.record({ actor: { kind: 'agent', id: 'noisy', name: 'noisy' }, key: 'noisy', channel: '/agent approval.request', code: 'invalid_payload', message: 'bad' });
     for (let i = 0; i < 1000; i++) reject();
     now += 6_000; // one token back (10 a minute)

@@ -7,7 +7,7 @@ import type { Ack, ApprovalRecord, ApprovalResponse, QueueSnapshot } from '@appr
 import Database from 'better-sqlite3';
 import { io, type Socket } from 'socket.io-client';
 import type { CrashPoint } from '../../src/crash-hook.js';
-import { verifyAuditChain } from '../../src/store/sqlite-store.js';
+import { verifyDatabase } from '../../src/store/sqlite/verify-database.js';
 import { runCli, startHubProcess } from './run-cli.js';
 import { seededRandom, type Random } from './seeded-random.js';
 
@@ -458,7 +458,7 @@ export function checkInvariants(
       if (entry.kind === 'policy' && decision.decidedBy.kind !== 'policy') violations.push(`${id}: policy request decided by ${decision.decidedBy.kind}`);
     }
 
-    const verify = verifyAuditChain(db.prepare('SELECT * FROM audit ORDER BY rowid').iterate() as IterableIterator<never>);
+    const verify = verifyDatabase(db);
     if (!verify.ok) violations.push(`audit chain broken: ${JSON.stringify(verify.firstBad)}`);
     const undelivered = (db.prepare('SELECT COUNT(*) AS n FROM deliveries').get() as { n: number }).n;
     if (undelivered > 0) violations.push(`${undelivered} decision(s) never acknowledged by their agent`);

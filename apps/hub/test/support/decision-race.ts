@@ -48,7 +48,7 @@ export async function raceDecisions(hub: TestHub, agent: AgentSocket, sockets: R
   for (const [i, ack] of acks.entries()) {
     if (ack.ok) continue;
     if (ack.error.code !== 'already_decided') problems.push(`reviewer ${i} got ${ack.error.code}`);
-    else if (JSON.stringify(ack.error.details) !== JSON.stringify(winner)) problems.push(`reviewer ${i} was not told the winning record`);
+    else if (!isDeepStrictEqual(ack.error.details, winner)) problems.push(`reviewer ${i} was not told the winning record`);
   }
   const rows = queryDb<{ type: string; actor: string }>(hub.dbPath, "SELECT type, json_extract(actor, '$.id') AS actor FROM audit WHERE request_id = ? AND type IN ('decided', 'decision_rejected')", input.requestId);
   if (rows.filter((r) => r.type === 'decided').length !== 1) problems.push(`${rows.filter((r) => r.type === 'decided').length} 'decided' audit rows`);

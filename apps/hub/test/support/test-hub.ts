@@ -14,8 +14,9 @@ import type { Clock } from '../../src/clock.js';
 import { parseConfig, type HubConfigInput } from '../../src/config.js';
 import { createHub, type Hub } from '../../src/create-hub.js';
 import { createLogger } from '../../src/logger.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite-store.js';
-import type { ApprovalStore } from '../../src/store/store.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { EVERYTHING, type ApprovalStore } from '../../src/store/store.js';
+import type { ApprovalRecord } from '@approval-hub/protocol';
 
 export type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
 export type ReviewerSocket = Socket<ReviewerServerToClientEvents, ReviewerClientToServerEvents>;
@@ -60,6 +61,8 @@ export interface TestHub {
   dbPath: string;
   dir: string;
   clock: Clock;
+  /** A request as stored, read through the store API (null when there is none). */
+  record(requestId: string): Promise<ApprovalRecord | null>;
   connectAgent(token?: string, options?: { autoConnect?: boolean }): AgentSocket;
   connectReviewer(token?: string): ReviewerSocket;
   /** Closes the hub and store without removing the database (a clean stop). */
@@ -83,7 +86,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'approval-hub-test-'));
   const dbPath = path.join(dir, 'hub.db');
   const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
-  const store = openSqliteStore({ path: dbPath, durability: config.durability, ...(options.clock ? { clock: options.clock } : {}) });
+  const store = await openSqliteStore({ path: dbPath, durability: config.database.durability });
   const hub = createHub({ config, store: options.wrapStore ? options.wrapStore(store) : store, ...(options.clock ? { clock: options.clock } : {}), logger: createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
   const { port, url } = await hub.listen(options.port ?? 0, '127.0.0.1');
   const mine: Socket[] = [];
@@ -114,6 +117,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
     dbPath,
     dir,
     clock: options.clock ?? { now: () => Date.now() },
+    record: async (requestId) => (await store.getRequest(requestId, EVERYTHING))?.record ?? null,
     connectAgent: (token = tokens.agent, o = {}) => connect<AgentSocket>(Namespace.agent, token, o.autoConnect ?? true),
     connectReviewer: (token = tokens.reviewer) => connect<ReviewerSocket>(Namespace.reviewer, token),
     stop,
