@@ -90,7 +90,7 @@ describe('hub socket', () => {
     expect(socket.options).toMatchObject({ auth: { token: 'secret' } });
     expect(s().connection).toBe('connecting');
     socket.fire('connect');
-    expect(socket.lastEmit('queue.subscribe')?.payload).toEqual({});
+    expect(socket.lastEmit('queue.subscribe')?.payload).toEqual({ limit: 200 });
     expect(s().connection).toBe('connecting'); // not "connected" until the snapshot is in
   });
 
