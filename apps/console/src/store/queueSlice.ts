@@ -1,4 +1,5 @@
 import type { QueueSnapshot } from '@approval-hub/protocol';
+import { describeAgent } from '../domain/agentIdentity';
 import { describeOutcome } from '../domain/decidedBy';
 import { serverOffsetFrom } from '../domain/expiry';
 import { type FacetKey, type QueueFilters, NO_FILTERS } from '../domain/queueFilter';
@@ -23,6 +24,8 @@ export interface Arrivals {
   readonly seq: number;
   readonly count: number;
   readonly toolNames: readonly string[];
+  /** The authenticated agents that asked (distinct, at most 3): never the names they claim. */
+  readonly agents: readonly string[];
 }
 
 export interface SnapshotTiming {
@@ -69,12 +72,17 @@ function departureNotices(state: ConsoleState, departed: readonly Departure[]): 
   if (shown.length > NOTICE_BURST) return [['info', `${shown.length} requests were decided elsewhere and left the queue.`]];
   return shown.map(({ item, outcome }) => [
     'info',
-    `${item.record.toolName} from ${item.record.agentName} was ${outcome ? describeOutcome(outcome, myId) : 'removed'}.`,
+    `${item.record.toolName} from ${describeAgent(item.record)} was ${outcome ? describeOutcome(outcome, myId) : 'removed'}.`,
   ]);
 }
 
 function arrivalsAfter(previous: Arrivals | null, added: readonly QueueItem[]): Arrivals {
-  return { seq: (previous?.seq ?? 0) + 1, count: added.length, toolNames: added.slice(0, 3).map((i) => i.record.toolName) };
+  return {
+    seq: (previous?.seq ?? 0) + 1,
+    count: added.length,
+    toolNames: added.slice(0, 3).map((i) => i.record.toolName),
+    agents: [...new Set(added.map((i) => i.record.agent.name))].slice(0, 3),
+  };
 }
 
 export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
