@@ -110,10 +110,17 @@ export class ConsolePage {
     await this.signInButton.click();
   }
 
-  /** A queue row, named "<tool> from <agent>" by its labelled parts. */
-  row(toolName: string, agentName?: string): Locator {
-    const agent = agentName === undefined ? '\\S+' : escapeRegExp(agentName);
-    return this.queueList.getByRole('listitem', { name: new RegExp(`^${escapeRegExp(toolName)} from ${agent}$`) });
+  /**
+   * A queue row, named "<tool> from <agent>" by its labelled parts, where <agent> is the token's principal;
+   * an agent whose own label differs is named "<tool> from <agent> · claims “<label>”". With `agent` given,
+   * the row must name exactly that principal and exactly that claim (none unless `claims` is given).
+   */
+  row(toolName: string, agent?: string, options: { claims?: string } = {}): Locator {
+    const who =
+      agent === undefined
+        ? '\\S+(?: · claims “.*”)?'
+        : `${escapeRegExp(agent)}${options.claims === undefined ? '' : ` · claims “${escapeRegExp(options.claims)}”`}`;
+    return this.queueList.getByRole('listitem', { name: new RegExp(`^${escapeRegExp(toolName)} from ${who}$`) });
   }
 
   /** Selects a request by clicking its row, and waits for the detail pane to show it. */
@@ -186,7 +193,8 @@ export class ConsolePage {
   }
 }
 
-export type ConnectionLabel = 'Not connected' | 'Connecting…' | 'Connected' | 'Reconnecting…' | 'Offline';
+/** `Hub degraded: <reason>` is connected, but the hub says (`/api/health` 503) it cannot do its work. */
+export type ConnectionLabel = 'Not connected' | 'Connecting…' | 'Connected' | 'Reconnecting…' | 'Offline' | 'Hub degraded' | `Hub degraded: ${string}`;
 
 const HISTORY_COLUMNS = ['Status', 'Tool', 'Agent', 'Queue', 'Decided by', 'When', 'Time to decision', 'Reason'] as const;
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];

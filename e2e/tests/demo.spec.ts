@@ -17,13 +17,14 @@ test('the demo: its agents fill the queue, and a reviewer signed in from the pri
   await reviewer.openLink(link!);
   await expect(page.getByText('Dev Reviewer')).toBeVisible();
 
-  // The queue fills with requests from all three demo agents.
+  // The queue fills with requests from all three demo agents. They share the dev agent token (principal
+  // `demo-agents`), so the name each gives itself is shown as what it is: a claim.
   for (const [tool, agent] of [
     ['delete_pod', 'ops-agent'],
     ['send_payment', 'billing-agent'],
     ['send_email', 'mail-agent'],
   ] as const) {
-    await expect(reviewer.row(tool, agent).first()).toBeVisible({ timeout: 30_000 });
+    await expect(reviewer.row(tool, 'demo-agents', { claims: agent }).first()).toBeVisible({ timeout: 30_000 });
   }
 
   // Clear it from the keyboard, approving and denying in turn. The demo keeps asking, so a request can

@@ -1,4 +1,4 @@
-import { e2eTokens, expect, test } from '../fixtures/test.js';
+import { e2eAgentToken, e2eTokens, expect, test } from '../fixtures/test.js';
 import { BrowserNetwork } from '../fixtures/network.js';
 import { ConsolePage } from '../pages/console-page.js';
 
@@ -112,7 +112,7 @@ test.describe('connections come and go', () => {
 
   test('an agent offline when the reviewer decides receives the decision when it reconnects', async ({ console: alice, agents, hub, hubApi }) => {
     const link = await agents.link();
-    const agent = agents.connect('edge-agent', e2eTokens.agent, link.url);
+    const agent = agents.connect('edge-agent', e2eAgentToken('edge-agent'), link.url);
     const run = agents.run(agent, { toolName: 'reboot_router', args: { site: 'berlin' } });
     let settled = false;
     void run.result.finally(() => (settled = true));

@@ -23,15 +23,21 @@ export function iso(ms: number): string {
 
 let counter = 0;
 
+/**
+ * A pending record. Unless `agent` is given, the token's principal has the same name as the label
+ * (an honest agent); pass both to make an agent claim another name.
+ */
 export function pending(overrides: Partial<ApprovalRecord> & { createdMs?: number; timeoutMs?: number } = {}): ApprovalRecord {
   const { createdMs = T0, timeoutMs = 120_000, ...rest } = overrides;
+  const label = rest.agentName ?? 'deploy-bot';
   counter++;
   return {
     requestId: `req-${counter}`,
     status: 'pending',
     toolName: 'shell.exec',
     args: { command: `echo ${counter}` },
-    agentName: 'deploy-bot',
+    agent: { id: `agent-${label}`, name: label },
+    agentName: label,
     runId: `run-${counter}`,
     queue: 'default',
     createdAt: iso(createdMs),
@@ -62,8 +68,8 @@ export function decided(
   };
 }
 
-export function snapshot(pendingRecords: ApprovalRecord[], serverMs = T0): QueueSnapshot {
-  return { pending: pendingRecords, serverTime: iso(serverMs), queues: null };
+export function snapshot(pendingRecords: ApprovalRecord[], serverMs = T0, nextCursor: string | null = null): QueueSnapshot {
+  return { pending: pendingRecords, serverTime: iso(serverMs), queues: null, nextCursor };
 }
 
 export const ME = { id: 'rev-1', name: 'Alice', role: 'reviewer' as const, queues: null };

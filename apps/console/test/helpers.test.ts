@@ -70,8 +70,8 @@ describe('CSV export', () => {
   it('has one row per record with who decided, time to decision and the arguments', () => {
     const record = decided(pending({ args: { cmd: 'ls' } }), 'denied', { kind: 'policy', rule: 'no-ls' }, { reason: 'nope' });
     const [header, row] = approvalsToCsv([record]).split('\r\n');
-    expect(header).toMatch(/^requestId,status,toolName,agentName,queue,decidedBy,createdAt,decidedAt,timeToDecisionMs,edited,reason/);
-    expect(row).toContain('denied,shell.exec,deploy-bot,default,policy “no-ls”');
+    expect(header).toMatch(/^requestId,status,toolName,agent,agentId,agentClaimedName,queue,decidedBy,createdAt,decidedAt,timeToDecisionMs,edited,reason/);
+    expect(row).toContain('denied,shell.exec,deploy-bot,agent-deploy-bot,,default,policy “no-ls”');
     expect(row).toContain(',5000,false,nope,');
     expect(row).toContain('"{""cmd"":""ls""}"');
   });

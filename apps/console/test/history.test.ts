@@ -83,7 +83,7 @@ describe('session', () => {
     const s = () => store.getState();
     s().signIn('t');
     s().setSoundNotify(true);
-    s().applySnapshot({ pending: [pending()], serverTime: new Date().toISOString(), queues: null }, { sentAt: 0, receivedAt: 0 });
+    s().applySnapshot({ pending: [pending()], serverTime: new Date().toISOString(), queues: null, nextCursor: null }, { sentAt: 0, receivedAt: 0 });
     s().refuse({ code: 'forbidden', message: 'agent token' });
     expect(s()).toMatchObject({ token: null, connection: 'idle', soundNotify: true, signInProblem: { code: 'forbidden' } });
     expect(s().items.size).toBe(0);

@@ -50,11 +50,13 @@ function setup() {
   const store = createConsoleStore({ now: () => T0 });
   const sockets: FakeSocket[] = [];
   const refusals: SignInProblem[] = [];
+  let internalErrors = 0;
   let flushes: Array<() => void> = [];
   const hub = createHubSocket({
     store,
     origin: 'http://hub.test',
     onRefused: (problem) => refusals.push(problem),
+    onInternalError: () => internalErrors++,
     socketFactory: (url, options) => {
       const socket = new FakeSocket(url, options);
       sockets.push(socket);
@@ -76,7 +78,7 @@ function setup() {
     flushes = [];
     for (const f of run) f();
   };
-  return { store, hub, socket, sockets, refusals, frame, s: () => store.getState() };
+  return { store, hub, socket, sockets, refusals, frame, s: () => store.getState(), internalErrors: () => internalErrors };
 }
 
 describe('hub socket', () => {
@@ -90,7 +92,7 @@ describe('hub socket', () => {
     expect(socket.options).toMatchObject({ auth: { token: 'secret' } });
     expect(s().connection).toBe('connecting');
     socket.fire('connect');
-    expect(socket.lastEmit('queue.subscribe')?.payload).toEqual({});
+    expect(socket.lastEmit('queue.subscribe')?.payload).toEqual({ limit: 200 });
     expect(s().connection).toBe('connecting'); // not "connected" until the snapshot is in
   });
 
@@ -177,6 +179,21 @@ describe('hub socket', () => {
     expect(sent.payload).toEqual({ requestId: a.requestId, approved: false });
     sent.ack(new Error('operation has timed out'));
     expect(s().decisions[a.requestId]?.phase).toBe('failed');
+  });
+
+  it('an `internal` decision ack asks for a health check and leaves the decision retryable', () => {
+    const { socket, s, hub, internalErrors } = setup();
+    const a = pending();
+    socket.fire('connect');
+    socket.lastEmit('queue.subscribe')!.ack(null, { ok: true, data: snapshot([a]) });
+    hub.decide(a.requestId, 'approve', {});
+    socket.lastEmit('approval.response')!.ack(null, { ok: false, error: { code: 'rate_limited', message: 'slow down' } });
+    expect(internalErrors()).toBe(0);
+    hub.decide(a.requestId, 'approve', {});
+    socket.lastEmit('approval.response')!.ack(null, { ok: false, error: { code: 'internal', message: 'The hub could not do that.' } });
+    expect(internalErrors()).toBe(1);
+    expect(s().decisions[a.requestId]?.phase).toBe('failed');
+    expect(s().items.has(a.requestId)).toBe(true);
   });
 
   it('refuses to send while not connected', () => {

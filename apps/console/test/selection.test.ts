@@ -66,7 +66,7 @@ describe('selection', () => {
     const [a, b, c] = three();
     const { store } = syncedStore([a!, b!, c!]);
     store.getState().select(a!.requestId);
-    store.getState().applySnapshot({ pending: [b!, c!], serverTime: new Date(T0).toISOString(), queues: null }, { sentAt: T0, receivedAt: T0 });
+    store.getState().applySnapshot({ pending: [b!, c!], serverTime: new Date(T0).toISOString(), queues: null, nextCursor: null }, { sentAt: T0, receivedAt: T0 });
     expect(store.getState().selectedId).toBe(b!.requestId);
     expect(store.getState().departedNote?.text).toBe('no longer pending');
   });

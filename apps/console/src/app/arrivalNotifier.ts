@@ -67,7 +67,7 @@ export function startArrivalNotifier(store: ConsoleStore): () => void {
     const count = unseen;
     unseen = 0;
     const notification = new Notification(count === 1 ? 'New approval request' : `${count} new approval requests`, {
-      body: `${arrivals.toolNames.join(', ')} · ${state.items.size} pending`,
+      body: `${arrivals.toolNames.join(', ')} from ${arrivals.agents.join(', ')} · ${state.items.size} pending`,
       tag: 'approval-hub-arrivals',
     });
     notification.onclick = () => {

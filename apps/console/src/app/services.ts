@@ -1,6 +1,7 @@
 import type { JsonObject } from '@approval-hub/protocol';
 import { type HistoryController, createHistoryController } from '../hub/historyController';
 import { startClockSync } from '../hub/clockSync';
+import { startHealthMonitor } from '../hub/healthMonitor';
 import { type HubApi, createHubApi } from '../hub/hubApi';
 import { type HubSocket, createHubSocket } from '../hub/hubSocket';
 import { createRestClient } from '../hub/restClient';
@@ -29,10 +30,12 @@ export function createServices(): ConsoleServices {
   const api = createHubApi(createRestClient({ getToken: () => store.getState().token }));
   // The socket and the session controller refer to each other: refusal at the handshake ends the session.
   let session: SessionController | null = null;
+  const health = startHealthMonitor(store, api);
   const socket = createHubSocket({
     store,
     origin: window.location.origin,
     onRefused: (problem) => session?.refuse(problem),
+    onInternalError: () => health.checkNow(),
   });
   session = createSessionController({ store, api, getSocket: () => socket, storage: window.sessionStorage });
   const ended = session;

@@ -1,4 +1,5 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
+import { claimedAgentName } from './agentIdentity';
 import { describeDecider } from './decidedBy';
 
 /** One decided request, flattened for the History table and the CSV export. */
@@ -6,7 +7,11 @@ export interface HistoryRow {
   readonly requestId: string;
   readonly status: string;
   readonly toolName: string;
-  readonly agentName: string;
+  /** The authenticated agent (the token's principal). */
+  readonly agent: string;
+  readonly agentId: string;
+  /** The label the agent gave itself when it differs from `agent`; '' when it does not. */
+  readonly agentClaimedName: string;
   readonly queue: string;
   readonly decidedBy: string;
   readonly createdAt: string;
@@ -23,7 +28,9 @@ export function toHistoryRow(record: ApprovalRecord, myId: string | null): Histo
     requestId: record.requestId,
     status: record.status,
     toolName: record.toolName,
-    agentName: record.agentName,
+    agent: record.agent.name,
+    agentId: record.agent.id,
+    agentClaimedName: claimedAgentName(record) ?? '',
     queue: record.queue,
     decidedBy: decision ? describeDecider(decision.decidedBy, myId) : record.status === 'cancelled' ? 'agent (cancelled)' : '',
     createdAt: record.createdAt,

@@ -5,7 +5,7 @@ export interface QueueFilters {
   readonly queue: string | null;
   readonly agent: string | null;
   readonly tool: string | null;
-  /** Free text over the tool name and the arguments; every word must occur. */
+  /** Free text over the tool name, the authenticated agent's name and the arguments; every word must occur. */
   readonly search: string;
 }
 
@@ -18,7 +18,8 @@ export function facetValue(record: ApprovalRecord, key: FacetKey): string {
     case 'queue':
       return record.queue;
     case 'agent':
-      return record.agentName;
+      // The authenticated agent: a label an agent chose for itself must not sort it under another's name.
+      return record.agent.name;
     case 'tool':
       return record.toolName;
   }
@@ -30,7 +31,7 @@ const haystacks = new WeakMap<ApprovalRecord, string>();
 function haystackOf(record: ApprovalRecord): string {
   let text = haystacks.get(record);
   if (text === undefined) {
-    text = `${record.toolName}\n${JSON.stringify(record.args)}`.toLowerCase();
+    text = `${record.toolName}\n${record.agent.name}\n${JSON.stringify(record.args)}`.toLowerCase();
     haystacks.set(record, text);
   }
   return text;
@@ -52,7 +53,7 @@ export function matcherFor(filters: QueueFilters): (item: QueueItem) => boolean 
   return (item) => {
     const r = item.record;
     if (queue !== null && r.queue !== queue) return false;
-    if (agent !== null && r.agentName !== agent) return false;
+    if (agent !== null && r.agent.name !== agent) return false;
     if (tool !== null && r.toolName !== tool) return false;
     if (terms.length === 0) return true;
     const text = haystackOf(r);

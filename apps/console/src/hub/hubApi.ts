@@ -25,7 +25,8 @@ export interface HubApi {
 export function createHubApi(rest: RestClient): HubApi {
   return {
     me: () => rest.get('/api/me', {}, Principal),
-    health: () => rest.get('/api/health', {}, HealthResponse),
+    // 503 is how the hub says `degraded`: its body is a health answer like 200's.
+    health: () => rest.get('/api/health', {}, HealthResponse, { answerStatuses: [503] }),
     listApprovals: (filter, cursor, limit, signal) =>
       rest.get(
         '/api/approvals',
@@ -38,10 +39,10 @@ export function createHubApi(rest: RestClient): HubApi {
           cursor,
         },
         ApprovalPage,
-        signal,
+        { signal },
       ),
-    getApproval: (requestId, signal) => rest.get(`/api/approvals/${encodeURIComponent(requestId)}`, {}, ApprovalDetail, signal),
+    getApproval: (requestId, signal) => rest.get(`/api/approvals/${encodeURIComponent(requestId)}`, {}, ApprovalDetail, { signal }),
     listAudit: (filter, cursor, limit, signal) =>
-      rest.get('/api/audit', { type: filter.type, queue: filter.queue.trim(), limit, cursor }, AuditPage, signal),
+      rest.get('/api/audit', { type: filter.type, queue: filter.queue.trim(), limit, cursor }, AuditPage, { signal }),
   };
 }

@@ -1,6 +1,7 @@
 import {
   ApprovalRecord,
   ConnectErrorData,
+  DEFAULT_SNAPSHOT_PAGE,
   type JsonObject,
   Namespace,
   QueueSnapshot,
@@ -24,6 +25,10 @@ const SnapshotAck = ackSchema(QueueSnapshot);
 const DecisionAck = ackSchema(ApprovalRecord);
 
 const SUBSCRIBE_TIMEOUT_MS = 10_000;
+/** Records per `queue.subscribe` / `queue.page` answer (the hub caps a page at MAX_SNAPSHOT_PAGE). */
+export const SNAPSHOT_PAGE_SIZE = DEFAULT_SNAPSHOT_PAGE;
+/** 200 × 5,000 = a million pending requests: past that, the hub is looping, not paging. */
+const MAX_SNAPSHOT_PAGES = 5_000;
 const RESUBSCRIBE_DELAY_MS = 2_000;
 const MANUAL_RECONNECT_MAX_MS = 30_000;
 
@@ -49,6 +54,8 @@ export interface HubSocketOptions {
   readonly socketFactory?: SocketFactory;
   readonly scheduler?: FlushScheduler;
   readonly now?: () => number;
+  /** The hub answered `internal` (it may be unable to write): re-check its health now. */
+  readonly onInternalError?: () => void;
 }
 
 export function createHubSocket(options: HubSocketOptions): HubSocket {
@@ -60,6 +67,8 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
   let socket: ReviewerSocket | null = null;
   /** Events that arrive while a `queue.subscribe` is unanswered: applied after its snapshot. */
   let held: QueueEvent[] | null = null;
+  /** Bumped by every `queue.subscribe`: answers to an older attempt's pages are ignored. */
+  let subscribeAttempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let manualAttempts = 0;
   let invalidEventsReported = false;
@@ -85,31 +94,64 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
     else batcher.push(event);
   };
 
+  /**
+   * `queue.subscribe`, then `queue.page` until `nextCursor` is null; the pages are applied at once as one
+   * snapshot. Live events are held from the subscription on and applied after it, so a request resolved
+   * while paging leaves again (and is remembered as decided) even if a page read before that still held it.
+   * Any failure (error ack, no answer, disconnect) starts over from `queue.subscribe`.
+   */
   const subscribe = (s: ReviewerSocket) => {
     clearRetry();
     held = [];
+    const attempt = ++subscribeAttempt;
     const sentAt = now();
-    s.timeout(SUBSCRIBE_TIMEOUT_MS).emit(ReviewerEvent.subscribe, {}, (err: Error | null, raw: unknown) => {
-      if (socket !== s || !s.connected) return;
+    const stale = () => socket !== s || !s.connected || attempt !== subscribeAttempt;
+    let first: { snapshot: QueueSnapshot; receivedAt: number } | null = null;
+    const pending: ApprovalRecord[] = [];
+    let pages = 0;
+
+    const onPage = (err: Error | null, raw: unknown, cursorSent: string | null) => {
+      if (stale()) return;
       const parsed = err ? null : SnapshotAck.safeParse(raw);
       if (!parsed?.success || !parsed.data.ok) {
-        const code = parsed?.success && !parsed.data.ok ? parsed.data.error.code : null;
-        if (code === 'unauthorized' || code === 'forbidden') {
-          refuse({ code, message: parsed?.success && !parsed.data.ok ? parsed.data.error.message : '' });
+        const error = parsed?.success && !parsed.data.ok ? parsed.data.error : null;
+        if (error?.code === 'unauthorized' || error?.code === 'forbidden') {
+          refuse({ code: error.code, message: error.message });
           return;
         }
-        actions().pushNotice('warning', err ? 'The hub did not answer the queue subscription; retrying.' : 'The hub refused the queue subscription; retrying.');
-        retryTimer = setTimeout(() => socket === s && s.connected && subscribe(s), RESUBSCRIBE_DELAY_MS);
+        if (error?.code === 'internal') options.onInternalError?.();
+        retry(s, err ? 'The hub did not answer the queue subscription; retrying.' : 'The hub refused the queue subscription; retrying.');
+        return;
+      }
+      const page = parsed.data.data;
+      first ??= { snapshot: page, receivedAt: now() };
+      pending.push(...page.pending);
+      pages++;
+      if (page.nextCursor !== null) {
+        // A hub that hands back the cursor it was given (or never ends) would page forever.
+        if (page.nextCursor === cursorSent || pages >= MAX_SNAPSHOT_PAGES) {
+          retry(s, 'The hub sent a queue snapshot that does not end; retrying.');
+          return;
+        }
+        const cursor = page.nextCursor;
+        s.timeout(SUBSCRIBE_TIMEOUT_MS).emit(ReviewerEvent.page, { cursor, limit: SNAPSHOT_PAGE_SIZE }, (e: Error | null, r: unknown) => onPage(e, r, cursor));
         return;
       }
       // Older events first, then the snapshot that replaces the queue, then what came after it.
       batcher.flushNow();
-      actions().applySnapshot(parsed.data.data, { sentAt, receivedAt: now() });
+      // The clock offset comes from the first page: its round trip is the one measured.
       const later = held ?? [];
       held = null;
-      if (later.length > 0) actions().applyEvents(later);
+      actions().applySnapshot({ ...first.snapshot, pending, nextCursor: null }, { sentAt, receivedAt: first.receivedAt }, later);
       manualAttempts = 0;
-    });
+    };
+
+    s.timeout(SUBSCRIBE_TIMEOUT_MS).emit(ReviewerEvent.subscribe, { limit: SNAPSHOT_PAGE_SIZE }, (err: Error | null, raw: unknown) => onPage(err, raw, null));
+  };
+
+  const retry = (s: ReviewerSocket, text: string) => {
+    actions().pushNotice('warning', text);
+    retryTimer = setTimeout(() => socket === s && s.connected && subscribe(s), RESUBSCRIBE_DELAY_MS);
   };
 
   const refuse = (problem: SignInProblem) => {
@@ -142,6 +184,7 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
     });
     s.on('disconnect', (reason) => {
       held = null;
+      subscribeAttempt++;
       if (reason === 'io client disconnect') return;
       actions().setConnection(browserOffline() ? 'offline' : 'reconnecting');
       if (reason === 'io server disconnect') reconnectLater(s);
@@ -154,6 +197,7 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
 
   function stop() {
     clearRetry();
+    subscribeAttempt++;
     batcher.clear();
     held = null;
     const s = socket;
@@ -194,6 +238,7 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
         outcome = parsed.success
           ? { type: 'ack', ack: parsed.data }
           : { type: 'ack', ack: { ok: false, error: { code: 'internal', message: 'The hub answered with something this console does not understand.' } } };
+        if (parsed.success && !parsed.data.ok && parsed.data.error.code === 'internal') options.onInternalError?.();
       }
       actions().settleDecision(requestId, outcome);
     });

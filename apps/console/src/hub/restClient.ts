@@ -15,8 +15,17 @@ export class HubRequestError extends Error {
 
 export type QueryValue = string | number | undefined | null;
 
+export interface RestGetOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Error statuses whose body is still an answer in `schema` (health's 503 `degraded`): parsed and
+   * returned, not thrown. Any other non-2xx throws a HubRequestError.
+   */
+  readonly answerStatuses?: readonly number[];
+}
+
 export interface RestClient {
-  get<S extends z.ZodType>(path: string, query: Record<string, QueryValue>, schema: S, signal?: AbortSignal): Promise<z.infer<S>>;
+  get<S extends z.ZodType>(path: string, query: Record<string, QueryValue>, schema: S, options?: RestGetOptions): Promise<z.infer<S>>;
 }
 
 export interface RestClientOptions {
@@ -40,7 +49,8 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
 
   return {
-    async get(path, query, schema, signal) {
+    async get(path, query, schema, getOptions = {}) {
+      const { signal, answerStatuses } = getOptions;
       const token = options.getToken();
       let response: Response;
       try {
@@ -58,7 +68,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       } catch {
         // A body that is not JSON is reported below.
       }
-      if (!response.ok) {
+      if (!response.ok && !answerStatuses?.includes(response.status)) {
         const parsed = ErrorBody.safeParse(body);
         if (parsed.success) throw new HubRequestError(parsed.data.error.code, parsed.data.error.message, response.status);
         throw new HubRequestError('bad_response', `The hub answered ${response.status}.`, response.status);

@@ -1,4 +1,5 @@
 import { type Ack, type ApprovalRecord, type ErrorInfo, type JsonObject, ApprovalRecord as ApprovalRecordSchema } from '@approval-hub/protocol';
+import { describeAgent } from '../domain/agentIdentity';
 import { describeOutcome } from '../domain/decidedBy';
 import { serverNow } from '../domain/expiry';
 import { jsonEqual } from '../domain/jsonEqual';
@@ -120,7 +121,7 @@ export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice
         // The row may already be gone (a resolved event can beat the ack): then the ack's record names it,
         // or for `already_decided` / `expired` the record the hub sends along with the error.
         const known = state.items.get(requestId)?.record ?? (outcome.type === 'ack' ? recordOfAck(outcome.ack, requestId) : null);
-        const what = known ? `${known.toolName} from ${known.agentName}` : `request ${requestId}`;
+        const what = known ? `${known.toolName} from ${describeAgent(known)}` : `request ${requestId}`;
         const myId = state.principal?.id ?? null;
 
         if (outcome.type === 'no_answer') {

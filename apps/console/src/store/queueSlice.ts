@@ -1,4 +1,5 @@
 import type { QueueSnapshot } from '@approval-hub/protocol';
+import { describeAgent } from '../domain/agentIdentity';
 import { describeOutcome } from '../domain/decidedBy';
 import { serverOffsetFrom } from '../domain/expiry';
 import { type FacetKey, type QueueFilters, NO_FILTERS } from '../domain/queueFilter';
@@ -23,6 +24,8 @@ export interface Arrivals {
   readonly seq: number;
   readonly count: number;
   readonly toolNames: readonly string[];
+  /** The authenticated agents that asked (distinct, at most 3): never the names they claim. */
+  readonly agents: readonly string[];
 }
 
 export interface SnapshotTiming {
@@ -41,8 +44,11 @@ export interface QueueSlice extends QueueData {
   /** The queues the hub subscribed us to; null = all queues. */
   readonly subscribedQueues: readonly string[] | null;
   readonly arrivals: Arrivals | null;
-  /** Replaces the whole queue with the hub's snapshot (after every connect and reconnect). */
-  applySnapshot(snapshot: QueueSnapshot, timing: SnapshotTiming): void;
+  /**
+   * Replaces the whole queue with the hub's snapshot (after every connect and reconnect), then applies
+   * `after`, the events pushed while it was being read, in the same update.
+   */
+  applySnapshot(snapshot: QueueSnapshot, timing: SnapshotTiming, after?: readonly QueueEvent[]): void;
   /** Applies one frame's worth of pushed `approval.request` / `approval.resolved` events. */
   applyEvents(events: readonly QueueEvent[]): void;
   setSort(sort: QueueSort): void;
@@ -66,8 +72,17 @@ function departureNotices(state: ConsoleState, departed: readonly Departure[]): 
   if (shown.length > NOTICE_BURST) return [['info', `${shown.length} requests were decided elsewhere and left the queue.`]];
   return shown.map(({ item, outcome }) => [
     'info',
-    `${item.record.toolName} from ${item.record.agentName} was ${outcome ? describeOutcome(outcome, myId) : 'removed'}.`,
+    `${item.record.toolName} from ${describeAgent(item.record)} was ${outcome ? describeOutcome(outcome, myId) : 'removed'}.`,
   ]);
+}
+
+function arrivalsAfter(previous: Arrivals | null, added: readonly QueueItem[]): Arrivals {
+  return {
+    seq: (previous?.seq ?? 0) + 1,
+    count: added.length,
+    toolNames: added.slice(0, 3).map((i) => i.record.toolName),
+    agents: [...new Set(added.map((i) => i.record.agent.name))].slice(0, 3),
+  };
 }
 
 export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
@@ -84,14 +99,19 @@ export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
       subscribedQueues: null,
       arrivals: null,
 
-      applySnapshot: (snapshot, timing) => {
+      applySnapshot: (snapshot, timing, after = []) => {
         const state = get();
-        const change = replaceWithSnapshot(queueDataOf(state), snapshot.pending, deps.ledger);
+        const replaced = replaceWithSnapshot(queueDataOf(state), snapshot.pending, deps.ledger);
+        // Events that arrived while the snapshot was on its way land in the same update, so no one ever
+        // sees a request the hub already resolved come back for a moment.
+        const later = after.length > 0 ? applyQueueEvents(replaced.data, after, deps.ledger) : null;
+        const data = later?.data ?? replaced.data;
         const resync = state.lastSyncedAt !== null;
         set(
           {
-            ...change.data,
-            ...selectionPatch(state, change.data, change.departed, deps.now()),
+            ...data,
+            ...selectionPatch(state, data, [...replaced.departed, ...(later?.departed ?? [])], deps.now()),
+            ...(later && later.added.length > 0 ? { arrivals: arrivalsAfter(state.arrivals, later.added) } : {}),
             subscribedQueues: snapshot.queues,
             serverOffsetMs: serverOffsetFrom(snapshot.serverTime, timing.sentAt, timing.receivedAt),
             lastSyncedAt: timing.receivedAt,
@@ -100,10 +120,11 @@ export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
           undefined,
           'queue/applySnapshot',
         );
-        const left = change.departed.length;
+        const left = replaced.departed.length;
         if (resync && left > 0) {
           get().pushNotice('info', `${left} ${left === 1 ? 'request' : 'requests'} left the queue while the connection was down.`);
         }
+        for (const [tone, text] of departureNotices(state, later?.departed ?? [])) get().pushNotice(tone, text);
       },
 
       applyEvents: (events) => {
@@ -111,10 +132,7 @@ export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
         const state = get();
         const change = applyQueueEvents(queueDataOf(state), events, deps.ledger);
         if (change.added.length === 0 && change.departed.length === 0) return;
-        const arrivals: Arrivals | null =
-          change.added.length > 0
-            ? { seq: (state.arrivals?.seq ?? 0) + 1, count: change.added.length, toolNames: change.added.slice(0, 3).map((i) => i.record.toolName) }
-            : state.arrivals;
+        const arrivals = change.added.length > 0 ? arrivalsAfter(state.arrivals, change.added) : state.arrivals;
         set({ ...change.data, ...selectionPatch(state, change.data, change.departed, deps.now()), arrivals }, undefined, 'queue/applyEvents');
         for (const [tone, text] of departureNotices(state, change.departed)) get().pushNotice(tone, text);
       },

@@ -1,5 +1,6 @@
 import type { QueueItem } from '../../domain/queueItem';
 import { formatTimestamp } from '../../domain/timeFormat';
+import { AgentName } from '../AgentName';
 import { Age } from '../queue/Age';
 
 export function RequestMeta({ item }: { item: QueueItem }) {
@@ -8,7 +9,9 @@ export function RequestMeta({ item }: { item: QueueItem }) {
     <dl className="meta">
       <div>
         <dt>Agent</dt>
-        <dd>{r.agentName}</dd>
+        <dd>
+          <AgentName record={r} />
+        </dd>
       </div>
       <div>
         <dt>Queue</dt>

@@ -11,6 +11,8 @@ export function AuditLog() {
   const list = useConsoleStore((s) => s.audit);
   const filter = useConsoleStore((s) => s.auditFilter);
   const [queue, setQueue] = useState(filter.queue);
+  // The hub sends sequence numbers to admins only (they count requests in every queue).
+  const showSeq = list.items.some((entry) => entry.seq !== undefined);
 
   useEffect(() => {
     if (list.phase === 'idle') void controller.loadAudit('first');
@@ -52,7 +54,7 @@ export function AuditLog() {
           <caption className="visually-hidden">Audit log</caption>
           <thead>
             <tr>
-              <th scope="col">#</th>
+              {showSeq && <th scope="col">#</th>}
               <th scope="col">When</th>
               <th scope="col">Event</th>
               <th scope="col">By</th>
@@ -62,9 +64,10 @@ export function AuditLog() {
             </tr>
           </thead>
           <tbody>
-            {list.items.map((entry) => (
-              <tr key={entry.seq}>
-                <td className="mono">{entry.seq}</td>
+            {list.items.map((entry, index) => (
+              // `seq` is for admins only: the entry's own fields and its place make the key.
+              <tr key={`${entry.requestId ?? ''}|${entry.at}|${entry.type}|${index}`}>
+                {showSeq && <td className="mono">{entry.seq ?? ''}</td>}
                 <td>
                   <time dateTime={entry.at}>{formatTimestamp(entry.at)}</time>
                 </td>

@@ -4,6 +4,7 @@ import { formatElapsed, toHistoryRow } from '../../domain/historyRow';
 import { formatTimestamp } from '../../domain/timeFormat';
 import { StatusBadge } from './StatusBadge';
 import { Icon } from '../Icon';
+import { AgentName } from '../AgentName';
 
 export function HistoryTable() {
   const { history: controller } = useServices();
@@ -47,7 +48,9 @@ export function HistoryTable() {
                     {row.toolName}
                   </button>
                 </td>
-                <td className="nowrap">{row.agentName}</td>
+                <td className="nowrap">
+                  <AgentName record={record} />
+                </td>
                 <td>{row.queue}</td>
                 <td>{row.decidedBy || '—'}</td>
                 <td className="nowrap">{row.decidedAt ? <time dateTime={row.decidedAt}>{formatTimestamp(row.decidedAt)}</time> : '—'}</td>

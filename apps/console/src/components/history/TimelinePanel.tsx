@@ -1,4 +1,5 @@
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
+import { AgentName } from '../AgentName';
 import { Icon } from '../Icon';
 import { describeOutcome } from '../../domain/decidedBy';
 import { formatElapsed, toHistoryRow } from '../../domain/historyRow';
@@ -36,7 +37,9 @@ export function TimelinePanel() {
           <dl className="meta meta-compact">
             <div>
               <dt>Agent</dt>
-              <dd>{detail.agentName}</dd>
+              <dd>
+                <AgentName record={detail} />
+              </dd>
             </div>
             <div>
               <dt>Queue</dt>
@@ -52,8 +55,9 @@ export function TimelinePanel() {
             </div>
           </dl>
           <ol className="timeline-list">
-            {detail.timeline.map((entry) => (
-              <li key={entry.seq}>
+            {detail.timeline.map((entry, index) => (
+              // `seq` is for admins only; the entry's own fields and its place make the key.
+              <li key={`${entry.requestId ?? ''}|${entry.at}|${entry.type}|${index}`}>
                 <time dateTime={entry.at}>{formatTimestamp(entry.at)}</time>
                 <span className="timeline-type">{AUDIT_TYPE_LABELS[entry.type]}</span>
                 <span className="muted">by {describeActor(entry.actor)}</span>

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { useConsoleStore } from '../../app/ConsoleContext';
 import { useExpired } from '../../clock/useServerClock';
+import { AgentName } from '../AgentName';
 import { Age } from './Age';
 import { Countdown } from './Countdown';
 
@@ -55,7 +56,7 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
       <div className="row-line row-meta">
         <span id={`${dom}-agent`} className="row-agent">
           <span className="visually-hidden">from </span>
-          {record.agentName}
+          <AgentName record={record} />
         </span>
         <span className="tag tag-queue">
           <span className="visually-hidden">queue </span>

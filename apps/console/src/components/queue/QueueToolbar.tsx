@@ -51,7 +51,7 @@ function SearchBox() {
       <input
         id={SEARCH_INPUT_ID}
         type="search"
-        placeholder="Tool or arguments…  ( / )"
+        placeholder="Tool, agent or arguments…  ( / )"
         value={text}
         aria-keyshortcuts="/"
         onChange={(e) => setText(e.target.value)}

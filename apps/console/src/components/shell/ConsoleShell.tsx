@@ -3,6 +3,7 @@ import { useKeyboardShortcuts } from '../../app/useKeyboardShortcuts';
 import { useTabTitle } from '../../app/useTabTitle';
 import { HistoryView } from '../history/HistoryView';
 import { QueueView } from '../queue/QueueView';
+import { DegradedBanner } from './ConnectionStatus';
 import { ConsoleHeader } from './ConsoleHeader';
 import { NoticeRegion } from './NoticeRegion';
 import { ShortcutsDialog } from './ShortcutsDialog';
@@ -13,7 +14,11 @@ export function ConsoleShell() {
   useKeyboardShortcuts();
   return (
     <div className="app">
-      <ConsoleHeader />
+      {/* One grid row for the header and the banner below it, so the main area keeps its own. */}
+      <div>
+        <ConsoleHeader />
+        <DegradedBanner />
+      </div>
       <main className="app-main">{view === 'queue' ? <QueueView /> : <HistoryView />}</main>
       <NoticeRegion />
       <ShortcutsDialog />
