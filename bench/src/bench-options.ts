@@ -11,6 +11,8 @@ export interface BenchOptions {
   keepWorkDir: boolean;
   /** A candidate hub build's main.js to run instead of the workspace's. */
   hubMain: string | null;
+  /** Overrides the profile's soak length (0 skips the soak). */
+  soakSeconds: number | null;
 }
 
 const TARGET_IDS: readonly TargetId[] = ['relay', 'hub-normal', 'hub-full'];
@@ -21,7 +23,8 @@ export const USAGE = `pnpm bench [--full] [--targets relay,hub-normal,hub-full] 
   --profile-hub   run the hub under node --cpu-prof and report its top self-time functions (slows the hub: use for diagnosis, not for figures)
   --no-docs       do not append to docs/benchmarks.md (the JSON result is still written)
   --keep          keep the servers' databases and logs
-  --hub-main P    run this hub main.js instead of apps/hub/dist/main.js (A/B a candidate fix against the relay)`;
+  --hub-main P    run this hub main.js instead of apps/hub/dist/main.js (A/B a candidate fix against the relay)
+  --soak-seconds N  length of the steady 1,000 req/s soak on hub-normal (quick 60, full 300; 0 skips it)`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -33,6 +36,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'no-docs': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'hub-main': { type: 'string' },
+      'soak-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     // `pnpm bench -- --full` forwards a literal `--`; tolerate it.
@@ -57,5 +61,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     writeDocs: !values['no-docs'],
     keepWorkDir: values.keep,
     hubMain: values['hub-main'] ?? null,
+    soakSeconds: soakSeconds(values['soak-seconds']),
   };
+}
+
+function soakSeconds(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  if (!/^\d{1,5}$/.test(text)) throw new Error(`--soak-seconds must be a whole number of seconds, not "${text}"`);
+  return Number(text);
 }

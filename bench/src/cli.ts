@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const cpuProfileDir = options.profileHub ? path.join(benchDir, 'results', 'profiles', stamp) : null;
 
   log(`Approval Hub benchmark, ${profile.name} profile (${profile.workers} load workers)`);
-  const run = await runSuite({ profile, targets: options.targets ?? profile.targets, cpuProfileDir, keepWorkDir: options.keepWorkDir, hubMain: options.hubMain, log });
+  const run = await runSuite({ profile, targets: options.targets ?? profile.targets, cpuProfileDir, keepWorkDir: options.keepWorkDir, hubMain: options.hubMain, soakSeconds: options.soakSeconds, log });
 
   const finishedAt = new Date();
   const report: BenchReport = {

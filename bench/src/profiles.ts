@@ -3,6 +3,7 @@ import type { LoadShape } from './scenarios/load-shape.js';
 import type { StepSettings } from './scenarios/measured-step.js';
 import type { NoisePolicy } from './scenarios/quiet-measure.js';
 import type { StormSettings } from './scenarios/reconnect-storm.js';
+import type { SoakSettings } from './scenarios/soak.js';
 import type { LadderSettings } from './scenarios/throughput-ladder.js';
 import type { TargetId } from './servers/bench-target.js';
 
@@ -22,6 +23,8 @@ export interface BenchProfile {
   storm: { targets: TargetId[]; settings: StormSettings };
   /** Steps disturbed by foreign load on this shared machine are measured again. */
   noise: NoisePolicy;
+  /** A steady load on 1,000 × 20 for minutes, on hub-normal only: flat p99 per window, bounded WAL. */
+  soak: SoakSettings;
 }
 
 const SMALL_SHAPE: LoadShape = { agents: 10, reviewers: 1, idleAgents: 0 };
@@ -70,6 +73,7 @@ export const QUICK_PROFILE: BenchProfile = {
     settings: { agents: 2000, timeoutMs: 30_000, ...SDK_BACKOFF },
   },
   noise: { otherLoadLimitPercent: 30, maxAttempts: 2, retryBudgetMs: 20_000 },
+  soak: { ratePerSecond: 1000, durationMs: 60_000, windowMs: 10_000, graceMs: 5000 },
 };
 
 /** `pnpm bench --full`: longer steps, a finer ladder, every scenario on every server (about ten minutes). */
@@ -113,6 +117,7 @@ export const FULL_PROFILE: BenchProfile = {
     settings: { agents: 2000, timeoutMs: 60_000, ...SDK_BACKOFF },
   },
   noise: { otherLoadLimitPercent: 30, maxAttempts: 5, retryBudgetMs: 180_000 },
+  soak: { ratePerSecond: 1000, durationMs: 300_000, windowMs: 10_000, graceMs: 5000 },
 };
 
 /** Agent tokens the hub must know: the largest number of agent sockets any scenario opens. */

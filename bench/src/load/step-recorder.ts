@@ -18,11 +18,18 @@ export class StepRecorder {
   completed = 0;
   incomplete = 0;
   readonly errors: Record<string, number> = {};
+  /** Round trips by send-time window, when the step is windowed. */
+  readonly windows: Histogram[] = [];
   readonly #cpuAtStart = process.cpuUsage();
   readonly #wallAtStart = performance.now();
 
   record(name: HistogramName, ms: number): void {
     recordMillis(this.histograms[name], ms);
+  }
+
+  recordWindow(index: number, ms: number): void {
+    while (this.windows.length <= index) this.windows.push(newLatencyHistogram());
+    recordMillis(this.windows[index]!, ms);
   }
 
   countError(code: string): void {
@@ -36,7 +43,10 @@ export class StepRecorder {
       histograms[name] = encodeHistogram(histogram);
       histogram.destroy();
     }
+    const windows = this.windows.length > 0 ? this.windows.map((h) => encodeHistogram(h)) : undefined;
+    for (const h of this.windows) h.destroy();
     return {
+      ...(windows ? { windows } : {}),
       sent: this.sent,
       recorded: this.recorded,
       acked: this.acked,

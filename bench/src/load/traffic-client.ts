@@ -28,6 +28,8 @@ export class TrafficClient {
   #reviewers: Reviewer[] = [];
   readonly #inflight = new Map<string, Inflight>();
   #recorder: StepRecorder | null = null;
+  /** Set for a windowed step: round trips are also recorded by the window their send was scheduled in. */
+  #windowing: { startAt: number; windowMs: number } | null = null;
   #seq = 0;
   readonly #idPrefix: string;
   #drained: (() => void) | null = null;
@@ -88,9 +90,15 @@ export class TrafficClient {
       const now = performance.now();
       recorder.completed++;
       recorder.record('roundTrip', now - inflight.intendedAt);
+      this.#recordWindow(recorder, inflight.intendedAt, now - inflight.intendedAt);
       if (inflight.decidedAt > 0) recorder.record('decisionToAgent', now - inflight.decidedAt);
     }
     if (this.#inflight.size === 0) this.#drained?.();
+  }
+
+  #recordWindow(recorder: StepRecorder, intendedAt: number, ms: number): void {
+    const w = this.#windowing;
+    if (w) recorder.recordWindow(Math.max(0, Math.floor((intendedAt - w.startAt) / w.windowMs)), ms);
   }
 
   /** Sends on a fixed schedule (open loop) and records the latencies; resolves after the grace period at the latest. */
@@ -100,6 +108,7 @@ export class TrafficClient {
     this.#recorder = recorder;
     const startAt = performance.now() + (plan.startAtWallMs - Date.now());
     const recordFrom = startAt + plan.warmupMs;
+    this.#windowing = plan.windowMs ? { startAt: recordFrom, windowMs: plan.windowMs } : null;
     const interval = 1000 / plan.ratePerSecond;
     const total = Math.floor((plan.ratePerSecond * plan.durationMs) / 1000);
     const makePayload = requestPayloadFactory(plan.argsBytes, 'bench-run');
@@ -127,9 +136,11 @@ export class TrafficClient {
       // Not back in time: record how long it had waited, so a stall shows in the percentiles instead of vanishing.
       recorder.incomplete++;
       recorder.record('roundTrip', now - inflight.intendedAt);
+      this.#recordWindow(recorder, inflight.intendedAt, now - inflight.intendedAt);
       inflight.recorded = false;
     }
     this.#recorder = null;
+    this.#windowing = null;
     return recorder.finish();
   }
 

@@ -30,6 +30,8 @@ export interface StepPlan {
   argsBytes: number;
   /** How long to wait after the last send for the remaining decisions before they count as incomplete. */
   graceMs: number;
+  /** When set, round trips are also kept per window of this many ms of send time (the soak's flatness check). */
+  windowMs?: number;
 }
 
 export type HistogramName = 'ack' | 'seen' | 'decisionToAgent' | 'roundTrip' | 'sendLag';
@@ -46,6 +48,8 @@ export interface WorkerStepResult {
   errors: Record<string, number>;
   /** Compressed HdrHistograms (microseconds). */
   histograms: Record<HistogramName, string>;
+  /** Round trips per send-time window, when the plan asked for windows (compressed HdrHistograms). */
+  windows?: string[];
   cpuMicros: number;
   wallMs: number;
 }

@@ -144,6 +144,17 @@ export function renderMarkdown(report: BenchReport, resultsFile: string): string
     );
     out.push('');
   }
+  const soaks = targets.filter(([, r]) => r.soak);
+  for (const [id, r] of soaks) {
+    const s = r.soak!;
+    out.push(`**Soak** (${TARGET_LABEL[id]}, 1,000 agents × 20 reviewers, ${s.ratePerSecond} req/s open loop for ${s.durationMs / 1000} s, no pause): round-trip p99 per ${s.windowMs / 1000} s window and the WAL file sampled each second`);
+    out.push('');
+    out.push(table(['window', ...s.windows.map((_, i) => `${(i * s.windowMs) / 1000}–${((i + 1) * s.windowMs) / 1000} s`)], [['p99 ms', ...s.windows.map((w) => w.p99)], ['p50 ms', ...s.windows.map((w) => w.p50)]]));
+    out.push('');
+    const mb = (b: number | null) => (b === null ? '–' : `${(b / 1024 / 1024).toFixed(1)} MB`);
+    out.push(`Median window p99 ${s.medianWindowP99} ms, worst ${s.worstWindowP99} ms (${s.flat ? 'flat: worst ≤ 2 × median' : 'not flat'}); WAL largest ${mb(s.walMaxBytes)}, ${mb(s.walEndBytes)} when the load stopped; ${s.completed} completed, ${s.incomplete} incomplete, ${s.errors} errors.`);
+    out.push('');
+  }
   for (const [id, summary] of Object.entries(report.cpuProfiles)) {
     if (!summary) continue;
     out.push(`**CPU profile of ${TARGET_LABEL[id as TargetId]}** (node --cpu-prof, ${summary.busyMs} ms busy; top self time)`);

@@ -61,6 +61,9 @@ export function compareTargets(results: TargetResults): Comparison[] {
   return list;
 }
 
+/** The WAL bound the hub documents (journal_size_limit plus about a second of writes). */
+const WAL_LIMIT_MB = 64;
+
 /** The issue's targets. They are goals to report against, not pass/fail tests. */
 export function checkGoals(results: TargetResults): GoalCheck[] {
   const relay = results.relay;
@@ -81,6 +84,19 @@ export function checkGoals(results: TargetResults): GoalCheck[] {
   if (normal?.storm) {
     const ms = normal.storm.allResyncedMs;
     checks.push({ goal: 'reconnect storm: 2,000 agents re-synced ≤ 5 s (hub normal)', measured: ms === null ? `${normal.storm.notSynced} agents never re-synced` : `${ms} ms`, met: ms !== null && ms <= 5000 });
+  }  const soak = normal?.soak;
+  if (soak) {
+    checks.push({
+      goal: `soak @ ${soak.ratePerSecond}/s for ${soak.durationMs / 1000} s: no ${soak.windowMs / 1000} s window's p99 above 2 × the median window's`,
+      measured: `median ${soak.medianWindowP99} ms, worst ${soak.worstWindowP99} ms`,
+      met: soak.flat,
+    });
+    checks.push({
+      goal: `soak: WAL stays under ${WAL_LIMIT_MB} MB`,
+      measured: soak.walMaxBytes === null ? 'n/a' : `max ${(soak.walMaxBytes / 1024 / 1024).toFixed(1)} MB`,
+      met: soak.walMaxBytes === null ? null : soak.walMaxBytes < WAL_LIMIT_MB * 1024 * 1024,
+    });
   }
+
   return checks;
 }

@@ -9,6 +9,8 @@ export interface BenchTarget {
   start(port?: number): Promise<ServerProcess>;
   /** Bytes on disk of the database and its WAL, or null for a server without one. */
   databaseBytes(): number | null;
+  /** Bytes of the write-ahead log now, or null for a server without one. */
+  walBytes(): number | null;
   /** `.cpuprofile` files written so far (hub started with --cpu-prof). */
   cpuProfiles(): string[];
 }

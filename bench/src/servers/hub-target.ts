@@ -39,7 +39,8 @@ export function hubTarget(options: HubTargetOptions): BenchTarget {
         dbPath,
         durability: options.durability,
         tokens,
-        limits: { maxPayloadBytes: 65_536, ratePerSecond: 100_000, rateBurst: 100_000 },
+        // Rate limits and quotas raised so they never shape the load.
+        limits: { maxPayloadBytes: 65_536, ratePerSecond: 100_000, rateBurst: 100_000, maxPendingPerAgent: 1_000_000, maxPendingPerQueue: 1_000_000 },
         approval: { defaultTimeoutMs: 300_000 },
         logLevel: 'warn',
       };
@@ -60,6 +61,10 @@ export function hubTarget(options: HubTargetOptions): BenchTarget {
         if (existsSync(file)) bytes += statSync(file).size;
       }
       return bytes;
+    },
+    walBytes() {
+      const wal = `${dbPath}-wal`;
+      return existsSync(wal) ? statSync(wal).size : 0;
     },
     cpuProfiles() {
       const profileDir = options.cpuProfileDir;

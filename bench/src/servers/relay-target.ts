@@ -20,6 +20,7 @@ export function relayTarget(workDir: string, cpuProfileDir?: string): BenchTarge
       });
     },
     databaseBytes: () => null,
+    walBytes: () => null,
     cpuProfiles: () =>
       cpuProfileDir && existsSync(cpuProfileDir)
         ? readdirSync(cpuProfileDir)

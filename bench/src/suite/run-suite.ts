@@ -13,7 +13,9 @@ import { runInterleavedThroughput } from './interleaved-throughput.js';
 import { runLightSession, type LightSessionResult } from './light-session.js';
 import { runPayloadSessions, type PayloadResult } from './payload-sessions.js';
 import { ServerHolder } from './server-holder.js';
+import { runSoakSession } from './soak-session.js';
 import { runStormSession } from './storm-session.js';
+import type { SoakResult } from '../scenarios/soak.js';
 import type { Log } from './suite-log.js';
 import type { TargetResult } from './target-result.js';
 
@@ -26,6 +28,8 @@ export interface SuiteOptions {
   keepWorkDir: boolean;
   /** A candidate hub build's main.js instead of the workspace's. */
   hubMain: string | null;
+  /** Overrides the profile's soak length; 0 skips it. */
+  soakSeconds: number | null;
   log: Log;
 }
 
@@ -77,6 +81,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
     for (const target of targets.filter((t) => profile.storm.targets.includes(t.id))) {
       storms.set(target.id, await runStormSession(target, profile, pool, holder, log));
     }
+    const soakSettings = options.soakSeconds === null ? profile.soak : { ...profile.soak, durationMs: options.soakSeconds * 1000 };
+    let soak: SoakResult | null = null;
+    const soakTarget = targets.find((t) => t.id === 'hub-normal');
+    if (soakTarget && soakSettings.durationMs > 0) soak = await runSoakSession(soakTarget, profile, soakSettings, pool, holder, log);
 
     const run: SuiteRun = { workDir, results: {}, cpuProfiles: {}, noisyRetries: quiet.retries };
     for (const target of targets) {
@@ -92,6 +100,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
         ladder: t.ladder,
         payloads: payloads.get(target.id) ?? [],
         storm: storms.get(target.id) ?? null,
+        soak: target === soakTarget ? soak : null,
         database: t.database,
       };
       const profiles = target.cpuProfiles();

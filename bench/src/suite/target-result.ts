@@ -1,6 +1,7 @@
 import type { IdleResult } from '../scenarios/idle-connections.js';
 import type { StepMeasurement } from '../scenarios/measured-step.js';
 import type { StormResult } from '../scenarios/reconnect-storm.js';
+import type { SoakResult } from '../scenarios/soak.js';
 import type { LadderResult } from '../scenarios/throughput-ladder.js';
 import type { TargetId } from '../servers/bench-target.js';
 import type { ThroughputResult } from './interleaved-throughput.js';
@@ -17,5 +18,7 @@ export interface TargetResult {
   ladder: LadderResult;
   payloads: PayloadResult[];
   storm: StormResult | null;
+  /** The steady-load soak (hub-normal only). */
+  soak: SoakResult | null;
   database: ThroughputResult['database'];
 }
