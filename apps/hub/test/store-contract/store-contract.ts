@@ -1,0 +1,436 @@
+import type { ApprovalRecord, JsonObject } from '@approval-hub/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvent, type AuditEvent } from '../../src/audit/audit-events.js';
+import { EVERYTHING, type ApprovalStore, type InsertRequest, type Quota, type StoredRequest } from '../../src/store/store.js';
+
+/**
+ * The behaviour every `ApprovalStore` must have, asserted only through the store API: the same suite runs against
+ * SQLite today and against any other store tomorrow. `open` makes a fresh, empty store; `reopen` (when the store
+ * keeps its data somewhere) closes nothing itself and opens a second store on the same data.
+ */
+export interface StoreUnderTest {
+  store: ApprovalStore;
+  /** Opens the same data again (after `store.close()`); for stores that persist. */
+  reopen: () => Promise<ApprovalStore>;
+  cleanup: () => Promise<void>;
+}
+
+const BASE = Date.UTC(2026, 10, 22, 12, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const NO_QUOTA: Quota = { maxPendingPerAgent: 1_000_000, maxPendingPerQueue: 1_000_000 };
+
+let made = 0;
+function pending(overrides: Partial<ApprovalRecord> & { principalId?: string } = {}): { record: ApprovalRecord; principalId: string } {
+  made++;
+  const { principalId = 'agent-a', ...rest } = overrides;
+  const record: ApprovalRecord = {
+    requestId: `contract-${made}`,
+    status: 'pending',
+    toolName: 'delete_pod',
+    args: { name: `web-${made}` },
+    agent: { id: principalId, name: principalId },
+    agentName: principalId,
+    runId: 'run-1',
+    queue: 'default',
+    createdAt: iso(BASE),
+    expiresAt: iso(BASE + 60_000),
+    ...rest,
+  };
+  return { record, principalId };
+}
+
+function insertOf(record: ApprovalRecord, principalId: string, extra: Partial<InsertRequest> = {}): InsertRequest {
+  return {
+    record,
+    principalId,
+    requestHash: `hash-${record.requestId}`,
+    deliver: false,
+    quota: NO_QUOTA,
+    audit: [
+      auditEvent('requested', record.requestId, record.queue, { kind: 'agent', id: principalId, name: principalId }, {
+        toolName: record.toolName,
+        agentName: record.agentName,
+        runId: record.runId,
+        args: record.args,
+        expiresAt: record.expiresAt,
+      }),
+    ],
+    ...extra,
+  };
+}
+
+async function insertPending(store: ApprovalStore, overrides: Partial<ApprovalRecord> & { principalId?: string } = {}): Promise<ApprovalRecord> {
+  const { record, principalId } = pending(overrides);
+  const outcome = await store.insertRequest(insertOf(record, principalId));
+  if (outcome.kind !== 'created') throw new Error(`expected created, got ${outcome.kind}`);
+  return outcome.record;
+}
+
+function decided(record: ApprovalRecord, reviewer: string, approved: boolean): ApprovalRecord {
+  return {
+    ...record,
+    status: approved ? 'approved' : 'denied',
+    decision: { approved, args: record.args, modified: false, decidedBy: { kind: 'reviewer', id: reviewer, name: reviewer }, decidedAt: iso(BASE + 1000) },
+  };
+}
+
+function decide(store: ApprovalStore, record: ApprovalRecord, principalId: string, reviewer: string, approved = true) {
+  return store.transition({
+    requestId: record.requestId,
+    record: decided(record, reviewer, approved),
+    deliverTo: principalId,
+    at: iso(BASE + 1000),
+    audit: [auditEvent('decided', record.requestId, record.queue, { kind: 'reviewer', id: reviewer, name: reviewer }, { approved, modified: false })],
+  });
+}
+
+const delivered = (requestId: string, principalId: string): AuditEvent => auditEvent('delivered', requestId, null, { kind: 'agent', id: principalId, name: principalId }, {});
+
+/** Reads every page of `undelivered` for a principal. */
+async function allUndelivered(store: ApprovalStore, principalId: string, pageSize = 1000): Promise<string[]> {
+  const ids: string[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.undelivered(principalId, pageSize, after);
+    ids.push(...page.items.map((r) => r.requestId));
+    if (page.next === null) return ids;
+    after = page.next;
+  }
+}
+
+export function describeStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`ApprovalStore contract: ${name}`, () => {
+    let s: StoreUnderTest;
+    let store: ApprovalStore;
+    beforeEach(async () => {
+      s = await open();
+      store = s.store;
+    });
+    afterEach(async () => {
+      await s.cleanup();
+    });
+
+    describe('insertRequest', () => {
+      it('creates once; the same requestId again is "existing" with what was stored, and writes nothing', async () => {
+        const { record, principalId } = pending();
+        const first = await store.insertRequest(insertOf(record, principalId));
+        expect(first).toEqual({ kind: 'created', record });
+        const headAfterFirst = await store.auditHead();
+
+        const again = await store.insertRequest(insertOf({ ...record, args: { other: true } }, 'agent-b', { requestHash: 'different' }));
+        expect(again).toEqual({ kind: 'existing', stored: { record, principalId, requestHash: `hash-${record.requestId}` } });
+        expect(await store.auditHead()).toEqual(headAfterFirst);
+        expect(await store.timeline(record.requestId)).toHaveLength(1);
+        expect((await store.listRequests({ limit: 100, maxBytes: 1 << 20 }, EVERYTHING)).items).toHaveLength(1);
+      });
+
+      it('refuses over the per-agent quota, counting only that agent\'s pending requests, and writes nothing', async () => {
+        const quota: Quota = { maxPendingPerAgent: 2, maxPendingPerQueue: 100 };
+        const insert = (principalId: string) => {
+          const p = pending({ principalId });
+          return store.insertRequest(insertOf(p.record, p.principalId, { quota }));
+        };
+        expect((await insert('agent-a')).kind).toBe('created');
+        const second = pending({ principalId: 'agent-a' });
+        expect((await store.insertRequest(insertOf(second.record, 'agent-a', { quota }))).kind).toBe('created');
+        const head = await store.auditHead();
+        const over = pending({ principalId: 'agent-a' });
+        expect(await store.insertRequest(insertOf(over.record, 'agent-a', { quota }))).toEqual({ kind: 'quota_exceeded', scope: 'agent', limit: 2 });
+        expect(await store.getRequest(over.record.requestId, EVERYTHING)).toBeNull();
+        expect(await store.timeline(over.record.requestId)).toEqual([]);
+        expect(await store.auditHead()).toEqual(head);
+        // Another agent is not affected, and a decided request frees a slot.
+        expect((await insert('agent-b')).kind).toBe('created');
+        expect(await decide(store, second.record, 'agent-a', 'alice')).toBe(true);
+        expect((await insert('agent-a')).kind).toBe('created');
+      });
+
+      it('refuses over the per-queue quota, counting only that queue', async () => {
+        const quota: Quota = { maxPendingPerAgent: 100, maxPendingPerQueue: 1 };
+        const a = pending({ principalId: 'agent-a', queue: 'ops' });
+        expect((await store.insertRequest(insertOf(a.record, a.principalId, { quota }))).kind).toBe('created');
+        const b = pending({ principalId: 'agent-b', queue: 'ops' });
+        expect(await store.insertRequest(insertOf(b.record, b.principalId, { quota }))).toEqual({ kind: 'quota_exceeded', scope: 'queue', limit: 1 });
+        expect(await store.getRequest(b.record.requestId, EVERYTHING)).toBeNull();
+        const c = pending({ principalId: 'agent-b', queue: 'billing' });
+        expect((await store.insertRequest(insertOf(c.record, c.principalId, { quota }))).kind).toBe('created');
+      });
+
+      it('an already-decided insert (a policy) is queued for delivery in the same write and ignores the quota', async () => {
+        const { record, principalId } = pending();
+        const auto: ApprovalRecord = { ...decided(record, 'policy', true), decision: { approved: true, args: record.args, modified: false, decidedBy: { kind: 'policy', rule: 'r' }, decidedAt: record.createdAt } };
+        const outcome = await store.insertRequest(
+          insertOf(auto, principalId, { deliver: true, quota: { maxPendingPerAgent: 1, maxPendingPerQueue: 1 }, audit: [...insertOf(auto, principalId).audit, auditEvent('auto_approved', auto.requestId, auto.queue, { kind: 'policy', rule: 'r' }, {})] }),
+        );
+        expect(outcome).toEqual({ kind: 'created', record: auto });
+        expect(await allUndelivered(store, principalId)).toEqual([auto.requestId]);
+        expect((await store.timeline(auto.requestId)).map((e) => e.type)).toEqual(['requested', 'auto_approved']);
+        expect(await store.nextDeadline()).toBeNull();
+      });
+
+      it('concurrent inserts of one requestId: exactly one is created', async () => {
+        const { record, principalId } = pending();
+        const outcomes = await Promise.all(Array.from({ length: 10 }, () => store.insertRequest(insertOf(record, principalId))));
+        expect(outcomes.filter((o) => o.kind === 'created')).toHaveLength(1);
+        expect(outcomes.filter((o) => o.kind === 'existing')).toHaveLength(9);
+        expect(await store.timeline(record.requestId)).toHaveLength(1);
+      });
+    });
+
+    describe('transition and delivery', () => {
+      it('a conditional transition wins exactly once under concurrent calls, and only the winner is written', async () => {
+        const record = await insertPending(store);
+        const reviewers = Array.from({ length: 8 }, (_, i) => `reviewer-${i}`);
+        const results = await Promise.all(reviewers.map((r, i) => decide(store, record, 'agent-a', r, i % 2 === 0)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = reviewers[results.indexOf(true)]!;
+        const stored = await store.getRequest(record.requestId, EVERYTHING);
+        expect(stored?.record.decision?.decidedBy).toEqual({ kind: 'reviewer', id: winner, name: winner });
+        const timeline = await store.timeline(record.requestId);
+        expect(timeline.map((e) => e.type)).toEqual(['requested', 'decided']);
+        expect(timeline[1]!.actor).toMatchObject({ id: winner });
+        // Exactly one delivery was queued, by the winner's transition.
+        expect(await allUndelivered(store, 'agent-a')).toEqual([record.requestId]);
+      });
+
+      it('queues the delivery in the same transaction as the decision; markDelivered succeeds once', async () => {
+        const record = await insertPending(store);
+        expect(await allUndelivered(store, 'agent-a')).toEqual([]);
+        expect(await decide(store, record, 'agent-a', 'alice')).toBe(true);
+        expect(await allUndelivered(store, 'agent-a')).toEqual([record.requestId]);
+        expect(await allUndelivered(store, 'agent-b')).toEqual([]);
+        // Only the principal it was queued for can mark it.
+        expect(await store.markDelivered(record.requestId, 'agent-b', delivered(record.requestId, 'agent-b'), iso(BASE + 2000))).toBe(false);
+        const marks = await Promise.all([1, 2, 3].map(() => store.markDelivered(record.requestId, 'agent-a', delivered(record.requestId, 'agent-a'), iso(BASE + 2000))));
+        expect(marks.filter(Boolean)).toHaveLength(1);
+        expect(await allUndelivered(store, 'agent-a')).toEqual([]);
+        expect((await store.timeline(record.requestId)).map((e) => e.type)).toEqual(['requested', 'decided', 'delivered']);
+        // A transition that names no recipient (a cancel) queues nothing.
+        const other = await insertPending(store);
+        expect(await store.transition({ requestId: other.requestId, record: { ...other, status: 'cancelled' }, deliverTo: null, at: iso(BASE), audit: [auditEvent('cancelled', other.requestId, other.queue, { kind: 'agent', id: 'agent-a', name: 'agent-a' }, {})] })).toBe(true);
+        expect(await allUndelivered(store, 'agent-a')).toEqual([]);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
+      it('a transition of an unknown request is false and writes nothing', async () => {
+        const head = await store.auditHead();
+        const { record } = pending();
+        expect(await decide(store, record, 'agent-a', 'alice')).toBe(false);
+        expect(await store.auditHead()).toEqual(head);
+        expect(await store.timeline(record.requestId)).toEqual([]);
+      });
+    });
+
+    describe('deadlines', () => {
+      it('due returns pending requests at or before now, earliest first, up to the limit; nextDeadline the earliest', async () => {
+        expect(await store.nextDeadline()).toBeNull();
+        const late = await insertPending(store, { expiresAt: iso(BASE + 30_000) });
+        const early = await insertPending(store, { expiresAt: iso(BASE + 10_000) });
+        const middle = await insertPending(store, { expiresAt: iso(BASE + 20_000) });
+        expect(await store.nextDeadline()).toBe(BASE + 10_000);
+        expect(await store.due(BASE + 9_999, 10)).toEqual([]);
+        expect((await store.due(BASE + 10_000, 10)).map((s) => s.record.requestId)).toEqual([early.requestId]);
+        const due: StoredRequest[] = await store.due(BASE + 60_000, 2);
+        expect(due.map((s) => s.record.requestId)).toEqual([early.requestId, middle.requestId]);
+        expect(due[0]).toMatchObject({ principalId: 'agent-a', requestHash: `hash-${early.requestId}` });
+        // A decided request is no longer due, and the next deadline moves on.
+        expect(await decide(store, early, 'agent-a', 'alice')).toBe(true);
+        expect(await store.nextDeadline()).toBe(BASE + 20_000);
+        expect((await store.due(BASE + 60_000, 10)).map((s) => s.record.requestId)).toEqual([middle.requestId, late.requestId]);
+      });
+    });
+
+    describe('reads within a scope', () => {
+      it('getRequest returns null outside the scope: another queue, another principal', async () => {
+        const ops = await insertPending(store, { queue: 'ops', principalId: 'agent-a' });
+        const full = await store.getRequest(ops.requestId, EVERYTHING);
+        expect(full).toEqual({ record: ops, principalId: 'agent-a', requestHash: `hash-${ops.requestId}` });
+        expect(await store.getRequest(ops.requestId, { queues: ['ops'], principalId: null })).toEqual(full);
+        expect(await store.getRequest(ops.requestId, { queues: ['billing'], principalId: null })).toBeNull();
+        expect(await store.getRequest(ops.requestId, { queues: [], principalId: null })).toBeNull();
+        expect(await store.getRequest(ops.requestId, { queues: null, principalId: 'agent-a' })).toEqual(full);
+        expect(await store.getRequest(ops.requestId, { queues: null, principalId: 'agent-b' })).toBeNull();
+        expect(await store.getRequest('no-such-request', EVERYTHING)).toBeNull();
+      });
+
+      it('listRequests pages newest first with `after`, applies filters and the scope, and stops at maxBytes', async () => {
+        const made: ApprovalRecord[] = [];
+        for (let i = 0; i < 7; i++) made.push(await insertPending(store, { queue: i % 2 === 0 ? 'ops' : 'billing', principalId: i < 5 ? 'agent-a' : 'agent-b' }));
+        const newestFirst = [...made].reverse().map((r) => r.requestId);
+
+        const seen: string[] = [];
+        let after: number | undefined;
+        let pages = 0;
+        for (;;) {
+          const page = await store.listRequests({ limit: 3, after, maxBytes: 1 << 20 }, EVERYTHING);
+          pages++;
+          seen.push(...page.items.map((r) => r.requestId));
+          if (page.next === null) break;
+          after = page.next;
+        }
+        expect(seen).toEqual(newestFirst);
+        expect(pages).toBe(3);
+
+        const ops = await store.listRequests({ limit: 100, maxBytes: 1 << 20 }, { queues: ['ops'], principalId: null });
+        expect(ops.items.map((r) => r.requestId)).toEqual(made.filter((r) => r.queue === 'ops').reverse().map((r) => r.requestId));
+        const mine = await store.listRequests({ limit: 100, maxBytes: 1 << 20 }, { queues: null, principalId: 'agent-b' });
+        expect(mine.items.map((r) => r.requestId)).toEqual(newestFirst.slice(0, 2));
+        const filtered = await store.listRequests({ limit: 100, maxBytes: 1 << 20, queue: 'billing', status: ['pending'] }, { queues: null, principalId: 'agent-a' });
+        expect(filtered.items.every((r) => r.queue === 'billing' && r.agent.id === 'agent-a')).toBe(true);
+        expect(filtered.items).toHaveLength(2);
+
+        // A byte budget smaller than one record: one record per page (never zero), and paging still reaches all.
+        const budgeted: string[] = [];
+        after = undefined;
+        for (;;) {
+          const page = await store.listRequests({ limit: 100, after, maxBytes: 1 }, EVERYTHING);
+          expect(page.items).toHaveLength(1);
+          budgeted.push(page.items[0]!.requestId);
+          if (page.next === null) break;
+          after = page.next;
+        }
+        expect(budgeted).toEqual(newestFirst);
+      });
+
+      it('a byte budget cuts a page of large records short', async () => {
+        const big: JsonObject = { blob: 'x'.repeat(10_000) };
+        for (let i = 0; i < 6; i++) await insertPending(store, { args: big });
+        const page = await store.listRequests({ limit: 100, maxBytes: 25_000 }, EVERYTHING);
+        expect(page.items.length).toBeGreaterThanOrEqual(2);
+        expect(page.items.length).toBeLessThanOrEqual(4);
+        expect(page.next).not.toBeNull();
+      });
+
+      it('listPending pages by deadline within the queues, leaving out decided requests', async () => {
+        const deadlines = [50, 10, 40, 20, 30, 20];
+        const made: ApprovalRecord[] = [];
+        for (const [i, d] of deadlines.entries()) made.push(await insertPending(store, { expiresAt: iso(BASE + d * 1000), queue: i === 0 ? 'billing' : 'ops' }));
+        expect(await decide(store, made[2]!, 'agent-a', 'alice')).toBe(true);
+        // By deadline, then by insertion for equal deadlines.
+        const expected = [made[1]!, made[3]!, made[5]!, made[4]!, made[0]!].map((r) => r.requestId);
+        const seen: string[] = [];
+        let after: { expiresAt: number; position: number } | undefined;
+        for (;;) {
+          const page = await store.listPending(null, { limit: 2, after, maxBytes: 1 << 20 });
+          seen.push(...page.items.map((r) => r.requestId));
+          if (page.next === null) break;
+          after = page.next;
+        }
+        expect(seen).toEqual(expected);
+        const ops = await store.listPending(['ops'], { limit: 100, maxBytes: 1 << 20 });
+        expect(ops.items.map((r) => r.requestId)).toEqual(expected.filter((id) => id !== made[0]!.requestId));
+        expect(ops.next).toBeNull();
+        expect((await store.listPending([], { limit: 100, maxBytes: 1 << 20 })).items).toEqual([]);
+        const tight = await store.listPending(null, { limit: 100, maxBytes: 1 });
+        expect(tight.items).toHaveLength(1);
+        expect(tight.next).not.toBeNull();
+      });
+
+      it('undelivered pages a principal\'s decisions oldest first', async () => {
+        const made: ApprovalRecord[] = [];
+        for (let i = 0; i < 5; i++) made.push(await insertPending(store));
+        const other = await insertPending(store, { principalId: 'agent-b' });
+        for (const r of made) expect(await decide(store, r, 'agent-a', 'alice')).toBe(true);
+        expect(await decide(store, other, 'agent-b', 'alice')).toBe(true);
+        const first = await store.undelivered('agent-a', 2);
+        expect(first.items.map((r) => r.requestId)).toEqual([made[0]!.requestId, made[1]!.requestId]);
+        expect(first.items[0]!.status).toBe('approved');
+        expect(first.next).not.toBeNull();
+        expect(await allUndelivered(store, 'agent-a', 2)).toEqual(made.map((r) => r.requestId));
+        expect(await allUndelivered(store, 'agent-b', 2)).toEqual([other.requestId]);
+        const last = await store.undelivered('agent-a', 5);
+        expect(last.next).toBeNull();
+      });
+    });
+
+    describe('the audit chain', () => {
+      it('stays gap-free and verifies after many concurrent writes of every kind', async () => {
+        const records = await Promise.all(Array.from({ length: 20 }, () => insertPending(store)));
+        await Promise.all([
+          ...records.map((r, i) => decide(store, r, 'agent-a', `reviewer-${i % 3}`)),
+          ...records.map((r) => decide(store, r, 'agent-a', 'late-reviewer')),
+          store.appendAudit([auditEvent('input_rejected', null, null, { kind: 'hub' }, { channel: 'test', code: 'invalid_payload', message: 'bad' })], iso(BASE)),
+          ...Array.from({ length: 5 }, () => insertPending(store, { queue: 'ops' })),
+        ]);
+        await Promise.all(records.map((r) => store.markDelivered(r.requestId, 'agent-a', delivered(r.requestId, 'agent-a'), iso(BASE + 3000))));
+
+        const entries = [];
+        let after: number | undefined;
+        for (;;) {
+          const page = await store.listAudit({ limit: 17, after, includeHubRows: true }, null);
+          entries.push(...page.items);
+          if (page.next === null) break;
+          after = page.next;
+        }
+        // 20 requested + 20 decided + 1 input_rejected + 5 requested + 20 delivered.
+        expect(entries).toHaveLength(66);
+        const seqs = entries.map((e) => e.seq!).reverse();
+        expect(seqs).toEqual(Array.from({ length: 66 }, (_, i) => seqs[0]! + i));
+        for (let i = 1; i < entries.length; i++) expect(entries[i - 1]!.prevHash).toBe(entries[i]!.hash);
+
+        const head = await store.auditHead();
+        expect(head).toMatchObject({ seq: seqs.at(-1), hash: entries[0]!.hash });
+        const verified = await store.verifyAudit({ expectedHead: { seq: head.seq, hash: head.hash } });
+        expect(verified).toMatchObject({ ok: true, checked: 66, head: { seq: head.seq, hash: head.hash } });
+        expect(verified.firstBad).toBeUndefined();
+        expect(verified.badState).toBeUndefined();
+      });
+
+      it('hub-level rows are left out of listAudit unless asked for, and a queue scope keeps to its queues', async () => {
+        await insertPending(store, { queue: 'ops' });
+        await insertPending(store, { queue: 'billing' });
+        await store.appendAudit([auditEvent('input_rejected', null, null, { kind: 'hub' }, { channel: 'test', code: 'invalid_payload', message: 'x' })], iso(BASE));
+        expect((await store.listAudit({ limit: 100, includeHubRows: true }, null)).items).toHaveLength(3);
+        expect((await store.listAudit({ limit: 100, includeHubRows: false }, null)).items).toHaveLength(2);
+        expect((await store.listAudit({ limit: 100, includeHubRows: false }, ['ops'])).items.map((e) => e.queue)).toEqual(['ops']);
+        expect((await store.listAudit({ limit: 100, includeHubRows: false }, [])).items).toEqual([]);
+      });
+
+      it('auditHead matches the last row, and an expectedHead that differs fails verification', async () => {
+        expect(await store.auditHead()).toMatchObject({ seq: 0, at: null });
+        const record = await insertPending(store);
+        await decide(store, record, 'agent-a', 'alice');
+        const head = await store.auditHead();
+        const timeline = await store.timeline(record.requestId);
+        expect(head).toEqual({ seq: timeline.at(-1)!.seq, hash: timeline.at(-1)!.hash, at: timeline.at(-1)!.at });
+        expect(await store.verifyAudit({ expectedHead: { seq: head.seq, hash: head.hash } })).toMatchObject({ ok: true });
+
+        const wrongHash = head.hash.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+        expect((await store.verifyAudit({ expectedHead: { seq: head.seq, hash: wrongHash } })).ok).toBe(false);
+        expect((await store.verifyAudit({ expectedHead: { seq: head.seq + 1, hash: head.hash } })).ok).toBe(false);
+        // An older exported head is a prefix of the chain: still fine.
+        const first = timeline[0]!;
+        expect(await store.verifyAudit({ expectedHead: { seq: first.seq!, hash: first.hash! } })).toMatchObject({ ok: true });
+      });
+
+      it('timeline lists a request\'s rows in order, with the state hash of each change', async () => {
+        const record = await insertPending(store);
+        await decide(store, record, 'agent-a', 'alice');
+        await store.markDelivered(record.requestId, 'agent-a', delivered(record.requestId, 'agent-a'), iso(BASE + 2000));
+        const timeline = await store.timeline(record.requestId);
+        expect(timeline.map((e) => e.type)).toEqual(['requested', 'decided', 'delivered']);
+        const hashes = timeline.map((e) => e.stateHash);
+        expect(hashes.every((h) => typeof h === 'string' && h.length > 0)).toBe(true);
+        expect(new Set(hashes).size).toBe(3);
+      });
+    });
+
+    describe('persistence', () => {
+      it('secret() is stable across a reopen, and so is the data', async () => {
+        const secret = await store.secret();
+        expect(secret.length).toBeGreaterThanOrEqual(16);
+        expect(await store.secret()).toEqual(secret);
+        const record = await insertPending(store);
+        const head = await store.auditHead();
+        await store.close();
+        store = await s.reopen();
+        s.store = store;
+        expect(await store.secret()).toEqual(secret);
+        expect((await store.getRequest(record.requestId, EVERYTHING))?.record).toEqual(record);
+        expect(await store.auditHead()).toEqual(head);
+        expect(await store.verifyAudit({ expectedHead: { seq: head.seq, hash: head.hash } })).toMatchObject({ ok: true });
+        await store.ping();
+      });
+    });
+  });
+}
