@@ -13,7 +13,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { Clock } from '../../src/clock.js';
 import { parseConfig, type HubConfigInput } from '../../src/config.js';
 import { createHub, type Hub } from '../../src/create-hub.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { EVERYTHING, type ApprovalStore } from '../../src/store/store.js';
 import type { ApprovalRecord } from '@approval-hub/protocol';
@@ -80,6 +80,8 @@ export interface TestHubOptions {
   port?: number;
   /** Puts a wrapper (e.g. one that injects database errors) between the hub and its SQLite store. */
   wrapStore?: (store: SqliteStore) => ApprovalStore;
+  /** Where the hub logs (silent by default). */
+  logger?: Logger;
 }
 
 export async function startTestHub(overrides: HubConfigInput = {}, options: TestHubOptions = {}): Promise<TestHub> {
@@ -87,7 +89,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
   const dbPath = path.join(dir, 'hub.db');
   const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
   const store = await openSqliteStore({ path: dbPath, durability: config.database.durability });
-  const hub = createHub({ config, store: options.wrapStore ? options.wrapStore(store) : store, ...(options.clock ? { clock: options.clock } : {}), logger: createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
+  const hub = createHub({ config, store: options.wrapStore ? options.wrapStore(store) : store, ...(options.clock ? { clock: options.clock } : {}), logger: options.logger ?? createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
   const { port, url } = await hub.listen(options.port ?? 0, '127.0.0.1');
   const mine: Socket[] = [];
   const connect = <S extends Socket>(nsp: string, token: string | undefined, autoConnect = true) => {
