@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 import { actorOf } from '../engine/access.js';
+import { InvalidCursorError } from '../engine/cursors.js';
 import type { HubContext } from '../hub-context.js';
 import { TokenBucket } from '../rate-limiter.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
@@ -83,6 +84,12 @@ export function listen<S extends z.ZodType, T>(
       if (!response.ok && response.error.code === 'invalid_payload') reject('invalid_payload', response.error.message, payload);
       reply(response);
     } catch (error) {
+      if (error instanceof InvalidCursorError) {
+        // A forged, truncated or foreign cursor (`queue.page`) is bad input, as it is on REST, not a hub failure.
+        reject('invalid_payload', error.message, payload);
+        reply(fail('invalid_payload', 'Invalid cursor: not one this API returned'));
+        return;
+      }
       ctx.log.error({ err: error, event, principal: ctx.principal.id }, 'handler failed');
       reply(fail('internal', 'The hub could not complete this request; nothing was changed. Try again.'));
     }
