@@ -2,7 +2,7 @@ import { ClientClosedError, HubError, outcomeOfResponse, type ApprovalOutcome, t
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxySettings } from './proxy-settings.js';
 import { approvalRequestId, callKey } from './request-id.js';
-import { errorResult, textResult, toolText } from './tool-results.js';
+import { errorResult, toolText } from './tool-results.js';
 
 const MAX_REMEMBERED_OUTCOMES = 1000;
 
@@ -73,7 +73,8 @@ export class ApprovalGate {
       if (entry.waiting === 0 && !entry.settled) this.close(entry, false);
       return errorResult(toolText.cancelled(call.toolName, 'the client cancelled the call'));
     }
-    if (verdict === 'pending') return textResult(toolText.pending(call.toolName, entry.requestId));
+    // An error result: it is not the tool's output, and a tool with an outputSchema may return no other kind.
+    if (verdict === 'pending') return errorResult(toolText.pending(call.toolName, entry.requestId));
     entry.result ??= this.conclude(entry, verdict, call, execute);
     return entry.result;
   }

@@ -34,6 +34,8 @@ export interface PermissionPromptOptions {
 export function createPermissionPromptServer(options: PermissionPromptOptions): Server {
   const server = new Server({ name: 'approval-hub-permission-prompt', version: PACKAGE_VERSION }, { capabilities: { tools: {} } });
   const sessionId = randomUUID();
+  // Claude Code may ask again for the same tool use; both askers share one hub request and one answer.
+  const inFlight = new Map<string, Promise<PermissionDecision>>();
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: [
       {
@@ -55,18 +57,25 @@ export function createPermissionPromptServer(options: PermissionPromptOptions): 
     if (request.params.name !== PERMISSION_PROMPT_TOOL) return { content: [{ type: 'text', text: `Unknown tool ${request.params.name}` }], isError: true };
     const parsed = PermissionPromptInput.safeParse(request.params.arguments ?? {});
     if (!parsed.success) return answer({ behavior: 'deny', message: `Malformed permission request: ${z.prettifyError(parsed.error)}` });
-    const decision = await decide(options, parsed.data, sessionId, extra.signal);
-    return answer(decision);
+    const requestId = requestIdOf(parsed.data, sessionId);
+    let decision = inFlight.get(requestId);
+    if (!decision) {
+      decision = decide(options, parsed.data, requestId, sessionId, extra.signal).finally(() => inFlight.delete(requestId));
+      inFlight.set(requestId, decision);
+    }
+    return answer(await decision);
   });
   return server;
 }
 
-async function decide(options: PermissionPromptOptions, prompt: PermissionPromptInput, sessionId: string, signal: AbortSignal): Promise<PermissionDecision> {
+/** Claude Code's tool_use_id names this very tool use, so asking again with it is idempotent on the hub. */
+function requestIdOf(prompt: PermissionPromptInput, sessionId: string): string {
+  if (prompt.tool_use_id) return `cc-${prompt.tool_use_id.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 120)}`;
+  return approvalRequestId(callKey({ sessionId, serverName: 'claude-code', toolName: prompt.tool_name, args: prompt.input }), Date.now());
+}
+
+async function decide(options: PermissionPromptOptions, prompt: PermissionPromptInput, requestId: string, sessionId: string, signal: AbortSignal): Promise<PermissionDecision> {
   const { hub } = options;
-  // Claude Code's tool_use_id names this very call, so asking again with it is idempotent on the hub.
-  const requestId = prompt.tool_use_id
-    ? `cc-${prompt.tool_use_id.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 120)}`
-    : approvalRequestId(callKey({ sessionId, serverName: 'claude-code', toolName: prompt.tool_name, args: prompt.input }), Date.now());
   try {
     if (!hub.connected) {
       let timer: NodeJS.Timeout | undefined;
