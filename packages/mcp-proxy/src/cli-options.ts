@@ -23,7 +23,7 @@ Options:
   --approve-tool NAME       this tool always asks (repeatable)
   --skip-tool NAME          this tool never asks, whatever its annotations (repeatable)
   --trusted                 tools annotated readOnlyHint skip approval
-  --mode M                  block | pending-retry (default: block)
+  --mode M                  block | pending-retry (default: block on stdio, pending-retry with --listen)
   --wait-ms N               pending-retry: how long one call waits (default: ${DEFAULT_SETTINGS.waitMs})
   --timeout-ms N            how long reviewers have (default: the hub's)
   --connect-timeout-ms N    fail closed when the hub is not reachable within N ms (default: ${DEFAULT_SETTINGS.connectTimeoutMs})
@@ -143,7 +143,8 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
       trusted: values.trusted ?? file.trusted ?? false,
       requireApproval: values['require-approval'] === undefined ? (file.requireApproval ?? DEFAULT_SETTINGS.requireApproval) : parseRequireApproval(values['require-approval']),
       tools,
-      mode: mode ?? 'block',
+      // Remote clients (claude.ai connectors) abandon a call after about a minute; local stdio clients wait.
+      mode: mode ?? (listen ? 'pending-retry' : 'block'),
       waitMs: intFlag('--wait-ms', values['wait-ms'], 1) ?? file.waitMs ?? DEFAULT_SETTINGS.waitMs,
       timeoutMs,
       connectTimeoutMs,

@@ -2,7 +2,7 @@ import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createApprovalProxy } from './approval-proxy.js';
-import { parseCli, USAGE, UsageError, type CliCommand } from './cli-options.js';
+import type { ProxyCommand, PermissionPromptCommand } from './cli-options.js';
 import { listenMcpHttp } from './http-listener.js';
 import { createPermissionPromptServer } from './permission-prompt.js';
 import { proxySettings } from './proxy-settings.js';
@@ -13,22 +13,8 @@ const log = (message: string): void => void process.stderr.write(`[approval-hub-
 /** Variables the proxy must not hand to the upstream server. */
 const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN']);
 
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  let command: CliCommand;
-  try {
-    command = parseCli(argv, env);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`approval-hub-mcp: ${error.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return;
-  }
-
+/** Runs a parsed command until the client goes away or a signal arrives. */
+export async function runCommand(command: ProxyCommand | PermissionPromptCommand, env: NodeJS.ProcessEnv): Promise<void> {
   const stops: (() => Promise<void> | void)[] = [];
   let stopping = false;
   const stop = async (code: number) => {
