@@ -217,8 +217,10 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
       return server;
     },
     async close() {
-      gate.closeAll();
       await Promise.allSettled([...servers].map((s) => s.close()));
+      gate.closeAll();
+      // Aborting makes the hub client emit approval.cancel; let that reach the socket before anyone closes the client.
+      await new Promise((resolve) => setImmediate(resolve));
     },
   };
 }
