@@ -83,7 +83,9 @@ export function startMcpDemo(options: { url: string; token: string; intervalMs: 
       .callTool({ name: 'drop_table', arguments: { table } }, CallToolResultSchema, { signal: inFlight.signal, timeout: DEMO_TIMEOUT_MS + 10_000 })
       .finally(() => (dropping = false))) as CallToolResult;
     const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
-    options.log.info({ event: 'demo.mcp_result', tool: 'drop_table', isError: result.isError === true }, text.slice(0, 200));
+    const approval = !result.isError ? 'approved' : text.startsWith('[DENIED]') ? 'denied' : text.startsWith('[TIMEOUT]') ? 'timeout' : 'failed';
+    // The same event as the SDK demo agents log, so whoever watches the demo sees one stream.
+    options.log.info({ event: 'demo.tool_result', tool: 'drop_table', approval, executed: approval === 'approved', via: 'mcp-proxy' }, text.slice(0, 200));
   };
 
   const schedule = (delay: number) => {
