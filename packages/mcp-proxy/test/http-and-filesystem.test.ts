@@ -46,8 +46,8 @@ describe('Streamable HTTP on both sides', () => {
     await hub.stop();
   });
 
-  it('mirrors the tools and runs an approved call with the MCP session as runId', async () => {
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['delete_record', 'read_record', 'tag_record', 'slow_job', 'crash', 'add_tool']);
+  it('mirrors the tools (plus approval_status: --listen defaults to pending-retry) and runs an approved call with the MCP session as runId', async () => {
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['delete_record', 'read_record', 'tag_record', 'slow_job', 'crash', 'add_tool', 'approval_status']);
     const call = client.callTool({ name: 'delete_record', arguments: { id: 'h-1' } });
     const request = await hub.waitForPending('delete_record');
     const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId;
