@@ -224,15 +224,20 @@ export class ApprovalGate {
     return errorResult(toolText.cancelled(call.toolName, outcome.state === 'cancelled' ? outcome.reason : undefined));
   }
 
-  /** Forgets an entry; a decided one moves its call to the next generation, so the same arguments ask anew. */
+  /**
+   * Forgets an entry and moves its call to the next generation, so the same arguments ask anew: after a run, a
+   * denial or a timeout, and also after a cancel (the cancelled hub record cannot be asked again).
+   */
   private close(entry: Entry, decided: boolean, summary?: string): void {
-    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    if (this.entries.get(entry.key) !== entry) return;
+    this.entries.delete(entry.key);
     this.byRequestId.delete(entry.requestId);
+    this.generations.set(entry.key, (this.generations.get(entry.key) ?? 0) + 1);
     if (summary) {
       this.outcomes.set(entry.requestId, summary);
       if (this.outcomes.size > MAX_REMEMBERED_OUTCOMES) this.outcomes.delete(this.outcomes.keys().next().value!);
     }
-    if (decided) this.generations.set(entry.key, (this.generations.get(entry.key) ?? 0) + 1);
-    else if (!entry.settled) entry.abort.abort('The MCP client cancelled the call');
+    if (!decided && !entry.settled) entry.abort.abort('The MCP client cancelled the call');
   }
+
 }

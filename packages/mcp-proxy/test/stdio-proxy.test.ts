@@ -104,6 +104,13 @@ describe('stdio proxy in front of an SDK-written server', () => {
     expect(record.status).toBe('cancelled');
     expect((await hub.pending()).some((r) => r.requestId === request.requestId)).toBe(false);
     expect(callsIn(callLog).length).toBe(before);
+
+    // Asking again with the same arguments is a new request, not the cancelled one.
+    const again = proxy.client.callTool({ name: 'delete_record', arguments: { id: 'r-5' } });
+    const next = await hub.waitForPending('delete_record', (r) => r.args.id === 'r-5');
+    expect(next.requestId).not.toBe(request.requestId);
+    await hub.decide(next.requestId, { approved: true });
+    expect(textOf(await again)).toBe('deleted r-5');
   });
 
   it('passes list_changed through, and gates the new tool by its own annotations', async () => {
