@@ -126,14 +126,14 @@ describe('stdio proxy in front of an SDK-written server', () => {
 });
 
 describe('policy and timeouts', () => {
-  const hub = new HubProcess();
+  const hub = new HubProcess([{ rule: 'no-new-tools', match: { toolName: 'add_tool' }, action: 'deny', reason: 'Tools are added by release, not by agents' }]);
   const callLog = path.join(tempDir(), 'calls.jsonl');
   let proxy: SpawnedProxy;
 
   beforeAll(async () => {
     await hub.start();
     // `never`, untrusted: only what the annotations say may destroy still asks.
-    proxy = await spawnProxy(['--hub', hub.url, '--name', 'records', '--require-approval', 'never', '--skip-tool', 'slow_job', '--timeout-ms', '1000', ...recordsUpstream()], {
+    proxy = await spawnProxy(['--hub', hub.url, '--name', 'records', '--require-approval', 'never', '--skip-tool', 'slow_job', '--approve-tool', 'add_tool', '--timeout-ms', '1000', ...recordsUpstream()], {
       HUB_AGENT_TOKEN: hub.agentToken,
       CALL_LOG: callLog,
     });
@@ -151,13 +151,21 @@ describe('policy and timeouts', () => {
     expect(callsIn(callLog).map((c) => c.tool)).toEqual(['read_record', 'tag_record', 'slow_job']);
   });
 
+  it('hub policies apply to calls the proxy sends: a deny rule answers at once', async () => {
+    const result = (await proxy.client.callTool({ name: 'add_tool', arguments: { name: 'sneaky' } })) as CallToolResult;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe('[DENIED] Tools are added by release, not by agents');
+    expect(callsIn(callLog).some((c) => c.tool === 'add_tool')).toBe(false);
+    const records = await hub.all();
+    expect(records.find((r) => r.toolName === 'add_tool')).toMatchObject({ status: 'denied', agentName: 'records' });
+  });
+
   it('timed out (expired): [TIMEOUT] telling the model not to retry or work around it; nothing runs', async () => {
     const before = callsIn(callLog).length;
     const result = (await proxy.client.callTool({ name: 'delete_record', arguments: { id: 'late' } })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/^\[TIMEOUT\] .*Do not retry this call and do not try to reach the same result another way/);
-    const [record] = await hub.all();
-    expect(record).toMatchObject({ toolName: 'delete_record', status: 'expired' });
+    expect((await hub.all()).find((r) => r.toolName === 'delete_record')).toMatchObject({ status: 'expired' });
     expect(callsIn(callLog).length).toBe(before);
   });
 
