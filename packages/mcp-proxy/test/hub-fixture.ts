@@ -26,6 +26,7 @@ export interface HubPolicy {
   rule: string;
   match: { toolName?: string; agentName?: string; queue?: string };
   action: 'approve' | 'deny';
+  reason?: string;
 }
 
 export async function freePort(): Promise<number> {
