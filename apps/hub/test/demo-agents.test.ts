@@ -12,23 +12,25 @@ afterEach(async () => {
 });
 
 describe('demo agents', () => {
-  it('fill the queues of all three agents with pending requests and act on decisions', async () => {
+  it('fill the queues of all four agents with pending requests and act on decisions', async () => {
     t = await startTestHub();
     demo = startDemoAgents({ url: t.url, token: tokens.agent, intervalMs: 200, log: createLogger('silent') });
     let pending: ApprovalRecord[] = [];
     await eventually(async () => {
       pending = (await api(t, 'GET', '/api/approvals?status=pending&limit=100', tokens.reviewer)).body.items;
-      return new Set(pending.map((r) => r.agentName)).size === 3;
+      return new Set(pending.map((r) => r.agentName)).size === 4;
     }, 10_000);
-    expect(new Set(pending.map((r) => r.queue))).toEqual(new Set(['ops', 'billing', 'comms']));
-    expect(pending.every((r) => ['delete_pod', 'send_payment', 'send_email'].includes(r.toolName))).toBe(true);
+    expect(new Set(pending.map((r) => r.queue))).toEqual(new Set(['ops', 'billing', 'comms', 'warehouse-db']));
+    expect(pending.every((r) => ['delete_pod', 'send_payment', 'send_email', 'drop_table'].includes(r.toolName))).toBe(true);
+    // The MCP demo's read-only list_tables (a trusted server) never reaches the queue either.
+    expect(pending.some((r) => r.toolName === 'list_tables')).toBe(false);
     // Read-only get_pods never reaches the queue; mail inside the company domain neither.
     expect(pending.some((r) => r.toolName === 'get_pods')).toBe(false);
     expect(pending.filter((r) => r.toolName === 'send_email').every((r) => !String(r.args.to).endsWith('@example.com'))).toBe(true);
-    // They never flood: at most two runs in flight per agent.
+    // They never flood: at most two runs in flight per SDK agent, one call for the MCP demo.
     await new Promise((r) => setTimeout(r, 1000));
     const later = (await api(t, 'GET', '/api/approvals?status=pending&limit=100', tokens.reviewer)).body.items as ApprovalRecord[];
-    expect(later.length).toBeLessThanOrEqual(6);
+    expect(later.length).toBeLessThanOrEqual(7);
 
     const target = later[0]!;
     expect((await api(t, 'POST', `/api/approvals/${target.requestId}/decision`, tokens.reviewer, { approved: true })).status).toBe(200);
@@ -36,5 +38,30 @@ describe('demo agents', () => {
       const timeline = (await api(t, 'GET', `/api/approvals/${target.requestId}`, tokens.reviewer)).body.timeline as { type: string }[];
       return timeline.some((e) => e.type === 'delivered');
     });
+  });
+
+  it('gate the destructive tool of the MCP demo server through the MCP proxy: the decision is delivered, and stop() withdraws a waiting call', async () => {
+    t = await startTestHub();
+    demo = startDemoAgents({ url: t.url, token: tokens.agent, intervalMs: 200, log: createLogger('silent') });
+    const nextDrop = async (except: Set<string>): Promise<ApprovalRecord> => {
+      let found: ApprovalRecord | undefined;
+      await eventually(async () => {
+        const items = (await api(t, 'GET', '/api/approvals?status=pending&queue=warehouse-db', tokens.reviewer)).body.items as ApprovalRecord[];
+        found = items.find((r) => r.toolName === 'drop_table' && !except.has(r.requestId));
+        return found !== undefined;
+      }, 10_000);
+      return found!;
+    };
+    const first = await nextDrop(new Set());
+    expect(first).toMatchObject({ agentName: 'warehouse-db', description: 'Drop a warehouse table and all its rows. Cannot be undone.' });
+    expect((await api(t, 'POST', `/api/approvals/${first.requestId}/decision`, tokens.reviewer, { approved: true })).status).toBe(200);
+    await eventually(async () => {
+      const timeline = (await api(t, 'GET', `/api/approvals/${first.requestId}`, tokens.reviewer)).body.timeline as { type: string }[];
+      return timeline.some((e) => e.type === 'delivered');
+    });
+    const waiting = await nextDrop(new Set([first.requestId]));
+    await demo.stop();
+    demo = undefined;
+    expect((await api(t, 'GET', `/api/approvals/${waiting.requestId}`, tokens.reviewer)).body.status).toBe('cancelled');
   });
 });

@@ -1,6 +1,7 @@
 import { Agent, connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Logger } from '../logger.js';
 import { demoScenarios } from './demo-scenarios.js';
+import { startMcpDemo } from './mcp-demo.js';
 
 export interface DemoAgents {
   stop(): Promise<void>;
@@ -66,11 +67,14 @@ export function startDemoAgents(options: { url: string; token: string; intervalM
     schedule(100 + Math.random() * 400);
   }
 
+  const mcp = startMcpDemo({ url: options.url, token: options.token, intervalMs: options.intervalMs, log: options.log.child({ agent: 'warehouse-db (MCP)' }) });
+
   return {
     async stop() {
       stopped = true;
       for (const timer of timers.values()) clearTimeout(timer);
       for (const client of clients) client.close();
+      await mcp.stop();
     },
   };
 }

@@ -1,0 +1,25 @@
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ProxySettings } from './proxy-settings.js';
+
+export type ToolAnnotations = NonNullable<Tool['annotations']>;
+
+/**
+ * Whether a call to this tool must wait for a reviewer.
+ *
+ * Order: an operator's per-tool override is final; otherwise the server-level rule, which annotations may only
+ * tighten: a tool that may destroy (MCP's defaults: `readOnlyHint` false, `destructiveHint` true) always asks.
+ * The one loosening, `readOnlyHint: true` skipping approval, holds only on a server the operator marked trusted,
+ * because annotations come from the very server they describe.
+ */
+export function toolNeedsApproval(settings: Pick<ProxySettings, 'requireApproval' | 'tools' | 'trusted'>, toolName: string, annotations: ToolAnnotations | undefined): boolean {
+  const override = settings.tools[toolName]?.requireApproval;
+  if (override !== undefined) return override;
+  const readOnly = annotations?.readOnlyHint === true;
+  if (settings.trusted && readOnly) return false;
+  const destructive = !readOnly && annotations?.destructiveHint !== false;
+  if (destructive) return true;
+  const rule = settings.requireApproval;
+  if (rule === 'always') return true;
+  if (rule === 'never') return false;
+  return rule.tools.includes(toolName);
+}

@@ -1,0 +1,92 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const MCP_PATH = '/mcp';
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface McpHttpListener {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves MCP over Streamable HTTP at `/mcp`: one transport and one server per session (the session id is the
+ * hub `runId`). Binds to loopback by default, and checks Host against it, against DNS rebinding.
+ */
+export async function listenMcpHttp(options: { port: number; host: string; createServer: () => Server; log: (message: string) => void }): Promise<McpHttpListener> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== MCP_PATH) return answer(res, 404, 'Not found');
+    const sessionId = req.headers['mcp-session-id'];
+    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (req.method === 'POST') {
+      const body = await readJson(req);
+      if (body === undefined) return answer(res, 400, 'Invalid JSON');
+      if (existing) return existing.handleRequest(req, res, body);
+      if (sessionId === undefined && isInitializeRequest(body)) {
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => void sessions.set(id, transport),
+          onsessionclosed: (id) => void sessions.delete(id),
+        });
+        transport.onclose = () => {
+          if (transport.sessionId) sessions.delete(transport.sessionId);
+        };
+        await options.createServer().connect(transport);
+        return transport.handleRequest(req, res, body);
+      }
+      return answer(res, sessionId === undefined ? 400 : 404, sessionId === undefined ? 'Missing Mcp-Session-Id' : 'Unknown session');
+    }
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      if (!existing) return answer(res, sessionId === undefined ? 400 : 404, 'Unknown session');
+      return existing.handleRequest(req, res);
+    }
+    return answer(res, 405, 'Method not allowed');
+  };
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.log(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) answer(res, 500, 'Internal error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${hostPart}:${port}${MCP_PATH}`,
+    async close() {
+      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+function answer(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

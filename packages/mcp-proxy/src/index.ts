@@ -1,0 +1,11 @@
+export { createApprovalProxy, APPROVAL_STATUS_TOOL } from './approval-proxy.js';
+export type { ApprovalProxy, ApprovalProxyOptions } from './approval-proxy.js';
+export { toolNeedsApproval } from './approval-policy.js';
+export { proxySettings, ProxyConfigFile, RequireApproval, ClientTimeoutMode, ToolOverride } from './proxy-settings.js';
+export type { ProxySettings } from './proxy-settings.js';
+export { createPermissionPromptServer, PERMISSION_PROMPT_TOOL, PermissionPromptInput } from './permission-prompt.js';
+export type { PermissionDecision, PermissionPromptOptions } from './permission-prompt.js';
+export { connectUpstream } from './upstream.js';
+export type { UpstreamTarget } from './upstream.js';
+export { listenMcpHttp } from './http-listener.js';
+export { canonicalJson, approvalRequestId } from './request-id.js';

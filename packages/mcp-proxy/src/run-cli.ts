@@ -1,0 +1,80 @@
+import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createApprovalProxy } from './approval-proxy.js';
+import type { ProxyCommand, PermissionPromptCommand } from './cli-options.js';
+import { listenMcpHttp } from './http-listener.js';
+import { createPermissionPromptServer } from './permission-prompt.js';
+import { proxySettings } from './proxy-settings.js';
+import { connectUpstream } from './upstream.js';
+
+const log = (message: string): void => void process.stderr.write(`[approval-hub-mcp] ${message}\n`);
+
+/** Variables the proxy must not hand to the upstream server. */
+const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN']);
+
+/** Runs a parsed command until the client goes away or a signal arrives. */
+export async function runCommand(command: ProxyCommand | PermissionPromptCommand, env: NodeJS.ProcessEnv): Promise<void> {
+  const stops: (() => Promise<void> | void)[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const fn of stops.reverse()) await Promise.resolve(fn()).catch(() => {});
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  const hubLogger = {
+    debug: () => {},
+    info: () => {},
+    warn: (message: string) => log(`hub: ${message}`),
+    error: (message: string, context?: object) => log(`hub: ${message}${context && 'code' in context ? ` (${String(context.code)})` : ''}`),
+  };
+  const openHub = (agentName: string): HubClient => {
+    const hub = connectHub({ url: command.hubUrl, token: command.token, agentName, logger: hubLogger });
+    stops.push(() => hub.close());
+    return hub;
+  };
+
+  const serve = async (createServer: () => Server, listen: { port: number; host: string } | null) => {
+    if (listen) {
+      const listener = await listenMcpHttp({ ...listen, createServer, log });
+      stops.push(() => listener.close());
+      log(`serving MCP at ${listener.url}`);
+    } else {
+      const transport = new StdioServerTransport();
+      // The client closing stdin ends the session, and with it the proxy.
+      transport.onclose = () => void stop(0);
+      await createServer().connect(transport);
+      process.stdin.on('end', () => void stop(0));
+    }
+  };
+
+  if (command.kind === 'permission-prompt') {
+    const hub = openHub('claude-code');
+    await serve(
+      () => createPermissionPromptServer({ hub, queue: command.queue, timeoutMs: command.timeoutMs, connectTimeoutMs: command.connectTimeoutMs, hubLabel: command.hubUrl }),
+      command.listen,
+    );
+    return;
+  }
+
+  const upstreamEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !PRIVATE_ENV.has(key)) upstreamEnv[key] = value;
+  let upstream;
+  try {
+    upstream = await connectUpstream(command.upstream.kind === 'http' ? { url: command.upstream.url } : { command: command.upstream.command, env: upstreamEnv });
+  } catch (error) {
+    log(`could not start the upstream MCP server: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  stops.push(() => upstream.close());
+  const serverName = command.name ?? upstream.getServerVersion()?.name ?? 'mcp';
+  const settings = proxySettings({ ...command.settings, serverName, queue: command.settings.queue ?? serverName });
+  const proxy = createApprovalProxy({ upstream, hub: openHub(serverName), settings, hubLabel: command.hubUrl, log });
+  stops.push(() => proxy.close());
+  await serve(() => proxy.createServer(), command.listen);
+  log(`gating "${serverName}" through ${command.hubUrl} (mode ${settings.mode})`);
+}
