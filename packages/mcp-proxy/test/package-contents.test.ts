@@ -13,7 +13,7 @@ describe('the published package', () => {
     execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: packageDir, stdio: 'ignore' });
     const tarball = path.join(out, readdirSync(out).find((f) => f.endsWith('.tgz'))!);
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
-    for (const file of files) expect(file).toMatch(/^(LICENSE|README\.md|package\.json|dist\/[\w-]+\.(js|d\.ts))$/);
+    for (const file of files) expect(file).toMatch(/^(LICENSE|README\.md|package\.json|bin\/approval-hub-mcp\.js|dist\/[\w-]+\.(js|d\.ts))$/);
 
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })) as {
       bin: Record<string, string>;
