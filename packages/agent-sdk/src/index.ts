@@ -1,3 +1,6 @@
+// First, so that an unsupported zod fails here with a clear message.
+import './require-zod-4.js';
+
 export { connectHub } from './client/connect-hub.js';
 export type { ConnectHubOptions, HubClient, HubClientEvents, RequestApprovalOptions } from './client/hub-client.js';
 export { ClientClosedError, HubError } from './client/errors.js';
@@ -18,3 +21,7 @@ export { scriptedModel } from './agent/scripted-model.js';
 export type { ScriptEntry, ScriptedStep, ScriptedToolCall } from './agent/scripted-model.js';
 export { defineTool } from './agent/tool.js';
 export type { Tool, ToolContext } from './agent/tool.js';
+export { approveToolCall, requestIdForToolCall } from './agent/tool-call-approval.js';
+export type { HubApprovalSettings, ToolCallApprovalRequest } from './agent/tool-call-approval.js';
+export { cancelledMessage, deniedMessage, editedResultMessage, timeoutMessage } from './agent/tool-messages.js';
+export { stableJson } from './agent/json-text.js';
