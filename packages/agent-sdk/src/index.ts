@@ -17,6 +17,8 @@ export type { ApprovalPolicy, PolicySettings } from './agent/approval-policy.js'
 export type { OnApproval, ToolApprovalRequest } from './agent/approver.js';
 export { toolSpecOf } from './agent/model.js';
 export type { Message, Model, ModelRequest, ModelStep, ToolCall, ToolSpec } from './agent/model.js';
+export { ModelResponseError, openAICompatibleModel } from './agent/openai-compatible-model.js';
+export type { OpenAICompatibleModelOptions } from './agent/openai-compatible-model.js';
 export { scriptedModel } from './agent/scripted-model.js';
 export type { ScriptEntry, ScriptedStep, ScriptedToolCall } from './agent/scripted-model.js';
 export { defineTool } from './agent/tool.js';

@@ -1,4 +1,6 @@
-import { Agent, connectHub, defineTool, scriptedModel, type HubClient } from '@approval-hub/agent-sdk';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent, connectHub, defineTool, openAICompatibleModel, scriptedModel, type HubClient } from '@approval-hub/agent-sdk';
 import { startHub, type HubProcess } from '@approval-hub/test-hub-process';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -107,6 +109,47 @@ describe('an agent asking a real hub', () => {
 
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     await expect.poll(async () => (await hub.get(record.requestId))?.status).toBe('cancelled');
+  });
+});
+
+describe('openAICompatibleModel with a real hub', () => {
+  it('a chat-completions model’s tool call goes to the reviewer, and the denial reaches the model in the next request', async () => {
+    const bodies: { messages: unknown[] }[] = [];
+    const replies = [
+      { content: null, tool_calls: [{ id: 'call_llm_1', type: 'function', function: { name: 'scale_service', arguments: '{"service":"api","replicas":0}' } }] },
+      { content: 'I could not scale api down: it was denied.' },
+    ];
+    const llm = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(text) as { messages: unknown[] });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', ...replies.shift() } }] }));
+      });
+    });
+    await new Promise<void>((resolve) => llm.listen(0, '127.0.0.1', resolve));
+    try {
+      const execute = vi.fn(() => 'scaled');
+      const agent = new Agent({
+        name: 'ops',
+        model: openAICompatibleModel({ baseURL: `http://127.0.0.1:${(llm.address() as AddressInfo).port}/v1`, model: 'local-model' }),
+        tools: [defineTool({ name: 'scale_service', description: 'Scales a service', parameters: z.object({ service: z.string(), replicas: z.int() }), execute })],
+        approval: { policy: 'all', hub: connect() },
+      });
+      const run = agent.run('scale api to zero', { runId: 'run-llm' });
+      const record = await hub.waitForPending((r) => r.runId === 'run-llm');
+      await hub.decide(record.requestId, { approved: false, reason: 'Not during the sale' });
+
+      const result = await run;
+
+      expect(record).toMatchObject({ toolName: 'scale_service', args: { service: 'api', replicas: 0 } });
+      expect(execute).not.toHaveBeenCalled();
+      expect(result.output).toBe('I could not scale api down: it was denied.');
+      expect(bodies[1]?.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_llm_1', content: '[DENIED] Not during the sale' });
+    } finally {
+      await new Promise<void>((resolve) => llm.close(() => resolve()));
+    }
   });
 });
 
