@@ -86,13 +86,16 @@ export async function resumeFromHub(target: Resumable, config: RunConfig, settin
   const interrupts = snapshot.tasks.flatMap((task) => task.interrupts ?? []);
   if (interrupts.length === 0) return null;
   const runSettings = { ...settings, runId: settings.runId ?? config.configurable.thread_id };
-  const resume: Record<string, unknown> = {};
-  for (const pending of interrupts) {
-    if (!pending.id) throw new Error('An interrupt without an id cannot be resumed by id');
-    if (isHitlRequest(pending.value)) resume[pending.id] = { decisions: await hitlDecisions(pending.value, snapshot.values, runSettings) };
-    else if (isHubInterrupt(pending.value)) resume[pending.id] = await hubDecision(pending.value.approvalHub, pending.id, runSettings);
-    else throw new Error(`Interrupt ${pending.id} is neither a humanInTheLoopMiddleware request nor a hubInterrupt; answer it yourself`);
-  }
+  // All at once: reviewers see every pending call together and may decide them in any order.
+  const answers = await Promise.all(
+    interrupts.map(async (pending): Promise<[string, unknown]> => {
+      if (!pending.id) throw new Error('An interrupt without an id cannot be resumed by id');
+      if (isHitlRequest(pending.value)) return [pending.id, { decisions: await hitlDecisions(pending.value, snapshot.values, runSettings, pending.id) }];
+      if (isHubInterrupt(pending.value)) return [pending.id, await hubDecision(pending.value.approvalHub, pending.id, runSettings)];
+      throw new Error(`Interrupt ${pending.id} is neither a humanInTheLoopMiddleware request nor a hubInterrupt; answer it yourself`);
+    }),
+  );
+  const resume = Object.fromEntries(answers);
   return new Command({ resume });
 }
 
@@ -109,15 +112,23 @@ export async function invokeWithHub(target: Resumable, input: unknown, config: R
   }
 }
 
-/** Decisions for one `humanInTheLoopMiddleware` interrupt, in the order of its action requests. */
-export async function hitlDecisions(request: HitlRequest, stateValues: unknown, settings: HubApprovalSettings & { signal?: AbortSignal }): Promise<HitlDecision[]> {
+/**
+ * Decisions for one `humanInTheLoopMiddleware` interrupt, in the order of its action requests. `interruptId` keys
+ * the requests of actions whose tool call cannot be found in `stateValues.messages`.
+ */
+export async function hitlDecisions(
+  request: HitlRequest,
+  stateValues: unknown,
+  settings: HubApprovalSettings & { signal?: AbortSignal },
+  interruptId?: string,
+): Promise<HitlDecision[]> {
   const callIds = toolCallIdsFor(request.actionRequests, stateValues);
   return Promise.all(
     request.actionRequests.map(async (action, index): Promise<HitlDecision> => {
       const allowed = request.reviewConfigs?.find((c) => c.actionName === action.name)?.allowedDecisions ?? ['approve', 'edit', 'reject'];
       const outcome = await approveToolCall(settings, {
         source: SOURCE,
-        toolCallId: callIds[index] ?? `${action.name}-${index}`,
+        toolCallId: callIds[index] ?? `${interruptId ?? 'interrupt'}-${index}`,
         toolName: action.name,
         args: action.args,
         ...(action.description !== undefined && { description: action.description }),

@@ -93,6 +93,34 @@ describe('humanInTheLoopMiddleware decided on the hub', () => {
     expect(JSON.stringify(model.calls.at(-1)?.messages)).toContain('[DENIED] Never mail the press');
   });
 
+  it('several calls in one interrupt reach the reviewer together and are decided in any order', async () => {
+    const sent: { to: string; subject: string }[] = [];
+    const sendEmail = tool(
+      async ({ to, subject }) => {
+        sent.push({ to, subject });
+        return `sent to ${to}`;
+      },
+      { name: 'send_email', description: 'Sends an email', schema: z.object({ to: z.string(), subject: z.string() }) },
+    );
+    const model = fakeModel()
+      .respondWithTools([
+        { name: 'send_email', args: { to: 'a@example.com', subject: 'One' }, id: 'call_multi_a' },
+        { name: 'send_email', args: { to: 'b@example.com', subject: 'Two' }, id: 'call_multi_b' },
+      ])
+      .respond(new AIMessage('both sent'));
+    const agent = createAgent({ model, tools: [sendEmail], middleware: [humanInTheLoopMiddleware({ interruptOn: { send_email: true } })], checkpointer: new MemorySaver() });
+
+    const running = invokeWithHub(agent, { messages: [{ role: 'user', content: 'mail a and b' }] }, { configurable: { thread_id: 'thread-multi' } }, { hub: connect() });
+    await hub.waitForPending((r) => r.requestId === 'langgraph:call_multi_b');
+    await hub.waitForPending((r) => r.requestId === 'langgraph:call_multi_a');
+    await hub.decide('langgraph:call_multi_b', { approved: true, args: { to: 'b@example.com', subject: 'Two (edited)' } });
+    await hub.decide('langgraph:call_multi_a', { approved: true });
+    await running;
+
+    expect(sent).toEqual(expect.arrayContaining([{ to: 'a@example.com', subject: 'One' }, { to: 'b@example.com', subject: 'Two (edited)' }]));
+    expect(sent).toHaveLength(2);
+  });
+
   it('timeout: rejected with the timeout message', async () => {
     const { agent, sent } = emailAgent('call_mail_timeout', { to: 'bob@example.com', subject: 'Late' });
     const config = { configurable: { thread_id: 'thread-timeout' } };

@@ -137,6 +137,33 @@ describe('requestApproval', () => {
   });
 });
 
+describe('a hub that rate-limits', () => {
+  let strictHub: HubProcess;
+  beforeAll(async () => {
+    strictHub = await startHub({ config: { limits: { ratePerSecond: 2, rateBurst: 1 } } });
+  });
+  afterAll(async () => {
+    await strictHub.dispose();
+  });
+
+  it('retries requests refused with rate_limited until the hub takes them', async () => {
+    const logger = recordingLogger();
+    const client = connectHub({ url: strictHub.url, token: strictHub.agentToken, agentName: 'eager', backoff: { initialDelayMs: 50, maxDelayMs: 400 }, logger });
+    clients.push(client);
+    await client.waitUntilConnected();
+
+    const decisions = Promise.all(['req-rl-1', 'req-rl-2', 'req-rl-3'].map((requestId) => client.requestApproval({ ...call, requestId })));
+    decisions.catch(() => undefined); // awaited below; this only keeps an early failure from being reported twice
+    for (const requestId of ['req-rl-1', 'req-rl-2', 'req-rl-3']) {
+      await strictHub.waitForPending((r) => r.requestId === requestId);
+      await strictHub.decide(requestId, { approved: true });
+    }
+
+    await expect(decisions).resolves.toMatchObject([{ approved: true }, { approved: true }, { approved: true }]);
+    expect(logger.lines.filter((l) => l.includes('"code":"rate_limited"')).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('hub restarts', () => {
   it('a request sent to a frozen hub that then crashes is sent again to the restarted hub', async () => {
     const client = connect({ requestTimeoutMs: 30_000 });

@@ -81,12 +81,20 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubProces
   let output = '';
 
   const rest = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${REVIEWER_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as T };
+    // The hub rate-limits REST per token too; a test hub configured to limit agents would otherwise refuse the reviewer.
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${REVIEWER_TOKEN}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      if (response.status === 429 && attempt < 50) {
+        await response.body?.cancel();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      return { status: response.status, body: (await response.json()) as T };
+    }
   };
 
   const hub: HubProcess = {
