@@ -1,6 +1,6 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collect, emitAck, eventually, newRequest, once, queryDb, startTestHub, tokens, type TestHub } from './support/test-hub.js';
+import { allRequests, collect, countAudit, emitAck, eventually, newRequest, once, startTestHub, timelineTypes, tokens, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 beforeEach(async () => {
@@ -30,9 +30,8 @@ describe('approval.request', () => {
     const unsubscribed = collect(other, 'approval.request');
     await new Promise((r) => setTimeout(r, 100));
     expect(unsubscribed).toEqual([]);
-    const rows = queryDb(t.dbPath, 'SELECT request_id, status, queue FROM approvals');
-    expect(rows).toEqual([{ request_id: input.requestId, status: 'pending', queue: 'ops' }]);
-    expect(queryDb(t.dbPath, "SELECT type FROM audit WHERE request_id = ?", input.requestId)).toEqual([{ type: 'requested' }]);
+    expect((await allRequests(t.store)).map((r) => [r.requestId, r.status, r.queue])).toEqual([[input.requestId, 'pending', 'ops']]);
+    expect(await timelineTypes(t.store, input.requestId)).toEqual(['requested']);
   });
 
   it('defaults agentName to the token name and queue to "default"', async () => {
@@ -52,8 +51,8 @@ describe('approval.request', () => {
     await eventually(() => seen.length >= 1);
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toHaveLength(1);
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 1 }]);
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'requested'")).toEqual([{ n: 1 }]);
+    expect(await allRequests(t.store)).toHaveLength(1);
+    expect(await countAudit(t.store, 'requested')).toBe(1);
   });
 
   it('refuses the same requestId with different content as conflict, and from another agent too', async () => {
@@ -63,7 +62,7 @@ describe('approval.request', () => {
     expect(changed).toMatchObject({ ok: false, error: { code: 'conflict' } });
     const foreign = await emitAck(t.connectAgent(tokens.agent2), 'approval.request', input);
     expect(foreign).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 1 }]);
+    expect(await allRequests(t.store)).toHaveLength(1);
   });
 
   it.each([
@@ -77,8 +76,8 @@ describe('approval.request', () => {
     const ack = await emitAck(t.connectAgent(), 'approval.request', payload);
     expect(ack).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     if (!ack.ok) expect(ack.error.message).toMatch(/Invalid approval.request|timeoutMs/);
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
-    await eventually(() => queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'input_rejected'")[0]!.n === 1);
+    expect(await allRequests(t.store)).toHaveLength(0);
+    await eventually(async () => (await countAudit(t.store, 'input_rejected')) === 1);
   });
 
   it('answers payload_too_large just over the limit and accepts just under it', async () => {
@@ -91,7 +90,7 @@ describe('approval.request', () => {
       expect(under.ok).toBe(true);
       const over = await emitAck(agent, 'approval.request', { ...newRequest(), args: { blob: 'x'.repeat(4096) } });
       expect(over).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
-      expect(queryDb(small.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 1 }]);
+      expect(await allRequests(small.store)).toHaveLength(1);
       // The connection survives and keeps working.
       expect((await emitAck(agent, 'approval.sync', { requestIds: [] })).ok).toBe(true);
     } finally {
@@ -145,6 +144,6 @@ describe('approval.sync and approval.cancel', () => {
     expect(snapshot.ok && snapshot.data.pending).toEqual([]);
     expect(await emitAck(agent, 'approval.cancel', { requestId: input.requestId })).toMatchObject({ ok: false, error: { code: 'already_decided' } });
     expect(await emitAck(t.connectAgent(tokens.agent2), 'approval.cancel', { requestId: input.requestId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(queryDb(t.dbPath, "SELECT type FROM audit WHERE request_id = ? ORDER BY seq", input.requestId)).toEqual([{ type: 'requested' }, { type: 'cancelled' }]);
+    expect(await timelineTypes(t.store, input.requestId)).toEqual(['requested', 'cancelled']);
   });
 });

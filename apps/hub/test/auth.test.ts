@@ -2,7 +2,7 @@ import { Namespace } from '@approval-hub/protocol';
 import { io } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
-import { api, connectError, connected, defaultTokens, emitAck, newRequest, queryDb, startTestHub, tokens, type TestHub } from './support/test-hub.js';
+import { allRequests, api, connected, connectError, defaultTokens, emitAck, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 beforeEach(async () => {
@@ -54,7 +54,7 @@ describe('socket handshake', () => {
     const again = io(`${t.url}${Namespace.agent}`, { auth: { token: tokens.agent2 }, transports: ['websocket'], reconnection: false });
     expect((await connectError(again)).data?.code).toBe('unauthorized');
     again.close();
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
+    expect(await allRequests(t.store)).toHaveLength(0);
   });
 });
 
@@ -69,7 +69,7 @@ describe('REST authentication and roles', () => {
     expect(await api(t, 'POST', '/api/approvals', tokens.reviewer, newRequest())).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     expect(await api(t, 'POST', '/api/approvals/x/decision', tokens.agent, { approved: true })).toMatchObject({ status: 403 });
     expect(await api(t, 'GET', '/api/audit', tokens.agent)).toMatchObject({ status: 403 });
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
+    expect(await allRequests(t.store)).toHaveLength(0);
   });
 
   it('refuses a foreign Origin on the REST API', async () => {

@@ -1,6 +1,6 @@
 import type { ApprovalRecord, ApprovalResponse, AuditVerifyResult, QueueSnapshot } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, connected, emitAck, eventually, newRequest, once, queryDb, startTestHub, TestClock, tokens, type TestHub } from './support/test-hub.js';
+import { api, connected, countAudit, emitAck, eventually, newRequest, once, startTestHub, TestClock, tokens, undeliveredIds, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 afterEach(async () => {
@@ -23,7 +23,7 @@ describe('delivery to agents', () => {
     first.connect();
     expect(await firstDelivery).toMatchObject({ requestId: input.requestId, approved: false, reason: 'offline test', status: 'denied' });
     first.disconnect();
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM deliveries')).toEqual([{ n: 1 }]);
+    expect(await undeliveredIds(t.store, 'test-agent')).toHaveLength(1);
 
     // Second reconnection: delivered again; acknowledged this time, so it is done.
     const second = t.connectAgent(tokens.agent, { autoConnect: false });
@@ -35,8 +35,8 @@ describe('delivery to agents', () => {
     );
     second.connect();
     expect((await acked).requestId).toBe(input.requestId);
-    await eventually(() => queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM deliveries')[0]!.n === 0);
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'delivered' AND request_id = ?", input.requestId)).toEqual([{ n: 1 }]);
+    await eventually(async () => (await undeliveredIds(t.store, 'test-agent')).length === 0);
+    expect(await countAudit(t.store, 'delivered', input.requestId)).toBe(1);
     second.disconnect();
 
     const third = t.connectAgent(tokens.agent, { autoConnect: false });
@@ -110,13 +110,13 @@ describe('restart', () => {
     await t.stop();
     clock.advance(31_000);
     t = await t.restart();
-    const rows = queryDb<{ status: string; decision: string }>(t.dbPath, 'SELECT status, decision FROM approvals WHERE request_id = ?', input.requestId);
-    expect(rows[0]!.status).toBe('expired');
-    expect(JSON.parse(rows[0]!.decision)).toMatchObject({ approved: false, reason: 'Approval timed out', decidedBy: { kind: 'timeout' } });
+    const stored = await t.record(input.requestId);
+    expect(stored?.status).toBe('expired');
+    expect(stored?.decision).toMatchObject({ approved: false, reason: 'Approval timed out', decidedBy: { kind: 'timeout' } });
     const agent = t.connectAgent();
     expect(await once<ApprovalResponse>(agent, 'approval.response')).toMatchObject({ requestId: input.requestId, status: 'expired', approved: false });
     t = await t.restart();
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'expired'")).toEqual([{ n: 1 }]);
+    expect(await countAudit(t.store, 'expired')).toBe(1);
   });
 
   it('fires a deadline on its own timer while running', async () => {

@@ -1,6 +1,6 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, emitAck, newRequest, once, queryDb, startTestHub, TestClock, tokens, type TestHub } from './support/test-hub.js';
+import { api, emitAck, newRequest, once, startTestHub, TestClock, tokens, undeliveredIds, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 let clock: TestClock;
@@ -25,7 +25,7 @@ describe('REST approvals', () => {
     const decided = await api(t, 'POST', `/api/approvals/${input.requestId}/decision`, tokens.reviewer, { approved: true, args: { name: 'canary' } });
     expect(decided).toMatchObject({ status: 200, body: { status: 'approved', decision: { modified: true, args: { name: 'canary' } } } });
     expect(await waiting).toMatchObject({ status: 200, body: { status: 'approved', decision: { args: { name: 'canary' } } } });
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM deliveries')).toEqual([{ n: 0 }]);
+    expect(await undeliveredIds(t.store, 'test-agent')).toHaveLength(0);
   });
 
   it('a long-poll that times out returns the pending record', async () => {

@@ -1,7 +1,7 @@
 import type { Ack, ApprovalResponse, AuditEntry, QueueSnapshot } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type HubConfigInput } from '../src/config.js';
-import { api, connected, defaultTokens, emitAck, eventually, newRequest, once, startTestHub, tokens, type TestHub } from './support/test-hub.js';
+import { allAudit, api, connected, defaultTokens, emitAck, eventually, newRequest, once, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 /**
  * Issue #9: authorization changes take effect at once, everything an agent can make the hub do is bounded,
@@ -15,18 +15,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every audit row, hub-level ones included, through the store API. */
-async function allAudit(hub: TestHub): Promise<AuditEntry[]> {
-  const out: AuditEntry[] = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await hub.store.listAudit({ limit: 500, after, includeHubRows: true }, null);
-    out.push(...page.items);
-    if (page.next === null) return out;
-    after = page.next;
-  }
-}
 
 describe('narrowing a reviewer\'s queues on reload', () => {
   it('disconnects its sockets, ends its long-polls with 401, and the new session sees only the narrower queues', async () => {
@@ -226,8 +214,8 @@ describe('nobody writes into a timeline it cannot see', () => {
     expect(await api(hub, 'POST', '/api/approvals', tokens.agent2, { ...victim, description: note })).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
 
     // The rejections are recorded against the attacker, on no request.
-    await eventually(async () => (await allAudit(hub)).filter((e) => e.type === 'input_rejected').length === 2);
-    const rejected = (await allAudit(hub)).filter((e) => e.type === 'input_rejected');
+    await eventually(async () => (await allAudit(hub.store)).filter((e) => e.type === 'input_rejected').length === 2);
+    const rejected = (await allAudit(hub.store)).filter((e) => e.type === 'input_rejected');
     for (const row of rejected) {
       expect(row.requestId).toBeNull();
       expect(row.actor).toMatchObject({ kind: 'agent', id: 'other-agent' });
@@ -246,12 +234,12 @@ describe('nobody writes into a timeline it cannot see', () => {
     expect(await api(hub, 'POST', `/api/approvals/${victim.requestId}/decision`, tokens.ops, { approved: false, reason })).toMatchObject({ status: 404 });
 
     expect((await hub.store.timeline(victim.requestId)).map((e) => e.type)).toEqual(['requested']);
-    const rows = (await allAudit(hub)).filter((e) => e.type === 'decision_rejected');
+    const rows = (await allAudit(hub.store)).filter((e) => e.type === 'decision_rejected');
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row).toMatchObject({ requestId: null, queue: null, actor: { kind: 'reviewer', id: 'olga' } });
     }
-    expect(JSON.stringify(await allAudit(hub))).not.toContain('Verified by finance');
+    expect(JSON.stringify(await allAudit(hub.store))).not.toContain('Verified by finance');
     expect((await hub.record(victim.requestId))?.status).toBe('pending');
   });
 });

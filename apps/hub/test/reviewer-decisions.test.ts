@@ -1,6 +1,6 @@
 import type { ApprovalDetail, ApprovalRecord, ApprovalResponse, QueueSnapshot } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collect, connected, emitAck, eventually, newRequest, once, queryDb, startTestHub, TestClock, tokens, type TestHub } from './support/test-hub.js';
+import { allRequests, collect, connected, countAudit, emitAck, eventually, newRequest, once, startTestHub, TestClock, tokens, undeliveredIds, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 afterEach(async () => {
@@ -33,8 +33,8 @@ describe('approval.response from a reviewer', () => {
     expect(await response).toEqual({ requestId: input.requestId, approved: true, status: 'approved', reason: 'looks fine', args: input.args, modified: false, decidedBy: ack.data.decision!.decidedBy, decidedAt: ack.data.decision!.decidedAt });
     expect(await resolved).toEqual(ack.data);
     // This bare client sent no receipt, so the decision stays queued for redelivery.
-    expect(queryDb(t.dbPath, 'SELECT request_id FROM deliveries')).toEqual([{ request_id: input.requestId }]);
-    expect(queryDb(t.dbPath, 'SELECT status FROM approvals WHERE request_id = ?', input.requestId)).toEqual([{ status: 'approved' }]);
+    expect(await undeliveredIds(t.store, 'test-agent')).toEqual([input.requestId]);
+    expect((await t.record(input.requestId))?.status).toBe('approved');
   });
 
   it('denies with a reason, and edits: modified only when the arguments really changed', async () => {
@@ -71,10 +71,8 @@ describe('approval.response from a reviewer', () => {
     for (const loser of acks.filter((a) => !a.ok)) {
       expect(loser).toMatchObject({ ok: false, error: { code: 'already_decided', details: winner } });
     }
-    expect(queryDb(t.dbPath, "SELECT type, COUNT(*) AS n FROM audit WHERE request_id = ? AND type IN ('decided','decision_rejected') GROUP BY type ORDER BY type", input.requestId)).toEqual([
-      { type: 'decided', n: 1 },
-      { type: 'decision_rejected', n: 2 },
-    ]);
+    expect(await countAudit(t.store, 'decided', input.requestId)).toBe(1);
+    expect(await countAudit(t.store, 'decision_rejected', input.requestId)).toBe(2);
   });
 
   it('answers expired after the deadline, exactly at it too, and expires the request once', async () => {
@@ -87,7 +85,7 @@ describe('approval.response from a reviewer', () => {
     expect(late).toMatchObject({ ok: false, error: { code: 'expired', details: { status: 'expired' } } });
     expect(await response).toMatchObject({ status: 'expired', approved: false, reason: 'Approval timed out', decidedBy: { kind: 'timeout' } });
     await t.hub.engine.expireDue();
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'expired'")).toEqual([{ n: 1 }]);
+    expect(await countAudit(t.store, 'expired')).toBe(1);
   });
 
   it('a decision one millisecond before the deadline still wins', async () => {
@@ -129,7 +127,7 @@ describe('queues and visibility', () => {
     expect(await emitAck(ops, 'approval.response', { requestId: 'does-not-exist', approved: true })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await emitAck(ops, 'approval.get', { requestId: billing.input.requestId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await emitAck(ops, 'queue.subscribe', { queues: ['billing'] })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(queryDb(t.dbPath, 'SELECT status FROM approvals WHERE request_id = ?', billing.input.requestId)).toEqual([{ status: 'pending' }]);
+    expect((await t.record(billing.input.requestId))?.status).toBe('pending');
   });
 
   it('queue.subscribe returns the pending set with the server time, and a narrower subscription replaces the wider one', async () => {
@@ -167,6 +165,6 @@ describe('queues and visibility', () => {
     t = await startTestHub();
     const reviewer = t.connectReviewer();
     expect(await emitAck(reviewer, 'approval.request', newRequest())).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
+    expect(await allRequests(t.store)).toHaveLength(0);
   });
 });

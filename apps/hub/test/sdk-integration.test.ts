@@ -2,7 +2,7 @@ import { Agent, connectHub, defineTool, HubError, scriptedModel, type HubClient 
 import type { ApprovalRecord, QueueSnapshot } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { api, emitAck, eventually, once, queryDb, startTestHub, tokens, type TestHub } from './support/test-hub.js';
+import { allRequests, api, emitAck, eventually, once, startTestHub, tokens, undeliveredIds, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 const clients: HubClient[] = [];
@@ -36,25 +36,25 @@ describe('agent SDK against a real hub', () => {
     const record = await decideNextPending(t, { approved: true, reason: 'ok' });
     expect(record).toMatchObject({ agentName: 'sdk-agent', toolName: 'delete_pod', queue: 'ops' });
     expect(await decision).toMatchObject({ requestId: record.requestId, approved: true, status: 'approved', reason: 'ok' });
-    await eventually(() => queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM deliveries')[0]!.n === 0);
+    await eventually(async () => (await undeliveredIds(t.store, 'test-agent')).length === 0);
   });
 
   it('survives a hub restart in the middle: same request, one row, the decision arrives', async () => {
     t = await startTestHub();
     const hub = client(t);
     const decision = hub.requestApproval({ toolName: 'send_payment', args: { amount: 10 }, runId: 'run-b' });
-    await eventually(() => queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')[0]!.n === 1);
+    await eventually(async () => (await allRequests(t.store)).length === 1);
     t = await t.restart();
     await decideNextPending(t, { approved: false, reason: 'after restart' });
     expect(await decision).toMatchObject({ approved: false, reason: 'after restart' });
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 1 }]);
+    expect(await allRequests(t.store)).toHaveLength(1);
   });
 
   it('a decision made while the SDK is disconnected reaches it after the hub comes back', async () => {
     t = await startTestHub();
     const hub = client(t);
     const decision = hub.requestApproval({ toolName: 'delete_pod', args: { name: 'x' }, runId: 'run-c' });
-    await eventually(() => queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')[0]!.n === 1);
+    await eventually(async () => (await allRequests(t.store)).length === 1);
     const port = t.port;
     await t.stop();
     // Decide directly in a hub on another port, while the SDK keeps trying the old one.

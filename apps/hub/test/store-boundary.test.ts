@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config.js';
 import { runCli, startHubProcess } from './support/run-cli.js';
 import {
+  allRequests,
   api,
   defaultTokens,
   emitAck,
@@ -38,18 +39,6 @@ function tempDir(): string {
   return dir;
 }
 
-/** Every request in the store, through the store API (all pages). */
-async function allRequests(hub: TestHub): Promise<ApprovalRecord[]> {
-  const out: ApprovalRecord[] = [];
-  let after: number | undefined;
-  for (;;) {
-    const page = await hub.store.listRequests({ limit: 500, after, maxBytes: 1 << 24 }, { queues: null, principalId: null });
-    out.push(...page.items);
-    if (page.next === null) return out;
-    after = page.next;
-  }
-}
-
 describe('created vs existing is decided by the engine', () => {
   it('two identical concurrent POST /api/approvals: exactly one 201 and one 200, one row', async () => {
     t = await startTestHub();
@@ -61,7 +50,7 @@ describe('created vs existing is decided by the engine', () => {
       expect(answers[0]!.body).toEqual(answers[1]!.body);
       expect((await hub.store.timeline(body.requestId)).map((e) => e.type)).toEqual(['requested']);
     }
-    expect(await allRequests(hub)).toHaveLength(5);
+    expect(await allRequests(hub.store)).toHaveLength(5);
   });
 });
 
@@ -221,7 +210,7 @@ describe('pending quotas', () => {
     expect(socket).toMatchObject({ ok: false, error: { code: 'quota_exceeded' } });
 
     expect(await hub.record(over.requestId)).toBeNull();
-    expect(await allRequests(hub)).toHaveLength(2);
+    expect(await allRequests(hub.store)).toHaveLength(2);
     // One row per refusal, against the agent, in no request's timeline.
     await eventually(async () => (await hub.store.auditHead()).seq === head.seq + 2);
     const rows = (await hub.store.listAudit({ limit: 10, includeHubRows: true }, null)).items.filter((e) => e.seq! > head.seq);
@@ -243,7 +232,7 @@ describe('pending quotas', () => {
     const refused = await api(hub, 'POST', '/api/approvals', tokens.agent2, newRequest({ queue: 'ops' }));
     expect(refused).toMatchObject({ status: 429, body: { error: { code: 'quota_exceeded', details: { scope: 'queue', limit: 2 } } } });
     expect((await api(hub, 'POST', '/api/approvals', tokens.agent2, newRequest({ queue: 'billing' }))).status).toBe(201);
-    expect(await allRequests(hub)).toHaveLength(3);
+    expect(await allRequests(hub.store)).toHaveLength(3);
   });
 });
 

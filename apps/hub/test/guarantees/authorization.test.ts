@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { freePort } from '../support/crash-harness.js';
 import { startHubProcess } from '../support/run-cli.js';
-import { api, connectError, connected, defaultTokens, emitAck, newRequest, queryDb, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
+import { allAudit, allRequests, api, connected, connectError, defaultTokens, emitAck, newRequest, startTestHub, tokens, undeliveredIds, type TestHub } from '../support/test-hub.js';
 
 /**
  * Nobody sees or decides what is not theirs. Every refusal below is checked for its answer and for what it left in
@@ -29,11 +29,11 @@ function raw(url: string, nsp: string, token: string | undefined, extra: Record<
 }
 
 /** The state that matters, to compare before and after a refused attempt. */
-function state(hub: TestHub) {
+async function state(hub: TestHub) {
   return {
-    approvals: queryDb(hub.dbPath, 'SELECT request_id, status, decision FROM approvals ORDER BY seq'),
-    deliveries: queryDb(hub.dbPath, 'SELECT request_id FROM deliveries ORDER BY request_id'),
-    auditTypes: queryDb<{ type: string }>(hub.dbPath, "SELECT DISTINCT type FROM audit WHERE type NOT IN ('decision_rejected', 'input_rejected') ORDER BY type").map((r) => r.type),
+    approvals: (await allRequests(hub.store)).map((r) => ({ requestId: r.requestId, status: r.status, decision: r.decision ?? null })),
+    deliveries: [...(await undeliveredIds(hub.store, 'test-agent')), ...(await undeliveredIds(hub.store, 'other-agent'))].sort(),
+    auditTypes: [...new Set((await allAudit(hub.store)).map((e) => e.type))].filter((type) => type !== 'decision_rejected' && type !== 'input_rejected').sort(),
   };
 }
 
@@ -50,7 +50,7 @@ describe('authentication: every wrong credential is refused, nothing written', (
     t = await startTestHub({ allowedOrigins: ['https://console.example.com'] });
     const hub = t;
     await seeded(hub);
-    const before = state(hub);
+    const before = await state(hub);
     const refusals: [string, () => Socket, string][] = [
       ['no token on /agent', () => raw(hub.url, Namespace.agent, undefined), 'unauthorized'],
       ['no token on /reviewer', () => raw(hub.url, Namespace.reviewer, undefined), 'unauthorized'],
@@ -71,14 +71,14 @@ describe('authentication: every wrong credential is refused, nothing written', (
     expect(error.message).toMatch(/websocket error|xhr poll error|Origin/i);
     const polling = await fetch(`${hub.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://evil.example' } });
     expect(polling.status).toBe(403);
-    expect(state(hub)).toEqual(before);
+    expect(await state(hub)).toEqual(before);
   });
 
   it('REST: no token, a wrong token, a token in the query string, a foreign Origin', async () => {
     t = await startTestHub({ allowedOrigins: ['https://console.example.com'] });
     const hub = t;
     await seeded(hub);
-    const before = state(hub);
+    const before = await state(hub);
     const routes: [string, string, unknown?][] = [
       ['GET', '/api/approvals'],
       ['POST', '/api/approvals', newRequest()],
@@ -98,7 +98,7 @@ describe('authentication: every wrong credential is refused, nothing written', (
       expect((await api(hub, method, `${route}${route.includes('?') ? '&' : '?'}token=${tokens.admin}`, null, body)).status, `${method} ${route} token in query`).toBe(401);
       expect(await api(hub, method, route, tokens.admin, body, { origin: 'https://evil.example' }), `${method} ${route} from a foreign origin`).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     }
-    expect(state(hub)).toEqual(before);
+    expect(await state(hub)).toEqual(before);
   });
 });
 
@@ -112,7 +112,7 @@ describe('revoked tokens', () => {
     const keeper = hub.connectReviewer(tokens.reviewer);
     await Promise.all([agentSocket, reviewerSocket, keeper].map(connected));
     const cut = Promise.all([agentSocket, reviewerSocket].map((s) => new Promise<string>((resolve) => s.once('disconnect', resolve))));
-    const before = state(hub);
+    const before = await state(hub);
     const revoked = new Set<string>([tokens.agent2, tokens.reviewer2]);
     hub.hub.reload(parseConfig({ port: 0, dbPath: hub.dbPath, tokens: defaultTokens.filter((x) => !revoked.has(x.token)), demo: { enabled: false }, logLevel: 'silent' }));
     expect(await cut).toEqual(['io server disconnect', 'io server disconnect']);
@@ -121,7 +121,7 @@ describe('revoked tokens', () => {
     expect((await connectError(raw(hub.url, Namespace.reviewer, tokens.reviewer2))).data?.code).toBe('unauthorized');
     expect((await api(hub, 'POST', `/api/approvals/${billing.requestId}/decision`, tokens.reviewer2, { approved: true })).status).toBe(401);
     expect((await api(hub, 'POST', '/api/approvals', tokens.agent2, newRequest())).status).toBe(401);
-    expect(state(hub)).toEqual(before);
+    expect(await state(hub)).toEqual(before);
   });
 
   it('a token whose role changed on reload loses the old role at once', async () => {
@@ -171,7 +171,8 @@ describe('revoked tokens', () => {
       expect((await connectError(raw(url, Namespace.agent, tokens.agent2))).data?.code).toBe('unauthorized');
       const res = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${tokens.agent2}` } });
       expect(res.status).toBe(401);
-      expect(queryDb(path.join(dir, 'hub.db'), 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
+      const all = await fetch(`${url}/api/approvals`, { headers: { authorization: `Bearer ${tokens.admin}` } });
+      expect(((await all.json()) as { items: unknown[] }).items).toEqual([]);
     } finally {
       await proc.stop('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
@@ -186,7 +187,7 @@ describe('roles: nobody does what is not theirs', () => {
     const { agent, billing } = await seeded(hub);
     const reviewer = hub.connectReviewer();
     const admin = hub.connectReviewer(tokens.admin);
-    const before = state(hub);
+    const before = await state(hub);
     for (const [event, payload] of [
       ['approval.response', { requestId: billing.requestId, approved: true }],
       ['queue.subscribe', {}],
@@ -207,7 +208,7 @@ describe('roles: nobody does what is not theirs', () => {
       expect((await api(hub, 'POST', '/api/approvals', token, newRequest())).status).toBe(403);
       expect((await api(hub, 'POST', `/api/approvals/${billing.requestId}/cancel`, token, {})).status).toBe(403);
     }
-    expect(state(hub)).toEqual(before);
+    expect(await state(hub)).toEqual(before);
   });
 
   it('a reviewer limited to a queue neither sees nor decides outside it, on either transport', async () => {
@@ -215,7 +216,7 @@ describe('roles: nobody does what is not theirs', () => {
     const hub = t;
     const { billing, ops } = await seeded(hub);
     const olga = hub.connectReviewer(tokens.ops);
-    const before = state(hub);
+    const before = await state(hub);
     expect(await emitAck(olga, 'approval.response', { requestId: billing.requestId, approved: true })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await emitAck(olga, 'approval.get', { requestId: billing.requestId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await emitAck(olga, 'queue.subscribe', { queues: ['billing'] })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
@@ -230,9 +231,9 @@ describe('roles: nobody does what is not theirs', () => {
     const audit = (await api(hub, 'GET', '/api/audit', tokens.ops)).body.items as { requestId: string | null; queue: string | null }[];
     expect(audit.every((e) => e.queue === 'ops')).toBe(true);
     expect(audit.some((e) => e.requestId === billing.requestId)).toBe(false);
-    expect(state(hub)).toEqual(before);
+    expect(await state(hub)).toEqual(before);
     // The refused decisions are on record, as refusals.
-    expect(queryDb(hub.dbPath, "SELECT json_extract(actor, '$.id') AS who, json_extract(data, '$.code') AS code FROM audit WHERE type = 'decision_rejected'")).toEqual([
+    expect((await allAudit(hub.store, { type: ['decision_rejected'] })).map((e) => ({ who: (e.actor as { id?: string }).id, code: (e.data as { code: string }).code }))).toEqual([
       { who: 'olga', code: 'not_found' },
       { who: 'olga', code: 'not_found' },
     ]);
@@ -243,7 +244,7 @@ describe('roles: nobody does what is not theirs', () => {
     const hub = t;
     const { billing } = await seeded(hub);
     const stranger = hub.connectAgent(tokens.agent2);
-    const before = state(hub);
+    const before = await state(hub);
     expect(await emitAck(stranger, 'approval.sync', { requestIds: [billing.requestId] })).toEqual({ ok: true, data: [] });
     expect(await emitAck(stranger, 'approval.cancel', { requestId: billing.requestId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     // Re-sending its id with other content does not reveal or touch it.
@@ -254,6 +255,6 @@ describe('roles: nobody does what is not theirs', () => {
     expect((await api(hub, 'GET', `/api/approvals/${billing.requestId}/wait?timeoutMs=0`, tokens.agent2)).status).toBe(404);
     expect((await api(hub, 'POST', `/api/approvals/${billing.requestId}/cancel`, tokens.agent2, {})).status).toBe(404);
     expect((await api(hub, 'GET', '/api/approvals', tokens.agent2)).body.items).toEqual([]);
-    expect(state(hub)).toEqual(before);
+    expect(await state(hub)).toEqual(before);
   });
 });

@@ -8,7 +8,7 @@ import { RejectionAuditor } from '../../src/rejection-audit.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { runFuzz } from '../support/fuzz-runner.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';
-import { api, emitAck, newRequest, queryDb, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
+import { allAudit, allRequests, api, emitAck, newRequest, startTestHub, tokens, undeliveredIds, type TestHub } from '../support/test-hub.js';
 
 let t: TestHub | undefined;
 afterEach(async () => {
@@ -40,18 +40,20 @@ describe('hostile input: malformed payloads on every event and REST route', () =
     expect(sent).toBeGreaterThanOrEqual(10_000);
 
     // Nothing written: no request, no decision, no delivery; only rejection rows in the audit log.
-    expect(queryDb(hub.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
-    expect(queryDb(hub.dbPath, 'SELECT COUNT(*) AS n FROM deliveries')).toEqual([{ n: 0 }]);
-    expect(queryDb(hub.dbPath, "SELECT DISTINCT type FROM audit")).toEqual([{ type: 'input_rejected' }]);
+    expect(await allRequests(hub.store)).toHaveLength(0);
+    expect(await undeliveredIds(hub.store, 'test-agent')).toHaveLength(0);
+    const audit = await allAudit(hub.store);
+    expect([...new Set(audit.map((e) => e.type))]).toEqual(['input_rejected']);
     expect(prototypesUntouched()).toBe(true);
 
     // Audited, but rate-limited per sender: at most 10 rows at once, refilled at 10 a minute.
-    const perSender = queryDb<{ actor: string; n: number }>(hub.dbPath, "SELECT json_extract(actor, '$.id') AS actor, COUNT(*) AS n FROM audit GROUP BY 1 ORDER BY 1");
+    const counts = new Map<string, number>();
+    for (const e of audit) counts.set(String((e.actor as { id?: string }).id), (counts.get(String((e.actor as { id?: string }).id)) ?? 0) + 1);
+    const perSender = [...counts].map(([actor, n]) => ({ actor, n })).sort((a, b) => a.actor.localeCompare(b.actor));
     const bound = 10 + Math.ceil(report.durationMs / 6000);
     expect(perSender.map((r) => r.actor)).toEqual(['alice', 'test-agent']);
     for (const row of perSender) expect(row.n).toBeLessThanOrEqual(bound);
-    const first = queryDb<{ data: string }>(hub.dbPath, "SELECT data FROM audit WHERE type = 'input_rejected' ORDER BY seq LIMIT 1")[0]!;
-    expect(JSON.parse(first.data)).toMatchObject({ code: 'invalid_payload', channel: expect.stringMatching(/^\/(agent|reviewer) /) });
+    expect(audit[0]!.data).toMatchObject({ code: 'invalid_payload', channel: expect.stringMatching(/^\/(agent|reviewer) /) });
     expect(await api(hub, 'GET', '/api/audit/verify', tokens.admin)).toMatchObject({ status: 200, body: { ok: true } });
 
     // Still serving, and a well-formed request still works.
@@ -71,9 +73,9 @@ describe('hostile input: malformed payloads on every event and REST route', () =
     now += 6_000; // one token back (10 a minute)
     reject();
     await new Promise((r) => setTimeout(r, 50));
-    const rows = queryDb<{ data: string }>(dbPath, "SELECT data FROM audit WHERE type = 'input_rejected' ORDER BY seq");
+    const rows = await allAudit(store, { type: ['input_rejected'] });
     expect(rows).toHaveLength(11);
-    expect(JSON.parse(rows[10]!.data)).toMatchObject({ suppressedSinceLast: 990 });
+    expect(rows[10]!.data).toMatchObject({ suppressedSinceLast: 990 });
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

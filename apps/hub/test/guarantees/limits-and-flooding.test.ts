@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/crash-harness.js';
 import { RawSocketIo } from '../support/raw-socket.js';
 import { startHubProcess } from '../support/run-cli.js';
-import { api, connected, defaultTokens, emitAck, newRequest, queryDb, startTestHub, tokens, type AgentSocket, type TestHub } from '../support/test-hub.js';
+import { allAudit, allRequests, api, connected, defaultTokens, emitAck, newRequest, startTestHub, tokens, type AgentSocket, type TestHub } from '../support/test-hub.js';
 
 let t: TestHub | undefined;
 afterEach(async () => {
@@ -63,8 +63,8 @@ describe('payload size limit', () => {
     // Far over: refused from the Content-Length, before the body is read.
     expect(await api(t, 'POST', '/api/approvals', tokens.agent, requestOfSize(4 * 1024 * 1024, 'rest-huge'))).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
 
-    expect(queryDb(t.dbPath, 'SELECT request_id FROM approvals ORDER BY seq')).toEqual([{ request_id: 'size-at-limit' }, { request_id: 'rest-at-limit' }]);
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'input_rejected' AND json_extract(data, '$.code') = 'payload_too_large'")).toEqual([{ n: 1 }]);
+    expect((await allRequests(t.store)).map((r) => r.requestId)).toEqual(['size-at-limit', 'rest-at-limit']);
+    expect((await allAudit(t.store, { type: ['input_rejected'] })).filter((e) => (e.data as { code: string }).code === 'payload_too_large')).toHaveLength(1);
   });
 
   it('drops a socket whose message is far over the limit (before parsing it), and only that socket', async () => {
@@ -76,7 +76,7 @@ describe('payload size limit', () => {
     attacker.emit('approval.request', requestOfSize(2 * 1024 * 1024, 'socket-huge'), () => undefined);
     expect(await dropped).toMatch(/transport (close|error)/);
     expect((await emitAck(bystander, 'approval.sync', { requestIds: [] })).ok).toBe(true);
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
+    expect(await allRequests(t.store)).toHaveLength(0);
   });
 
   it('keeps memory bounded while one client sends over-limit payloads', async () => {
@@ -98,7 +98,7 @@ describe('payload size limit', () => {
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     console.log(`[limits] heap growth after 400 over-limit payloads (26 MB): ${(heapGrowth / 1e6).toFixed(2)} MB`);
     expect(refused).toBe(400);
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
+    expect(await allRequests(t.store)).toHaveLength(0);
     expect(heapGrowth).toBeLessThan(8 * 1024 * 1024);
   });
 
@@ -180,7 +180,7 @@ describe('flooding', () => {
     expect(flooder.connected).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect((await emitAck(flooder, 'approval.sync', { requestIds: [] })).ok).toBe(true);
-    expect(queryDb(t.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 0 }]);
+    expect(await allRequests(t.store)).toHaveLength(0);
   });
 
   it('throttles only the flooding token on the REST API', async () => {

@@ -1,8 +1,8 @@
-import type { ApprovalRecord, ApprovalResponse } from '@approval-hub/protocol';
+import type { ApprovalRecord, ApprovalResponse, AuditType } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRacers, raceConfig, raceDecisions } from '../support/decision-race.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';
-import { api, collect, connected, emitAck, eventually, newRequest, once, queryDb, startTestHub, TestClock, tokens, type TestHub } from '../support/test-hub.js';
+import { allRequests, api, collect, connected, countAudit, emitAck, eventually, newRequest, once, startTestHub, TestClock, tokens, type TestHub } from '../support/test-hub.js';
 
 let t: TestHub | undefined;
 afterEach(async () => {
@@ -11,8 +11,7 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const auditCount = (hub: TestHub, type: string, requestId: string) =>
-  queryDb<{ n: number }>(hub.dbPath, 'SELECT COUNT(*) AS n FROM audit WHERE type = ? AND request_id = ?', type, requestId)[0]!.n;
+const auditCount = (hub: TestHub, type: AuditType, requestId: string) => countAudit(hub.store, type, requestId);
 
 describe('reviewers racing on one request', () => {
   const seed = chaosSeed();
@@ -48,8 +47,8 @@ describe('duplicate requests from client retries', () => {
     expect(new Set(acks.map((ack) => JSON.stringify(ack.ok && ack.data))).size).toBe(1);
     await sleep(50);
     expect(announced.map((r) => r.requestId)).toEqual([input.requestId]);
-    expect(queryDb(hub.dbPath, 'SELECT COUNT(*) AS n FROM approvals')).toEqual([{ n: 1 }]);
-    expect(auditCount(hub, 'requested', input.requestId)).toBe(1);
+    expect(await allRequests(hub.store)).toHaveLength(1);
+    expect(await auditCount(hub, 'requested', input.requestId)).toBe(1);
 
     // A retry that differs is refused without touching the row, and so is the same id from another agent.
     expect(await emitAck(a, 'approval.request', { ...input, args: { name: 'other' } })).toMatchObject({ ok: false, error: { code: 'conflict' } });
@@ -58,7 +57,7 @@ describe('duplicate requests from client retries', () => {
     await emitAck(reviewer, 'approval.response', { requestId: input.requestId, approved: true });
     const late = await emitAck<ApprovalRecord>(b, 'approval.request', input);
     expect(late.ok && late.data.status).toBe('approved');
-    expect(auditCount(hub, 'requested', input.requestId)).toBe(1);
+    expect(await auditCount(hub, 'requested', input.requestId)).toBe(1);
   });
 });
 
@@ -83,9 +82,9 @@ describe('deadlines', () => {
     await sleep(30);
     expect(heard).toHaveLength(1);
     expect(heard[0]!.status).toBe(status);
-    expect(auditCount(t, 'expired', input.requestId)).toBe(status === 'expired' ? 1 : 0);
-    expect(auditCount(t, 'decided', input.requestId) + auditCount(t, 'expired', input.requestId)).toBe(1);
-    if (status === 'expired') expect(auditCount(t, 'decision_rejected', input.requestId)).toBe(1);
+    expect(await auditCount(t, 'expired', input.requestId)).toBe(status === 'expired' ? 1 : 0);
+    expect((await auditCount(t, 'decided', input.requestId)) + (await auditCount(t, 'expired', input.requestId))).toBe(1);
+    if (status === 'expired') expect(await auditCount(t, 'decision_rejected', input.requestId)).toBe(1);
   });
 
   it('the deadline timer and a decision at the same instant: exactly one of them wins', async () => {
@@ -99,9 +98,9 @@ describe('deadlines', () => {
       await emitAck(agent, 'approval.request', input);
       clock.advance(i % 2 === 0 ? 5000 : 4999);
       const [, ack] = await Promise.all([t.hub.engine.expireDue(), emitAck<ApprovalRecord>(reviewer, 'approval.response', { requestId: input.requestId, approved: true })]);
-      const finals = auditCount(t, 'expired', input.requestId) + auditCount(t, 'decided', input.requestId);
+      const finals = (await auditCount(t, 'expired', input.requestId)) + (await auditCount(t, 'decided', input.requestId));
       expect(finals).toBe(1);
-      const status = queryDb<{ status: string }>(t.dbPath, 'SELECT status FROM approvals WHERE request_id = ?', input.requestId)[0]!.status;
+      const status = (await t.record(input.requestId))!.status;
       expect(status).toBe(i % 2 === 0 ? 'expired' : 'approved');
       expect(ack.ok).toBe(status === 'approved');
     }
@@ -118,8 +117,8 @@ describe('deadlines', () => {
     await eventually(() => heard.length === 2, 4000);
     await sleep(1200); // another timer round: nothing fires twice
     expect(heard.map((r) => r.requestId).sort()).toEqual([inputs[0]!.requestId, inputs[1]!.requestId].sort());
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'expired'")).toEqual([{ n: 2 }]);
-    expect(queryDb<{ status: string }>(t.dbPath, 'SELECT status FROM approvals WHERE request_id = ?', inputs[2]!.requestId)).toEqual([{ status: 'pending' }]);
+    expect(await countAudit(t.store, 'expired')).toBe(2);
+    expect((await t.record(inputs[2]!.requestId))?.status).toBe('pending');
   });
 
   it('a clock that jumps back neither fires early nor undoes an expiry; the deadline still holds by the hub clock', async () => {
@@ -137,9 +136,9 @@ describe('deadlines', () => {
     clock.advance(-2 * 3_600_000); // two hours back
     await sleep(1200);
     expect(heard).toHaveLength(1);
-    expect(queryDb(t.dbPath, 'SELECT request_id, status FROM approvals ORDER BY seq')).toEqual([
-      { request_id: expiredFirst.requestId, status: 'expired' },
-      { request_id: waiting.requestId, status: 'pending' },
+    expect((await allRequests(t.store)).map((r) => [r.requestId, r.status])).toEqual([
+      [expiredFirst.requestId, 'expired'],
+      [waiting.requestId, 'pending'],
     ]);
     // Forward to 1 ms before the original deadline (created at 0, due at 60 s; the clock reads 1 s - 2 h), then onto it.
     clock.advance(2 * 3_600_000 + 58_999);
@@ -148,7 +147,7 @@ describe('deadlines', () => {
     clock.advance(1);
     await eventually(() => heard.length === 2, 4000);
     expect(heard[1]).toMatchObject({ requestId: waiting.requestId, status: 'expired' });
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'expired'")).toEqual([{ n: 2 }]);
+    expect(await countAudit(t.store, 'expired')).toBe(2);
     expect(await api(t, 'GET', '/api/audit/verify', tokens.admin)).toMatchObject({ body: { ok: true } });
   });
 
@@ -170,9 +169,11 @@ describe('deadlines', () => {
     const late = t.hub.engine.decide(reviewer, { requestId: byLateDecision.requestId, approved: true });
     clock.advance(-60_000);
     expect(await late).toMatchObject({ ok: false, error: { code: 'expired' } });
-    for (const row of queryDb<{ request_id: string; status: string; expires_at: number; decision: string }>(t.dbPath, 'SELECT request_id, status, expires_at, decision FROM approvals')) {
-      expect(row.status).toBe('expired');
-      expect(Date.parse((JSON.parse(row.decision) as { decidedAt: string }).decidedAt), row.request_id).toBeGreaterThanOrEqual(row.expires_at);
+    const records = await allRequests(t.store);
+    expect(records).toHaveLength(2);
+    for (const record of records) {
+      expect(record.status).toBe('expired');
+      expect(Date.parse(record.decision!.decidedAt), record.requestId).toBeGreaterThanOrEqual(Date.parse(record.expiresAt));
     }
   });
 
@@ -185,13 +186,13 @@ describe('deadlines', () => {
     t = await t.restart();
     clock.advance(29_999);
     await t.hub.engine.expireDue();
-    expect(queryDb(t.dbPath, 'SELECT status FROM approvals')).toEqual([{ status: 'pending' }]);
+    expect((await allRequests(t.store)).map((r) => r.status)).toEqual(['pending']);
     const agent = t.connectAgent();
     const response = once<ApprovalResponse>(agent, 'approval.response', 3000);
     clock.advance(1);
     expect(await response).toMatchObject({ requestId: input.requestId, status: 'expired' });
     t = await t.restart();
     await t.hub.engine.expireDue();
-    expect(queryDb(t.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE type = 'expired'")).toEqual([{ n: 1 }]);
+    expect(await countAudit(t.store, 'expired')).toBe(1);
   });
 });

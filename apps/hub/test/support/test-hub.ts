@@ -16,7 +16,7 @@ import { createHub, type Hub } from '../../src/create-hub.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { EVERYTHING, type ApprovalStore } from '../../src/store/store.js';
-import type { ApprovalRecord } from '@approval-hub/protocol';
+import type { ApprovalRecord, AuditEntry, AuditType } from '@approval-hub/protocol';
 
 export type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
 export type ReviewerSocket = Socket<ReviewerServerToClientEvents, ReviewerClientToServerEvents>;
@@ -223,9 +223,58 @@ export async function api(hub: TestHub, method: string, route: string, token: st
   return { status: res.status, body: json };
 }
 
+/** Every stored request, oldest first, read through the store API (all pages). */
+export async function allRequests(store: ApprovalStore): Promise<ApprovalRecord[]> {
+  const out: ApprovalRecord[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.listRequests({ limit: 500, after, maxBytes: 1 << 26 }, EVERYTHING);
+    out.push(...page.items);
+    if (page.next === null) return out.reverse();
+    after = page.next;
+  }
+}
+
+/** Every audit row, hub-level ones included, oldest first, through the store API. */
+export async function allAudit(store: ApprovalStore, filter: { type?: AuditType[]; requestId?: string } = {}): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.listAudit({ limit: 500, after, includeHubRows: true, type: filter.type, requestId: filter.requestId }, null);
+    out.push(...page.items);
+    if (page.next === null) return out.reverse();
+    after = page.next;
+  }
+}
+
+/** How many audit rows of `type` there are (for one request, when given). */
+export async function countAudit(store: ApprovalStore, type: AuditType, requestId?: string): Promise<number> {
+  return (await allAudit(store, { type: [type], ...(requestId === undefined ? {} : { requestId }) })).length;
+}
+
+/** The types of a request's audit rows, in order. */
+export async function timelineTypes(store: ApprovalStore, requestId: string): Promise<string[]> {
+  return (await store.timeline(requestId)).map((e) => e.type);
+}
+
+/** Ids of the decisions still waiting for `principalId`'s acknowledgement. */
+export async function undeliveredIds(store: ApprovalStore, principalId: string): Promise<string[]> {
+  return (await store.undelivered(principalId, 1000)).items.map((r) => r.requestId);
+}
+
+/** Opens the store of a database no hub is running on, runs `read`, and closes it. */
+export async function withStore<T>(dbPath: string, read: (store: ApprovalStore) => Promise<T>): Promise<T> {
+  const store = await openSqliteStore({ path: dbPath, durability: 'normal' });
+  try {
+    return await read(store);
+  } finally {
+    await store.close();
+  }
+}
+
 import Database from 'better-sqlite3';
 
-/** Reads the hub's database directly, as an outside observer would. */
+/** Reads the hub's database directly: only for tests about SQLite itself (faults, tampering, crashes). */
 export function queryDb<T = Record<string, unknown>>(dbPath: string, sql: string, ...params: unknown[]): T[] {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
