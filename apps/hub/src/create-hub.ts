@@ -90,7 +90,7 @@ export function createHub(options: CreateHubOptions): Hub {
     maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
     allowRequest: (req, callback) => {
       const allowed = requestOriginAllowed(req, context.config.allowedOrigins);
-      if (!allowed) log.warn({ event: 'origin.refused', origin: req.headers.origin }, 'handshake from a foreign origin refused');
+      if (!allowed) context.authThrottle.logRefusal(req.socket.remoteAddress ?? 'unknown', { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'handshake from a foreign origin refused');
       callback(allowed ? null : 'Origin not allowed', allowed);
     },
     cors: { origin: (origin, cb) => cb(null, origin !== undefined && context.config.allowedOrigins.includes(origin)), credentials: false },

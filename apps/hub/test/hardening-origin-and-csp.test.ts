@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,17 +75,20 @@ describe('the console Content-Security-Policy', () => {
     running = null;
   });
 
-  it('lets the console connect only to its own origin: connect-src is self, with no ws:/wss: wildcard', async () => {
+  async function startWithConsole(files: Record<string, string>): Promise<string> {
     const dir = mkdtempSync(path.join(tmpdir(), 'approval-hub-csp-'));
     const consoleDir = path.join(dir, 'console');
     mkdirSync(path.join(consoleDir, 'assets'), { recursive: true });
-    writeFileSync(path.join(consoleDir, 'index.html'), '<!doctype html><title>console</title>');
-    writeFileSync(path.join(consoleDir, 'assets', 'app.js'), '');
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(consoleDir, name), text);
     const config = parseConfig({ port: 0, dbPath: path.join(dir, 'hub.db'), tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent' });
     const store = openSqliteStore({ path: config.dbPath, durability: config.durability });
     const created = createHub({ config, store, logger: createLogger('silent'), consoleDir });
     running = { hub: created, store, dir };
-    const { url } = await created.listen(0, '127.0.0.1');
+    return (await created.listen(0, '127.0.0.1')).url;
+  }
+
+  it('lets the console connect only to its own origin: connect-src is self, with no ws:/wss: wildcard', async () => {
+    const url = await startWithConsole({ 'index.html': '<!doctype html><title>console</title>', 'assets/app.js': '' });
     for (const route of ['/', '/some/client/route', '/index.html']) {
       const res = await fetch(`${url}${route}`);
       expect(res.status, route).toBe(200);
@@ -94,4 +98,42 @@ describe('the console Content-Security-Policy', () => {
       expect(csp).not.toMatch(/\bwss?:/);
     }
   });
+
+  // CSP Level 3: 'self' also matches ws:/wss: to the page's own host and port; checked in a real Chromium.
+  it.runIf(existsSync(CHROMIUM))('in Chromium, the console page may open a WebSocket to its hub and to no other host or port', async () => {
+    const url = await startWithConsole({
+      'index.html': '<!doctype html><title>csp</title><script src="/assets/app.js" defer></script><pre id="out">pending</pre>',
+      'assets/app.js': BROWSER_PROBE,
+    });
+    const dom = await new Promise<string>((resolve, reject) =>
+      execFile(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=4000', '--dump-dom', `${url}/`], { timeout: 60_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    const results = JSON.parse((/<pre id="out">([^<]*)<\/pre>/.exec(dom)?.[1] ?? '{}').replaceAll('&amp;', '&')) as Record<string, string>;
+    expect(results['same-origin']).toBe('open');
+    expect(results['blocked:other-port']).toBe('connect-src');
+    expect(results['blocked:other-host']).toBe('connect-src');
+  }, 60_000);
 });
+
+const CHROMIUM = '/usr/bin/chromium';
+/** Runs in the page: opens WebSockets and records which ones the CSP blocked. */
+const BROWSER_PROBE = `
+const results = {};
+const labels = {};
+const out = () => (document.getElementById('out').textContent = JSON.stringify(results));
+document.addEventListener('securitypolicyviolation', (e) => { results['blocked:' + (labels[e.blockedURI] || e.blockedURI)] = e.violatedDirective; out(); });
+function tryWs(label, url) {
+  labels[url] = label;
+  try {
+    const ws = new WebSocket(url);
+    labels[ws.url] = label;
+    ws.onopen = () => { results[label] = 'open'; ws.close(); out(); };
+    ws.onerror = () => { results[label] = results[label] || 'error'; out(); };
+  } catch (e) { results[label] = 'threw ' + e.name; out(); }
+}
+tryWs('same-origin', 'ws://' + location.host + '/socket.io/?EIO=4&transport=websocket');
+tryWs('other-port', 'ws://127.0.0.1:' + (Number(location.port) + 1) + '/');
+tryWs('other-host', 'ws://localhost:' + location.port + '/socket.io/?EIO=4&transport=websocket');
+`;
