@@ -1,7 +1,7 @@
 import type { Logger } from './logger.js';
 
 export interface AuthThrottleLimits {
-  /** Failed authentications an address may make at once before it is throttled. */
+  /** Failed authentications an address (an IPv6 /64) may make at once before it is throttled. */
   authFailureBurst: number;
   /** How fast that allowance comes back. */
   authFailuresPerMinute: number;
@@ -12,6 +12,21 @@ export const AUTH_LOG_LINES_PER_MINUTE = 5;
 const MINUTE_MS = 60_000;
 /** Addresses remembered at most; beyond this the least recently seen are forgotten (a flood of spoofed IPv6 sources). */
 const MAX_TRACKED_ADDRESSES = 50_000;
+
+/**
+ * The key an address is counted under: IPv4 as is (also when IPv4-mapped), IPv6 by its /64 prefix, since one
+ * host usually holds a whole /64 and could otherwise rotate through fresh addresses.
+ */
+export function throttleKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.toLowerCase().split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = address.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = address.includes('::') ? [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'), ...tailGroups] : headGroups;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
 interface AddressState {
   /** Failures still allowed before the address is throttled (a token bucket). */
@@ -45,7 +60,7 @@ export class AuthThrottle {
 
   /** True while `address` has used up its allowance of failures. Does not count as a failure. */
   throttled(address: string): boolean {
-    const state = this.#addresses.get(address);
+    const state = this.#addresses.get(throttleKey(address));
     if (!state) return false;
     this.#refill(state);
     return state.allowance < 1;
@@ -77,17 +92,18 @@ export class AuthThrottle {
   }
 
   #state(address: string): AddressState {
-    let state = this.#addresses.get(address);
+    const key = throttleKey(address);
+    let state = this.#addresses.get(key);
     if (state) {
       // Re-insert so the map stays ordered by last use, oldest first.
-      this.#addresses.delete(address);
-      this.#addresses.set(address, state);
+      this.#addresses.delete(key);
+      this.#addresses.set(key, state);
       return state;
     }
     if (this.#addresses.size >= MAX_TRACKED_ADDRESSES) this.#forgetQuiet();
     const now = this.now();
     state = { allowance: this.limits().authFailureBurst, last: now, logWindowStart: now, logLines: 0, suppressed: 0 };
-    this.#addresses.set(address, state);
+    this.#addresses.set(key, state);
     return state;
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { TokenConfig } from './config.js';
@@ -66,10 +66,17 @@ export function loadOrCreateDevTokens(dataDir: string): { tokens: TokenConfig[];
   if (existing) {
     checkFile(file, existing);
     let tokens: unknown;
+    let fd: number | null = null;
     try {
-      tokens = JSON.parse(readFileSync(file, 'utf8'));
+      // Checked again on the open descriptor (no symlink followed), so the file read is the file checked.
+      fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+      checkFile(file, fstatSync(fd));
+      tokens = JSON.parse(readFileSync(fd, 'utf8'));
     } catch (error) {
+      if (error instanceof DevTokensError) throw error;
       throw new DevTokensError(`cannot read dev tokens from ${file}: ${(error as Error).message}; remove it and restart to create a new one`);
+    } finally {
+      if (fd !== null) closeSync(fd);
     }
     const parsed = DevTokens.safeParse(tokens);
     if (!parsed.success) throw new DevTokensError(`dev tokens file ${file} is malformed; remove it and restart to create a new one`);

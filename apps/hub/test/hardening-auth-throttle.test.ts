@@ -137,4 +137,15 @@ describe('failed authentication is throttled per remote address', () => {
     now += 1000;
     expect(throttle.throttled('10.0.0.3')).toBe(false);
   });
+
+  it('counts IPv4-mapped addresses as IPv4, and IPv6 addresses by their /64', async () => {
+    const { throttleKey } = await import('../src/auth-throttle.js');
+    expect(throttleKey('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(throttleKey('10.1.2.3')).toBe('10.1.2.3');
+    expect(throttleKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:0db8:0001:0002:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(throttleKey('::1')).toBe('0:0:0:0::/64');
+    expect(throttleKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
 });

@@ -113,6 +113,16 @@ describe('dev tokens are loaded only from a private file', () => {
     }
   });
 
+  it('with configured tokens too, a new data directory is 0700 and the database files 0600 (umask 077)', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'fresh', 'data');
+    const hub = started(mainPath, ['--config', writeConfig(dir), '--db', path.join(dataDir, 'hub.db')]);
+    const url = await hub.ready;
+    expect((await requestApproval(url, 1)).status).toBe(201);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    for (const name of ['hub.db', 'hub.db-wal', 'hub.db-shm']) expect(statSync(path.join(dataDir, name)).mode & 0o777, name).toBe(0o600);
+  });
+
   it('refuses a data directory other users can write, naming it and the fix, exit 2', () => {
     const dataDir = path.join(tempDir(), 'data');
     mkdirSync(dataDir);

@@ -65,8 +65,13 @@ export function perTokenSocketCap(limits: () => ConnectionLimits, log: Logger): 
     held.add(key);
     byPrincipal.set(principal.id, held);
     // `disconnect` for a socket that connected; the connection's `close` for one dropped before it did.
-    socket.once('disconnect', () => release(principal.id, key));
-    socket.conn.once('close', () => release(principal.id, key));
+    // The close listener goes on disconnect, so a client that re-joins many times over one connection does not pile them up.
+    const onConnClose = () => release(principal.id, key);
+    socket.conn.once('close', onConnClose);
+    socket.once('disconnect', () => {
+      socket.conn.off('close', onConnClose);
+      release(principal.id, key);
+    });
     next();
   };
 }
