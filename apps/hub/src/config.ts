@@ -62,7 +62,7 @@ export const HubConfig = z
         /** Sockets one token (principal) may hold open at once, over both namespaces; more are refused `rate_limited`. */
         maxSocketsPerToken: z.int().min(1).max(100_000).default(50),
         /** Socket.IO connections in total, counted before authentication; more are refused `rate_limited`. */
-        maxConnections: z.int().min(1).max(1_000_000).default(5000),
+        maxConnections: z.int().min(1).max(1_000_000).default(10_000),
         /** TCP connections that have not yet sent a complete request; past this the oldest is closed. */
         maxIdleConnections: z.int().min(1).max(1_000_000).default(256),
         /** Time a client has to send a request's headers before the connection is closed. */

@@ -100,12 +100,12 @@ describe('failed authentication is throttled per remote address', () => {
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
   });
 
-  it('2,000 wrong-token handshakes on one connection are answered rate_limited after the burst and write only a few log lines', async () => {
+  it('400 wrong-token handshakes on one connection are answered rate_limited after the burst and write only a few log lines', async () => {
     const { url, lines } = await startLoggedHub();
     manager = new Manager(url, { transports: ['websocket'], reconnection: false, autoConnect: false });
     const codes = new Map<string, number>();
     const started = performance.now();
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 400; i++) {
       const code = await handshakeOver(manager, Namespace.reviewer, 'wrong-token-0123456789');
       codes.set(code, (codes.get(code) ?? 0) + 1);
     }
@@ -114,10 +114,10 @@ describe('failed authentication is throttled per remote address', () => {
     const unauthorized = codes.get('unauthorized') ?? 0;
     expect(unauthorized).toBeGreaterThanOrEqual(100);
     expect(unauthorized).toBeLessThanOrEqual(100 + Math.ceil(elapsed / 1000));
-    expect(codes.get('rate_limited')).toBe(2000 - unauthorized);
+    expect(codes.get('rate_limited')).toBe(400 - unauthorized);
     // At most AUTH_LOG_LINES_PER_MINUTE lines about this address, however many refusals.
     expect(refusals(lines).length).toBeLessThanOrEqual(5);
-  });
+  }, 60_000);
 
   it('a suppressed count is reported once the minute has passed', async () => {
     const { AuthThrottle } = await import('../src/auth-throttle.js');

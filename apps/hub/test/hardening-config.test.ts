@@ -40,7 +40,7 @@ describe('token config refusals', () => {
   });
 
   it('validates the new limits with defaults', () => {
-    expect(parseConfig({}).limits).toMatchObject({ maxSocketsPerToken: 50, maxConnections: 5000, maxIdleConnections: 256, headersTimeoutMs: 10_000, authFailureBurst: 100, authFailuresPerMinute: 60 });
+    expect(parseConfig({}).limits).toMatchObject({ maxSocketsPerToken: 50, maxConnections: 10_000, maxIdleConnections: 256, headersTimeoutMs: 10_000, authFailureBurst: 100, authFailuresPerMinute: 60 });
     expect(refusal({ limits: { maxSocketsPerToken: 0 } })).toContain('limits.maxSocketsPerToken');
     expect(refusal({ limits: { headersTimeoutMs: 10 } })).toContain('limits.headersTimeoutMs');
   });

@@ -82,7 +82,7 @@ describe('connection caps', () => {
     expect(idle.slice(-20).every((s) => !s.destroyed && !s.readableEnded)).toBe(true);
     const health = await fetch(`${hub.url}/api/health`);
     expect(health.status).toBe(200);
-    expect(hub.hub.httpServer.maxConnections).toBe(5000 + 100);
+    expect(hub.hub.httpServer.maxConnections).toBe(10_000 + 100);
   });
 
   it('closes a connection that trickles its headers after limits.headersTimeoutMs', async () => {

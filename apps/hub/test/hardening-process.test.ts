@@ -202,7 +202,12 @@ describe('idle connections cannot starve /api/health under a file-descriptor lim
         idle.push(s);
       })),
     );
-    const health = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(3000) });
-    expect(health.status).toBe(200);
-  });
+    // While descriptors are short the hub sheds the oldest idle connections (after a 1 s grace); health then answers.
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      status = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+    }
+    expect(status).toBe(200);
+  }, 30_000);
 });

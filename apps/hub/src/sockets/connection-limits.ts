@@ -18,6 +18,12 @@ export interface ConnectionLimits {
  */
 export const HTTP_CONNECTION_HEADROOM = 100;
 
+/**
+ * A connection younger than this is never shed as idle: a burst of real clients (thousands of agents
+ * reconnecting after a restart) can be accepted faster than their first requests are read.
+ */
+export const IDLE_GRACE_MS = 1000;
+
 type Middleware = (socket: Socket, next: (error?: Error) => void) => void;
 
 /**
@@ -79,26 +85,34 @@ export function perTokenSocketCap(limits: () => ConnectionLimits, log: Logger): 
 /**
  * Caps what the HTTP server holds before anyone has authenticated: at most `maxConnections` plus headroom
  * TCP connections, and at most `maxIdleConnections` that have not yet sent a complete request (the oldest
- * such connection is closed to make room), so idle or trickling connections cannot use up the process's
- * file descriptors and starve `/api/health`. Slow headers are cut off after `headersTimeoutMs`.
+ * such connections, once older than IDLE_GRACE_MS, are closed to make room), so idle or trickling
+ * connections cannot use up the process's file descriptors and starve `/api/health`. Slow headers are cut
+ * off after `headersTimeoutMs`.
  */
 export function limitHttpConnections(server: HttpServer, limits: ConnectionLimits): void {
   server.maxConnections = limits.maxConnections + HTTP_CONNECTION_HEADROOM;
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = Math.max(limits.headersTimeoutMs, 30_000);
-  const idle = new Set<NetSocket>();
-  server.on('connection', (socket: NetSocket) => {
-    idle.add(socket);
-    socket.once('close', () => idle.delete(socket));
-    if (idle.size > limits.maxIdleConnections) {
-      const oldest = idle.values().next().value;
-      if (oldest) {
-        idle.delete(oldest);
-        oldest.destroy();
-      }
+  // Oldest first (a Map keeps insertion order), with when each connection arrived.
+  const idle = new Map<NetSocket, number>();
+  const shed = () => {
+    const now = performance.now();
+    for (const [socket, since] of idle) {
+      if (idle.size <= limits.maxIdleConnections || now - since < IDLE_GRACE_MS) break;
+      idle.delete(socket);
+      socket.destroy();
     }
+  };
+  server.on('connection', (socket: NetSocket) => {
+    idle.set(socket, performance.now());
+    socket.once('close', () => idle.delete(socket));
+    if (idle.size > limits.maxIdleConnections) shed();
   });
   const active = (req: { socket: NetSocket }) => idle.delete(req.socket);
   server.on('request', active);
   server.on('upgrade', active);
+  // Also on a timer: when descriptors have run out, no new connection arrives to trigger shedding.
+  const sweeper = setInterval(() => idle.size > limits.maxIdleConnections && shed(), IDLE_GRACE_MS);
+  sweeper.unref();
+  server.once('close', () => clearInterval(sweeper));
 }
