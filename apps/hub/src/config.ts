@@ -102,6 +102,18 @@ export const HubConfig = z
         maxPageBytes: z.int().min(64 * 1024).default(4 * 1024 * 1024),
         /** Undelivered decisions sent to one new agent connection at once; the rest follow as it acknowledges. */
         redeliveryBatch: z.int().positive().max(1000).default(50),
+        /** Sockets one token (principal) may hold open at once, over both namespaces; more are refused `rate_limited`. */
+        maxSocketsPerToken: z.int().min(1).max(100_000).default(50),
+        /** Socket.IO connections in total, counted before authentication; more are refused `rate_limited`. */
+        maxConnections: z.int().min(1).max(1_000_000).default(10_000),
+        /** TCP connections that have not yet sent a complete request; past this the oldest is closed. */
+        maxIdleConnections: z.int().min(1).max(1_000_000).default(256),
+        /** Time a client has to send a request's headers before the connection is closed. */
+        headersTimeoutMs: z.int().min(1000).max(120_000).default(10_000),
+        /** Failed authentications (handshakes, 401s) one remote address may make at once before it is answered `rate_limited`... */
+        authFailureBurst: z.int().min(1).max(100_000).default(100),
+        /** ...and how fast that allowance comes back. */
+        authFailuresPerMinute: z.number().positive().max(1_000_000).default(60),
       })
       .prefault({}),
     demo: z
@@ -115,9 +127,22 @@ export const HubConfig = z
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
+    const principalIds = new Map<string, number>();
     config.tokens.forEach((t, i) => {
       if (seen.has(t.token)) ctx.addIssue({ code: 'custom', message: 'duplicate token', path: ['tokens', i, 'token'] });
       seen.add(t.token);
+      // Decisions, the audit log, per-token limits and delivery are all keyed by the principal id: two tokens
+      // sharing one would be indistinguishable (and one could read or cancel the other's requests).
+      const id = t.id ?? t.name;
+      const first = principalIds.get(id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `principal id "${id}" is already used by tokens[${first}]; give each token its own id (or name)`, path: ['tokens', i, t.id === undefined ? 'name' : 'id'] });
+      } else {
+        principalIds.set(id, i);
+      }
+      if (t.role === 'admin' && t.queues !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'an admin token sees and decides every queue, so `queues` would not restrict it; remove `queues`, or use the reviewer role to limit a token to some queues', path: ['tokens', i, 'queues'] });
+      }
     });
   })
   .transform(({ dbPath, durability, ...config }, ctx) => {
@@ -146,8 +171,6 @@ export function parseConfig(input: unknown, source = 'config'): HubConfig {
 export interface CliOptions {
   config: HubConfig;
   configFile: string | undefined;
-  /** Test-only: `HUB_CRASH_AT=<point>:<n>` (see crash-hook.ts). */
-  crashAt?: CrashAt;
 }
 
 /**
@@ -198,8 +221,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   if (configFile && !path.isAbsolute(config.database.path) && db === undefined) {
     config.database = { ...config.database, path: path.resolve(path.dirname(configFile), config.database.path) };
   }
-  if (env.HUB_CRASH_AT === undefined) return { config, configFile };
+  return { config, configFile };
+}
+
+/**
+ * Test-only: `HUB_CRASH_AT=<point>:<n>` (see crash-hook.ts). Read only by the test entry
+ * (`testing/crash-main.ts`); the production entry never calls this, so the variable does nothing there.
+ */
+export function loadCrashAt(env: NodeJS.ProcessEnv): CrashAt | undefined {
+  if (env.HUB_CRASH_AT === undefined) return undefined;
   const crashAt = CrashAt.safeParse(env.HUB_CRASH_AT);
   if (!crashAt.success) throw new ConfigError(`Invalid HUB_CRASH_AT: ${crashAt.error.issues[0]?.message ?? 'malformed'}`);
-  return { config, configFile, crashAt: crashAt.data };
+  return crashAt.data;
 }

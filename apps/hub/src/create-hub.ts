@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { Namespace as Ns } from '@approval-hub/protocol';
 import { Server } from 'socket.io';
+import { AuthThrottle } from './auth-throttle.js';
 import { systemClock, type Clock } from './clock.js';
 import type { HubConfig } from './config.js';
 import type { CrashHook } from './crash-hook.js';
@@ -13,13 +14,15 @@ import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
 import { serveConsole } from './http/console-static.js';
 import { requestOriginAllowed } from './http/origin-policy.js';
+import { refuseForeignOriginUpgrades } from './http/upgrade-origin-guard.js';
 import { createProcessMetrics } from './http/metrics.js';
 import { createRestApi } from './http/rest-api.js';
 import { createLogger, type Logger } from './logger.js';
 import { PrincipalDirectory } from './principals.js';
 import { RejectionAuditor } from './rejection-audit.js';
 import { attachAgentNamespace, type AgentNamespace } from './sockets/agent-namespace.js';
-import { connectError } from './sockets/handshake-auth.js';
+import { limitHttpConnections, perTokenSocketCap, totalConnectionCap } from './sockets/connection-limits.js';
+import { connectError, useAuthThrottle } from './sockets/handshake-auth.js';
 import { attachReviewerNamespace, type ReviewerNamespace } from './sockets/reviewer-namespace.js';
 import type { ApprovalStore } from './store/store.js';
 import { HUB_VERSION } from './version.js';
@@ -62,6 +65,7 @@ export function createHub(options: CreateHubOptions): Hub {
     clock,
     log,
     auditor: new RejectionAuditor(options.store, log, clock),
+    authThrottle: new AuthThrottle(() => context.config.limits, () => log),
     startedAt: Date.now(),
     version: HUB_VERSION,
   };
@@ -80,7 +84,8 @@ export function createHub(options: CreateHubOptions): Hub {
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
   });
   const consoleServed = serveConsole(app, options.consoleDir ?? defaultConsoleDir);
-  const httpServer = createServer(getRequestListener(app.fetch));
+  // Checked every second so the headers timeout (limits.headersTimeoutMs) cuts off slow or silent clients promptly.
+  const httpServer = createServer({ connectionsCheckingInterval: 1000 }, getRequestListener(app.fetch));
 
   const limits = options.config.limits;
   io = new Server(httpServer, {
@@ -88,7 +93,7 @@ export function createHub(options: CreateHubOptions): Hub {
     maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
     allowRequest: (req, callback) => {
       const allowed = requestOriginAllowed(req, context.config.allowedOrigins);
-      if (!allowed) log.warn({ event: 'origin.refused', origin: req.headers.origin }, 'handshake from a foreign origin refused');
+      if (!allowed) context.authThrottle.logRefusal(req.socket.remoteAddress ?? 'unknown', { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'handshake from a foreign origin refused');
       callback(allowed ? null : 'Origin not allowed', allowed);
     },
     cors: { origin: (origin, cb) => cb(null, origin !== undefined && context.config.allowedOrigins.includes(origin)), credentials: false },
@@ -96,9 +101,20 @@ export function createHub(options: CreateHubOptions): Hub {
     connectionStateRecovery: undefined,
   });
   io.use((_socket, next) => next(connectError('forbidden', `Connect to ${Ns.agent} or ${Ns.reviewer}`)));
+  // Connection caps and the failed-authentication throttle (issue #9): the total cap runs before the token is
+  // looked at, the per-token cap after the namespace's own handshakeAuth has set the principal.
+  const connectionLimits = () => context.config.limits;
+  refuseForeignOriginUpgrades(httpServer, (req) => requestOriginAllowed(req, context.config.allowedOrigins), (req) =>
+    context.authThrottle.logRefusal(req.socket.remoteAddress ?? 'unknown', { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'upgrade from a foreign origin refused'),
+  );
+  limitHttpConnections(httpServer, limits);
+  useAuthThrottle(io, context.authThrottle);
+  for (const ns of [Ns.agent, Ns.reviewer]) io.of(ns).use(totalConnectionCap(io, connectionLimits, log));
   // One server, two contracts: each namespace gets its own typed event maps.
   attachAgentNamespace(io.of(Ns.agent) as unknown as AgentNamespace, context);
   attachReviewerNamespace(io.of(Ns.reviewer) as unknown as ReviewerNamespace, context);
+  const perToken = perTokenSocketCap(connectionLimits, log);
+  for (const ns of [Ns.agent, Ns.reviewer]) io.of(ns).use(perToken);
 
   let started = false;
   return {

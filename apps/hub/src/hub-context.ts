@@ -1,3 +1,4 @@
+import type { AuthThrottle } from './auth-throttle.js';
 import type { Clock } from './clock.js';
 import type { HubConfig } from './config.js';
 import type { ApprovalEngine } from './engine/approval-engine.js';
@@ -13,6 +14,8 @@ export interface HubContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly auditor: RejectionAuditor;
+  /** Failed handshakes and 401s per remote address (sockets and REST share it). */
+  readonly authThrottle: AuthThrottle;
   readonly startedAt: number;
   readonly version: string;
 }

@@ -2,16 +2,25 @@
 import path from 'node:path';
 import { ConfigError, loadConfig, type HubConfig } from './config.js';
 import { createHub } from './create-hub.js';
-import { crashHookAt } from './crash-hook.js';
+import type { CrashAt, CrashHook } from './crash-hook.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
-import { loadOrCreateDevTokens } from './dev-tokens.js';
+import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore } from './store/open-store.js';
 import type { ApprovalStore } from './store/store.js';
 
+/** Test-only wiring, passed by `testing/crash-main.ts`; the production entry passes none. */
+export interface TestHooks {
+  crashHook?: CrashHook;
+  /** The same crash point, for the points inside a write transaction (reached on the store's writer thread). */
+  crashAt?: CrashAt;
+}
+
 /** The entry point: read config, open the database, listen, run the demo, shut down cleanly on a signal. */
-export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: TestHooks = {}): Promise<void> {
+  // Everything the hub creates (data directory, database, WAL, dev tokens) is for its own user only.
+  process.umask(0o077);
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(argv, env);
@@ -28,16 +37,20 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<vo
 
   let devTokens: ReturnType<typeof loadOrCreateDevTokens> | null = null;
   if (config.tokens.length === 0) {
-    devTokens = loadOrCreateDevTokens(dataDir);
+    try {
+      devTokens = loadOrCreateDevTokens(dataDir);
+    } catch (error) {
+      if (!(error instanceof DevTokensError)) throw error;
+      process.stderr.write(`approval-hub: ${error.message}\n`);
+      process.exit(2);
+    }
     config.tokens = devTokens.tokens;
   }
 
-  // Test-only: with HUB_CRASH_AT set, die at the named point the way an OOM kill or `kill -9` would.
-  const crashHook = loaded.crashAt ? crashHookAt(loaded.crashAt, () => process.kill(process.pid, 'SIGKILL')) : undefined;
-  if (loaded.crashAt) log.warn({ event: 'crash-hook.armed', ...loaded.crashAt }, 'HUB_CRASH_AT is set: this hub will kill itself (tests only)');
+  const { crashHook, crashAt } = testHooks;
   let store: ApprovalStore;
   try {
-    store = await openStore(config.database, { crashAt: loaded.crashAt });
+    store = await openStore(config.database, { crashAt });
   } catch (error) {
     if (error instanceof DatabaseInUseError) {
       process.stderr.write(`approval-hub: ${error.message}\n`);
@@ -62,8 +75,8 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv): Promise<vo
   const reviewer = config.tokens.find((t) => t.role === 'reviewer') ?? config.tokens.find((t) => t.role === 'admin');
   const lines = [`Approval Hub ${hub.context.version} on ${url} (${describeDatabase(config.database)})`];
   if (devTokens) {
-    lines.push(`Dev tokens (${devTokens.created ? 'created' : 'loaded'}; kept in ${devTokens.file}):`);
-    for (const t of devTokens.tokens) lines.push(`  ${t.role.padEnd(8)} ${t.token}  (${t.name})`);
+    // Only the reviewer's link: admin and agent tokens stay in the file (mode 0600), out of terminal scrollback and CI logs.
+    lines.push(`Dev tokens ${devTokens.created ? 'created' : 'loaded'}: admin, reviewer and agent tokens are kept in ${devTokens.file} (readable by you only)`);
     if (reviewer) lines.push(`Console sign-in: ${url}/#token=${reviewer.token}`);
   } else {
     lines.push(`Console: ${url}/ (sign in with a reviewer token from your config)`);

@@ -165,10 +165,21 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
   });
 
   app.use('/api/*', async (c, next) => {
+    // Failed bearer checks count against the remote address (shared with socket handshakes); a throttled
+    // address is answered 429 before its token is looked at, so it cannot tell a hit from a miss.
+    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
+    if (hub.authThrottle.throttled(address)) {
+      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'rate_limited' }, 'REST call refused: too many failed attempts from this address');
+      return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
+    }
     const header = c.req.header('authorization');
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     const principal = match ? hub.principals.resolve(match[1]) : null;
-    if (!principal) return problem(c, 'unauthorized', 'Missing or unknown bearer token');
+    if (!principal) {
+      hub.authThrottle.recordFailure(address);
+      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'unauthorized' }, 'REST call refused');
+      return problem(c, 'unauthorized', 'Missing or unknown bearer token');
+    }
     if (!rateLimiter.take(principal.id)) return problem(c, 'rate_limited', 'Too many requests; slow down');
     c.set('principal', principal);
     await next();

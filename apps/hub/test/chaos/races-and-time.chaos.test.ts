@@ -2,7 +2,7 @@ import type { ApprovalRecord, ApprovalResponse } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRacers, raceConfig, raceDecisions } from '../support/decision-race.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';
-import { api, collect, connected, emitAck, eventually, newRequest, queryDb, startTestHub, TestClock, tokens, type TestHub } from '../support/test-hub.js';
+import { allRequests, api, collect, connected, emitAck, eventually, newRequest, startTestHub, timelineTypes, TestClock, tokens, type TestHub } from '../support/test-hub.js';
 
 let t: TestHub | undefined;
 afterEach(async () => {
@@ -47,12 +47,12 @@ describe('chaos: races and a wandering clock', () => {
         const ack = await emitAck<ApprovalRecord>(agent, 'approval.request', input);
         if (ack.ok) ids.push(input.requestId);
       } else if (roll < 0.55) {
-        const pending = queryDb<{ request_id: string; expires_at: number }>(hub.dbPath, "SELECT request_id, expires_at FROM approvals WHERE status = 'pending' ORDER BY seq");
+        const pending = (await allRequests(hub.store)).filter((r) => r.status === 'pending');
         if (pending.length === 0) continue;
         const record = rng.pick(pending);
-        const id = record.request_id;
+        const id = record.requestId;
         // Put the clock right at the deadline, give or take a millisecond, and race the timer with a decision or a cancel.
-        clock.set(record.expires_at + rng.int(-1, 1));
+        clock.set(Date.parse(record.expiresAt) + rng.int(-1, 1));
         await Promise.all([
           hub.hub.engine.expireDue(),
           rng.chance(0.7) ? emitAck(reviewer, 'approval.response', { requestId: id, approved: rng.chance(0.5) }) : emitAck(agent, 'approval.cancel', { requestId: id }),
@@ -67,20 +67,20 @@ describe('chaos: races and a wandering clock', () => {
     }
     clock.set(Math.max(clock.now(), base) + 10 * 3_600_000);
     await hub.hub.engine.expireDue();
-    await eventually(() => heard.length >= ids.length - queryDb<{ n: number }>(hub.dbPath, "SELECT COUNT(*) AS n FROM approvals WHERE status = 'cancelled'")[0]!.n, 5000);
+    await eventually(async () => heard.length >= ids.length - (await allRequests(hub.store)).filter((r) => r.status === 'cancelled').length, 5000);
 
-    const rows = queryDb<{ request_id: string; status: string; expires_at: number; decision: string | null }>(hub.dbPath, 'SELECT request_id, status, expires_at, decision FROM approvals');
+    const rows = await allRequests(hub.store);
     const problems: string[] = [];
     for (const row of rows) {
-      const finals = queryDb<{ n: number }>(hub.dbPath, "SELECT COUNT(*) AS n FROM audit WHERE request_id = ? AND type IN ('decided', 'expired', 'cancelled')", row.request_id)[0]!.n;
-      if (finals !== 1) problems.push(`${row.request_id}: ${finals} final audit rows`);
-      if (row.status === 'pending') problems.push(`${row.request_id}: still pending`);
-      const decision = row.decision ? (JSON.parse(row.decision) as { decidedAt: string; decidedBy: { kind: string } }) : null;
-      if (row.status === 'expired' && decision && Date.parse(decision.decidedAt) < row.expires_at) {
-        problems.push(`${row.request_id}: recorded as expired at ${decision.decidedAt}, before its deadline ${new Date(row.expires_at).toISOString()}`);
+      const finals = (await timelineTypes(hub.store, row.requestId)).filter((type) => type === 'decided' || type === 'expired' || type === 'cancelled').length;
+      if (finals !== 1) problems.push(`${row.requestId}: ${finals} final audit rows`);
+      if (row.status === 'pending') problems.push(`${row.requestId}: still pending`);
+      const decision = row.decision ?? null;
+      if (row.status === 'expired' && decision && Date.parse(decision.decidedAt) < Date.parse(row.expiresAt)) {
+        problems.push(`${row.requestId}: recorded as expired at ${decision.decidedAt}, before its deadline ${row.expiresAt}`);
       }
-      const deliveries = heard.filter((r) => r.requestId === row.request_id).length;
-      if (row.status !== 'cancelled' && deliveries !== 1) problems.push(`${row.request_id}: the agent heard ${deliveries} decisions`);
+      const deliveries = heard.filter((r) => r.requestId === row.requestId).length;
+      if (row.status !== 'cancelled' && deliveries !== 1) problems.push(`${row.requestId}: the agent heard ${deliveries} decisions`);
     }
     const byStatus = rows.reduce<Record<string, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
     console.log(`[chaos clock] seed ${seed + 1}: ${rows.length} requests ${JSON.stringify(byStatus)}, ${problems.length} problems`);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrashPoint } from '../../src/crash-hook.js';
 import { killPlansFor, runCrashScenario, type ScenarioReport } from '../support/crash-harness.js';
-import { mainPath } from '../support/run-cli.js';
+import { crashMainPath } from '../support/run-cli.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';
 
 /**
@@ -15,7 +15,7 @@ const reports: ScenarioReport[] = [];
 
 beforeAll(() => {
   // These runs start the built hub, as an operator would; `pnpm test` builds first.
-  expect(existsSync(mainPath.replace(/main\.js$/, 'crash-hook.js')), 'rebuild the hub: dist/ predates the crash hook').toBe(true);
+  expect(existsSync(crashMainPath), 'rebuild the hub: dist/ predates the test-only crash entry').toBe(true);
 });
 
 afterAll(() => {

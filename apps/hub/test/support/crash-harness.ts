@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { io, type Socket } from 'socket.io-client';
 import type { CrashPoint } from '../../src/crash-hook.js';
 import { verifyDatabase } from '../../src/store/sqlite/verify-database.js';
-import { runCli, startHubProcess } from './run-cli.js';
+import { crashMainPath, runCli, startHubProcess } from './run-cli.js';
 import { seededRandom, type Random } from './seeded-random.js';
 
 /** How one hub generation dies: at a named point inside the hub (HUB_CRASH_AT), or from outside after a random time. */
@@ -134,7 +134,8 @@ export async function runCrashScenario(scenario: CrashScenario): Promise<Scenari
   const startHub = async (plan?: KillPlan) => {
     const env: Record<string, string> = plan?.kind === 'point' ? { HUB_CRASH_AT: `${plan.point}:${plan.n}` } : {};
     // --port and --db on the command line, so PORT/HUB_DB in the test's environment cannot redirect the hub.
-    const proc = startHubProcess(['--config', configFile, '--port', String(port), '--db', dbPath], env);
+    // Point kills need the test-only entry: the production one ignores HUB_CRASH_AT.
+    const proc = startHubProcess(['--config', configFile, '--port', String(port), '--db', dbPath], env, plan?.kind === 'point' ? crashMainPath : undefined);
     try {
       await proc.ready;
     } catch (error) {

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 export const mainPath = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** The test-only entry that honours HUB_CRASH_AT (the production one does not). */
+export const crashMainPath = fileURLToPath(new URL('../../dist/testing/crash-main.js', import.meta.url));
 
 /** Runs the built `approval-hub` CLI to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}) {
@@ -11,8 +13,8 @@ export function runCli(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Starts the built hub as a real process and resolves once it prints its banner. */
-export function startHubProcess(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [mainPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startHubProcess(args: string[], env: Record<string, string> = {}, entry: string = mainPath) {
+  const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
