@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Ack, ApprovalRecord, ApprovalResponse } from '@approval-hub/protocol';
 import type { HubConfigInput } from '../../src/config.js';
 import type { Random } from './seeded-random.js';
-import { api, collect, connected, defaultTokens, emitAck, eventually, newRequest, queryDb, type AgentSocket, type ReviewerSocket, type TestHub } from './test-hub.js';
+import { allAudit, api, collect, connected, defaultTokens, emitAck, eventually, newRequest, type AgentSocket, type ReviewerSocket, type TestHub } from './test-hub.js';
 
 /** Twenty reviewer tokens besides the usual ones, so up to twenty distinct people can race. */
 export const racingReviewers = Array.from({ length: 20 }, (_, i) => ({ token: `racing-reviewer-${i}-0123456789`, id: `racer-${i}`, name: `Racer ${i}` }));
@@ -50,15 +50,13 @@ export async function raceDecisions(hub: TestHub, agent: AgentSocket, sockets: R
     if (ack.error.code !== 'already_decided') problems.push(`reviewer ${i} got ${ack.error.code}`);
     else if (!isDeepStrictEqual(ack.error.details, winner)) problems.push(`reviewer ${i} was not told the winning record`);
   }
-  const rows = queryDb<{ type: string; actor: string }>(hub.dbPath, "SELECT type, json_extract(actor, '$.id') AS actor FROM audit WHERE request_id = ? AND type IN ('decided', 'decision_rejected')", input.requestId);
+  const rows = (await allAudit(hub.store, { type: ['decided', 'decision_rejected'], requestId: input.requestId })).map((e) => ({ type: e.type, actor: (e.actor as { id?: string }).id ?? '' }));
   if (rows.filter((r) => r.type === 'decided').length !== 1) problems.push(`${rows.filter((r) => r.type === 'decided').length} 'decided' audit rows`);
   const audited = rows.map((r) => r.actor).sort();
   const expected = watchers.map((_, i) => racingReviewers[i]!.id).sort();
   if (JSON.stringify(audited) !== JSON.stringify(expected)) problems.push(`attempts audited for ${audited.join(',')}, expected ${expected.join(',')}`);
-  const stored = queryDb<{ decision: string }>(hub.dbPath, 'SELECT decision FROM approvals WHERE request_id = ?', input.requestId)[0];
-  // The row keeps a decision's arguments only when a reviewer edited them (otherwise they are the row's own).
-  const storedAsWinner = winner?.decision && JSON.parse(JSON.stringify(winner.decision.modified ? winner.decision : { ...winner.decision, args: undefined })) as unknown;
-  if (winner && stored && !isDeepStrictEqual(JSON.parse(stored.decision), storedAsWinner)) problems.push('the database holds another decision than the winner');
+  const stored = await hub.record(input.requestId);
+  if (winner && stored && !isDeepStrictEqual(stored.decision, winner.decision)) problems.push('the store holds another decision than the winner');
 
   await eventually(() => heard.length >= 1 && resolvedSeen.every((seen) => seen.length >= 1), 5000).catch(() => problems.push('a decision or announcement never arrived'));
   await new Promise((r) => setTimeout(r, 30));
