@@ -121,6 +121,8 @@ export const HubConfig = z
         enabled: z.boolean().default(true),
         /** Mean pause between one demo agent's requests. */
         intervalMs: z.int().min(200).default(6000),
+        /** An OpenAI-compatible chat-completions model for the demo agents (from OPENAI_BASE_URL); scripted without one. */
+        model: z.strictObject({ baseURL: z.url(), apiKey: z.string().min(1).optional(), model: z.string().min(1) }).optional(),
       })
       .prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -217,6 +219,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     else raw.dbPath = db;
   }
   if (values['no-demo']) raw.demo = { ...(raw.demo as object | undefined), enabled: false };
+  if (env.OPENAI_BASE_URL) {
+    const model = { baseURL: env.OPENAI_BASE_URL, model: env.DEMO_MODEL ?? 'gpt-4o-mini', ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}) };
+    raw.demo = { ...(raw.demo as object | undefined), model };
+  }
   const config = parseConfig(raw, configFile ? `config file ${configFile}` : 'config');
   if (configFile && !path.isAbsolute(config.database.path) && db === undefined) {
     config.database = { ...config.database, path: path.resolve(path.dirname(configFile), config.database.path) };

@@ -86,8 +86,9 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   const agentToken = config.tokens.find((t) => t.role === 'agent');
   if (config.demo.enabled) {
     if (agentToken) {
-      demo = startDemoAgents({ url, token: agentToken.token, intervalMs: config.demo.intervalMs, log: log.child({ component: 'demo' }) });
-      lines.push('Demo agents: ops-agent, billing-agent, mail-agent (disable with --no-demo)');
+      demo = startDemoAgents({ url, token: agentToken.token, intervalMs: config.demo.intervalMs, log: log.child({ component: 'demo' }), model: config.demo.model });
+      lines.push('Demo agents: ops-agent, billing-agent, mail-agent, and an MCP client of warehouse-db (disable with --no-demo)');
+      if (config.demo.model) lines.push(`Demo agents think with ${config.demo.model.model} at ${config.demo.model.baseURL}`);
     } else {
       lines.push('Demo agents: off (no agent token in the config)');
     }

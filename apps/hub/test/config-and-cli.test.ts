@@ -26,6 +26,13 @@ describe('config', () => {
     });
   });
 
+  it('takes the demo model from OPENAI_BASE_URL, OPENAI_API_KEY and DEMO_MODEL, and stays scripted without them', () => {
+    expect(loadConfig([], {}).config.demo.model).toBeUndefined();
+    expect(loadConfig([], { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', DEMO_MODEL: 'llama3.1' }).config.demo.model).toEqual({ baseURL: 'http://127.0.0.1:11434/v1', model: 'llama3.1' });
+    expect(loadConfig([], { OPENAI_BASE_URL: 'https://api.example.test/v1', OPENAI_API_KEY: 'sk-test-key' }).config.demo.model).toEqual({ baseURL: 'https://api.example.test/v1', model: 'gpt-4o-mini', apiKey: 'sk-test-key' });
+    expect(() => loadConfig([], { OPENAI_BASE_URL: 'not a url' })).toThrow(/demo\.model\.baseURL/);
+  });
+
   it('names every bad field', () => {
     expect(() => parseConfig({ port: 'x', approval: { defaultOnTimeout: 'maybe' }, tokens: [{ token: 'short', role: 'agent', name: 'a' }] })).toThrow(
       /port: .*\n.*tokens\.0\.token: tokens must be at least 16 characters|approval\.defaultOnTimeout/s,

@@ -1,4 +1,4 @@
-import { Agent, connectHub, type HubClient } from '@approval-hub/agent-sdk';
+import { Agent, connectHub, openAICompatibleModel, type HubClient, type OpenAICompatibleModelOptions } from '@approval-hub/agent-sdk';
 import type { Logger } from '../logger.js';
 import { demoScenarios } from './demo-scenarios.js';
 import { startMcpDemo } from './mcp-demo.js';
@@ -16,8 +16,10 @@ const MAX_RUNS_IN_FLIGHT = 2;
  * Three demo agents inside the hub process, each a real SDK client over a real socket. Each starts a run
  * every `intervalMs` (with jitter) while it has fewer than MAX_RUNS_IN_FLIGHT waiting on a reviewer.
  */
-export function startDemoAgents(options: { url: string; token: string; intervalMs: number; log: Logger }): DemoAgents {
+export function startDemoAgents(options: { url: string; token: string; intervalMs: number; log: Logger; model?: OpenAICompatibleModelOptions | undefined }): DemoAgents {
   const clients: HubClient[] = [];
+  // A real model when one is configured (OPENAI_BASE_URL); otherwise each scenario's scripted one.
+  const llm = options.model ? openAICompatibleModel(options.model) : null;
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
@@ -28,10 +30,11 @@ export function startDemoAgents(options: { url: string; token: string; intervalM
     let inFlight = 0;
 
     const runOnce = async () => {
-      const { task, model } = scenario.nextRun();
+      const { task, model: scripted } = scenario.nextRun();
       const agent = new Agent({
         name: scenario.agentName,
-        model,
+        model: llm ?? scripted,
+        ...(llm ? { instructions: `You are ${scenario.agentName}. Use the tools to do the task, then report briefly.`, maxSteps: 6 } : {}),
         tools: scenario.tools,
         approval: { policy: 'all', hub, autoApproveReadOnly: true, timeoutMs: DEMO_TIMEOUT_MS, queue: scenario.queue },
         onEvent: (event) => {
