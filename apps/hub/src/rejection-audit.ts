@@ -53,8 +53,11 @@ export class RejectionAuditor {
    * request outside its queues is recorded against the reviewer alone.
    */
   rejectedDecision(principal: Principal, requestId: string | null, queue: string | null, data: AuditPayloads['decision_rejected']): Promise<void> {
-    return this.#write(principal.id, { event: 'decision.rejected', key: principal.id, code: data.code }, 'decision refused', () =>
-      auditEvent('decision_rejected', requestId, queue, actorOf(principal), data),
+    // Counted per reviewer and request: one request's timeline cannot be flooded, while every loser of a race on a
+    // fresh request is still recorded.
+    const key = requestId === null ? principal.id : `${principal.id}\u0000${requestId}`;
+    return this.#write(key, { event: 'decision.rejected', key: principal.id, code: data.code }, 'decision refused', (suppressed) =>
+      auditEvent('decision_rejected', requestId, queue, actorOf(principal), { ...data, ...(suppressed ? { suppressedSinceLast: suppressed } : {}) }),
     );
   }
 

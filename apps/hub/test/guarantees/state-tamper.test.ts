@@ -98,10 +98,8 @@ describe('the database deleted under a running hub', () => {
     expect((await api(hub, 'GET', '/api/health', null)).status).toBe(503);
   });
 
-  // KNOWN BUG (src/store/sqlite/sqlite-writer.ts, IDENTITY_CHECK_MS): the writer checks the file's identity at most
-  // once a second, so writes in that window are acked into the unlinked file and lost. Health is right at once.
-  // This test passes while the bug is there; when it is fixed, turn `it.fails` into `it`.
-  it.fails('no write is acked after the file is gone', async () => {
+  // The writer checks the file before every grouped commit, so nothing is acked into an unlinked file.
+  it('no write is acked after the file is gone', async () => {
     t = await startTestHub();
     const hub = t;
     expect((await api(hub, 'POST', '/api/approvals', tokens.agent, newRequest())).status).toBe(201);
