@@ -2,19 +2,19 @@
 import path from 'node:path';
 import { ConfigError, loadConfig, type HubConfig } from './config.js';
 import { createHub } from './create-hub.js';
-import type { CrashAt, CrashHook } from './crash-hook.js';
+import type { CrashHook } from './crash-hook.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
 import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
-import { describeDatabase, openStore } from './store/open-store.js';
+import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
 import type { ApprovalStore } from './store/store.js';
 
 /** Test-only wiring, passed by `testing/crash-main.ts`; the production entry passes none. */
 export interface TestHooks {
   crashHook?: CrashHook;
-  /** The same crash point, for the points inside a write transaction (reached on the store's writer thread). */
-  crashAt?: CrashAt;
+  /** Passed to the store: crash points inside a write transaction are reached on its writer thread. */
+  store?: OpenStoreOptions;
 }
 
 /** The entry point: read config, open the database, listen, run the demo, shut down cleanly on a signal. */
@@ -47,10 +47,10 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     config.tokens = devTokens.tokens;
   }
 
-  const { crashHook, crashAt } = testHooks;
+  const { crashHook } = testHooks;
   let store: ApprovalStore;
   try {
-    store = await openStore(config.database, { crashAt });
+    store = await openStore(config.database, testHooks.store);
   } catch (error) {
     if (error instanceof DatabaseInUseError) {
       process.stderr.write(`approval-hub: ${error.message}\n`);

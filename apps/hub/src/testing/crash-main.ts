@@ -21,7 +21,7 @@ async function runCrashableHub(argv: string[], env: NodeJS.ProcessEnv): Promise<
   // Die at the named point the way an OOM kill or `kill -9` would.
   const crashHook = crashHookAt(crashAt, () => process.kill(process.pid, 'SIGKILL'));
   createLogger('warn').warn({ event: 'crash-hook.armed', ...crashAt }, 'HUB_CRASH_AT is set: this hub will kill itself (tests only)');
-  return runHub(argv, env, { crashHook, crashAt });
+  return runHub(argv, env, { crashHook, store: { crashAt } });
 }
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
