@@ -15,6 +15,11 @@ interface Packed {
   tarball: string;
 }
 
+/** Packages used from the command line: their README shows a shell command; the installed bin is run instead. */
+const CLIS: Record<string, { bin: string; prints: RegExp }> = {
+  '@approval-hub/mcp-proxy': { bin: 'approval-hub-mcp', prints: /approval-hub-mcp --hub/ },
+};
+
 /** What each README example prints, and the tool whose request it leaves on the hub (requestId prefix). */
 const EXAMPLES: Record<string, { prints: RegExp; request?: { toolName: string; prefix: string } }> = {
   '@approval-hub/protocol': { prints: /^req-\d+ is pending, expires at /m },
@@ -70,8 +75,8 @@ function readmeExample(readme: string, name: string): string {
 }
 
 describe('the packed tarballs', () => {
-  it('are the five publishable packages', () => {
-    expect(packed.map((p) => p.name).sort()).toEqual(Object.keys(EXAMPLES).sort());
+  it('are the six publishable packages', () => {
+    expect(packed.map((p) => p.name).sort()).toEqual([...Object.keys(EXAMPLES), ...Object.keys(CLIS)].sort());
   });
 
   it('ship only built files, a README and a LICENSE, and name only shipped files', async () => {
@@ -82,11 +87,14 @@ describe('the packed tarballs', () => {
 
       expect(files, name).toEqual(expect.arrayContaining(['package/README.md', 'package/LICENSE', 'package/dist/index.js', 'package/dist/index.d.ts']));
       expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/') || f.endsWith('.map')), name).toEqual([]);
+      for (const target of Object.values((manifest['bin'] as Record<string, string> | undefined) ?? {})) expect(files, `${name} bin ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`);
       expect(manifestText, name).not.toMatch(/workspace:|catalog:/);
       expect(manifest['license'], name).toBe('MIT');
       for (const target of exportTargets(manifest['exports'])) expect(files, `${name} exports ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`);
       expect(JSON.stringify(manifest['exports']), name).not.toContain('source');
-      expect((manifest['peerDependencies'] as Record<string, string>)['zod'], name).toBe('^4.0.0');
+      // Libraries share the app's zod (a peer); a CLI brings its own.
+      if (CLIS[name]) expect((manifest['dependencies'] as Record<string, string>)['zod'], name).toMatch(/^\^4\./);
+      else expect((manifest['peerDependencies'] as Record<string, string>)['zod'], name).toBe('^4.0.0');
       expect(await tarRead(tarball, 'package/LICENSE'), name).toContain('Approval Hub contributors');
     }
   });
@@ -119,8 +127,15 @@ describe('installed with npm outside the workspace', () => {
     await hub?.dispose();
   });
 
+  it('installs each command-line package with a working bin', async () => {
+    for (const [name, cli] of Object.entries(CLIS)) {
+      const { stdout } = await run(join(consumer, 'node_modules/.bin', cli.bin), ['--help'], { cwd: consumer, timeout: 30_000 });
+      expect(stdout, name).toMatch(cli.prints);
+    }
+  }, 60_000);
+
   it('type-checks every README example with tsc, and runs each against a real hub while a reviewer approves', async () => {
-    const names = packed.map((p) => p.name);
+    const names = packed.map((p) => p.name).filter((name) => !CLIS[name]);
     for (const name of names) {
       const readme = readFileSync(join(consumer, 'node_modules', name, 'README.md'), 'utf8');
       writeFileSync(join(consumer, 'examples', `${name.split('/')[1]}.ts`), readmeExample(readme, name));
