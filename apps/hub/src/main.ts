@@ -8,7 +8,7 @@ import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
-import type { ApprovalStore } from './store/store.js';
+import { StoreIntegrityError, type ApprovalStore } from './store/store.js';
 
 /** Test-only wiring, passed by `testing/crash-main.ts`; the production entry passes none. */
 export interface TestHooks {
@@ -52,7 +52,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   try {
     store = await openStore(config.database, testHooks.store);
   } catch (error) {
-    if (error instanceof DatabaseInUseError) {
+    if (error instanceof DatabaseInUseError || error instanceof StoreIntegrityError) {
       process.stderr.write(`approval-hub: ${error.message}\n`);
       process.exit(3);
     }

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Ack, ApprovalResponse } from '@approval-hub/protocol';
 import Database from 'better-sqlite3';
@@ -16,6 +18,8 @@ afterEach(async () => {
   await t?.close();
   t = undefined;
 });
+
+const mainScript = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 describe('the tables are checked against the chain', () => {
   it('a denied request flipped to approved, with its delivery re-queued, fails audit verify (REST and CLI, even with the exported head)', async () => {
@@ -107,3 +111,27 @@ describe('the database deleted under a running hub', () => {
     expect((await api(hub, 'POST', '/api/approvals', tokens.agent, newRequest())).status).toBe(500);
   });
 });
+
+describe('a database replaced while the hub was stopped', () => {
+  it('is refused at the next start (exit 3, the file and the fix named) instead of beginning a fresh chain', async () => {
+    t = await startTestHub();
+    const first = newRequest();
+    expect((await api(t, 'POST', '/api/approvals', tokens.agent, first)).status).toBe(201);
+    expect((await api(t, 'POST', `/api/approvals/${first.requestId}/decision`, tokens.reviewer, { approved: false })).status).toBe(200);
+    await t.stop(); // a clean stop records the head beside the lock
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${t.dbPath}${suffix}`, { force: true });
+
+    const refused = spawnSync(process.execPath, [mainScript, '--port', '0', '--db', t.dbPath, '--no-demo'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, HUB_CONFIG: '' } });
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain(t.dbPath);
+    expect(refused.stderr).toMatch(/is not the one this hub was using/);
+    expect(refused.stderr).toContain(`${t.dbPath}.lock`);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+
+    // Starting over on purpose: delete the lock file too.
+    rmSync(`${t.dbPath}.lock`, { force: true });
+    t = await startTestHub({}, { dir: t.dir });
+    expect((await api(t, 'GET', '/api/health', null)).status).toBe(200);
+  });
+});
+

@@ -6,6 +6,10 @@ export class DatabaseInUseError extends Error {
 }
 
 export interface DatabaseLock {
+  /** The last audit head this file's hubs recorded (kept with the lock, outside the database), if any. */
+  lastHead(): { seq: number; hash: string } | null;
+  /** Remembers the head now committed in the database, so the next start can tell a replaced database. */
+  recordHead(head: { seq: number; hash: string }): void;
   release(): void;
 }
 
@@ -16,7 +20,7 @@ export interface DatabaseLock {
  * corrupting the first one's audit chain. Readers (`audit verify`, backups) do not take it.
  */
 export function lockDatabase(dbPath: string): DatabaseLock {
-  if (dbPath === ':memory:') return { release: () => {} };
+  if (dbPath === ':memory:') return { lastHead: () => null, recordHead: () => {}, release: () => {} };
   const lockPath = `${dbPath}.lock`;
   const lock = new Database(lockPath);
   try {
@@ -24,6 +28,9 @@ export function lockDatabase(dbPath: string): DatabaseLock {
     lock.pragma('journal_mode = MEMORY');
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');
+    // In EXCLUSIVE locking mode the lock outlives this commit: it is held until the connection closes.
+    lock.exec('CREATE TABLE IF NOT EXISTS last_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)');
+    lock.exec('COMMIT');
   } catch (error) {
     lock.close();
     if ((error as { code?: string }).code === 'SQLITE_BUSY') {
@@ -33,15 +40,16 @@ export function lockDatabase(dbPath: string): DatabaseLock {
     }
     throw error;
   }
+  lock.pragma('synchronous = NORMAL');
+  const read = lock.prepare('SELECT seq, hash FROM last_head WHERE id = 1');
+  const write = lock.prepare('INSERT INTO last_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash');
   return {
+    lastHead: () => (read.get() as { seq: number; hash: string } | undefined) ?? null,
+    recordHead: (head) => {
+      if (lock.open) write.run(head.seq, head.hash);
+    },
     release: () => {
-      if (!lock.open) return;
-      try {
-        lock.exec('ROLLBACK');
-      } catch {
-        // Closing releases the lock either way.
-      }
-      lock.close();
+      if (lock.open) lock.close();
     },
   };
 }

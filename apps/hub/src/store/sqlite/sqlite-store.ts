@@ -35,6 +35,9 @@ export interface SqliteStoreOptions {
   crashAt?: { point: InTransactionCrashPoint; n: number } | undefined;
 }
 
+/** How often the committed audit head is recorded beside the lock. */
+const HEAD_RECORD_MS = 2000;
+
 function scopeFilter(scope: ReadScope, where: string[], params: unknown[]): void {
   if (scope.queues !== null) {
     if (scope.queues.length === 0) where.push('0');
@@ -75,6 +78,7 @@ export class SqliteStore implements ApprovalStore {
   readonly #checkpointer: WalCheckpointer | null;
   readonly #identity: { dev: number; ino: number } | null;
   #writeFailure: Error | null = null;
+  readonly #headRecorder: NodeJS.Timeout;
   #verifying: Promise<AuditVerifyResult> | null = null;
   #closed = false;
 
@@ -86,6 +90,18 @@ export class SqliteStore implements ApprovalStore {
     this.#checkpointer = parts.checkpointer;
     this.#stmt = prepareReads(parts.db);
     this.#identity = parts.path === ':memory:' ? null : fileIdentity(parts.path);
+    this.#headRecorder = setInterval(() => this.#recordHead(), HEAD_RECORD_MS);
+    this.#headRecorder.unref();
+  }
+
+  /** Keeps the committed head beside the lock, for the integrity check at the next start. */
+  #recordHead(): void {
+    try {
+      const head = this.#stmt.lastAudit.get() as { seq: number; hash: string } | undefined;
+      if (head) this.#lock.recordHead(head);
+    } catch {
+      // The next tick tries again; health reports a failing database on its own.
+    }
   }
 
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
@@ -113,6 +129,20 @@ export class SqliteStore implements ApprovalStore {
       }
     }
     const db = new Database(file, { readonly: true, fileMustExist: true });
+    // The database must still hold the last head a hub recorded for this file: otherwise it was deleted, replaced or
+    // restored from an older copy, and starting would silently begin a new chain.
+    const recorded = lock.lastHead();
+    if (recorded && recorded.seq > 0) {
+      const kept = db.prepare('SELECT hash FROM audit WHERE seq = ?').get(recorded.seq) as { hash: string } | undefined;
+      if (kept?.hash !== recorded.hash) {
+        db.close();
+        await writer.close();
+        lock.release();
+        throw new StoreIntegrityError(
+          `The database ${file} is not the one this hub was using: it does not hold audit row ${recorded.seq} (${recorded.hash.slice(0, 12)}…) that was written to it. It was deleted, replaced or restored from an older copy. Restore the right file, or, to start over on purpose, delete ${file}.lock as well.`,
+        );
+      }
+    }
     const store = new SqliteStore({ path: file, lock, writer, db, checkpointer: startWalCheckpointer(file) });
     onFailure = (error) => store.#failed(error);
     return store;
@@ -316,9 +346,11 @@ export class SqliteStore implements ApprovalStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#headRecorder);
     await this.#checkpointer?.stop();
-    this.#db.close();
     await this.#writer.close();
+    this.#recordHead();
+    this.#db.close();
     this.#lock.release();
   }
 }
