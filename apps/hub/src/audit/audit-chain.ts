@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ApprovalRecord, AuditVerifyResult } from '@approval-hub/protocol';
-import { canonicalJson } from './canonical-json.js';
+import type { AuditVerifyResult } from '@approval-hub/protocol';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -32,17 +31,23 @@ export function auditHash(prevHash: string, row: AuditRowContent): string {
   return createHash('sha256').update(prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
 }
 
+/** One stored value of a request, exactly as the store keeps it (text as stored, numbers, nulls). */
+export type StoredValue = string | number | null;
+
 /**
- * What the chain commits to for one request: its record and whether its decision still awaits delivery.
- * Changing a stored record or re-queueing a delivery outside the hub no longer matches the chain.
+ * What the chain commits to for one request: the values the store keeps for it, in the store's own column order,
+ * and whether its decision still awaits delivery. Hashing the stored text itself (no parsing, no re-serialising)
+ * keeps this cheap on the write path; changing any stored value or re-queueing a delivery no longer matches.
  */
-export function stateHash(record: ApprovalRecord, undelivered: boolean): string {
-  return createHash('sha256').update(canonicalJson({ record, undelivered })).digest('hex');
+export function stateHash(values: readonly StoredValue[], undelivered: boolean): string {
+  const hash = createHash('sha256');
+  for (const value of values) hash.update(value === null ? '\u0000n' : typeof value === 'number' ? `\u0000i${value}` : `\u0000s${value.length}:`).update(typeof value === 'string' ? value : '');
+  return hash.update(undelivered ? '\u0000u1' : '\u0000u0').digest('hex');
 }
 
 export interface StoredState {
   requestId: string;
-  record: ApprovalRecord;
+  values: readonly StoredValue[];
   undelivered: boolean;
 }
 
@@ -94,12 +99,12 @@ export function verifyStates(
 ): { statesChecked: number; badState?: { requestId: string; reason: string } } {
   let statesChecked = 0;
   const seen = new Set<string>();
-  for (const { requestId, record, undelivered } of stored) {
+  for (const { requestId, values, undelivered } of stored) {
     seen.add(requestId);
     const expected = chainStates.get(requestId);
     if (expected === undefined) return { statesChecked, badState: { requestId, reason: 'the request is not in the audit chain (added outside the hub)' } };
     if (expected === null) continue; // recorded before state hashing: nothing to compare with
-    if (stateHash(record, undelivered) !== expected) {
+    if (stateHash(values, undelivered) !== expected) {
       return { statesChecked, badState: { requestId, reason: 'the stored request or its delivery differs from the state the audit chain committed to' } };
     }
     statesChecked++;

@@ -1,5 +1,5 @@
 import type { ApprovalRecord, AuditActor, AuditEntry, AuditType, Decision } from '@approval-hub/protocol';
-import type { ChainedAuditRow } from '../../audit/audit-chain.js';
+import type { ChainedAuditRow, StoredValue } from '../../audit/audit-chain.js';
 
 export interface ApprovalRow {
   seq: number;
@@ -118,6 +118,27 @@ export function toChainedRow(row: AuditRow): ChainedAuditRow {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
+}
+
+/** The stored values the audit chain commits to, in a fixed order (everything but the row's position). */
+export function stateValues(row: ApprovalRow): StoredValue[] {
+  return [
+    row.request_id,
+    row.principal_id,
+    row.principal_name,
+    row.request_hash,
+    row.status,
+    row.tool_name,
+    row.args,
+    row.agent_name,
+    row.run_id,
+    row.conversation_id,
+    row.description,
+    row.queue,
+    row.created_at,
+    row.expires_at,
+    row.decision,
+  ];
 }
 
 /** Bytes a row adds to a response, roughly: its stored text. Enough for a budget. */

@@ -78,6 +78,8 @@ export class SqliteStore implements ApprovalStore {
   readonly #checkpointer: WalCheckpointer | null;
   readonly #identity: { dev: number; ino: number } | null;
   #writeFailure: Error | null = null;
+  /** Reads whose SQL depends on the filters given, prepared once per distinct text. */
+  readonly #prepared = new Map<string, Statement>();
   readonly #headRecorder: NodeJS.Timeout;
   #verifying: Promise<AuditVerifyResult> | null = null;
   #closed = false;
@@ -152,6 +154,16 @@ export class SqliteStore implements ApprovalStore {
     return this.#path;
   }
 
+  #statement(sql: string): Statement {
+    let statement = this.#prepared.get(sql);
+    if (!statement) {
+      if (this.#prepared.size > 500) this.#prepared.clear();
+      statement = this.#db.prepare(sql);
+      this.#prepared.set(sql, statement);
+    }
+    return statement;
+  }
+
   #failed(error: Error): void {
     this.#writeFailure = error;
   }
@@ -192,7 +204,7 @@ export class SqliteStore implements ApprovalStore {
     const params: unknown[] = [requestId];
     scopeFilter(scope, where, params);
     // The scope is part of the query: a row outside it is never read, let alone parsed.
-    const row = this.#db.prepare(`SELECT * FROM approvals WHERE ${where.join(' AND ')}`).get(...params) as ApprovalRow | undefined;
+    const row = this.#statement(`SELECT * FROM approvals WHERE ${where.join(' AND ')}`).get(...params) as ApprovalRow | undefined;
     return row ? { record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash } : null;
   }
 
@@ -220,7 +232,7 @@ export class SqliteStore implements ApprovalStore {
       params.push(query.after);
     }
     const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const page = budgeted(this.#db.prepare(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
+    const page = budgeted(this.#statement(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
     return { items: page.rows.map(toRecord), next: page.more ? page.rows.at(-1)!.seq : null };
   }
 
@@ -233,7 +245,7 @@ export class SqliteStore implements ApprovalStore {
       params.push(query.after.expiresAt, query.after.expiresAt, query.after.position);
     }
     const sql = `SELECT * FROM approvals WHERE ${where.join(' AND ')} ORDER BY expires_at, seq LIMIT ?`;
-    const page = budgeted(this.#db.prepare(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
+    const page = budgeted(this.#statement(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
     const last = page.rows.at(-1);
     return { items: page.rows.map(toRecord), next: page.more && last ? { expiresAt: last.expires_at, position: last.seq } : null };
   }
@@ -294,7 +306,7 @@ export class SqliteStore implements ApprovalStore {
       params.push(query.after);
     }
     const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...params, query.limit + 1) as AuditRow[];
+    const rows = this.#statement(sql).all(...params, query.limit + 1) as AuditRow[];
     const more = rows.length > query.limit;
     const items = rows.slice(0, query.limit);
     return { items: items.map(toAuditEntry), next: more ? items.at(-1)!.seq : null };

@@ -4,7 +4,7 @@ import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../audit/audit-events.js';
 import type { InsertOutcome, InsertRequest, Transition } from '../store.js';
 import { StoreIntegrityError } from '../store.js';
-import { rowParams, toRecord, decisionText, type ApprovalRow } from './rows.js';
+import { rowParams, stateValues, toRecord, decisionText, type ApprovalRow } from './rows.js';
 
 /** One write, as the main thread posts it to the writer thread. */
 export type WriteOp =
@@ -154,7 +154,7 @@ export class SqliteWriter {
     const row = this.#stmt.byRequestId.get(requestId) as ApprovalRow | undefined;
     if (!row) return null;
     const undelivered = this.#stmt.hasDelivery.get(requestId) !== undefined;
-    return stateHash(toRecord(row), undelivered);
+    return stateHash(stateValues(row), undelivered);
   }
 
   #append(event: AuditEvent, at: string, state: string | null): void {

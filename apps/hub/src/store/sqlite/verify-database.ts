@@ -2,7 +2,7 @@ import type { AuditVerifyResult } from '@approval-hub/protocol';
 import type { Database as Db } from 'better-sqlite3';
 import { verifyChain, verifyStates, type StoredState } from '../../audit/audit-chain.js';
 import type { VerifyInput } from '../store.js';
-import { toChainedRow, toRecord, type ApprovalRow, type AuditRow } from './rows.js';
+import { stateValues, toChainedRow, type ApprovalRow, type AuditRow } from './rows.js';
 
 function* chainRows(db: Db) {
   for (const row of db.prepare('SELECT * FROM audit ORDER BY rowid').iterate() as IterableIterator<AuditRow>) yield toChainedRow(row);
@@ -11,7 +11,7 @@ function* chainRows(db: Db) {
 function* storedStates(db: Db): Generator<StoredState> {
   const rows = db.prepare(`SELECT a.*, (d.request_id IS NOT NULL) AS undelivered FROM approvals a LEFT JOIN deliveries d ON d.request_id = a.request_id ORDER BY a.seq`);
   for (const row of rows.iterate() as IterableIterator<ApprovalRow & { undelivered: number }>) {
-    yield { requestId: row.request_id, record: toRecord(row), undelivered: row.undelivered === 1 };
+    yield { requestId: row.request_id, values: stateValues(row), undelivered: row.undelivered === 1 };
   }
 }
 
