@@ -136,7 +136,9 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubProces
     },
     wipeDatabase() {
       if (child) throw new Error('stop the hub first');
-      for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+      // The `.lock` beside it remembers the last audit head: a hub refuses a database that lost it, unless the lock
+      // goes too (starting over on purpose).
+      for (const suffix of ['', '-wal', '-shm', '.lock']) rmSync(`${dbPath}${suffix}`, { force: true });
     },
     async dispose() {
       await hub.stop();
