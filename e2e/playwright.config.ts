@@ -9,8 +9,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: 2,
-  // One retry: the demo flow (four demo sources at a 2 s pace) has failed once in three full runs on this shared
-  // 2-core machine, the console showing "Reconnecting…"; a retry is reported as flaky, and the cause is being chased.
+  // One retry on this shared 2-core machine; a test that needed it is reported as flaky.
   retries: 1,
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
   use: {
