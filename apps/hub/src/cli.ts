@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { GENESIS_HASH } from './audit/audit-chain.js';
 import { ConfigError, loadConfig } from './config.js';
 import { runHub } from './main.js';
+import { readAuditHead } from './store/sqlite/rows.js';
 import { verifyDatabase } from './store/sqlite/verify-database.js';
 
 const USAGE = `Usage:
@@ -34,8 +34,7 @@ function runAudit(command: string | undefined, argv: string[]): number {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     if (command === 'head') {
-      const last = db.prepare('SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; at: string } | undefined;
-      process.stdout.write(`${JSON.stringify(last ?? { seq: 0, hash: GENESIS_HASH, at: null })}\n`);
+      process.stdout.write(`${JSON.stringify(readAuditHead(db))}\n`);
       return 0;
     }
     const result = verifyDatabase(db, { expectedHead });

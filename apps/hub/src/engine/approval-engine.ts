@@ -172,11 +172,11 @@ export class ApprovalEngine {
     if (this.#config.queues.length > 0 && !this.#config.queues.some((q) => q.name === queue)) {
       return refuse(fail('invalid_payload', `Unknown queue "${queue}": this hub accepts ${this.#config.queues.map((q) => q.name).join(', ')}`, { fieldErrors: { queue: ['unknown queue'] } }));
     }
-    const timeoutMs = input.timeoutMs ?? Math.max(approval.defaultTimeoutMs, this.#minTimeoutFor(queue));
+    const minTimeoutMs = this.#minTimeoutFor(queue);
+    const timeoutMs = input.timeoutMs ?? Math.max(approval.defaultTimeoutMs, minTimeoutMs);
     if (timeoutMs > approval.maxTimeoutMs) {
       return refuse(fail('invalid_payload', `timeoutMs must be at most ${approval.maxTimeoutMs}`, { fieldErrors: { timeoutMs: [`at most ${approval.maxTimeoutMs}`] } }));
     }
-    const minTimeoutMs = this.#minTimeoutFor(queue);
     if (timeoutMs < minTimeoutMs) {
       return refuse(fail('invalid_payload', `timeoutMs must be at least ${minTimeoutMs} in queue "${queue}"`, { fieldErrors: { timeoutMs: [`at least ${minTimeoutMs}`] } }));
     }

@@ -172,9 +172,8 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
       hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'rate_limited' }, 'REST call refused: too many failed attempts from this address');
       return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
     }
-    const header = c.req.header('authorization');
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const principal = match ? hub.principals.resolve(match[1]) : null;
+    const token = bearerToken(c.req.header('authorization'));
+    const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {
       hub.authThrottle.recordFailure(address);
       hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'unauthorized' }, 'REST call refused');

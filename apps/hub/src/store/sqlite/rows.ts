@@ -1,5 +1,6 @@
-import type { ApprovalRecord, AuditActor, AuditEntry, AuditType, Decision } from '@approval-hub/protocol';
-import type { ChainedAuditRow, StoredValue } from '../../audit/audit-chain.js';
+import type { ApprovalRecord, AuditActor, AuditEntry, AuditHead, AuditType, Decision } from '@approval-hub/protocol';
+import type { Database as Db } from 'better-sqlite3';
+import { GENESIS_HASH, type ChainedAuditRow, type StoredValue } from '../../audit/audit-chain.js';
 
 export interface ApprovalRow {
   seq: number;
@@ -144,4 +145,10 @@ export function stateValues(row: ApprovalRow): StoredValue[] {
 /** Bytes a row adds to a response, roughly: its stored text. Enough for a budget. */
 export function rowBytes(row: ApprovalRow): number {
   return row.args.length + (row.decision?.length ?? 0) + (row.description?.length ?? 0) + 300;
+}
+
+/** The last audit row's position, hash and time; the genesis head for an empty chain. */
+export function readAuditHead(db: Db): AuditHead {
+  const last = db.prepare('SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1').get() as AuditHead | undefined;
+  return last ? { seq: last.seq, hash: last.hash, at: last.at } : { seq: 0, hash: GENESIS_HASH, at: null };
 }

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
-import { GENESIS_HASH } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../audit/audit-events.js';
 import {
   StoreIntegrityError,
@@ -21,7 +20,7 @@ import {
 } from '../store.js';
 import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
-import { toAuditEntry, toRecord, rowBytes, type ApprovalRow, type AuditRow } from './rows.js';
+import { readAuditHead, toAuditEntry, toRecord, rowBytes, type ApprovalRow, type AuditRow } from './rows.js';
 import { fileIdentity, type InTransactionCrashPoint } from './sqlite-writer.js';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { WriterClient } from './writer-client.js';
@@ -99,8 +98,8 @@ export class SqliteStore implements ApprovalStore {
   /** Keeps the committed head beside the lock, for the integrity check at the next start. */
   #recordHead(): void {
     try {
-      const head = this.#stmt.lastAudit.get() as { seq: number; hash: string } | undefined;
-      if (head) this.#lock.recordHead(head);
+      const head = readAuditHead(this.#db);
+      if (head.seq > 0) this.#lock.recordHead(head);
     } catch {
       // The next tick tries again; health reports a failing database on its own.
     }
@@ -272,15 +271,8 @@ export class SqliteStore implements ApprovalStore {
   async listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (queues !== null) {
-      if (queues.length === 0) where.push('0');
-      else {
-        where.push(`queue IN (${queues.map(() => '?').join(',')})`);
-        params.push(...queues);
-      }
-    } else if (!query.includeHubRows) {
-      where.push('queue IS NOT NULL');
-    }
+    scopeFilter({ queues, principalId: null }, where, params);
+    if (queues === null && !query.includeHubRows) where.push('queue IS NOT NULL');
     if (query.requestId !== undefined) {
       where.push('request_id = ?');
       params.push(query.requestId);
@@ -331,8 +323,7 @@ export class SqliteStore implements ApprovalStore {
   }
 
   async auditHead(): Promise<AuditHead> {
-    const last = this.#stmt.lastAudit.get() as { seq: number; hash: string; at: string } | undefined;
-    return last ? { seq: last.seq, hash: last.hash, at: last.at } : { seq: 0, hash: GENESIS_HASH, at: null };
+    return readAuditHead(this.#db);
   }
 
   async secret(): Promise<Buffer> {
@@ -375,7 +366,6 @@ function prepareReads(db: Db) {
       WHERE d.principal_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`),
     due: p(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
     nextDeadline: p(`SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'`),
-    lastAudit: p('SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1'),
     timeline: p('SELECT * FROM audit WHERE request_id = ? ORDER BY seq'),
     secret: p(`SELECT value FROM meta WHERE key = 'secret'`),
   };
