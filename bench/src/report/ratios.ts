@@ -62,7 +62,7 @@ export function compareTargets(results: TargetResults): Comparison[] {
 }
 
 /** The WAL bound the hub documents (journal_size_limit plus about a second of writes). */
-const WAL_LIMIT_MB = 64;
+const WAL_LIMIT_MB = 32;
 
 /** The targets. They are goals to report against, not pass/fail tests. */
 export function checkGoals(results: TargetResults): GoalCheck[] {

@@ -22,7 +22,6 @@ import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { readAuditHead, toAuditEntry, toRecord, rowBytes, type ApprovalRow, type AuditRow } from './rows.js';
 import { fileIdentity, type InTransactionCrashPoint } from './sqlite-writer.js';
-import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 import { WriterClient } from './writer-client.js';
 
 export interface SqliteStoreOptions {
@@ -74,7 +73,6 @@ export class SqliteStore implements ApprovalStore {
   readonly #writer: WriterClient;
   readonly #db: Db;
   readonly #stmt: ReturnType<typeof prepareReads>;
-  readonly #checkpointer: WalCheckpointer | null;
   readonly #identity: { dev: number; ino: number } | null;
   #writeFailure: Error | null = null;
   /** Reads whose SQL depends on the filters given, prepared once per distinct text. */
@@ -83,12 +81,11 @@ export class SqliteStore implements ApprovalStore {
   #verifying: Promise<AuditVerifyResult> | null = null;
   #closed = false;
 
-  private constructor(parts: { path: string; lock: DatabaseLock; writer: WriterClient; db: Db; checkpointer: WalCheckpointer | null }) {
+  private constructor(parts: { path: string; lock: DatabaseLock; writer: WriterClient; db: Db }) {
     this.#path = parts.path;
     this.#lock = parts.lock;
     this.#writer = parts.writer;
     this.#db = parts.db;
-    this.#checkpointer = parts.checkpointer;
     this.#stmt = prepareReads(parts.db);
     this.#identity = parts.path === ':memory:' ? null : fileIdentity(parts.path);
     this.#headRecorder = setInterval(() => this.#recordHead(), HEAD_RECORD_MS);
@@ -144,7 +141,7 @@ export class SqliteStore implements ApprovalStore {
         );
       }
     }
-    const store = new SqliteStore({ path: file, lock, writer, db, checkpointer: startWalCheckpointer(file) });
+    const store = new SqliteStore({ path: file, lock, writer, db });
     onFailure = (error) => store.#failed(error);
     return store;
   }
@@ -350,7 +347,6 @@ export class SqliteStore implements ApprovalStore {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#headRecorder);
-    await this.#checkpointer?.stop();
     await this.#writer.close();
     this.#recordHead();
     this.#db.close();

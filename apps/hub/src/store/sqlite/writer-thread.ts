@@ -20,8 +20,17 @@ export type FromWriter =
   | { type: 'results'; results: ({ id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError })[] }
   | { type: 'closed' };
 
-/** After this long with commits, the writer folds the WAL back itself, so the next transaction can rewind it. */
-const WRITER_CHECKPOINT_MS = 1000;
+/**
+ * The writer owns checkpoints: it runs them between batches, when no other connection can be appending, so a
+ * checkpoint can finish and the next transaction rewinds the WAL to its start (and cuts the file back to
+ * `journal_size_limit`). A second connection checkpointing alongside the writer never catches up under a steady
+ * load, and the WAL then grows without bound.
+ */
+const CHECKPOINT_EVERY_MS = 250;
+/** After a checkpoint a reader kept from finishing, try again this soon. */
+const CHECKPOINT_RETRY_MS = 50;
+/** A WAL this many frames long (about 16 MB at 4 KB pages) waits for readers to finish rather than grow further. */
+const WAL_FRAMES_BEFORE_WAITING = 4096;
 
 const port = parentPort!;
 const data = workerData as WriterThreadData;
@@ -40,9 +49,9 @@ try {
   db.pragma(`synchronous = ${data.durability === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
   db.pragma('foreign_keys = ON');
-  // Checkpoints run off the commit path (see wal-checkpointer.ts); the WAL is cut back to this size when it rewinds.
+  // The writer checkpoints between batches itself (see flush); the WAL file is cut back to this size when it rewinds.
   db.pragma('wal_autocheckpoint = 0');
-  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
   migrate(db);
   // A key that lives with the data (cursor encryption): made once, kept across restarts.
   db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)`).run(randomBytes(32));
@@ -60,8 +69,9 @@ try {
 
 let queue: { id: number; write: WriteOp }[] = [];
 let scheduled = false;
-let lastCheckpoint = Date.now();
-let dirty = false;
+
+let nextCheckpointAt = Date.now() + CHECKPOINT_EVERY_MS;
+let walFrames = 0;
 
 function flush(): void {
   scheduled = false;
@@ -76,18 +86,18 @@ function flush(): void {
       return result.ok ? { id: b.id, ok: true as const, value: result.value } : { id: b.id, ok: false as const, error: serialize(result.error) };
     }),
   });
-  dirty = true;
-  if (Date.now() - lastCheckpoint >= WRITER_CHECKPOINT_MS) checkpoint('PASSIVE');
+  if (Date.now() >= nextCheckpointAt) checkpoint(walFrames >= WAL_FRAMES_BEFORE_WAITING ? 'RESTART' : 'PASSIVE');
 }
 
-function checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): void {
-  lastCheckpoint = Date.now();
-  if (!dirty && mode === 'PASSIVE') return;
-  dirty = false;
+function checkpoint(mode: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): void {
   try {
-    db.pragma(`wal_checkpoint(${mode})`);
+    const [result] = db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
+    walFrames = result?.log ?? 0;
+    const complete = result !== undefined && result.busy === 0 && result.checkpointed === result.log;
+    nextCheckpointAt = Date.now() + (complete ? CHECKPOINT_EVERY_MS : CHECKPOINT_RETRY_MS);
   } catch {
-    // Busy or failing: the next one tries again; the WAL only grows meanwhile.
+    // Failing: the next batch tries again; the WAL only grows meanwhile.
+    nextCheckpointAt = Date.now() + CHECKPOINT_RETRY_MS;
   }
 }
 
