@@ -74,6 +74,9 @@ export function createHub(options: CreateHubOptions): Hub {
   const waiters = new DecisionWaiters();
   const longPolls = new LongPolls();
   engine.on('resolved', (record) => waiters.resolve(record));
+  engine.on('resync', () => {
+    waiters.recheck((id) => engine.settledRecord(id)).catch((error: unknown) => log.error({ err: error }, 'could not re-read awaited requests; their long-polls end at their timeout'));
+  });
   const metrics = createProcessMetrics();
   // `io` is assigned below; the REST API reads connection counts only when asked.
   let io: Server;

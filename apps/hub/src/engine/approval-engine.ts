@@ -26,7 +26,7 @@ import type { HubConfig } from '../config.js';
 import type { CrashHook } from '../crash-hook.js';
 import type { Logger } from '../logger.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
-import { StoreIntegrityError, type ApprovalStore, type StoredRequest } from '../store/store.js';
+import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type StoredRequest } from '../store/store.js';
 import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostTo, readScope, reviewerQueues, seesWholeAudit } from './access.js';
 import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
 import { DeadlineTimer } from './deadline-timer.js';
@@ -35,11 +35,16 @@ import { matchPolicy } from './policies.js';
 
 export const TIMEOUT_REASON = 'Approval timed out';
 
+/** Where a change was made: by this process, or by another hub process sharing the database. */
+export type ChangeOrigin = 'here' | 'elsewhere';
+
 export interface EngineEvents {
-  /** A new pending request, committed. */
+  /** A new pending request, committed here. (Other nodes' requests reach reviewers through the Socket.IO adapter.) */
   requested: (record: ApprovalRecord) => void;
-  /** A request left `pending` (decision, policy, timeout or cancel), committed. */
-  resolved: (record: ApprovalRecord, principalId: string) => void;
+  /** A request left `pending` (decision, policy, timeout or cancel), committed here or by another node. */
+  resolved: (record: ApprovalRecord, principalId: string, origin: ChangeOrigin) => void;
+  /** Another node's changes may have been missed: re-read what is waiting (undelivered decisions, long-polls). */
+  resync: () => void;
 }
 
 type Listeners = { [K in keyof EngineEvents]: EngineEvents[K][] };
@@ -59,6 +64,8 @@ export interface PendingPage {
 
 /** How many due requests one expiry pass takes at a time. */
 const EXPIRY_BATCH = 500;
+/** With other nodes on the database, re-read what is waiting this often, for any change notice that was missed. */
+const CLUSTER_SWEEP_MS = 15_000;
 
 /**
  * The approval rules, independent of transport and database: sockets and REST both call it and get an `Ack`; the
@@ -71,7 +78,9 @@ export class ApprovalEngine {
   readonly #log: Logger;
   #config: HubConfig;
   #expiryNow: () => number;
-  readonly #listeners: Listeners = { requested: [], resolved: [] };
+  readonly #listeners: Listeners = { requested: [], resolved: [], resync: [] };
+  #unwatch: (() => void) | null = null;
+  #sweep: NodeJS.Timeout | null = null;
   readonly #deadlines: DeadlineTimer;
   readonly #crash: CrashHook;
   #cursors: CursorCodec | null = null;
@@ -122,10 +131,40 @@ export class ApprovalEngine {
     }
     await this.expireDue();
     this.#deadlines.start();
+    this.#watchOtherNodes();
   }
 
   stop(): void {
     this.#deadlines.stop();
+    this.#unwatch?.();
+    this.#unwatch = null;
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = null;
+  }
+
+  /**
+   * Several hubs on one database: another node's decision must reach this node's agents and long-polls, and its
+   * deadlines must be watched here too (whichever node's conditional transition wins expires it, once).
+   */
+  #watchOtherNodes(): void {
+    if (!this.#store.watch || this.#unwatch) return;
+    this.#unwatch = this.#store.watch((change) => {
+      switch (change.kind) {
+        case 'requested':
+          this.#deadlines.consider(change.expiresAt);
+          return;
+        case 'resolved':
+          void this.settledRecord(change.requestId)
+            .then((record) => record && this.#emit('resolved', record, change.principalId, 'elsewhere'))
+            .catch((error: unknown) => this.#log.error({ err: error, requestId: change.requestId }, "could not read another node's decision; the sweep retries"));
+          return;
+        case 'resync':
+          this.#emit('resync');
+          return;
+      }
+    });
+    this.#sweep = setInterval(() => this.#emit('resync'), CLUSTER_SWEEP_MS);
+    this.#sweep.unref();
   }
 
   updateConfig(config: HubConfig): void {
@@ -260,7 +299,7 @@ export class ApprovalEngine {
       this.#emit('requested', record);
       this.#crash('request.after-forward');
     } else {
-      this.#emit('resolved', record, principal.id);
+      this.#emit('resolved', record, principal.id, 'here');
     }
     return { ack: ok(record), created: true };
   }
@@ -285,7 +324,7 @@ export class ApprovalEngine {
       return fail('already_decided', 'The request was already decided', now?.record ?? stored.record);
     }
     this.#log.info({ event: 'approval.cancelled', requestId, agent: principal.id }, 'approval cancelled');
-    this.#emit('resolved', record, principal.id);
+    this.#emit('resolved', record, principal.id, 'here');
     return ok(record);
   }
 
@@ -364,7 +403,7 @@ export class ApprovalEngine {
       { event: 'approval.decided', requestId: original.requestId, status: record.status, reviewer: principal.id, modified },
       'approval decided',
     );
-    this.#emit('resolved', record, stored.principalId);
+    this.#emit('resolved', record, stored.principalId, 'here');
     return ok(record);
   }
 
@@ -409,7 +448,7 @@ export class ApprovalEngine {
     });
     if (!moved) return null;
     this.#log.info({ event: 'approval.expired', requestId: record.requestId, approved: decision.approved }, 'approval expired');
-    this.#emit('resolved', record, stored.principalId);
+    this.#emit('resolved', record, stored.principalId, 'here');
     return record;
   }
 
@@ -437,6 +476,12 @@ export class ApprovalEngine {
   // ---- reads ----
 
   /** A record as the principal may see it: reviewers within their queues, agents their own. */
+  /** The record once it has left `pending`, else null: for waking waiters that were authorized when they began. */
+  async settledRecord(requestId: string): Promise<ApprovalRecord | null> {
+    const stored = await this.#store.getRequest(requestId, EVERYTHING);
+    return stored && stored.record.status !== 'pending' ? stored.record : null;
+  }
+
   async visibleRecord(principal: Principal, requestId: string): Promise<ApprovalRecord | null> {
     return (await this.#store.getRequest(requestId, readScope(principal)))?.record ?? null;
   }

@@ -32,6 +32,14 @@ export class DecisionWaiters {
     for (const wake of [...set]) wake(record);
   }
 
+  /** Re-reads every awaited request (after change notices may have been missed) and wakes those that left `pending`. */
+  async recheck(settled: (requestId: string) => Promise<ApprovalRecord | null>): Promise<void> {
+    for (const requestId of [...this.#waiting.keys()]) {
+      const record = await settled(requestId);
+      if (record) this.resolve(record);
+    }
+  }
+
   get size(): number {
     let n = 0;
     for (const set of this.#waiting.values()) n += set.size;

@@ -70,6 +70,13 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     }
   });
 
+  // Another node's decisions whose notice may have been missed: whatever is still undelivered goes out again.
+  engine.on('resync', () => {
+    for (const socket of nsp.sockets.values()) {
+      redeliver(socket).catch((error: unknown) => log.error({ err: error, principal: socket.data.principal.id }, 'could not read undelivered decisions; they stay queued'));
+    }
+  });
+
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;
     const ctx = listenerContext(socket, hub);

@@ -28,7 +28,8 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
   nsp.use(handshakeAuth(() => hub.principals, reviewerRoles, log));
 
   engine.on('requested', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.request, record));
-  engine.on('resolved', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record));
+  // A change made by another node was broadcast there, and reaches this node's reviewers through the adapter.
+  engine.on('resolved', (record, _principalId, origin) => origin === 'here' && nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record));
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;

@@ -97,6 +97,16 @@ export interface VerifyInput {
 }
 
 /**
+ * Something another hub process sharing the database committed. Stores that several processes can open at once
+ * (PostgreSQL) report these; the database stays the truth, a change only says what to re-read.
+ */
+export type StoreChange =
+  | { kind: 'requested'; requestId: string; expiresAt: number }
+  | { kind: 'resolved'; requestId: string; principalId: string }
+  /** Changes may have been missed (the listening connection was lost and came back): re-read what matters. */
+  | { kind: 'resync' };
+
+/**
  * Everything that must survive a restart, behind one narrow async boundary. Each write is one transaction that
  * resolves only after it committed; transitions are conditional, so two writers (or two nodes) can never both win.
  * The store decides nothing: the engine hands it records and audit events, the store persists them and chains the
@@ -124,6 +134,11 @@ export interface ApprovalStore {
   auditHead(): Promise<AuditHead>;
   /** A secret kept with the data (made once), for keys that must survive restarts, such as cursor encryption. */
   secret(): Promise<Buffer>;
+  /**
+   * Changes committed by other processes on the same database, for as long as the returned function is not called.
+   * Absent on stores that only one process may open (SQLite: one writer per file).
+   */
+  watch?(listener: (change: StoreChange) => void): () => void;
   /** Resolves when the database answers; rejects with the reason it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;
