@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { Namespace as Ns } from '@approval-hub/protocol';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { AuthThrottle } from './auth-throttle.js';
 import { systemClock, type Clock } from './clock.js';
 import type { HubConfig } from './config.js';
@@ -36,6 +36,8 @@ export interface CreateHubOptions {
   consoleDir?: string;
   /** Test-only (HUB_CRASH_AT): called at named points so a crash test can kill the process there. */
   crashHook?: CrashHook;
+  /** Carries reviewer broadcasts to the other hub processes sharing the database (several nodes). */
+  socketAdapter?: ServerOptions['adapter'];
 }
 
 export interface Hub {
@@ -102,6 +104,7 @@ export function createHub(options: CreateHubOptions): Hub {
     cors: { origin: (origin, cb) => cb(null, origin !== undefined && context.config.allowedOrigins.includes(origin)), credentials: false },
     serveClient: false,
     connectionStateRecovery: undefined,
+    ...(options.socketAdapter ? { adapter: options.socketAdapter } : {}),
   });
   io.use((_socket, next) => next(connectError('forbidden', `Connect to ${Ns.agent} or ${Ns.reviewer}`)));
   // Connection caps and the failed-authentication throttle (issue #9): the total cap runs before the token is
@@ -164,7 +167,8 @@ export function createHub(options: CreateHubOptions): Hub {
     async close() {
       engine.stop();
       metrics.stop();
-      io.disconnectSockets(true);
+      // This node's sockets only: with a cluster adapter, `io.disconnectSockets` would reach every node.
+      io.local.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
       });
