@@ -16,6 +16,8 @@ export interface StartHubOptions {
   config?: Record<string, unknown>;
   /** How long to wait for `/api/health`. Default 20 s. */
   startTimeoutMs?: number;
+  /** Run on this PostgreSQL database (`--database-url`) instead of a SQLite file of its own: several nodes may share it. */
+  databaseUrl?: string;
 }
 
 export interface ReviewerDecision {
@@ -105,7 +107,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubProces
     reviewerToken: REVIEWER_TOKEN,
     async start() {
       if (child) throw new Error('the hub is already running');
-      const spawned = spawn(process.execPath, [HUB_MAIN, '--config', configPath, '--db', dbPath, '--port', String(port), '--no-demo'], {
+      const database = options.databaseUrl ? ['--database-url', options.databaseUrl] : ['--db', dbPath];
+      const spawned = spawn(process.execPath, [HUB_MAIN, '--config', configPath, ...database, '--port', String(port), '--no-demo'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = spawned;
