@@ -1,9 +1,10 @@
 import { defineTool, scriptedModel, type Model, type Tool } from '@approval-hub/agent-sdk';
 import { z } from 'zod';
+import type { DemoAgentName } from './demo-agent-names.js';
 
 /** One demo agent: its queue, its tools, and a generator of scripted runs. */
 export interface DemoScenario {
-  agentName: string;
+  agentName: DemoAgentName;
   queue: string;
   tools: Tool[];
   /** A task for one run and the model that plays it. */
