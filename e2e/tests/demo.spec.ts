@@ -3,12 +3,12 @@ import { expect, test } from '../fixtures/test.js';
 import { ConsolePage } from '../pages/console-page.js';
 
 // What `pnpm start` runs: dev tokens made on the spot, a printed sign-in link, the demo agents (real SDK agents
-// and an MCP client inside the hub process). Their pace is the one knob. Each SDK agent starts a run every
-// interval × 0.5–1.5 while it has fewer than two waiting, so at a 2 s interval they keep up to seven requests
-// pending and refill them as fast as a keyboard reviewer decides on a loaded 2-core machine (about one decision
-// every 2.5 s): "All clear" was then never reached in full runs. At 30 s, every agent asks once at start and
-// again 15–45 s later, so the reviewer outpaces them, and a request arriving meanwhile is simply taken too.
-test.use({ hubOptions: { demo: true, devTokens: true, demoIntervalMs: 30_000 } });
+// and an MCP client inside the hub process), each asking at once. Their pace is the one knob, and it must let the
+// reviewer win: every SDK agent starts a run every interval × 0.5–1.5 while fewer than two wait, so at a 2 s
+// interval they kept up to seven requests pending and refilled them as fast as a keyboard reviewer decides on a
+// loaded 2-core machine (one decision per 2.5 s or slower); "All clear" was then never reached in full runs.
+// At 120 s each agent asks once at start and not again before a minute has passed, so the queue can be cleared.
+test.use({ hubOptions: { demo: true, devTokens: true, demoIntervalMs: 120_000 } });
 
 test('the demo: its agents fill the queue, and a reviewer signed in from the printed link clears it', async ({ page, hub }) => {
   expect(hub.logs).toContain('Demo agents: ops-agent, billing-agent, mail-agent');
@@ -32,8 +32,8 @@ test('the demo: its agents fill the queue, and a reviewer signed in from the pri
     await expect(reviewer.row(tool, agent).first()).toBeVisible({ timeout: 30_000 });
   }
 
-  // Clear it from the keyboard, approving and denying in turn. The demo keeps asking, so a request can
-  // arrive while the reviewer works: it is simply taken too, until the queue is empty.
+  // Clear it from the keyboard, approving and denying in turn. Should the demo ask again meanwhile, that
+  // request is simply taken too, until the queue is empty.
   const decided: Array<{ requestId: string; status: 'approved' | 'denied' }> = [];
   await expect(async () => {
     if ((await reviewer.rows.count()) > 0) {

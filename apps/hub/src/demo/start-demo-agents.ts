@@ -36,7 +36,7 @@ export function startDemoAgents(options: DemoAgentsOptions): DemoAgents {
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
-  for (const scenario of demoScenarios) {
+  for (const scenario of demoScenarios()) {
     const log = options.log.child({ agent: scenario.agentName });
     const hub = connectHub({ url: options.url, token: tokenOf(scenario.agentName), agentName: scenario.agentName });
     clients.push(hub);

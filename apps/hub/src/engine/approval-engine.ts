@@ -5,6 +5,7 @@ import {
   fail,
   ok,
   type Ack,
+  type ApprovalCancelled,
   type ApprovalDetail,
   type ApprovalListQuery,
   type ApprovalRecord,
@@ -40,6 +41,8 @@ export interface EngineEvents {
   requested: (record: ApprovalRecord) => void;
   /** A request left `pending` (decision, policy, timeout or cancel), committed. */
   resolved: (record: ApprovalRecord, principalId: string) => void;
+  /** A request was cancelled, committed: `principalId` is the agent that asked (its other processes stop waiting). */
+  cancelled: (notice: ApprovalCancelled, principalId: string) => void;
 }
 
 type Listeners = { [K in keyof EngineEvents]: EngineEvents[K][] };
@@ -71,7 +74,7 @@ export class ApprovalEngine {
   readonly #log: Logger;
   #config: HubConfig;
   #expiryNow: () => number;
-  readonly #listeners: Listeners = { requested: [], resolved: [] };
+  readonly #listeners: Listeners = { requested: [], resolved: [], cancelled: [] };
   readonly #deadlines: DeadlineTimer;
   readonly #crash: CrashHook;
   #cursors: CursorCodec | null = null;
@@ -285,7 +288,8 @@ export class ApprovalEngine {
       return fail('already_decided', 'The request was already decided', now?.record ?? stored.record);
     }
     this.#log.info({ event: 'approval.cancelled', requestId, agent: principal.id }, 'approval cancelled');
-    this.#emit('resolved', record, principal.id);
+    this.#emit('resolved', record, stored.principalId);
+    this.#emit('cancelled', { requestId, status: 'cancelled', ...(reason !== undefined && { reason }), cancelledAt: at }, stored.principalId);
     return ok(record);
   }
 
