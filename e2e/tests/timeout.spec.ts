@@ -8,7 +8,9 @@ import { expect, test } from '../fixtures/test.js';
  */
 for (const defaultOnTimeout of ['deny', 'approve'] as const) {
   test.describe(`timeout with defaultOnTimeout "${defaultOnTimeout}"`, () => {
-    test.use({ hubOptions: { approval: { defaultOnTimeout, defaultTimeoutMs: 5_000 } } });
+    // 15 s: long enough for the request to reach the console and be selected on a loaded 2-core machine
+    // (at 5 s the row had sometimes expired before the first check); short enough to be "Urgent" (< 30 s).
+    test.use({ hubOptions: { approval: { defaultOnTimeout, defaultTimeoutMs: 15_000 } } });
 
     test('the row locks at the deadline, then leaves; the agent gets the timeout decision; History says timeout', async ({
       console: alice,
@@ -17,17 +19,17 @@ for (const defaultOnTimeout of ['deny', 'approve'] as const) {
       hubApi,
     }) => {
       const ops = agents.connect('ops-agent');
-      // No timeoutMs: the hub's defaultTimeoutMs applies (5 s).
+      // No timeoutMs: the hub's defaultTimeoutMs applies (15 s).
       const run = agents.run(ops, { toolName: 'scale_down', args: { deployment: 'search', replicas: 0 } });
       const row = alice.row('scale_down');
       await alice.select('scale_down');
-      await expect(row).toHaveAccessibleDescription(/^Urgent: [1-5]s left$/);
+      await expect(row).toHaveAccessibleDescription(/^Urgent: ([1-9]|1[0-5])s left$/);
       await expect(alice.approveButton).toBeEnabled();
 
       hub.pause();
       try {
         // Locked by the console's own clock: "Expired" in words, decisions refused.
-        await expect(row).toHaveAccessibleDescription('Expired', { timeout: 6_000 });
+        await expect(row).toHaveAccessibleDescription('Expired', { timeout: 16_000 });
         await expect(alice.approveButton).toBeDisabled();
         await expect(alice.denyButton).toBeDisabled();
         await expect(alice.editButton).toBeDisabled();

@@ -3,6 +3,7 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFi
 import path from 'node:path';
 import { z } from 'zod';
 import type { TokenConfig } from './config.js';
+import { DEMO_AGENT_NAMES } from './demo/demo-agent-names.js';
 
 export const DEV_TOKENS_FILE = 'dev-tokens.json';
 
@@ -55,9 +56,10 @@ function checkFile(file: string, stat: Stats): void {
 }
 
 /**
- * With no tokens configured, the hub makes one token per role once and keeps them beside the database
+ * With no tokens configured, the hub makes one token per role (and one per demo agent) once and keeps them beside the database
  * (readable by the owner only), so the sign-in link stays the same across restarts. It loads them only from a
- * file it could have written itself: ours, mode 0600, in a directory other users cannot write.
+ * file it could have written itself: ours, mode 0600, in a directory other users cannot write. A file written
+ * before the demo agents had tokens of their own is used as it is: the demo then falls back to the shared agent token.
  */
 export function loadOrCreateDevTokens(dataDir: string): { tokens: TokenConfig[]; file: string; created: boolean } {
   const file = path.join(dataDir, DEV_TOKENS_FILE);
@@ -86,7 +88,10 @@ export function loadOrCreateDevTokens(dataDir: string): { tokens: TokenConfig[];
   const tokens: TokenConfig[] = [
     { token: make(), role: 'admin', name: 'Dev Admin', id: 'dev-admin' },
     { token: make(), role: 'reviewer', name: 'Dev Reviewer', id: 'dev-reviewer' },
+    // The shared agent token stays first (tools and older setups take the first agent token as "the" one).
     { token: make(), role: 'agent', name: 'demo-agents', id: 'demo-agents' },
+    // One token per demo agent, so reviewers see who asked (`ops-agent`), not a shared principal and a claim.
+    ...DEMO_AGENT_NAMES.map((name): TokenConfig => ({ token: make(), role: 'agent', name, id: name })),
   ];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // `wx`: never write through a file (or symlink) someone planted between the check and here.

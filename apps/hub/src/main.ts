@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, type HubConfig } from './config.js';
 import { createHub } from './create-hub.js';
 import type { CrashHook } from './crash-hook.js';
+import { demoAgentTokens } from './demo/demo-agent-names.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
 import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger } from './logger.js';
@@ -86,7 +87,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   const agentToken = config.tokens.find((t) => t.role === 'agent');
   if (config.demo.enabled) {
     if (agentToken) {
-      demo = startDemoAgents({ url, token: agentToken.token, intervalMs: config.demo.intervalMs, log: log.child({ component: 'demo' }), model: config.demo.model });
+      demo = startDemoAgents({ url, token: agentToken.token, agentTokens: demoAgentTokens(config.tokens, agentToken.token), intervalMs: config.demo.intervalMs, log: log.child({ component: 'demo' }), model: config.demo.model });
       lines.push('Demo agents: ops-agent, billing-agent, mail-agent, and an MCP client of warehouse-db (disable with --no-demo)');
       if (config.demo.model) lines.push(`Demo agents think with ${config.demo.model.model} at ${config.demo.model.baseURL}`);
     } else {

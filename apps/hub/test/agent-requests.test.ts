@@ -1,6 +1,6 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { allRequests, collect, countAudit, emitAck, eventually, newRequest, once, startTestHub, timelineTypes, tokens, type TestHub } from './support/test-hub.js';
+import { allRequests, api, collect, countAudit, emitAck, eventually, newRequest, once, startTestHub, timelineTypes, tokens, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 beforeEach(async () => {
@@ -145,5 +145,32 @@ describe('approval.sync and approval.cancel', () => {
     expect(await emitAck(agent, 'approval.cancel', { requestId: input.requestId })).toMatchObject({ ok: false, error: { code: 'already_decided' } });
     expect(await emitAck(t.connectAgent(tokens.agent2), 'approval.cancel', { requestId: input.requestId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await timelineTypes(t.store, input.requestId)).toEqual(['requested', 'cancelled']);
+  });
+
+  it('a cancel, over the socket or REST, is announced with approval.cancelled to every socket of that agent and to no other', async () => {
+    const asker = t.connectAgent();
+    const sibling = t.connectAgent(); // another process on the same token
+    const stranger = t.connectAgent(tokens.agent2);
+    await emitAck(stranger, 'approval.sync', { requestIds: [] });
+    const strangerHeard = collect(stranger, 'approval.cancelled');
+    const bySocket = newRequest();
+    const byRest = newRequest();
+    await emitAck(asker, 'approval.request', bySocket);
+    await emitAck(asker, 'approval.request', byRest);
+    await emitAck(sibling, 'approval.sync', { requestIds: [] });
+
+    const toSibling = once(sibling, 'approval.cancelled');
+    const toAsker = once(asker, 'approval.cancelled');
+    await emitAck(asker, 'approval.cancel', { requestId: bySocket.requestId, reason: 'run stopped' });
+    const notice = await toSibling;
+    expect(notice).toEqual({ requestId: bySocket.requestId, status: 'cancelled', reason: 'run stopped', cancelledAt: expect.any(String) });
+    expect(await toAsker).toEqual(notice);
+
+    const again = once(sibling, 'approval.cancelled');
+    expect((await api(t, 'POST', `/api/approvals/${byRest.requestId}/cancel`, tokens.agent)).status).toBe(200);
+    expect(await again).toEqual({ requestId: byRest.requestId, status: 'cancelled', cancelledAt: expect.any(String) });
+
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(strangerHeard).toEqual([]);
   });
 });

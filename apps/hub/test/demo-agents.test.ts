@@ -1,8 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_AGENT_NAMES, demoAgentTokens } from '../src/demo/demo-agent-names.js';
 import { startDemoAgents, type DemoAgents } from '../src/demo/start-demo-agents.js';
+import { loadOrCreateDevTokens } from '../src/dev-tokens.js';
 import { createLogger } from '../src/logger.js';
-import { api, eventually, startTestHub, tokens, type TestHub } from './support/test-hub.js';
+import { api, defaultTokens, eventually, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;
 let demo: DemoAgents | undefined;
@@ -63,5 +68,48 @@ describe('demo agents', () => {
     await demo.stop();
     demo = undefined;
     expect((await api(t, 'GET', `/api/approvals/${waiting.requestId}`, tokens.reviewer)).body.status).toBe('cancelled');
+  });
+
+  it('each connects with its own token when it has one, so a request names the agent as who it is, not as a claim', async () => {
+    const own = DEMO_AGENT_NAMES.map((name) => ({ token: `demo-token-${name}-0123456789`, role: 'agent' as const, name, id: name }));
+    t = await startTestHub({ tokens: [...defaultTokens, ...own] });
+    demo = startDemoAgents({ url: t.url, token: tokens.agent, agentTokens: demoAgentTokens(own, tokens.agent), intervalMs: 120_000, log: createLogger('silent') });
+    let pending: ApprovalRecord[] = [];
+    await eventually(async () => {
+      pending = (await api(t, 'GET', '/api/approvals?status=pending&limit=100', tokens.reviewer)).body.items;
+      return pending.length === 4;
+    }, 10_000);
+    expect(new Map(pending.map((r) => [r.agentName, r.agent.id]))).toEqual(new Map(DEMO_AGENT_NAMES.map((name) => [name, name])));
+  });
+
+  // The e2e demo flow clears the queue from the keyboard; it can only win when the demo does not refill it
+  // faster. At a long interval every agent asks exactly once at start (the mail agent's first run always
+  // needs approval), and nothing more arrives while those are decided.
+  it('at a long interval, ask once each at start and wait: four requests, then none while they are decided', async () => {
+    t = await startTestHub();
+    demo = startDemoAgents({ url: t.url, token: tokens.agent, intervalMs: 120_000, log: createLogger('silent') });
+    let pending: ApprovalRecord[] = [];
+    await eventually(async () => {
+      pending = (await api(t, 'GET', '/api/approvals?status=pending&limit=100', tokens.reviewer)).body.items;
+      return pending.length === 4;
+    }, 10_000);
+    expect(new Set(pending.map((r) => r.toolName))).toEqual(new Set(['delete_pod', 'send_payment', 'send_email', 'drop_table']));
+    for (const r of pending) expect((await api(t, 'POST', `/api/approvals/${r.requestId}/decision`, tokens.reviewer, { approved: false })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await api(t, 'GET', '/api/approvals?status=pending&limit=100', tokens.reviewer)).body.items).toEqual([]);
+  });
+
+  it('dev tokens: a new file holds one agent token per demo agent after the shared one; an older file is used as it is', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'approval-hub-devtokens-'));
+    const fresh = loadOrCreateDevTokens(dir).tokens.filter((x) => x.role === 'agent');
+    expect(fresh.map((x) => x.name)).toEqual(['demo-agents', ...DEMO_AGENT_NAMES]);
+    expect(demoAgentTokens(fresh, fresh[0]!.token)['ops-agent']).toBe(fresh.find((x) => x.name === 'ops-agent')!.token);
+
+    const older = mkdtempSync(path.join(tmpdir(), 'approval-hub-devtokens-'));
+    const shared = { token: 'shared-agent-token-0123456789', role: 'agent', name: 'demo-agents', id: 'demo-agents' };
+    writeFileSync(path.join(older, 'dev-tokens.json'), JSON.stringify([{ token: 'admin-token-0123456789ab', role: 'admin', name: 'Dev Admin', id: 'dev-admin' }, shared]), { mode: 0o600 });
+    const loaded = loadOrCreateDevTokens(older);
+    expect(loaded.created).toBe(false);
+    expect(Object.values(demoAgentTokens(loaded.tokens, shared.token))).toEqual(DEMO_AGENT_NAMES.map(() => shared.token));
   });
 });

@@ -3,7 +3,7 @@ import './require-zod-4.js';
 
 export { connectHub } from './client/connect-hub.js';
 export type { ConnectHubOptions, HubClient, HubClientEvents, RequestApprovalOptions } from './client/hub-client.js';
-export { ClientClosedError, HubError } from './client/errors.js';
+export { ApprovalCancelledError, ClientClosedError, HubError } from './client/errors.js';
 export type { Backoff } from './client/backoff.js';
 export type { Logger } from './client/logger.js';
 

@@ -77,6 +77,20 @@ export const DEFAULT_QUEUE = 'default';
 export const ApprovalResponse = Decision.extend({ requestId: Identifier, status: ApprovalStatus });
 export type ApprovalResponse = z.infer<typeof ApprovalResponse>;
 
+/**
+ * Announced to every connected socket of the agent when one of its requests is cancelled (`approval.cancelled` on
+ * `/agent`), so that another process on the same token stops waiting at once. A notice, not a delivery: it is not
+ * acknowledged or sent again; a socket that missed it reads the `cancelled` record with `approval.sync`.
+ */
+export const ApprovalCancelled = z.object({
+  requestId: Identifier,
+  status: z.literal('cancelled'),
+  /** The reason the canceller gave, if any. */
+  reason: z.string().optional(),
+  cancelledAt: IsoTime,
+});
+export type ApprovalCancelled = z.infer<typeof ApprovalCancelled>;
+
 /** The response an agent receives for a decided record. */
 export function responseOf(record: ApprovalRecord): ApprovalResponse | null {
   const decision = record.decision;

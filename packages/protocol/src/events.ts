@@ -1,6 +1,7 @@
 import type { AckCallback } from './ack.js';
 import type {
   ApprovalCancel,
+  ApprovalCancelled,
   ApprovalGet,
   ApprovalRecord,
   ApprovalRequestInput,
@@ -23,6 +24,8 @@ export const AgentEvent = {
   response: 'approval.response',
   sync: 'approval.sync',
   cancel: 'approval.cancel',
+  /** Hub → agent: one of the agent's requests was cancelled (by any process on its token). */
+  cancelled: 'approval.cancelled',
 } as const;
 
 /** Event names on `/reviewer`. */
@@ -43,6 +46,7 @@ export interface AgentClientToServerEvents {
 
 export interface AgentServerToClientEvents {
   'approval.response': (payload: ApprovalResponse, ack: AckCallback<DeliveryReceipt>) => void;
+  'approval.cancelled': (payload: ApprovalCancelled) => void;
 }
 
 export interface ReviewerClientToServerEvents {

@@ -168,7 +168,14 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
 
   const start = (token: string) => {
     stop();
-    const s = makeSocket(`${options.origin}${Namespace.reviewer}`, { auth: { token }, reconnectionDelayMax: 10_000 });
+    const s = makeSocket(`${options.origin}${Namespace.reviewer}`, {
+      auth: { token },
+      reconnectionDelayMax: 10_000,
+      // WebSocket first, so no sticky sessions are needed behind a load balancer; HTTP long-polling (which does
+      // need session affinity) only where the WebSocket cannot be opened (a proxy that blocks upgrades).
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+    });
     socket = s;
     actions().setConnection('connecting');
 

@@ -1,9 +1,10 @@
 import { defineTool, scriptedModel, type Model, type Tool } from '@approval-hub/agent-sdk';
 import { z } from 'zod';
+import type { DemoAgentName } from './demo-agent-names.js';
 
 /** One demo agent: its queue, its tools, and a generator of scripted runs. */
 export interface DemoScenario {
-  agentName: string;
+  agentName: DemoAgentName;
   queue: string;
   tools: Tool[];
   /** A task for one run and the model that plays it. */
@@ -46,53 +47,59 @@ const sendEmail = defineTool({
   execute: ({ to }) => ({ queued: true, to }),
 });
 
-export const demoScenarios: DemoScenario[] = [
-  {
-    agentName: 'ops-agent',
-    queue: 'ops',
-    tools: [getPods, deletePod],
-    nextRun() {
-      const namespace = pick(namespaces);
-      const pod = pick(pods);
-      return {
-        task: `Pods are crash-looping in ${namespace}; restart the broken one.`,
-        model: scriptedModel([
-          { toolCalls: [{ name: 'get_pods', args: { namespace } }] },
-          { toolCalls: [{ name: 'delete_pod', args: { name: pod, namespace, gracePeriodSeconds: 30 } }] },
-          (messages) => `Done: ${messages.at(-1)?.content ?? ''}`,
-        ]),
-      };
+/** The demo agents' scenarios, fresh for each start (a scenario remembers which run it is on). */
+export function demoScenarios(): DemoScenario[] {
+  let mailRuns = 0;
+  return [
+    {
+      agentName: 'ops-agent',
+      queue: 'ops',
+      tools: [getPods, deletePod],
+      nextRun() {
+        const namespace = pick(namespaces);
+        const pod = pick(pods);
+        return {
+          task: `Pods are crash-looping in ${namespace}; restart the broken one.`,
+          model: scriptedModel([
+            { toolCalls: [{ name: 'get_pods', args: { namespace } }] },
+            { toolCalls: [{ name: 'delete_pod', args: { name: pod, namespace, gracePeriodSeconds: 30 } }] },
+            (messages) => `Done: ${messages.at(-1)?.content ?? ''}`,
+          ]),
+        };
+      },
     },
-  },
-  {
-    agentName: 'billing-agent',
-    queue: 'billing',
-    tools: [sendPayment],
-    nextRun() {
-      const vendor = pick(['Acme Hosting', 'Globex Analytics', 'Initech Office Supply', 'Umbrella Security']);
-      const amount = Math.round(Math.random() * 500_000) / 100;
-      return {
-        task: `Pay the open invoice from ${vendor}.`,
-        model: scriptedModel([
-          { toolCalls: [{ name: 'send_payment', args: { vendor, amount, currency: pick(['USD', 'EUR']), memo: `Invoice ${Math.floor(Math.random() * 90_000 + 10_000)}` } }] },
-          (messages) => `Payment step finished: ${messages.at(-1)?.content ?? ''}`,
-        ]),
-      };
+    {
+      agentName: 'billing-agent',
+      queue: 'billing',
+      tools: [sendPayment],
+      nextRun() {
+        const vendor = pick(['Acme Hosting', 'Globex Analytics', 'Initech Office Supply', 'Umbrella Security']);
+        const amount = Math.round(Math.random() * 500_000) / 100;
+        return {
+          task: `Pay the open invoice from ${vendor}.`,
+          model: scriptedModel([
+            { toolCalls: [{ name: 'send_payment', args: { vendor, amount, currency: pick(['USD', 'EUR']), memo: `Invoice ${Math.floor(Math.random() * 90_000 + 10_000)}` } }] },
+            (messages) => `Payment step finished: ${messages.at(-1)?.content ?? ''}`,
+          ]),
+        };
+      },
     },
-  },
-  {
-    agentName: 'mail-agent',
-    queue: 'comms',
-    tools: [sendEmail],
-    nextRun() {
-      const to = pick(['dana@example.com', 'ceo@example.com', 'press@newswire.test', 'partner@globex.test', 'support@vendor.test']);
-      return {
-        task: `Send the weekly status update to ${to}.`,
-        model: scriptedModel([
-          { toolCalls: [{ name: 'send_email', args: { to, subject: 'Weekly status', body: 'Hi,\n\nAll services are green this week. Two incidents were resolved within SLA.\n\nBest,\nThe agent' } }] },
-          (messages) => `Email step finished: ${messages.at(-1)?.content ?? ''}`,
-        ]),
-      };
+    {
+      agentName: 'mail-agent',
+      queue: 'comms',
+      tools: [sendEmail],
+      nextRun() {
+        // The first run writes outside the company, so a fresh console shows a request from every demo agent at once.
+        const external = ['press@newswire.test', 'partner@globex.test', 'support@vendor.test'];
+        const to = mailRuns++ === 0 ? pick(external) : pick(['dana@example.com', 'ceo@example.com', ...external]);
+        return {
+          task: `Send the weekly status update to ${to}.`,
+          model: scriptedModel([
+            { toolCalls: [{ name: 'send_email', args: { to, subject: 'Weekly status', body: 'Hi,\n\nAll services are green this week. Two incidents were resolved within SLA.\n\nBest,\nThe agent' } }] },
+            (messages) => `Email step finished: ${messages.at(-1)?.content ?? ''}`,
+          ]),
+        };
+      },
     },
-  },
-];
+  ];
+}

@@ -5,8 +5,9 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, CallToolResultSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../logger.js';
+import type { DemoAgentName } from './demo-agent-names.js';
 
-export const MCP_DEMO_SERVER = 'warehouse-db';
+export const MCP_DEMO_SERVER = 'warehouse-db' satisfies DemoAgentName;
 const DEMO_TIMEOUT_MS = 180_000;
 const CANCEL_GRACE_MS = 300;
 const tables = ['orders_2019', 'sessions_archive', 'tmp_import', 'audit_old'];

@@ -1,7 +1,8 @@
 import { Agent, connectHub, openAICompatibleModel, type HubClient, type OpenAICompatibleModelOptions } from '@approval-hub/agent-sdk';
 import type { Logger } from '../logger.js';
+import type { DemoAgentName } from './demo-agent-names.js';
 import { demoScenarios } from './demo-scenarios.js';
-import { startMcpDemo } from './mcp-demo.js';
+import { MCP_DEMO_SERVER, startMcpDemo } from './mcp-demo.js';
 
 export interface DemoAgents {
   stop(): Promise<void>;
@@ -16,16 +17,28 @@ const MAX_RUNS_IN_FLIGHT = 2;
  * Three demo agents inside the hub process, each a real SDK client over a real socket. Each starts a run
  * every `intervalMs` (with jitter) while it has fewer than MAX_RUNS_IN_FLIGHT waiting on a reviewer.
  */
-export function startDemoAgents(options: { url: string; token: string; intervalMs: number; log: Logger; model?: OpenAICompatibleModelOptions | undefined }): DemoAgents {
+export interface DemoAgentsOptions {
+  url: string;
+  /** The agent token of any demo agent without one of its own in `agentTokens`. */
+  token: string;
+  /** Each demo agent's own token (see `demoAgentTokens`), so reviewers see it as who it is. */
+  agentTokens?: Partial<Record<DemoAgentName, string>>;
+  intervalMs: number;
+  log: Logger;
+  model?: OpenAICompatibleModelOptions | undefined;
+}
+
+export function startDemoAgents(options: DemoAgentsOptions): DemoAgents {
+  const tokenOf = (name: DemoAgentName) => options.agentTokens?.[name] ?? options.token;
   const clients: HubClient[] = [];
   // A real model when one is configured (OPENAI_BASE_URL); otherwise each scenario's scripted one.
   const llm = options.model ? openAICompatibleModel(options.model) : null;
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
 
-  for (const scenario of demoScenarios) {
+  for (const scenario of demoScenarios()) {
     const log = options.log.child({ agent: scenario.agentName });
-    const hub = connectHub({ url: options.url, token: options.token, agentName: scenario.agentName });
+    const hub = connectHub({ url: options.url, token: tokenOf(scenario.agentName), agentName: scenario.agentName });
     clients.push(hub);
     let inFlight = 0;
 
@@ -70,7 +83,7 @@ export function startDemoAgents(options: { url: string; token: string; intervalM
     schedule(100 + Math.random() * 400);
   }
 
-  const mcp = startMcpDemo({ url: options.url, token: options.token, intervalMs: options.intervalMs, log: options.log.child({ agent: 'warehouse-db (MCP)' }) });
+  const mcp = startMcpDemo({ url: options.url, token: tokenOf(MCP_DEMO_SERVER), intervalMs: options.intervalMs, log: options.log.child({ agent: 'warehouse-db (MCP)' }) });
 
   return {
     async stop() {

@@ -5,6 +5,7 @@ import {
   fail,
   ok,
   type Ack,
+  type ApprovalCancelled,
   type ApprovalDetail,
   type ApprovalListQuery,
   type ApprovalRecord,
@@ -45,6 +46,8 @@ export interface EngineEvents {
   resolved: (record: ApprovalRecord, principalId: string, origin: ChangeOrigin) => void;
   /** Another node's changes may have been missed: re-read what is waiting (undelivered decisions, long-polls). */
   resync: () => void;
+  /** A request was cancelled, committed: `principalId` is the agent that asked (its other processes stop waiting). */
+  cancelled: (notice: ApprovalCancelled, principalId: string) => void;
 }
 
 type Listeners = { [K in keyof EngineEvents]: EngineEvents[K][] };
@@ -78,7 +81,7 @@ export class ApprovalEngine {
   readonly #log: Logger;
   #config: HubConfig;
   #expiryNow: () => number;
-  readonly #listeners: Listeners = { requested: [], resolved: [], resync: [] };
+  readonly #listeners: Listeners = { requested: [], resolved: [], resync: [], cancelled: [] };
   #unwatch: (() => void) | null = null;
   #sweep: NodeJS.Timeout | null = null;
   readonly #deadlines: DeadlineTimer;
@@ -324,7 +327,8 @@ export class ApprovalEngine {
       return fail('already_decided', 'The request was already decided', now?.record ?? stored.record);
     }
     this.#log.info({ event: 'approval.cancelled', requestId, agent: principal.id }, 'approval cancelled');
-    this.#emit('resolved', record, principal.id, 'here');
+    this.#emit('resolved', record, stored.principalId, 'here');
+    this.#emit('cancelled', { requestId, status: 'cancelled', ...(reason !== undefined && { reason }), cancelledAt: at }, stored.principalId);
     return ok(record);
   }
 

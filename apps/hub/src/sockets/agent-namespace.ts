@@ -77,6 +77,11 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     }
   });
 
+  // Every socket of the agent hears of a cancel at once, so a call waiting on it in another process settles too.
+  engine.on('cancelled', (notice, principalId) => {
+    nsp.to(agentRoom(principalId)).emit(AgentEvent.cancelled, notice);
+  });
+
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;
     const ctx = listenerContext(socket, hub);

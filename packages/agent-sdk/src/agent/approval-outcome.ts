@@ -1,4 +1,5 @@
 import type { ApprovalResponse, JsonObject } from '@approval-hub/protocol';
+import { ApprovalCancelledError } from '../client/errors.js';
 import { sameJson } from './json-text.js';
 
 /** How a tool call fared at the approval step. */
@@ -27,6 +28,16 @@ export function outcomeOfResponse(response: ApprovalResponse): ApprovalOutcome {
     return timedOut ? { state: 'timeout' } : withReason('denied', response.reason);
   }
   return response.modified ? { state: 'edited', args: response.args } : { state: 'approved' };
+}
+
+/** Reads the hub's answer to one call: its decision, or `cancelled` when another process cancelled the request. */
+export async function outcomeOfHubCall(call: Promise<ApprovalResponse>): Promise<ApprovalOutcome> {
+  try {
+    return outcomeOfResponse(await call);
+  } catch (error) {
+    if (error instanceof ApprovalCancelledError) return withReason('cancelled', error.reason);
+    throw error;
+  }
 }
 
 /** Reads a callback's decision; returned `args` count as an edit only when they differ from the requested ones. */

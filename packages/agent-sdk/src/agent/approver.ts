@@ -1,6 +1,6 @@
 import type { JsonObject } from '@approval-hub/protocol';
 import type { HubClient } from '../client/hub-client.js';
-import { outcomeOfDecision, outcomeOfResponse, type ApprovalDecisionLike, type ApprovalOutcome } from './approval-outcome.js';
+import { outcomeOfDecision, outcomeOfHubCall, type ApprovalDecisionLike, type ApprovalOutcome } from './approval-outcome.js';
 
 /** One tool call waiting for a decision, as an `onApproval` callback sees it. */
 export interface ToolApprovalRequest {
@@ -22,17 +22,18 @@ export type Approver = (request: Omit<ToolApprovalRequest, 'signal'>, signal?: A
 
 export function hubApprover(hub: HubClient, settings: { queue?: string; timeoutMs?: number }): Approver {
   return async (request, signal) => {
-    const response = await hub.requestApproval({
-      toolName: request.toolName,
-      args: request.args,
-      runId: request.runId,
-      ...(request.conversationId !== undefined && { conversationId: request.conversationId }),
-      description: request.description,
-      ...(settings.queue !== undefined && { queue: settings.queue }),
-      ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
-      ...(signal !== undefined && { signal }),
-    });
-    return outcomeOfResponse(response);
+    return outcomeOfHubCall(
+      hub.requestApproval({
+        toolName: request.toolName,
+        args: request.args,
+        runId: request.runId,
+        ...(request.conversationId !== undefined && { conversationId: request.conversationId }),
+        description: request.description,
+        ...(settings.queue !== undefined && { queue: settings.queue }),
+        ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
+        ...(signal !== undefined && { signal }),
+      }),
+    );
   };
 }
 

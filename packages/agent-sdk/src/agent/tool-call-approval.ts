@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findJsonProblem, isPlainObject, type JsonObject } from '@approval-hub/protocol';
 import type { HubClient } from '../client/hub-client.js';
-import { outcomeOfResponse, type ApprovalOutcome } from './approval-outcome.js';
+import { outcomeOfHubCall, type ApprovalOutcome } from './approval-outcome.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -42,18 +42,19 @@ export interface ToolCallApprovalRequest {
 
 /** Asks the hub about one framework tool call, keyed by its tool-call id, and reads the decision. */
 export async function approveToolCall(settings: HubApprovalSettings, call: ToolCallApprovalRequest): Promise<ApprovalOutcome> {
-  const response = await settings.hub.requestApproval({
-    requestId: requestIdForToolCall(call.source, call.toolCallId),
-    toolName: call.toolName,
-    args: jsonArgsOf(call.args, call.toolName),
-    runId: settings.runId ?? requestIdForToolCall(call.source, call.toolCallId),
-    ...(settings.conversationId !== undefined && { conversationId: settings.conversationId }),
-    ...(call.description !== undefined && { description: call.description }),
-    ...(settings.queue !== undefined && { queue: settings.queue }),
-    ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
-    ...(call.signal !== undefined && { signal: call.signal }),
-  });
-  return outcomeOfResponse(response);
+  return outcomeOfHubCall(
+    settings.hub.requestApproval({
+      requestId: requestIdForToolCall(call.source, call.toolCallId),
+      toolName: call.toolName,
+      args: jsonArgsOf(call.args, call.toolName),
+      runId: settings.runId ?? requestIdForToolCall(call.source, call.toolCallId),
+      ...(settings.conversationId !== undefined && { conversationId: settings.conversationId }),
+      ...(call.description !== undefined && { description: call.description }),
+      ...(settings.queue !== undefined && { queue: settings.queue }),
+      ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
+      ...(call.signal !== undefined && { signal: call.signal }),
+    }),
+  );
 }
 
 function jsonArgsOf(args: unknown, toolName: string): JsonObject {

@@ -1,5 +1,6 @@
 import {
   AgentEvent,
+  ApprovalCancelled,
   ApprovalRecord,
   ApprovalRequestInput,
   ApprovalResponse,
@@ -19,8 +20,9 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type Backoff } from './backoff.js';
-import { ClientClosedError, HubError, abortError } from './errors.js';
+import { ApprovalCancelledError, ClientClosedError, HubError, abortError } from './errors.js';
 import type { ConnectHubOptions, HubClient, HubClientEvents, RequestApprovalOptions } from './hub-client.js';
+import { hubUrlsOf, nextUrlIndex } from './hub-urls.js';
 import { Listeners } from './listeners.js';
 import { silentLogger, type Logger } from './logger.js';
 import { PendingApprovals, type Waiter } from './pending-approvals.js';
@@ -43,7 +45,11 @@ export function connectHub(options: ConnectHubOptions): HubClient {
 }
 
 class SocketHubClient implements HubClient {
-  private readonly socket: AgentSocket;
+  /** The socket to the hub URL in use; replaced by a socket to the next URL when that one is down. */
+  private socket: AgentSocket;
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
+  private readonly token: string;
   private readonly agentName: string;
   private readonly requestTimeoutMs: number;
   private readonly backoff: Required<Backoff>;
@@ -58,27 +64,41 @@ class SocketHubClient implements HubClient {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ConnectHubOptions) {
+    this.urls = hubUrlsOf(options.url);
+    this.token = options.token;
     this.agentName = options.agentName;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.logger = options.logger ?? silentLogger;
     this.listeners = new Listeners(this.logger);
-    this.socket = io(`${options.url.replace(/\/+$/, '')}${Namespace.agent}`, {
-      auth: { token: options.token },
+    this.socket = this.open(this.urlIndex);
+  }
+
+  /** A socket to `urls[index]`; its events count only while it is the socket in use. */
+  private open(index: number): AgentSocket {
+    const socket: AgentSocket = io(`${this.urls[index]!}${Namespace.agent}`, {
+      auth: { token: this.token },
       forceNew: true,
-      // An agent is not a browser: WebSocket first saves a polling handshake per (re)connection; polling stays as fallback.
+      // WebSocket first: no sticky sessions needed behind a load balancer, and no polling handshake per (re)connection.
+      // Long-polling (which needs session affinity) is tried only where the WebSocket fails.
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
+      // With one URL Socket.IO reconnects by itself; with several, this client decides when to move on.
+      reconnection: this.urls.length === 1,
       reconnectionDelay: this.backoff.initialDelayMs,
       reconnectionDelayMax: this.backoff.maxDelayMs,
     });
-    this.socket.on('connect', () => this.onConnect());
-    this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    this.socket.on('connect_error', (error) => this.onConnectError(error));
-    this.socket.on(AgentEvent.response, (payload, ack) => {
+    const current = () => socket === this.socket;
+    socket.on('connect', () => current() && this.onConnect());
+    socket.on('disconnect', (reason) => current() && this.onDisconnect(reason));
+    socket.on('connect_error', (error) => current() && this.onConnectError(error));
+    // Decisions are acknowledged from whichever socket brings them: each settles its call at most once.
+    socket.on(AgentEvent.response, (payload, ack) => {
       const receipt = this.receive(payload);
       if (typeof ack === 'function') ack(receipt);
     });
+    socket.on(AgentEvent.cancelled, (payload) => this.onCancelled(payload));
+    return socket;
   }
 
   get connected(): boolean {
@@ -182,6 +202,10 @@ class SocketHubClient implements HubClient {
   }
 
   private settleDecided(record: ApprovalRecord): void {
+    if (record.status === 'cancelled') {
+      this.pending.reject(record.requestId, new ApprovalCancelledError(record.requestId));
+      return;
+    }
     const response = responseOf(record);
     if (response) this.pending.resolve(record.requestId, response);
     else this.pending.reject(record.requestId, new HubError('internal', `The hub reports request ${record.requestId} as ${record.status} without a decision`));
@@ -197,6 +221,17 @@ class SocketHubClient implements HubClient {
     if (!this.pending.knows(response.requestId)) return fail('not_found', `Nothing here waits on request ${response.requestId}`);
     this.pending.resolve(response.requestId, response);
     return ok({ requestId: response.requestId });
+  }
+
+  /** Another process on this token cancelled a request: a call here waiting on it settles at once. */
+  private onCancelled(payload: unknown): void {
+    const parsed = ApprovalCancelled.safeParse(payload);
+    if (!parsed.success) {
+      this.logger.warn('Ignored a malformed approval.cancelled notice', { issues: z.flattenError(parsed.error) });
+      return;
+    }
+    const { requestId, reason } = parsed.data;
+    if (this.pending.reject(requestId, new ApprovalCancelledError(requestId, reason))) this.logger.info('A waiting request was cancelled on the hub', { requestId });
   }
 
   /** After a reconnect, asks the hub for the current state of requests it had acknowledged as pending. */
@@ -259,6 +294,26 @@ class SocketHubClient implements HubClient {
   private onDisconnect(reason: string): void {
     this.logger.info('Disconnected from the hub', { reason });
     this.listeners.emit('disconnect', reason);
+    // With several URLs: one reconnect to the same hub first; if that fails (connect_error), the next URL.
+    // A hub that ended the session itself ('io server disconnect') is not retried, as with one URL.
+    if (this.urls.length > 1 && !this.stopped && reason !== 'io client disconnect' && reason !== 'io server disconnect') {
+      this.retryLater(() => this.socket.connect());
+    }
+  }
+
+  /** Leaves the URL in use for the next one, round-robin. Calls waiting for an ack are re-sent there. */
+  private moveToNextUrl(): void {
+    const previous = this.socket;
+    this.urlIndex = nextUrlIndex(this.urlIndex, this.urls);
+    this.socket = this.open(this.urlIndex);
+    previous.removeAllListeners();
+    previous.disconnect();
+    this.logger.info('Trying the next hub URL', { url: this.urls[this.urlIndex] });
+  }
+
+  private retryLater(attempt: () => void): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => !this.stopped && attempt(), backoffDelay(this.refusals++, this.backoff));
   }
 
   private onConnectError(error: Error): void {
@@ -272,11 +327,14 @@ class SocketHubClient implements HubClient {
     }
     this.logger.warn('Could not connect to the hub', { message: error.message });
     this.listeners.emit('error', error);
-    // Socket.IO retries transport errors itself, but not a refusal by the hub's middleware (the socket is then inactive).
-    if (!this.socket.active && !this.stopped) {
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = setTimeout(() => this.socket.connect(), backoffDelay(this.refusals++, this.backoff));
+    if (this.stopped) return;
+    if (this.urls.length > 1) {
+      // This hub is down or refusing (e.g. rate_limited): try the next one.
+      this.retryLater(() => this.moveToNextUrl());
+      return;
     }
+    // Socket.IO retries transport errors itself, but not a refusal by the hub's middleware (the socket is then inactive).
+    if (!this.socket.active) this.retryLater(() => this.socket.connect());
   }
 
   private connectedOrStopped(): Promise<boolean> {

@@ -32,3 +32,20 @@ export function abortError(reason: unknown): DOMException {
   Object.defineProperty(error, 'cause', { value: reason, configurable: true });
   return error;
 }
+
+/**
+ * A waiting call's request was cancelled on the hub by another process using the same agent token (or it was
+ * already cancelled when this process asked about it). The tool must not run; nobody decided it.
+ */
+export class ApprovalCancelledError extends Error {
+  override readonly name = 'ApprovalCancelledError';
+  readonly requestId: string;
+  /** The reason the canceller gave, when the hub passed it on. */
+  readonly reason: string | undefined;
+
+  constructor(requestId: string, reason?: string) {
+    super(reason === undefined ? `Request ${requestId} was cancelled` : `Request ${requestId} was cancelled: ${reason}`);
+    this.requestId = requestId;
+    this.reason = reason;
+  }
+}

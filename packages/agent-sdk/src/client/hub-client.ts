@@ -3,8 +3,13 @@ import type { Backoff } from './backoff.js';
 import type { Logger } from './logger.js';
 
 export interface ConnectHubOptions {
-  /** The hub's base URL, e.g. `http://localhost:4000`; the client joins its `/agent` namespace. */
-  url: string;
+  /**
+   * The hub's base URL, e.g. `http://localhost:4000`; the client joins its `/agent` namespace. Several URLs (nodes
+   * of one hub, sharing its database) are tried round-robin: when the one in use refuses the connection, or drops
+   * it and one reconnect to it fails, the client moves to the next. Waiting calls are re-sent there (idempotently,
+   * by requestId) and each still settles exactly once.
+   */
+  url: string | readonly string[];
   /** An agent token issued by the hub. */
   token: string;
   /** Shown to reviewers with each request. */
