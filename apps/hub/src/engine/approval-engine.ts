@@ -30,6 +30,7 @@ import { StoreIntegrityError, type ApprovalStore, type StoredRequest } from '../
 import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostTo, readScope, reviewerQueues, seesWholeAudit } from './access.js';
 import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { RetentionTimer } from './retention-timer.js';
 import { expiryTime } from './expiry-time.js';
 import { matchPolicy } from './policies.js';
 
@@ -40,6 +41,8 @@ export interface EngineEvents {
   requested: (record: ApprovalRecord) => void;
   /** A request left `pending` (decision, policy, timeout or cancel), committed. */
   resolved: (record: ApprovalRecord, principalId: string) => void;
+  /** Retention removed this many decided requests (one batch), committed. */
+  purged: (count: number) => void;
 }
 
 type Listeners = { [K in keyof EngineEvents]: EngineEvents[K][] };
@@ -71,8 +74,9 @@ export class ApprovalEngine {
   readonly #log: Logger;
   #config: HubConfig;
   #expiryNow: () => number;
-  readonly #listeners: Listeners = { requested: [], resolved: [] };
+  readonly #listeners: Listeners = { requested: [], resolved: [], purged: [] };
   readonly #deadlines: DeadlineTimer;
+  readonly #retention: RetentionTimer;
   readonly #crash: CrashHook;
   #cursors: CursorCodec | null = null;
   #auditor: RejectionAuditor | null = null;
@@ -89,6 +93,11 @@ export class ApprovalEngine {
       next: () => this.#store.nextDeadline(),
       fire: () => this.expireDue(),
       onError: (error) => this.#log.error({ err: error }, 'deadline check failed; retrying'),
+    });
+    this.#retention = new RetentionTimer({
+      intervalMs: () => this.#config.retention?.intervalMs ?? null,
+      run: () => this.purgeDecided(),
+      onError: (error) => this.#log.error({ err: error }, 'retention purge failed; retrying at the next run'),
     });
   }
 
@@ -122,10 +131,12 @@ export class ApprovalEngine {
     }
     await this.expireDue();
     this.#deadlines.start();
+    this.#retention.start();
   }
 
   stop(): void {
     this.#deadlines.stop();
+    this.#retention.stop();
   }
 
   updateConfig(config: HubConfig): void {
@@ -432,6 +443,29 @@ export class ApprovalEngine {
       if (!progressed) break;
     }
     return expired;
+  }
+
+  // ---- retention ----
+
+  /**
+   * Purges requests resolved more than `retention.decidedAfterDays` ago, one short batch (one transaction) at a time,
+   * yielding between batches so decisions and requests interleave. Returns how many went; 0 when retention is off.
+   */
+  async purgeDecided(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const retention = this.#config.retention;
+      if (!retention) break;
+      const now = this.#clock.now();
+      const resolvedBefore = now - retention.decidedAfterDays * 86_400_000;
+      const ids = await this.#store.purgeDecided({ resolvedBefore, limit: retention.batchSize, at: toIso(now) });
+      if (ids.length > 0) this.#emit('purged', ids.length);
+      total += ids.length;
+      if (ids.length < retention.batchSize) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (total > 0) this.#log.info({ event: 'retention.purged', count: total }, 'purged decided requests past retention');
+    return total;
   }
 
   // ---- reads ----

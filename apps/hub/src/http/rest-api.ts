@@ -25,6 +25,7 @@ import { InvalidCursorError } from '../engine/cursors.js';
 import type { DecisionWaiters } from '../engine/decision-waiters.js';
 import type { HubContext } from '../hub-context.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
+import { bearerToken } from './bearer-token.js';
 import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 import type { ProcessMetrics } from './metrics.js';
@@ -97,7 +98,6 @@ function reloadingLimiter(limits: () => HubContext['config']['limits']) {
   };
 }
 
-const bearerToken = (header: string | undefined) => (header ? (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null) : null);
 
 export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
