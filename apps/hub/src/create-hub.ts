@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { Namespace as Ns } from '@approval-hub/protocol';
+import type { Hono } from 'hono';
 import { Server } from 'socket.io';
 import { AuthThrottle } from './auth-throttle.js';
 import { systemClock, type Clock } from './clock.js';
@@ -45,6 +46,8 @@ export interface Hub {
   readonly engine: ApprovalEngine;
   readonly io: Server;
   readonly httpServer: HttpServer;
+  /** The HTTP router (the API documents are checked against its routes). */
+  readonly app: Hono<any>;
   readonly context: HubContext;
   /**
    * Starts listening (and the deadline timer); resolves with the bound port and base URL, and the URL of the
@@ -139,6 +142,7 @@ export function createHub(options: CreateHubOptions): Hub {
     engine,
     io,
     httpServer,
+    app,
     context,
     async listen(port = options.config.port, host = options.config.host) {
       if (!started) {
