@@ -56,6 +56,12 @@ export const ProcessMetricsResponse = z.object({
   connections: z.object({ agents: z.int(), reviewers: z.int() }),
 });
 
+export const ApprovalPage = pageSchema(ApprovalRecord);
+export const AuditPage = pageSchema(AuditEntry);
+export const CancelBody = ApprovalCancel.omit({ requestId: true });
+export const OpenApiDocument = z.looseObject({ openapi: z.string() });
+export const AsyncApiDocument = z.looseObject({ asyncapi: z.string() });
+
 const reviewers = ['reviewer', 'admin'] as const;
 
 export const REST_ROUTES: readonly RouteDoc[] = [
@@ -75,7 +81,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     path: '/api/openapi.json',
     summary: 'This document (OpenAPI 3.1)',
     auth: 'public',
-    responses: [{ status: 200, description: 'The OpenAPI document', schema: z.looseObject({ openapi: z.string() }) }],
+    responses: [{ status: 200, description: 'The OpenAPI document', schema: OpenApiDocument }],
     errors: [],
   },
   {
@@ -83,7 +89,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     path: '/api/asyncapi.json',
     summary: 'The Socket.IO events (AsyncAPI 3.0)',
     auth: 'public',
-    responses: [{ status: 200, description: 'The AsyncAPI document', schema: z.looseObject({ asyncapi: z.string() }) }],
+    responses: [{ status: 200, description: 'The AsyncAPI document', schema: AsyncApiDocument }],
     errors: [],
   },
   {
@@ -109,7 +115,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     description: 'Reviewers see their queues, agents their own requests, admins everything. Pass `nextCursor` back as `cursor`.',
     auth: 'bearer',
     query: ApprovalListQuery,
-    responses: [{ status: 200, description: 'One page', schema: pageSchema(ApprovalRecord) }],
+    responses: [{ status: 200, description: 'One page', schema: ApprovalPage }],
     errors: ['invalid_payload'],
   },
   {
@@ -164,7 +170,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     auth: 'bearer',
     roles: ['agent'],
     pathParams: IdParam,
-    body: { schema: ApprovalCancel.omit({ requestId: true }), required: false },
+    body: { schema: CancelBody, required: false },
     responses: [{ status: 200, description: 'The cancelled record', schema: ApprovalRecord }],
     errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'payload_too_large'],
   },
@@ -176,7 +182,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     auth: 'bearer',
     roles: reviewers,
     query: AuditListQuery,
-    responses: [{ status: 200, description: 'One page', schema: pageSchema(AuditEntry) }],
+    responses: [{ status: 200, description: 'One page', schema: AuditPage }],
     errors: ['forbidden', 'invalid_payload'],
   },
   {
