@@ -5,7 +5,7 @@ import { createHub } from './create-hub.js';
 import type { CrashHook } from './crash-hook.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
 import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
-import { createLogger } from './logger.js';
+import { createLogger, resolveLogFormat } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
 import { StoreIntegrityError, type ApprovalStore } from './store/store.js';
@@ -32,7 +32,12 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     throw error;
   }
   const config: HubConfig = loaded.config;
-  const log = createLogger(config.logLevel);
+  // Secrets are read from the live config at every line: a reload's new tokens are scrubbed too.
+  let liveConfig = (): HubConfig => config;
+  const log = createLogger(config.logLevel, undefined, {
+    format: resolveLogFormat(config.logFormat, process.stdout.isTTY === true),
+    secrets: () => [...liveConfig().tokens.map((t) => t.token), ...(liveConfig().demo.model?.apiKey ? [liveConfig().demo.model!.apiKey!] : [])],
+  });
   const dataDir = path.dirname(path.resolve(config.database.path));
 
   let devTokens: ReturnType<typeof loadOrCreateDevTokens> | null = null;
@@ -59,6 +64,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     throw error;
   }
   const hub = createHub({ config, store, logger: log, crashHook });
+  liveConfig = () => hub.context.config;
   let url: string;
   try {
     ({ url } = await hub.listen());
