@@ -70,7 +70,7 @@ it('keeps the WAL under its documented bound, and rewinds it, under writes that 
     });
     await open.listPending(null, { limit: 50, maxBytes: 1 << 20 });
     const decided: ApprovalRecord = { ...record, status: 'approved', decision: { approved: true, decidedAt: now, decidedBy: reviewer, modified: false, args: record.args } };
-    await open.transition({ requestId, record: decided, deliverTo: agent.id, audit: [auditEvent('decided', requestId, 'default', reviewer, { approved: true })], at: now });
+    await open.transition({ requestId, record: decided, deliverTo: agent.id, audit: [auditEvent('decided', requestId, 'default', reviewer, { approved: true, modified: false })], at: now });
     await open.getRequest(requestId, EVERYTHING);
     await open.markDelivered(requestId, agent.id, auditEvent('delivered', requestId, 'default', agent, {}), now);
   };
