@@ -66,8 +66,9 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   const hub = createHub({ config, store, logger: log, crashHook });
   liveConfig = () => hub.context.config;
   let url: string;
+  let metricsUrl: string | undefined;
   try {
-    ({ url } = await hub.listen());
+    ({ url, metricsUrl } = await hub.listen());
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`approval-hub: port ${config.port} on ${config.host} is already in use. Choose another with --port N (or PORT=N).\n`);
@@ -87,6 +88,9 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   } else {
     lines.push(`Console: ${url}/ (sign in with a reviewer token from your config)`);
   }
+
+  lines.push(`API docs: ${url}/api/docs`);
+  if (metricsUrl) lines.push(`Prometheus metrics without a token: ${metricsUrl}`);
 
   let demo: DemoAgents | null = null;
   const agentToken = config.tokens.find((t) => t.role === 'agent');
