@@ -75,6 +75,9 @@ describe('secrets never reach a log line', () => {
     // Traffic that logs: good and bad tokens over REST and sockets, an admin reading metrics.
     for (const role of ['admin', 'reviewer', 'agent']) await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${byRole(role)}` } });
     await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${byRole('admin')}x` } });
+    // A token is never taken from a URL (where proxies and browser history would keep it): only from the header.
+    for (const query of ['token', 'access_token']) expect((await fetch(`${url}/api/me?${query}=${byRole('admin')}`)).status).toBe(401);
+    expect((await fetch(`${url}/metrics?token=${byRole('admin')}`)).status).toBe(401);
     await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${byRole('admin')}` } });
     const socket = io(`${url}/reviewer`, { auth: { token: byRole('reviewer') }, transports: ['websocket'] });
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
