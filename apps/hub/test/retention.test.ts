@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../src/config.js';
 import { runCli } from './support/run-cli.js';
 import { TestClock, allAudit, api, newRequest, startTestHub, tokens, undeliveredIds, type TestHub } from './support/test-hub.js';
 
@@ -50,6 +51,16 @@ describe('retention', () => {
     const verified = runCli(['audit', 'verify', '--db', hub.dbPath]);
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, statesChecked: 3 });
+  });
+
+  it('config: validated, with defaults; metrics.port off and on localhost by default', () => {
+    expect(parseConfig({}).retention).toBeUndefined();
+    expect(parseConfig({ retention: { decidedAfterDays: 30 } }).retention).toEqual({ decidedAfterDays: 30, intervalMs: 3_600_000, batchSize: 500 });
+    expect(() => parseConfig({ retention: { decidedAfterDays: 0 } })).toThrow(ConfigError);
+    expect(() => parseConfig({ retention: { decidedAfterDays: 30, batchSize: 0 } })).toThrow(/retention\.batchSize/);
+    expect(() => parseConfig({ retention: { days: 30 } })).toThrow(/retention/);
+    expect(parseConfig({}).metrics).toEqual({ host: '127.0.0.1' });
+    expect(() => parseConfig({ metrics: { port: 70000 } })).toThrow(/metrics\.port/);
   });
 
   it('is off unless configured', async () => {
