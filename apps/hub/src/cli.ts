@@ -3,14 +3,18 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from './config.js';
+import { BackupError, backupDatabase, restoreDatabase } from './commands/sqlite-backup.js';
 import { runHub } from './main.js';
+import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { readAuditHead } from './store/sqlite/rows.js';
 import { verifyDatabase } from './store/sqlite/verify-database.js';
 
 const USAGE = `Usage:
   approval-hub [--config FILE] [--port N] [--db PATH] [--no-demo]   start the hub
   approval-hub audit verify [--db PATH | --config FILE] [--head SEQ:HASH]
-  approval-hub audit head [--db PATH | --config FILE]`;
+  approval-hub audit head [--db PATH | --config FILE]
+  approval-hub backup --out FILE [--db PATH | --config FILE]      online copy, while the hub runs
+  approval-hub restore --from FILE [--db PATH | --config FILE]    with the hub stopped`;
 
 class UsageError extends Error {}
 
@@ -45,8 +49,62 @@ function runAudit(command: string | undefined, argv: string[]): number {
   }
 }
 
+/** The SQLite file `--db` / `--config` name (the same way the hub itself finds it). */
+function sqlitePath(values: { db?: string | undefined; config?: string | undefined }): string {
+  const configArgs = [...(values.config ? ['--config', values.config] : []), ...(values.db ? ['--db', values.db] : []), '--no-demo'];
+  const { config } = loadConfig(configArgs, process.env);
+  if (config.database.kind !== 'sqlite') throw new ConfigError(`backup and restore work on SQLite databases; this config uses ${config.database.kind} (use its own backup tools)`);
+  return config.database.path;
+}
+
+/**
+ * `backup --out FILE` / `restore --from FILE`. Exit 0 on success, 1 when the data does not verify, 2 on bad
+ * usage, 3 when a running hub holds the database (restore only).
+ */
+async function runBackupCommand(command: 'backup' | 'restore', argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' } }, strict: true });
+  // Backups hold every request and its arguments: readable by this user only.
+  process.umask(0o077);
+  const file = sqlitePath(values);
+  try {
+    if (command === 'backup') {
+      if (!values.out) throw new UsageError('backup needs --out FILE');
+      const result = await backupDatabase(file, values.out);
+      process.stdout.write(`${JSON.stringify({ ok: true, backup: result.file, head: result.head, verify: result.verify })}\n`);
+      return 0;
+    }
+    if (!values.from) throw new UsageError('restore needs --from FILE');
+    const result = await restoreDatabase(values.from, file);
+    process.stdout.write(`${JSON.stringify({ ok: true, restored: file, from: values.from, head: result.head, previousHead: result.previousHead })}\n`);
+    process.stderr.write(
+      `approval-hub: restored ${file} from ${values.from}. Its audit head (seq ${result.head.seq}) is now recorded in ${file}.lock as the one to expect, so the hub starts on it` +
+        (result.previousHead ? `; the previous head (seq ${result.previousHead.seq}) is forgotten, and whatever was written after the backup is gone.\n` : '.\n'),
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof DatabaseInUseError) {
+      process.stderr.write(`approval-hub: refusing to restore: ${error.message}\n`);
+      return 3;
+    }
+    if (error instanceof BackupError) {
+      process.stderr.write(`approval-hub: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
 const [first, second, ...rest] = process.argv.slice(2);
-if (first === 'audit') {
+if (first === 'backup' || first === 'restore') {
+  runBackupCommand(first, process.argv.slice(3)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      const usage = error instanceof ConfigError ? '' : `\n${USAGE}`;
+      process.stderr.write(`approval-hub: ${(error as Error).message}${usage}\n`);
+      process.exitCode = 2;
+    },
+  );
+} else if (first === 'audit') {
   try {
     process.exitCode = runAudit(second, rest);
   } catch (error) {

@@ -125,6 +125,26 @@ export const HubConfig = z
         model: z.strictObject({ baseURL: z.url(), apiKey: z.string().min(1).optional(), model: z.string().min(1) }).optional(),
       })
       .prefault({}),
+    /** Purges decided requests and their undelivered decisions this long after they were resolved; off when absent. */
+    retention: z
+      .strictObject({
+        decidedAfterDays: z.number().positive().max(36_500),
+        /** How often the purge runs (it also runs shortly after start). */
+        intervalMs: z.int().min(1000).max(86_400_000).default(3_600_000),
+        /** Requests per purge transaction; batches run one after another, never holding the database for long. */
+        batchSize: z.int().min(1).max(10_000).default(500),
+      })
+      .optional(),
+    /** Prometheus metrics: `GET /metrics` with an admin token always; unauthenticated on `port` (off unless set). */
+    metrics: z
+      .strictObject({
+        port: z.int().min(0).max(65535).optional(),
+        /** Where the unauthenticated metrics port listens: this machine only, unless you say otherwise. */
+        host: z.string().min(1).default('127.0.0.1'),
+      })
+      .prefault({}),
+    /** `auto`: human-readable when stdout is a terminal, JSON lines otherwise. */
+    logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
@@ -188,6 +208,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       db: { type: 'string' },
       'no-demo': { type: 'boolean' },
       demo: { type: 'boolean' },
+      'log-format': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -218,6 +239,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     if (raw.database !== undefined && typeof raw.database === 'object' && raw.database !== null) raw.database = { ...(raw.database as object), path: db };
     else raw.dbPath = db;
   }
+  const logFormat = values['log-format'] ?? env.HUB_LOG_FORMAT;
+  if (logFormat !== undefined) raw.logFormat = logFormat;
   if (values['no-demo']) raw.demo = { ...(raw.demo as object | undefined), enabled: false };
   if (env.OPENAI_BASE_URL) {
     const model = { baseURL: env.OPENAI_BASE_URL, model: env.DEMO_MODEL ?? 'gpt-4o-mini', ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}) };

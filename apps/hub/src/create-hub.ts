@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { Namespace as Ns } from '@approval-hub/protocol';
+import type { Hono } from 'hono';
 import { Server, type ServerOptions } from 'socket.io';
 import { AuthThrottle } from './auth-throttle.js';
 import { systemClock, type Clock } from './clock.js';
@@ -16,7 +17,10 @@ import { serveConsole } from './http/console-static.js';
 import { requestOriginAllowed } from './http/origin-policy.js';
 import { refuseForeignOriginUpgrades } from './http/upgrade-origin-guard.js';
 import { createProcessMetrics } from './http/metrics.js';
+import { listenMetricsPort, mountMetricsRoute } from './http/metrics-endpoint.js';
+import { createHubMetrics } from './http/prometheus-metrics.js';
 import { createRestApi } from './http/rest-api.js';
+import { timeStoreWrites, type CommitObserver } from './store/timed-store.js';
 import { createLogger, type Logger } from './logger.js';
 import { PrincipalDirectory } from './principals.js';
 import { RejectionAuditor } from './rejection-audit.js';
@@ -44,9 +48,14 @@ export interface Hub {
   readonly engine: ApprovalEngine;
   readonly io: Server;
   readonly httpServer: HttpServer;
+  /** The HTTP router (the API documents are checked against its routes). */
+  readonly app: Hono<any>;
   readonly context: HubContext;
-  /** Starts listening (and the deadline timer); resolves with the bound port and base URL. */
-  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  /**
+   * Starts listening (and the deadline timer); resolves with the bound port and base URL, and the URL of the
+   * unauthenticated metrics port when `metrics.port` is set.
+   */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string; metricsUrl?: string }>;
   /** Applies a new config: tokens (revoked sessions are disconnected), approval rules, origins. */
   reload(config: HubConfig): void;
   /** Stops accepting, disconnects everyone, stops timers; the store stays open (its owner closes it). */
@@ -59,14 +68,17 @@ const defaultConsoleDir = fileURLToPath(new URL('../../console/dist', import.met
 export function createHub(options: CreateHubOptions): Hub {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? createLogger(options.config.logLevel);
-  const engine = new ApprovalEngine({ store: options.store, clock, config: options.config, logger: log, crashHook: options.crashHook });
+  // Every store write is timed for the commit-latency histogram (the observer is set once metrics exist).
+  let observeCommit: CommitObserver = () => {};
+  const store = timeStoreWrites(options.store, (write, seconds, ok) => observeCommit(write, seconds, ok));
+  const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
   const context: HubContext = {
     config: options.config,
     principals: new PrincipalDirectory(options.config.tokens),
     engine,
     clock,
     log,
-    auditor: new RejectionAuditor(options.store, log, clock),
+    auditor: new RejectionAuditor(store, log, clock),
     authThrottle: new AuthThrottle(() => context.config.limits, () => log),
     startedAt: Date.now(),
     version: HUB_VERSION,
@@ -88,6 +100,15 @@ export function createHub(options: CreateHubOptions): Hub {
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
   });
+  const prometheus = createHubMetrics({
+    engine,
+    counts: () => store.counts(),
+    connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
+    configuredQueues: () => context.config.queues.map((q) => q.name),
+  });
+  observeCommit = prometheus.observeCommit;
+  mountMetricsRoute(app, context, prometheus);
+  let metricsServer: HttpServer | null = null;
   const consoleServed = serveConsole(app, options.consoleDir ?? defaultConsoleDir);
   // Checked every second so the headers timeout (limits.headersTimeoutMs) cuts off slow or silent clients promptly.
   const httpServer = createServer({ connectionsCheckingInterval: 1000 }, getRequestListener(app.fetch));
@@ -127,6 +148,7 @@ export function createHub(options: CreateHubOptions): Hub {
     engine,
     io,
     httpServer,
+    app,
     context,
     async listen(port = options.config.port, host = options.config.host) {
       if (!started) {
@@ -144,7 +166,12 @@ export function createHub(options: CreateHubOptions): Hub {
       const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
       const url = `http://${shownHost}:${address.port}`;
       log.info({ event: 'hub.listening', port: address.port, host, console: consoleServed }, 'hub listening');
-      return { port: address.port, url };
+      const metricsPort = options.config.metrics.port;
+      if (metricsPort === undefined || metricsServer) return { port: address.port, url };
+      const metricsListening = await listenMetricsPort(prometheus, metricsPort, options.config.metrics.host);
+      metricsServer = metricsListening.server;
+      log.info({ event: 'metrics.listening', url: metricsListening.url }, 'unauthenticated metrics port listening');
+      return { port: address.port, url, metricsUrl: metricsListening.url };
     },
     reload(config) {
       context.config = config;
@@ -173,6 +200,12 @@ export function createHub(options: CreateHubOptions): Hub {
         io.close(() => resolve());
       });
       httpServer.closeAllConnections?.();
+      if (metricsServer) {
+        const server = metricsServer;
+        metricsServer = null;
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     },
   };
 }

@@ -6,7 +6,7 @@ import type { CrashHook } from './crash-hook.js';
 import { demoAgentTokens } from './demo/demo-agent-names.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
 import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
-import { createLogger } from './logger.js';
+import { createLogger, resolveLogFormat } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
 import { StoreIntegrityError, type ApprovalStore } from './store/store.js';
@@ -33,7 +33,12 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     throw error;
   }
   const config: HubConfig = loaded.config;
-  const log = createLogger(config.logLevel);
+  // Secrets are read from the live config at every line: a reload's new tokens are scrubbed too.
+  let liveConfig = (): HubConfig => config;
+  const log = createLogger(config.logLevel, undefined, {
+    format: resolveLogFormat(config.logFormat, process.stdout.isTTY === true),
+    secrets: () => [...liveConfig().tokens.map((t) => t.token), ...(liveConfig().demo.model?.apiKey ? [liveConfig().demo.model!.apiKey!] : [])],
+  });
   const dataDir = path.dirname(path.resolve(config.database.path));
 
   let devTokens: ReturnType<typeof loadOrCreateDevTokens> | null = null;
@@ -60,9 +65,11 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     throw error;
   }
   const hub = createHub({ config, store, logger: log, crashHook });
+  liveConfig = () => hub.context.config;
   let url: string;
+  let metricsUrl: string | undefined;
   try {
-    ({ url } = await hub.listen());
+    ({ url, metricsUrl } = await hub.listen());
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`approval-hub: port ${config.port} on ${config.host} is already in use. Choose another with --port N (or PORT=N).\n`);
@@ -82,6 +89,9 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   } else {
     lines.push(`Console: ${url}/ (sign in with a reviewer token from your config)`);
   }
+
+  lines.push(`API docs: ${url}/api/docs`);
+  if (metricsUrl) lines.push(`Prometheus metrics without a token: ${metricsUrl}`);
 
   let demo: DemoAgents | null = null;
   const agentToken = config.tokens.find((t) => t.role === 'agent');

@@ -12,6 +12,8 @@ export const AuditType = z.enum([
   'cancelled',
   'delivered',
   'input_rejected',
+  /** Retention removed decided requests (listed in `data.requestIds`); their earlier audit rows are kept. */
+  'purged',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 

@@ -58,6 +58,15 @@ export interface VerifyOptions {
 
 type ChainResult = Omit<AuditVerifyResult, 'statesChecked' | 'badState'>;
 
+function purgedIds(data: string): string[] | null {
+  try {
+    const ids = (JSON.parse(data) as { requestIds?: unknown }).requestIds;
+    return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Walks the chain in order; names the first row whose position, link or content is wrong. */
 export function verifyChain(rows: Iterable<ChainedAuditRow>, options: VerifyOptions = {}): ChainResult & { states: Map<string, string | null> } {
   const states = new Map<string, string | null>();
@@ -73,6 +82,12 @@ export function verifyChain(rows: Iterable<ChainedAuditRow>, options: VerifyOpti
     }
     if (row.prevHash !== prevHash) return bad(row.seq, 'prev_hash does not match the previous row (a row was removed, inserted or reordered)');
     if (auditHash(prevHash, row) !== row.hash) return bad(row.seq, 'content does not match its hash (the row was changed)');
+    if (row.type === 'purged') {
+      // Retention removed these requests on purpose: the chain no longer expects them in the database.
+      const purged = purgedIds(row.data);
+      if (purged === null) return bad(row.seq, 'a purged row does not list the requests it removed');
+      for (const requestId of purged) states.delete(requestId);
+    }
     if (row.requestId !== null) {
       // Rows from before state hashing (null) mark the request as not checkable, unless a later row commits to a state.
       if (row.stateHash !== null) states.set(row.requestId, row.stateHash);

@@ -11,6 +11,7 @@ export interface AuditPayloads {
   cancelled: { reason?: string | undefined };
   delivered: Record<string, never>;
   input_rejected: { channel: string; code: string; message: string; suppressedSinceLast?: number };
+  purged: { resolvedBefore: string; requestIds: string[] };
 }
 
 /** One audit event as the engine hands it to the store; the store adds seq, time and the chain hashes. */
@@ -26,4 +27,12 @@ export type AuditEvent = {
 
 export function auditEvent<T extends AuditType>(type: T, requestId: string | null, queue: string | null, actor: AuditActor, data: AuditPayloads[T]): AuditEvent {
   return { type, requestId, queue, actor, data } as AuditEvent;
+}
+
+/**
+ * The one row retention writes per purge: the requests it removed. `audit verify` reads it to stop expecting those
+ * requests in the database. Every store builds it with this function, inside the purging transaction.
+ */
+export function purgedEvent(requestIds: string[], resolvedBefore: number): AuditEvent {
+  return auditEvent('purged', null, null, { kind: 'hub' }, { resolvedBefore: new Date(resolvedBefore).toISOString(), requestIds });
 }

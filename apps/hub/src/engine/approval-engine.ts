@@ -31,6 +31,7 @@ import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type StoredRequest
 import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostTo, readScope, reviewerQueues, seesWholeAudit } from './access.js';
 import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { RetentionTimer } from './retention-timer.js';
 import { expiryTime } from './expiry-time.js';
 import { matchPolicy } from './policies.js';
 
@@ -48,6 +49,8 @@ export interface EngineEvents {
   resync: () => void;
   /** A request was cancelled, committed: `principalId` is the agent that asked (its other processes stop waiting). */
   cancelled: (notice: ApprovalCancelled, principalId: string) => void;
+  /** Retention removed this many decided requests (one batch), committed. */
+  purged: (count: number) => void;
 }
 
 type Listeners = { [K in keyof EngineEvents]: EngineEvents[K][] };
@@ -81,10 +84,11 @@ export class ApprovalEngine {
   readonly #log: Logger;
   #config: HubConfig;
   #expiryNow: () => number;
-  readonly #listeners: Listeners = { requested: [], resolved: [], resync: [], cancelled: [] };
+  readonly #listeners: Listeners = { requested: [], resolved: [], resync: [], cancelled: [], purged: [] };
   #unwatch: (() => void) | null = null;
   #sweep: NodeJS.Timeout | null = null;
   readonly #deadlines: DeadlineTimer;
+  readonly #retention: RetentionTimer;
   readonly #crash: CrashHook;
   #cursors: CursorCodec | null = null;
   #auditor: RejectionAuditor | null = null;
@@ -101,6 +105,11 @@ export class ApprovalEngine {
       next: () => this.#store.nextDeadline(),
       fire: () => this.expireDue(),
       onError: (error) => this.#log.error({ err: error }, 'deadline check failed; retrying'),
+    });
+    this.#retention = new RetentionTimer({
+      intervalMs: () => this.#config.retention?.intervalMs ?? null,
+      run: () => this.purgeDecided(),
+      onError: (error) => this.#log.error({ err: error }, 'retention purge failed; retrying at the next run'),
     });
   }
 
@@ -135,10 +144,12 @@ export class ApprovalEngine {
     await this.expireDue();
     this.#deadlines.start();
     this.#watchOtherNodes();
+    this.#retention.start();
   }
 
   stop(): void {
     this.#deadlines.stop();
+    this.#retention.stop();
     this.#unwatch?.();
     this.#unwatch = null;
     if (this.#sweep) clearInterval(this.#sweep);
@@ -475,6 +486,29 @@ export class ApprovalEngine {
       if (!progressed) break;
     }
     return expired;
+  }
+
+  // ---- retention ----
+
+  /**
+   * Purges requests resolved more than `retention.decidedAfterDays` ago, one short batch (one transaction) at a time,
+   * yielding between batches so decisions and requests interleave. Returns how many went; 0 when retention is off.
+   */
+  async purgeDecided(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const retention = this.#config.retention;
+      if (!retention) break;
+      const now = this.#clock.now();
+      const resolvedBefore = now - retention.decidedAfterDays * 86_400_000;
+      const ids = await this.#store.purgeDecided({ resolvedBefore, limit: retention.batchSize, at: toIso(now) });
+      if (ids.length > 0) this.#emit('purged', ids.length);
+      total += ids.length;
+      if (ids.length < retention.batchSize) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (total > 0) this.#log.info({ event: 'retention.purged', count: total }, 'purged decided requests past retention');
+    return total;
   }
 
   // ---- reads ----

@@ -25,6 +25,8 @@ import { InvalidCursorError } from '../engine/cursors.js';
 import type { DecisionWaiters } from '../engine/decision-waiters.js';
 import type { HubContext } from '../hub-context.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
+import { serveApiDocs } from './api-docs/serve-api-docs.js';
+import { bearerToken } from './bearer-token.js';
 import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 import type { ProcessMetrics } from './metrics.js';
@@ -97,7 +99,6 @@ function reloadingLimiter(limits: () => HubContext['config']['limits']) {
   };
 }
 
-const bearerToken = (header: string | undefined) => (header ? (/^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null) : null);
 
 export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
@@ -163,6 +164,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     };
     return c.json(body, health.ok ? 200 : 503);
   });
+  serveApiDocs(app);
 
   app.use('/api/*', async (c, next) => {
     // Failed bearer checks count against the remote address (shared with socket handshakes); a throttled

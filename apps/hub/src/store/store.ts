@@ -92,6 +92,28 @@ export interface StorePage<T, P = number> {
   next: P | null;
 }
 
+/** What retention asks a store to remove (see `ApprovalStore.purgeDecided`). */
+export interface PurgeDecided {
+  /**
+   * Epoch ms. A request qualifies when it is no longer `pending` and was resolved strictly before this: resolved at
+   * `record.decision.decidedAt`, or, for a request without a decision (cancelled), at `record.expiresAt` (a cancel
+   * always comes before the deadline, so this never purges one early).
+   */
+  resolvedBefore: number;
+  /** At most this many requests in one call (one short transaction); the caller loops while it gets a full batch. */
+  limit: number;
+  /** Time of the `purged` audit row, by the engine's clock. */
+  at: string;
+}
+
+/** Counts for monitoring, read in one go; cheap (indexed), called on every metrics scrape. */
+export interface StoreCounts {
+  /** Pending requests per queue; queues with none are left out. */
+  pendingByQueue: Record<string, number>;
+  /** Decisions waiting for their agent's acknowledgement (the delivery backlog), all principals. */
+  undelivered: number;
+}
+
 export interface VerifyInput {
   expectedHead?: { seq: number; hash: string } | undefined;
 }
@@ -119,6 +141,14 @@ export interface ApprovalStore {
   /** Records that the agent received the decision; false if it already was (or was never queued). */
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean>;
   appendAudit(events: AuditEvent[], at: string): Promise<void>;
+  /**
+   * Retention: in ONE transaction, deletes up to `limit` qualifying requests (oldest position first) together with
+   * their undelivered decisions (`deliveries`), and appends one audit row `purgedEvent(ids, resolvedBefore)` listing
+   * them. Audit rows are never deleted. Resolves with the purged ids in position order; nothing qualifying = `[]`
+   * and nothing written (no audit row). Afterwards `verifyAudit` still holds, and `getRequest`, lists, `undelivered`
+   * and `counts` no longer see the purged requests (their `timeline` stays).
+   */
+  purgeDecided(input: PurgeDecided): Promise<string[]>;
 
   getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null>;
   listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>>;
@@ -132,6 +162,7 @@ export interface ApprovalStore {
   listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>>;
   verifyAudit(input: VerifyInput): Promise<AuditVerifyResult>;
   auditHead(): Promise<AuditHead>;
+  counts(): Promise<StoreCounts>;
   /** A secret kept with the data (made once), for keys that must survive restarts, such as cursor encryption. */
   secret(): Promise<Buffer>;
   /**

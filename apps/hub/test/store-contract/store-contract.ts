@@ -415,6 +415,83 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       });
     });
 
+    describe('retention: purgeDecided', () => {
+      const DAY = 86_400_000;
+      const cancel = (record: ApprovalRecord) =>
+        store.transition({ requestId: record.requestId, record: { ...record, status: 'cancelled' }, deliverTo: null, at: iso(BASE), audit: [auditEvent('cancelled', record.requestId, record.queue, { kind: 'agent', id: 'agent-a', name: 'agent-a' }, {})] });
+
+      it('removes only requests resolved before the cutoff, with their deliveries, in one audited batch; audit rows stay', async () => {
+        const old = await insertPending(store);
+        const oldDelivered = await insertPending(store);
+        const stillPending = await insertPending(store);
+        const cancelled = await insertPending(store); // resolved at its deadline: BASE + 60 s
+        await decide(store, old, 'agent-a', 'alice'); // decided at BASE + 1 s, delivery still queued
+        await decide(store, oldDelivered, 'agent-a', 'alice');
+        await store.markDelivered(oldDelivered.requestId, 'agent-a', delivered(oldDelivered.requestId, 'agent-a'), iso(BASE + 2000));
+        await cancel(cancelled);
+        const headBefore = await store.auditHead();
+        // Cutoff between the decisions (BASE + 1 s) and the cancelled request's deadline (BASE + 60 s).
+        const ids = await store.purgeDecided({ resolvedBefore: BASE + 30_000, limit: 100, at: iso(BASE + 2 * DAY) });
+        expect(ids).toEqual([old.requestId, oldDelivered.requestId]);
+        expect(await store.getRequest(old.requestId, EVERYTHING)).toBeNull();
+        expect(await store.getRequest(oldDelivered.requestId, EVERYTHING)).toBeNull();
+        expect(await store.getRequest(stillPending.requestId, EVERYTHING)).not.toBeNull();
+        expect(await store.getRequest(cancelled.requestId, EVERYTHING)).not.toBeNull();
+        expect(await allUndelivered(store, 'agent-a')).toEqual([]);
+        expect((await store.listRequests({ limit: 100, maxBytes: 1 << 24 }, EVERYTHING)).items.map((r) => r.requestId).sort()).toEqual([stillPending.requestId, cancelled.requestId].sort());
+        // The request's own audit rows are kept, and one `purged` row names what went.
+        expect((await store.timeline(old.requestId)).map((e) => e.type)).toEqual(['requested', 'decided']);
+        const head = await store.auditHead();
+        expect(head.seq).toBe(headBefore.seq + 1);
+        const last = (await store.listAudit({ limit: 1, includeHubRows: true }, null)).items[0]!;
+        expect(last).toMatchObject({ type: 'purged', requestId: null, queue: null, actor: { kind: 'hub' }, data: { resolvedBefore: iso(BASE + 30_000), requestIds: ids } });
+        expect(await store.verifyAudit({ expectedHead: { seq: headBefore.seq, hash: headBefore.hash } })).toMatchObject({ ok: true });
+        // The cancelled one goes once the cutoff passes its deadline.
+        expect(await store.purgeDecided({ resolvedBefore: BASE + 61_000, limit: 100, at: iso(BASE + 2 * DAY) })).toEqual([cancelled.requestId]);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
+      it('takes at most `limit` per call, oldest first; nothing qualifying writes nothing', async () => {
+        const records = [];
+        for (let i = 0; i < 5; i++) {
+          const record = await insertPending(store);
+          await decide(store, record, 'agent-a', 'alice');
+          records.push(record);
+        }
+        const head = await store.auditHead();
+        expect(await store.purgeDecided({ resolvedBefore: BASE, limit: 10, at: iso(BASE) })).toEqual([]);
+        expect(await store.auditHead()).toEqual(head);
+        expect(await store.purgeDecided({ resolvedBefore: BASE + DAY, limit: 2, at: iso(BASE + DAY) })).toEqual(records.slice(0, 2).map((r) => r.requestId));
+        expect(await store.purgeDecided({ resolvedBefore: BASE + DAY, limit: 2, at: iso(BASE + DAY) })).toEqual(records.slice(2, 4).map((r) => r.requestId));
+        expect(await store.purgeDecided({ resolvedBefore: BASE + DAY, limit: 2, at: iso(BASE + DAY) })).toEqual([records[4]!.requestId]);
+        expect(await store.purgeDecided({ resolvedBefore: BASE + DAY, limit: 2, at: iso(BASE + DAY) })).toEqual([]);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
+      it('a purged requestId can be used again, and verification still holds', async () => {
+        const record = await insertPending(store);
+        await decide(store, record, 'agent-a', 'alice');
+        await store.purgeDecided({ resolvedBefore: BASE + DAY, limit: 10, at: iso(BASE + DAY) });
+        const again = await store.insertRequest(insertOf(record, 'agent-a'));
+        expect(again.kind).toBe('created');
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+    });
+
+    describe('counts', () => {
+      it('pending per queue and the undelivered backlog follow inserts, decisions and receipts', async () => {
+        expect(await store.counts()).toEqual({ pendingByQueue: {}, undelivered: 0 });
+        const a = await insertPending(store, { queue: 'ops' });
+        await insertPending(store, { queue: 'ops' });
+        await insertPending(store);
+        expect(await store.counts()).toEqual({ pendingByQueue: { ops: 2, default: 1 }, undelivered: 0 });
+        await decide(store, a, 'agent-a', 'alice');
+        expect(await store.counts()).toEqual({ pendingByQueue: { ops: 1, default: 1 }, undelivered: 1 });
+        await store.markDelivered(a.requestId, 'agent-a', delivered(a.requestId, 'agent-a'), iso(BASE + 2000));
+        expect(await store.counts()).toEqual({ pendingByQueue: { ops: 1, default: 1 }, undelivered: 0 });
+      });
+    });
+
     describe('persistence', () => {
       it('secret() is stable across a reopen, and so is the data', async () => {
         const secret = await store.secret();

@@ -58,6 +58,8 @@ export interface TestHub {
   store: SqliteStore;
   url: string;
   port: number;
+  /** The unauthenticated metrics URL, when the config sets `metrics.port`. */
+  metricsUrl: string | undefined;
   dbPath: string;
   dir: string;
   clock: Clock;
@@ -90,7 +92,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
   const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
   const store = await openSqliteStore({ path: dbPath, durability: config.database.durability });
   const hub = createHub({ config, store: options.wrapStore ? options.wrapStore(store) : store, ...(options.clock ? { clock: options.clock } : {}), logger: options.logger ?? createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
-  const { port, url } = await hub.listen(options.port ?? 0, '127.0.0.1');
+  const { port, url, metricsUrl } = await hub.listen(options.port ?? 0, '127.0.0.1');
   const mine: Socket[] = [];
   const connect = <S extends Socket>(nsp: string, token: string | undefined, autoConnect = true) => {
     const socket = io(`${url}${nsp}`, {
@@ -116,6 +118,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
     store,
     url,
     port,
+    metricsUrl,
     dbPath,
     dir,
     clock: options.clock ?? { now: () => Date.now() },

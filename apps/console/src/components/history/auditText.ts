@@ -10,6 +10,7 @@ export const AUDIT_TYPE_LABELS: Record<AuditType, string> = {
   cancelled: 'Cancelled',
   delivered: 'Delivered to the agent',
   input_rejected: 'Input rejected',
+  purged: 'Purged by retention',
 };
 
 export function describeActor(actor: AuditActor): string {

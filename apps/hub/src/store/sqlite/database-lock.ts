@@ -10,6 +10,8 @@ export interface DatabaseLock {
   lastHead(): { seq: number; hash: string } | null;
   /** Remembers the head now committed in the database, so the next start can tell a replaced database. */
   recordHead(head: { seq: number; hash: string }): void;
+  /** Forgets the recorded head (a restore of a database with an empty chain). */
+  clearHead(): void;
   release(): void;
 }
 
@@ -20,7 +22,7 @@ export interface DatabaseLock {
  * corrupting the first one's audit chain. Readers (`audit verify`, backups) do not take it.
  */
 export function lockDatabase(dbPath: string): DatabaseLock {
-  if (dbPath === ':memory:') return { lastHead: () => null, recordHead: () => {}, release: () => {} };
+  if (dbPath === ':memory:') return { lastHead: () => null, recordHead: () => {}, clearHead: () => {}, release: () => {} };
   const lockPath = `${dbPath}.lock`;
   const lock = new Database(lockPath);
   try {
@@ -47,6 +49,9 @@ export function lockDatabase(dbPath: string): DatabaseLock {
     lastHead: () => (read.get() as { seq: number; hash: string } | undefined) ?? null,
     recordHead: (head) => {
       if (lock.open) write.run(head.seq, head.hash);
+    },
+    clearHead: () => {
+      if (lock.open) lock.exec('DELETE FROM last_head');
     },
     release: () => {
       if (lock.open) lock.close();

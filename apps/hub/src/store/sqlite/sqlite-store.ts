@@ -12,6 +12,8 @@ import {
   type InsertRequest,
   type ListQuery,
   type PendingQuery,
+  type PurgeDecided,
+  type StoreCounts,
   type ReadScope,
   type StorePage,
   type StoredRequest,
@@ -193,7 +195,17 @@ export class SqliteStore implements ApprovalStore {
     await this.#write({ op: 'audit', events, at });
   }
 
+  purgeDecided(input: PurgeDecided): Promise<string[]> {
+    return this.#write({ op: 'purge', input });
+  }
+
   // ---- reads ----
+
+  async counts(): Promise<StoreCounts> {
+    const pendingByQueue: Record<string, number> = {};
+    for (const row of this.#stmt.pendingByQueue.all() as { queue: string; n: number }[]) pendingByQueue[row.queue] = row.n;
+    return { pendingByQueue, undelivered: (this.#stmt.undeliveredCount.get() as { n: number }).n };
+  }
 
   async getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null> {
     const where = ['request_id = ?'];
@@ -358,6 +370,8 @@ function prepareReads(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
   return {
     ping: p('SELECT 1'),
+    pendingByQueue: p(`SELECT queue, COUNT(*) AS n FROM approvals WHERE status = 'pending' GROUP BY queue`),
+    undeliveredCount: p('SELECT COUNT(*) AS n FROM deliveries'),
     undelivered: p(`SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
       WHERE d.principal_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`),
     due: p(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),

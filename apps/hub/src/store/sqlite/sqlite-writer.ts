@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
-import type { AuditEvent } from '../../audit/audit-events.js';
-import type { InsertOutcome, InsertRequest, Transition } from '../store.js';
+import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
+import type { InsertOutcome, InsertRequest, PurgeDecided, Transition } from '../store.js';
 import { StoreIntegrityError } from '../store.js';
 import { rowParams, stateValues, toRecord, decisionText, type ApprovalRow } from './rows.js';
 
@@ -12,9 +12,10 @@ export type WriteOp =
   | { op: 'transition'; input: Transition }
   | { op: 'delivered'; requestId: string; principalId: string; audit: AuditEvent; at: string }
   | { op: 'audit'; events: AuditEvent[]; at: string }
+  | { op: 'purge'; input: PurgeDecided }
   | { op: 'probe' };
 
-export type WriteResult = InsertOutcome | boolean | null;
+export type WriteResult = InsertOutcome | boolean | string[] | null;
 
 /** Test-only crash points reached inside a write transaction, before COMMIT. */
 export type InTransactionCrashPoint = 'request.before-commit' | 'deadline.before-commit';
@@ -104,6 +105,8 @@ export class SqliteWriter {
       case 'audit':
         for (const event of op.events) this.#append(event, op.at, null);
         return null;
+      case 'purge':
+        return this.#purge(op.input);
       case 'probe':
         this.#stmt.probe.run(Date.now());
         return null;
@@ -147,6 +150,19 @@ export class SqliteWriter {
     if (changes === 0) return false;
     this.#append(audit, at, this.#stateOf(requestId));
     return true;
+  }
+
+  #purge(input: PurgeDecided): string[] {
+    const cutoffIso = new Date(input.resolvedBefore).toISOString();
+    const rows = this.#stmt.purgeCandidates.all({ cutoffMs: input.resolvedBefore, cutoffIso, limit: input.limit }) as { request_id: string }[];
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.request_id);
+    for (const id of ids) {
+      this.#stmt.purgeDelivery.run(id);
+      this.#stmt.purgeApproval.run(id);
+    }
+    this.#append(purgedEvent(ids, input.resolvedBefore), input.at, null);
+    return ids;
   }
 
   /** The state hash of a request as it now stands in this transaction, read back from the row itself. */
@@ -237,6 +253,13 @@ function prepare(db: Db) {
       VALUES (@seq, @at, @type, @requestId, @queue, @actor, @data, @stateHash, @prevHash, @hash)`),
     lastAudit: p('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     auditAt: p('SELECT hash FROM audit WHERE seq = ?'),
+    // Decision times are ISO strings from one clock (toIso), so they compare as text; a request without a decision
+    // (cancelled) counts as resolved at its deadline.
+    purgeCandidates: p(`SELECT request_id FROM approvals WHERE status != 'pending'
+      AND CASE WHEN decision IS NULL THEN expires_at < @cutoffMs ELSE json_extract(decision, '$.decidedAt') < @cutoffIso END
+      ORDER BY seq LIMIT @limit`),
+    purgeDelivery: p('DELETE FROM deliveries WHERE request_id = ?'),
+    purgeApproval: p('DELETE FROM approvals WHERE request_id = ?'),
     probe: p(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
 }

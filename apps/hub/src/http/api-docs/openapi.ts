@@ -1,0 +1,128 @@
+import * as protocol from '@approval-hub/protocol';
+import { ErrorBody, ErrorCode, httpStatusOf } from '@approval-hub/protocol';
+import { z } from 'zod';
+import { HUB_VERSION } from '../../version.js';
+import { inlineSchema, namedSchemas } from './json-schema.js';
+import * as routeSchemas from './rest-routes.js';
+import { BEARER_ERRORS, PUBLIC_ERRORS, REST_ROUTES, type RouteDoc } from './rest-routes.js';
+
+type Json = Record<string, unknown>;
+
+const REF = '#/components/schemas/';
+
+/** `/api/approvals/:id` → `/api/approvals/{id}`. */
+export const openApiPath = (path: string) => path.replace(/:([A-Za-z_]\w*)/g, '{$1}');
+
+function operationId(route: RouteDoc): string {
+  const words = route.path
+    .replace(/^\//, '')
+    .split(/[/.]/)
+    .filter((w) => w !== 'api' && w !== '')
+    .map((w) => (w.startsWith(':') ? `by-${w.slice(1)}` : w));
+  return [route.method, ...words].join('-').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Every error code the route can answer: its own and the ones its kind of route shares. */
+export function errorCodesOf(route: RouteDoc): ErrorCode[] {
+  const shared = route.auth === 'public' ? PUBLIC_ERRORS : BEARER_ERRORS;
+  return [...new Set([...route.errors, ...shared])];
+}
+
+/**
+ * The OpenAPI 3.1 document of the REST API, generated from the protocol's zod schemas and the route list; nothing
+ * is written twice. Errors are grouped by HTTP status, each naming its codes (`x-error-codes`).
+ */
+export function buildOpenApiDocument(): Json {
+  const named: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = { ErrorBody: { schema: ErrorBody, io: 'output' } };
+  // Components take the name the schema is exported under (protocol first), so the document reads like the code.
+  const exportedName = new Map<unknown, string>();
+  for (const module of [routeSchemas, protocol]) for (const [name, value] of Object.entries(module)) if (value instanceof z.ZodType) exportedName.set(value, name);
+  const nameOf = new Map<z.ZodType, string>([[ErrorBody, 'ErrorBody']]);
+  const register = (schema: z.ZodType, io: 'input' | 'output', fallback: string): string => {
+    const known = nameOf.get(schema);
+    if (known) return known;
+    const preferred = exportedName.get(schema) ?? fallback;
+    const name = preferred in named ? `${preferred}${Object.keys(named).length}` : preferred;
+    named[name] = { schema, io };
+    nameOf.set(schema, name);
+    return name;
+  };
+
+  const paths: Record<string, Json> = {};
+  for (const route of REST_ROUTES) {
+    const id = operationId(route);
+    const parameters: Json[] = [];
+    for (const [where, object] of [['path', route.pathParams], ['query', route.query]] as const) {
+      if (!object) continue;
+      for (const [name, field] of Object.entries(object.shape)) {
+        const schema = inlineSchema(field as z.ZodType, 'input');
+        const optional = (field as z.ZodType).safeParse(undefined).success;
+        parameters.push({ name, in: where, required: where === 'path' || !optional, schema });
+      }
+    }
+    const responses: Record<string, Json> = {};
+    for (const response of route.responses) {
+      if (response.schema) {
+        const name = register(response.schema, 'output', `${id.charAt(0).toUpperCase()}${id.slice(1)}Response${response.status}`);
+        responses[String(response.status)] = { description: response.description, content: { 'application/json': { schema: { $ref: `${REF}${name}` } } } };
+      } else {
+        responses[String(response.status)] = { description: response.description, content: { [response.text ?? 'text/plain']: { schema: { type: 'string' } } } };
+      }
+    }
+    const byStatus = new Map<number, ErrorCode[]>();
+    for (const code of errorCodesOf(route)) byStatus.set(httpStatusOf[code], [...(byStatus.get(httpStatusOf[code]) ?? []), code]);
+    for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+      responses[String(status)] = {
+        description: `Error: ${codes.join(', ')}`,
+        'x-error-codes': codes,
+        content: { 'application/json': { schema: { $ref: `${REF}ErrorBody` } } },
+      };
+    }
+    const operation: Json = {
+      operationId: id,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [route.path.startsWith('/api/audit') ? 'audit' : route.path.startsWith('/api/approvals') ? 'approvals' : route.auth === 'public' ? 'hub' : 'operations'],
+      security: route.auth === 'public' ? [] : [{ bearerAuth: [] }],
+      ...(route.roles ? { 'x-roles': route.roles } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      responses,
+    };
+    if (route.body) {
+      const name = register(route.body.schema, 'input', `${id.charAt(0).toUpperCase()}${id.slice(1)}Body`);
+      operation.requestBody = { required: route.body.required, content: { 'application/json': { schema: { $ref: `${REF}${name}` } } } };
+    }
+    const path = openApiPath(route.path);
+    paths[path] = { ...(paths[path] ?? {}), [route.method]: operation };
+  }
+
+  const schemas: Record<string, Json> = {};
+  for (const io of ['input', 'output'] as const) {
+    const group = Object.fromEntries(Object.entries(named).filter(([, v]) => v.io === io).map(([k, v]) => [k, v.schema]));
+    Object.assign(schemas, namedSchemas(group, io, REF));
+  }
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Approval Hub REST API',
+      version: HUB_VERSION,
+      description:
+        'A human reviewer between an AI agent and its dangerous tool calls. Errors are `{ error: { code, message, details? } }` with a closed set of codes; the HTTP status carries the class (`x-error-codes` lists the codes per status). The same engine answers the Socket.IO namespaces `/agent` and `/reviewer`: see `/api/asyncapi.json`.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'approvals', description: 'Asking, deciding, waiting, cancelling' },
+      { name: 'audit', description: 'The hash-chained audit log' },
+      { name: 'operations', description: 'Who am I, metrics' },
+      { name: 'hub', description: 'Health and these documents' },
+    ],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from the hub config (or dev-tokens.json): agent, reviewer or admin role.' } },
+    },
+    'x-error-codes': Object.fromEntries(ErrorCode.options.map((code) => [code, httpStatusOf[code]])),
+  };
+}

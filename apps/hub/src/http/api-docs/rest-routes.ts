@@ -1,0 +1,232 @@
+import {
+  ApprovalCancel,
+  ApprovalDetail,
+  ApprovalListQuery,
+  ApprovalRecord,
+  ApprovalRequestInput,
+  AuditEntry,
+  AuditHead,
+  AuditListQuery,
+  AuditVerifyQuery,
+  AuditVerifyResult,
+  DecisionBody,
+  HealthResponse,
+  Identifier,
+  Principal,
+  WaitQuery,
+  pageSchema,
+  type ErrorCode,
+  type Role,
+} from '@approval-hub/protocol';
+import { z } from 'zod';
+
+/**
+ * Every route the hub serves over HTTP, described once: the OpenAPI document is generated from this list, and a
+ * test holds it equal to the router's real routes (`app.routes`), so neither can drift from the other.
+ */
+export interface RouteDoc {
+  method: 'get' | 'post';
+  /** In the router's own form (`/api/approvals/:id`). */
+  path: string;
+  summary: string;
+  description?: string;
+  /** `public`: no token. `bearer`: any valid token, narrowed by `roles` when given. */
+  auth: 'public' | 'bearer';
+  roles?: readonly Role[];
+  pathParams?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: { schema: z.ZodType; required: boolean };
+  /** Successful answers; `text` for a non-JSON body (its media type). */
+  responses: { status: number; description: string; schema?: z.ZodType; text?: string; html?: boolean }[];
+  /** The closed error codes this route itself can answer (the ones every route shares are added by the document). */
+  errors: readonly ErrorCode[];
+}
+
+const IdParam = z.object({ id: Identifier });
+
+/** The JSON process figures of `GET /api/metrics` (benchmarks read them). */
+export const ProcessMetricsResponse = z.object({
+  pid: z.int(),
+  uptimeMs: z.number(),
+  rssBytes: z.number(),
+  heapUsedBytes: z.number(),
+  cpuUserMicros: z.number(),
+  cpuSystemMicros: z.number(),
+  eventLoopDelayMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
+  connections: z.object({ agents: z.int(), reviewers: z.int() }),
+});
+
+export const ApprovalPage = pageSchema(ApprovalRecord);
+export const AuditPage = pageSchema(AuditEntry);
+export const CancelBody = ApprovalCancel.omit({ requestId: true });
+export const OpenApiDocument = z.looseObject({ openapi: z.string() });
+export const AsyncApiDocument = z.looseObject({ asyncapi: z.string() });
+
+const reviewers = ['reviewer', 'admin'] as const;
+
+export const REST_ROUTES: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/health',
+    summary: 'Health: the database answers and takes writes',
+    auth: 'public',
+    responses: [
+      { status: 200, description: 'ok', schema: HealthResponse },
+      { status: 503, description: 'degraded, with the reason (writes failing, database replaced)', schema: HealthResponse },
+    ],
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document (OpenAPI 3.1)',
+    auth: 'public',
+    responses: [{ status: 200, description: 'The OpenAPI document', schema: OpenApiDocument }],
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/asyncapi.json',
+    summary: 'The Socket.IO events (AsyncAPI 3.0)',
+    auth: 'public',
+    responses: [{ status: 200, description: 'The AsyncAPI document', schema: AsyncApiDocument }],
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/docs',
+    summary: 'Readable API documentation (HTML, no scripts)',
+    auth: 'public',
+    responses: [{ status: 200, description: 'HTML page', text: 'text/html', html: true }],
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/me',
+    summary: 'Who the bearer token is',
+    auth: 'bearer',
+    responses: [{ status: 200, description: 'The principal', schema: Principal }],
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/approvals',
+    summary: 'List requests (newest first)',
+    description: 'Reviewers see their queues, agents their own requests, admins everything. Pass `nextCursor` back as `cursor`.',
+    auth: 'bearer',
+    query: ApprovalListQuery,
+    responses: [{ status: 200, description: 'One page', schema: ApprovalPage }],
+    errors: ['invalid_payload'],
+  },
+  {
+    method: 'post',
+    path: '/api/approvals',
+    summary: 'Ask for approval of a tool call',
+    description: '`requestId` is the idempotency key: the same request again answers 200 with the stored record.',
+    auth: 'bearer',
+    roles: ['agent'],
+    body: { schema: ApprovalRequestInput, required: true },
+    responses: [
+      { status: 201, description: 'Created (pending, or already decided by a policy)', schema: ApprovalRecord },
+      { status: 200, description: 'The same request was already made: the stored record', schema: ApprovalRecord },
+    ],
+    errors: ['forbidden', 'invalid_payload', 'conflict', 'quota_exceeded', 'payload_too_large'],
+  },
+  {
+    method: 'get',
+    path: '/api/approvals/:id',
+    summary: 'One request with its audit timeline',
+    auth: 'bearer',
+    pathParams: IdParam,
+    responses: [{ status: 200, description: 'The request', schema: ApprovalDetail }],
+    errors: ['invalid_payload', 'not_found'],
+  },
+  {
+    method: 'get',
+    path: '/api/approvals/:id/wait',
+    summary: 'Long-poll until the request is decided (or `timeoutMs`)',
+    description: 'An agent that reads a decision here has it marked delivered.',
+    auth: 'bearer',
+    pathParams: IdParam,
+    query: WaitQuery,
+    responses: [{ status: 200, description: 'The record, decided or still pending at the timeout', schema: ApprovalRecord }],
+    errors: ['invalid_payload', 'not_found'],
+  },
+  {
+    method: 'post',
+    path: '/api/approvals/:id/decision',
+    summary: 'Approve or deny (optionally with edited arguments)',
+    auth: 'bearer',
+    roles: reviewers,
+    pathParams: IdParam,
+    body: { schema: DecisionBody, required: true },
+    responses: [{ status: 200, description: 'The decided record', schema: ApprovalRecord }],
+    errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'expired', 'payload_too_large'],
+  },
+  {
+    method: 'post',
+    path: '/api/approvals/:id/cancel',
+    summary: 'Cancel your own pending request',
+    auth: 'bearer',
+    roles: ['agent'],
+    pathParams: IdParam,
+    body: { schema: CancelBody, required: false },
+    responses: [{ status: 200, description: 'The cancelled record', schema: ApprovalRecord }],
+    errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'payload_too_large'],
+  },
+  {
+    method: 'get',
+    path: '/api/audit',
+    summary: 'The audit log (newest first)',
+    description: 'Reviewers see their queues; admins also hub-level rows and the chain fields.',
+    auth: 'bearer',
+    roles: reviewers,
+    query: AuditListQuery,
+    responses: [{ status: 200, description: 'One page', schema: AuditPage }],
+    errors: ['forbidden', 'invalid_payload'],
+  },
+  {
+    method: 'get',
+    path: '/api/audit/verify',
+    summary: 'Verify the audit chain and every stored request against it',
+    auth: 'bearer',
+    roles: ['admin'],
+    query: AuditVerifyQuery,
+    responses: [{ status: 200, description: 'The verdict (`ok: false` names the first bad row or state)', schema: AuditVerifyResult }],
+    errors: ['forbidden', 'invalid_payload'],
+  },
+  {
+    method: 'get',
+    path: '/api/audit/head',
+    summary: 'The chain head, to keep elsewhere and check later (`verify?head=SEQ:HASH`)',
+    auth: 'bearer',
+    roles: ['admin'],
+    responses: [{ status: 200, description: 'The head', schema: AuditHead }],
+    errors: ['forbidden'],
+  },
+  {
+    method: 'get',
+    path: '/api/metrics',
+    summary: 'Process figures as JSON (benchmarks)',
+    auth: 'bearer',
+    roles: ['admin'],
+    query: z.object({ reset: z.literal('loop').optional() }),
+    responses: [{ status: 200, description: 'Figures', schema: ProcessMetricsResponse }],
+    errors: ['forbidden'],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (text exposition format)',
+    description: 'Also served without a token on `metrics.port` (127.0.0.1 by default) when that is set.',
+    auth: 'bearer',
+    roles: ['admin'],
+    responses: [{ status: 200, description: 'Prometheus text format 0.0.4', text: 'text/plain; version=0.0.4' }],
+    errors: ['forbidden'],
+  },
+];
+
+/** What every bearer route can answer, whatever it does. */
+export const BEARER_ERRORS: readonly ErrorCode[] = ['unauthorized', 'forbidden', 'rate_limited', 'internal'];
+/** What every public route under /api can answer (a foreign browser origin is refused). */
+export const PUBLIC_ERRORS: readonly ErrorCode[] = ['forbidden', 'internal'];

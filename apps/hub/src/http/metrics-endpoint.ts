@@ -1,0 +1,58 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { httpStatusOf, type ErrorCode } from '@approval-hub/protocol';
+import type { Context, Hono } from 'hono';
+import type { HubContext } from '../hub-context.js';
+import { bearerToken } from './bearer-token.js';
+import type { HubMetrics } from './prometheus-metrics.js';
+
+export const METRICS_PATH = '/metrics';
+
+const refuse = (c: Context, code: ErrorCode, message: string) => c.json({ error: { code, message } }, httpStatusOf[code] as 401);
+
+/**
+ * `GET /metrics` on the hub's own port: Prometheus text for an admin bearer token. Failed tokens count against the
+ * caller's address like every other refusal, so the endpoint is no way around the throttle.
+ */
+export function mountMetricsRoute(app: Hono<any>, hub: HubContext, metrics: HubMetrics): void {
+  app.get(METRICS_PATH, async (c) => {
+    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
+    if (hub.authThrottle.throttled(address)) return refuse(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
+    const token = bearerToken(c.req.header('authorization'));
+    const principal = token ? hub.principals.resolve(token) : null;
+    if (!principal) {
+      hub.authThrottle.recordFailure(address);
+      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'metrics', code: 'unauthorized' }, 'metrics scrape refused');
+      return refuse(c, 'unauthorized', 'Missing or unknown bearer token (metrics need an admin token, or use metrics.port)');
+    }
+    if (principal.role !== 'admin') return refuse(c, 'forbidden', 'Metrics are for admin tokens');
+    return c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
+  });
+}
+
+/**
+ * The unauthenticated metrics port (`metrics.port`), for a Prometheus on the same machine or network: it serves
+ * `GET /metrics` and nothing else, and listens on `metrics.host` (127.0.0.1 by default).
+ */
+export async function listenMetricsPort(metrics: HubMetrics, port: number, host: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' || path !== METRICS_PATH) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`Only GET ${METRICS_PATH} here\n`);
+      return;
+    }
+    metrics.text().then(
+      (text) => res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' }).end(text),
+      () => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('metrics collection failed\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}${METRICS_PATH}` };
+}

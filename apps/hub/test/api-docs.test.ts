@@ -1,0 +1,116 @@
+import { AgentEvent, ErrorCode, Namespace, ReviewerEvent, httpStatusOf } from '@approval-hub/protocol';
+import { Parser } from '@asyncapi/parser';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodesOf, openApiPath } from '../src/http/api-docs/openapi.js';
+import { REST_ROUTES } from '../src/http/api-docs/rest-routes.js';
+import { SOCKET_EVENTS } from '../src/http/api-docs/socket-events.js';
+import { api, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
+
+type Json = Record<string, any>;
+
+let hub: TestHub;
+let openapi: Json;
+beforeAll(async () => {
+  hub = await startTestHub();
+  const res = await fetch(`${hub.url}/api/openapi.json`);
+  expect(res.status).toBe(200);
+  openapi = (await res.json()) as Json;
+});
+afterAll(() => hub.close());
+
+/** The router's real routes (method and path), without middleware and the console's catch-alls. */
+function routerRoutes(): { method: string; path: string }[] {
+  const seen = new Set<string>();
+  return hub.hub.app.routes
+    .filter((r) => r.method !== 'ALL' && !r.path.includes('*'))
+    .filter((r) => !seen.has(`${r.method} ${r.path}`) && seen.add(`${r.method} ${r.path}`));
+}
+
+describe('OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document, served without a token', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(openapi);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('describes every route the router serves, and nothing it does not', () => {
+    const routes = routerRoutes();
+    expect(routes.length).toBeGreaterThanOrEqual(15);
+    for (const { method, path } of routes) expect(openapi.paths[openApiPath(path)]?.[method.toLowerCase()], `${method} ${path}`).toBeDefined();
+    const documented = Object.entries(openapi.paths as Json).flatMap(([path, ops]) => Object.keys(ops as Json).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort());
+  });
+
+  it('lists each route\'s error codes under their HTTP status, with the error body, and its auth', () => {
+    for (const route of REST_ROUTES) {
+      const op = openapi.paths[openApiPath(route.path)][route.method] as Json;
+      for (const code of errorCodesOf(route)) {
+        const response = op.responses[String(httpStatusOf[code])] as Json | undefined;
+        expect(response?.['x-error-codes'], `${route.method} ${route.path} ${code}`).toContain(code);
+        expect(response!.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
+      }
+      expect(op.security).toEqual(route.auth === 'public' ? [] : [{ bearerAuth: [] }]);
+    }
+    expect(openapi.components.schemas.ErrorBody.properties.error.properties.code.enum).toEqual(ErrorCode.options);
+  });
+
+  it('the errors the hub really answers are the documented ones', async () => {
+    const documented = (method: string, path: string, status: number, code: string) =>
+      expect(openapi.paths[path][method].responses[String(status)]?.['x-error-codes'], `${method} ${path} → ${status} ${code}`).toContain(code);
+    const input = newRequest();
+    const cases: [string, string, string, string | null, unknown][] = [
+      ['get', '/api/me', '/api/me', null, undefined],
+      ['post', '/api/approvals', '/api/approvals', tokens.reviewer, input],
+      ['post', '/api/approvals', '/api/approvals', tokens.agent, { ...input, args: 'nope' }],
+      ['get', '/api/approvals/{id}', '/api/approvals/nope', tokens.admin, undefined],
+      ['get', '/api/audit/verify', '/api/audit/verify', tokens.reviewer, undefined],
+      ['get', '/metrics', '/metrics', tokens.agent, undefined],
+    ];
+    expect((await api(hub, 'POST', '/api/approvals', tokens.agent, input)).status).toBe(201);
+    expect((await api(hub, 'POST', `/api/approvals/${input.requestId}/decision`, tokens.reviewer, { approved: true })).status).toBe(200);
+    cases.push(['post', '/api/approvals/{id}/decision', `/api/approvals/${input.requestId}/decision`, tokens.reviewer, { approved: true }]);
+    cases.push(['post', '/api/approvals', '/api/approvals', tokens.agent, { ...input, toolName: 'other' }]);
+    for (const [method, path, url, token, body] of cases) {
+      const res = await api(hub, method.toUpperCase(), url, token, body);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      documented(method, path, res.status, (res.body as Json).error.code);
+    }
+  });
+});
+
+describe('docs page', () => {
+  it('is readable HTML with every route and event, no script and a CSP that allows nothing else', async () => {
+    const res = await fetch(`${hub.url}/api/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/default-src 'none'/);
+    expect(csp).not.toMatch(/unsafe|script-src|https?:/);
+    const html = await res.text();
+    expect(html).not.toMatch(/<script|<link|src=/i);
+    expect(html).not.toMatch(/href="https?:/);
+    for (const route of REST_ROUTES) expect(html).toContain(`<code>${openApiPath(route.path)}</code>`);
+    for (const event of [...Object.values(AgentEvent), ...Object.values(ReviewerEvent)]) expect(html).toContain(`<code>${event}</code>`);
+  });
+});
+
+// Last: the AsyncAPI parser keeps the event loop busy for seconds, long enough for idle keep-alive connections
+// to the hub to be closed under a following fetch.
+describe('AsyncAPI document', () => {
+  it('is a valid AsyncAPI 3 document with every Socket.IO event and its ack', async () => {
+    const res = await fetch(`${hub.url}/api/asyncapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Json;
+    const { diagnostics } = await new Parser().parse(JSON.stringify(doc));
+    expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
+    expect(doc.asyncapi).toBe('3.0.0');
+    const names = (ns: string) => Object.values(doc.channels[ns.slice(1)].messages as Json).map((m: Json) => doc.components.messages[m.$ref.split('/').pop()].name);
+    for (const event of Object.values(AgentEvent)) expect(names(Namespace.agent)).toContain(event);
+    for (const event of Object.values(ReviewerEvent)) expect(names(Namespace.reviewer)).toContain(event);
+    const acks = Object.values(SOCKET_EVENTS).flatMap((ns) => [...Object.values(ns.clientToServer), ...Object.values(ns.serverToClient)]).filter((e) => 'ack' in e).length;
+    expect(Object.values(doc.operations as Json).filter((op: Json) => op.reply)).toHaveLength(acks);
+  });
+});
