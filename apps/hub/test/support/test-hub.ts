@@ -88,7 +88,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'approval-hub-test-'));
   const dbPath = path.join(dir, 'hub.db');
   const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
-  const store = await openSqliteStore({ path: dbPath, durability: config.database.durability });
+  const store = await openSqliteStore({ path: dbPath, durability: config.database.kind === 'sqlite' ? config.database.durability : 'normal' });
   const hub = createHub({ config, store: options.wrapStore ? options.wrapStore(store) : store, ...(options.clock ? { clock: options.clock } : {}), logger: options.logger ?? createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
   const { port, url } = await hub.listen(options.port ?? 0, '127.0.0.1');
   const mine: Socket[] = [];
