@@ -1,4 +1,4 @@
-import { startPostgres } from '@approval-hub/test-postgres';
+import { startPostgres, type PostgresServer } from '@approval-hub/test-postgres';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -13,7 +13,16 @@ declare module 'vitest' {
  * a fresh database on it. Without PostgreSQL installed this fails the run, saying how to install it.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const server = await startPostgres();
+  // Each vitest project runs its global setup: the first starts the server, the last one out stops it.
+  const shared = globalThis as { approvalHubPostgres?: { server: Promise<PostgresServer>; users: number } };
+  shared.approvalHubPostgres ??= { server: startPostgres(), users: 0 };
+  const holder = shared.approvalHubPostgres;
+  holder.users++;
+  const server = await holder.server;
   project.provide('postgresUrl', server.url);
-  return () => server.stop();
+  return async () => {
+    if (--holder.users > 0) return;
+    delete shared.approvalHubPostgres;
+    await server.stop();
+  };
 }
