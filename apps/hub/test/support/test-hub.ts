@@ -87,6 +87,8 @@ export interface TestHub {
 }
 
 const openSockets = new Set<Socket>();
+/** PostgreSQL databases of running test hubs, by their folder. */
+const postgresByDir = new Map<string, TestDatabase>();
 
 export interface TestHubOptions {
   clock?: Clock;
@@ -96,7 +98,7 @@ export interface TestHubOptions {
   wrapStore?: (store: ApprovalStore) => ApprovalStore;
   /** Which store the hub runs on (default SQLite). A PostgreSQL hub gets a fresh database, dropped by `close()`. */
   database?: DatabaseKind;
-  /** Internal: the PostgreSQL database a restarted hub keeps. */
+  /** Internal: the PostgreSQL database a restarted hub keeps (and drops at its `close()`). */
   postgres?: TestDatabase;
   /** Where the hub logs (silent by default). */
   logger?: Logger;
@@ -106,7 +108,10 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'approval-hub-test-'));
   const dbPath = path.join(dir, 'hub.db');
   const kind = options.database ?? testDatabase;
-  const postgres = kind === 'postgres' ? (options.postgres ?? (await freshDatabase())) : undefined;
+  // A hub started in another's folder shares its data, on PostgreSQL as on SQLite.
+  const shared = kind === 'postgres' && !options.postgres ? postgresByDir.get(dir) : undefined;
+  const postgres = kind === 'postgres' ? (options.postgres ?? shared ?? (await freshDatabase())) : undefined;
+  if (postgres) postgresByDir.set(dir, postgres);
   const database = postgres ? { database: { kind: 'postgres' as const, url: postgres.url } } : { dbPath };
   const config = parseConfig({ port: 0, ...database, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
   const store: ApprovalStore = postgres
@@ -160,8 +165,11 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
         openSockets.delete(socket);
       }
       await stop();
-      // A restarted hub hands its database on: the last one drops it.
-      if (!restarted) await postgres?.drop();
+      // The hub that made the database drops it; a restarted hub hands it on to the next.
+      if (postgres && !shared && !restarted) {
+        postgresByDir.delete(dir);
+        await postgres.drop();
+      }
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
