@@ -5,6 +5,9 @@ import type pg from 'pg';
  * JSON kept as TEXT (not jsonb, which would re-serialise it): the audit chain hashes the stored text itself.
  */
 const MIGRATIONS: string[] = [
+  // approvals.seq is the position cursors carry. It is taken at insert, so with concurrent writers a row can commit
+  // after one with a higher position: a page walk may pass over it, which is why deliveries are also pushed live and
+  // re-read on every connection. audit.seq, by contrast, is given out under the head lock, in commit order, gap-free.
   `
   CREATE TABLE approvals (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
