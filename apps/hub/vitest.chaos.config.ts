@@ -8,6 +8,8 @@ export default defineConfig({
     ...base.test,
     // Replaces (not merges with) the default profile's lists, which exclude this folder.
     include: ['test/chaos/**/*.test.ts'],
+    // One run, on SQLite (the default profile's second project runs on PostgreSQL).
+    projects: undefined,
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 900_000,
     hookTimeout: 60_000,

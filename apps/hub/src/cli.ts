@@ -6,35 +6,55 @@ import { ConfigError, loadConfig } from './config.js';
 import { BackupError, backupDatabase, restoreDatabase } from './commands/sqlite-backup.js';
 import { runHub } from './main.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
+import { postgresAuditHead, verifyPostgresDatabase } from './store/postgres/audit-reader.js';
 import { readAuditHead } from './store/sqlite/rows.js';
 import { verifyDatabase } from './store/sqlite/verify-database.js';
+import { StoreUnavailableError } from './store/store.js';
 
 const USAGE = `Usage:
-  approval-hub [--config FILE] [--port N] [--db PATH] [--no-demo]   start the hub
-  approval-hub audit verify [--db PATH | --config FILE] [--head SEQ:HASH]
-  approval-hub audit head [--db PATH | --config FILE]
-  approval-hub backup --out FILE [--db PATH | --config FILE]      online copy, while the hub runs
+  approval-hub [--config FILE] [--port N] [--db PATH | --database-url URL] [--no-demo]   start the hub
+  approval-hub audit verify [--db PATH | --database-url URL | --config FILE] [--head SEQ:HASH]
+  approval-hub audit head [--db PATH | --database-url URL | --config FILE]
+  approval-hub backup --out FILE [--db PATH | --config FILE]      online copy of a SQLite database, while the hub runs
   approval-hub restore --from FILE [--db PATH | --config FILE]    with the hub stopped`;
 
 class UsageError extends Error {}
 
 /**
- * `audit verify` / `audit head`: read the database directly (read-only, never created; a running hub may keep
+ * `audit verify` / `audit head`: read the database directly (read-only, never created; running hubs may keep
  * writing). Exit 0 when the chain holds, 1 when it does not, 2 on bad usage or a missing database.
  */
-function runAudit(command: string | undefined, argv: string[]): number {
+async function runAudit(command: string | undefined, argv: string[]): Promise<number> {
   if (command !== 'verify' && command !== 'head') throw new UsageError(`Unknown audit command "${command ?? ''}"`);
-  const { values } = parseArgs({ args: argv, options: { db: { type: 'string' }, config: { type: 'string' }, head: { type: 'string' } }, strict: true });
-  const configArgs = [...(values.config ? ['--config', values.config] : []), ...(values.db ? ['--db', values.db] : []), '--no-demo'];
+  const { values } = parseArgs({
+    args: argv,
+    options: { db: { type: 'string' }, 'database-url': { type: 'string' }, config: { type: 'string' }, head: { type: 'string' } },
+    strict: true,
+  });
+  const configArgs = [
+    ...(values.config ? ['--config', values.config] : []),
+    ...(values.db ? ['--db', values.db] : []),
+    ...(values['database-url'] ? ['--database-url', values['database-url']] : []),
+    '--no-demo',
+  ];
   const { config } = loadConfig(configArgs, process.env);
-  const file = config.database.path;
-  if (!existsSync(file)) throw new ConfigError(`No database at ${file}: nothing to verify (check --db or --config)`);
   let expectedHead: { seq: number; hash: string } | undefined;
   if (values.head !== undefined) {
     const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(values.head);
     if (!match) throw new UsageError(`--head must be SEQ:HASH as printed by "approval-hub audit head", not "${values.head}"`);
     expectedHead = { seq: Number(match[1]), hash: match[2]! };
   }
+  if (config.database.kind === 'postgres') {
+    if (command === 'head') {
+      process.stdout.write(`${JSON.stringify(await postgresAuditHead(config.database.url))}\n`);
+      return 0;
+    }
+    const result = await verifyPostgresDatabase(config.database.url, { expectedHead });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.ok ? 0 : 1;
+  }
+  const file = config.database.path;
+  if (!existsSync(file)) throw new ConfigError(`No database at ${file}: nothing to verify (check --db or --config)`);
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     if (command === 'head') {
@@ -105,13 +125,16 @@ if (first === 'backup' || first === 'restore') {
     },
   );
 } else if (first === 'audit') {
-  try {
-    process.exitCode = runAudit(second, rest);
-  } catch (error) {
-    const usage = error instanceof ConfigError ? '' : `\n${USAGE}`;
-    process.stderr.write(`approval-hub: ${(error as Error).message}${usage}\n`);
-    process.exitCode = 2;
-  }
+  runAudit(second, rest).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const usage = error instanceof ConfigError || error instanceof StoreUnavailableError ? '' : `\n${USAGE}`;
+      process.stderr.write(`approval-hub: ${(error as Error).message}${usage}\n`);
+      process.exitCode = 2;
+    },
+  );
 } else if (first === 'help' || first === '--help' || first === '-h') {
   process.stdout.write(`${USAGE}\n`);
 } else {

@@ -39,13 +39,28 @@ export type PolicyRule = z.infer<typeof PolicyRule>;
 const Durability = z.enum(['normal', 'full']);
 export const DEFAULT_DB_PATH = './data/approval-hub.db';
 
-/** Where the hub keeps its data. Only SQLite today; the union leaves room for server databases. */
+/** True for a URL PostgreSQL's clients accept: `postgres://` or `postgresql://`, with a host or a socket path. */
+function isPostgresUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:') && (parsed.hostname !== '' || parsed.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+}
+
+/** Where the hub keeps its data: an embedded SQLite file (one hub), or a PostgreSQL database (one or many hubs). */
 const DatabaseConfig = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('sqlite'),
     path: z.string().min(1).default(DEFAULT_DB_PATH),
     /** `normal`: WAL, survives an application crash. `full`: also fsyncs every (grouped) commit. */
     durability: Durability.default('normal'),
+  }),
+  z.strictObject({
+    kind: z.literal('postgres'),
+    /** The message never repeats the URL: it may hold a password. */
+    url: z.string().refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL, such as postgres://user:password@localhost:5432/approval_hub'),
   }),
 ]);
 export type DatabaseConfig = z.infer<typeof DatabaseConfig>;
@@ -195,9 +210,31 @@ export interface CliOptions {
   configFile: string | undefined;
 }
 
+type DatabaseOverride = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
 /**
- * Reads the config the way the entry point does: a JSON file (`--config` or `HUB_CONFIG`),
- * then `--port`/`PORT`, `--db`/`HUB_DB` and `--no-demo` on top. The only reader of `process.env`.
+ * The database named on the command line, else in the environment (`--db`/`HUB_DB` for SQLite,
+ * `--database-url`/`DATABASE_URL` for PostgreSQL); undefined leaves the file's choice. A path and a URL at the same
+ * level are refused: which one was meant cannot be guessed.
+ */
+function databaseOverride(dbFlag: string | undefined, urlFlag: string | undefined, env: NodeJS.ProcessEnv): DatabaseOverride | undefined {
+  if (dbFlag !== undefined && urlFlag !== undefined) {
+    throw new ConfigError('Give either --db PATH (SQLite) or --database-url URL (PostgreSQL), not both');
+  }
+  if (dbFlag !== undefined) return { kind: 'sqlite', path: dbFlag };
+  if (urlFlag !== undefined) return { kind: 'postgres', url: urlFlag };
+  if (env.HUB_DB !== undefined && env.DATABASE_URL !== undefined) {
+    throw new ConfigError('Both HUB_DB (a SQLite file) and DATABASE_URL (PostgreSQL) are set: unset one, or choose on the command line with --db or --database-url');
+  }
+  if (env.HUB_DB !== undefined) return { kind: 'sqlite', path: env.HUB_DB };
+  if (env.DATABASE_URL !== undefined) return { kind: 'postgres', url: env.DATABASE_URL };
+  return undefined;
+}
+
+/**
+ * Reads the config the way the entry point does: a JSON file (`--config` or `HUB_CONFIG`), then `--port`/`PORT`,
+ * the database (`--db`/`HUB_DB` or `--database-url`/`DATABASE_URL`) and `--no-demo` on top, the command line
+ * before the environment. The only reader of `process.env`.
  */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   const { values } = parseArgs({
@@ -206,6 +243,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
       config: { type: 'string' },
       port: { type: 'string' },
       db: { type: 'string' },
+      'database-url': { type: 'string' },
       'no-demo': { type: 'boolean' },
       demo: { type: 'boolean' },
       'log-format': { type: 'string' },
@@ -234,10 +272,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     if (!/^\d+$/.test(port)) throw new ConfigError(`Invalid port: "${port}" is not a number`);
     raw.port = Number(port);
   }
-  const db = values.db ?? env.HUB_DB;
-  if (db !== undefined) {
-    if (raw.database !== undefined && typeof raw.database === 'object' && raw.database !== null) raw.database = { ...(raw.database as object), path: db };
-    else raw.dbPath = db;
+  const db = databaseOverride(values.db, values['database-url'], env);
+  if (db?.kind === 'sqlite') {
+    const fileDatabase = raw.database as { kind?: unknown } | undefined;
+    if (typeof fileDatabase === 'object' && fileDatabase !== null && fileDatabase.kind !== 'postgres') raw.database = { ...fileDatabase, path: db.path };
+    else if (typeof fileDatabase === 'object' && fileDatabase !== null) raw.database = { kind: 'sqlite', path: db.path };
+    else raw.dbPath = db.path;
+  } else if (db?.kind === 'postgres') {
+    // The URL replaces whatever database the file names, SQLite aliases included.
+    delete raw.dbPath;
+    delete raw.durability;
+    raw.database = { kind: 'postgres', url: db.url };
   }
   const logFormat = values['log-format'] ?? env.HUB_LOG_FORMAT;
   if (logFormat !== undefined) raw.logFormat = logFormat;
@@ -247,7 +292,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     raw.demo = { ...(raw.demo as object | undefined), model };
   }
   const config = parseConfig(raw, configFile ? `config file ${configFile}` : 'config');
-  if (configFile && !path.isAbsolute(config.database.path) && db === undefined) {
+  if (configFile && config.database.kind === 'sqlite' && !path.isAbsolute(config.database.path) && db === undefined) {
     config.database = { ...config.database, path: path.resolve(path.dirname(configFile), config.database.path) };
   }
   return { config, configFile };

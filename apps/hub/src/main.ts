@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import path from 'node:path';
-import { ConfigError, loadConfig, type HubConfig } from './config.js';
+import { ConfigError, DEFAULT_DB_PATH, loadConfig, type HubConfig } from './config.js';
 import { createHub } from './create-hub.js';
 import type { CrashHook } from './crash-hook.js';
 import { demoAgentTokens } from './demo/demo-agent-names.js';
@@ -9,7 +9,7 @@ import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger, resolveLogFormat } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
-import { StoreIntegrityError, type ApprovalStore } from './store/store.js';
+import { StoreIntegrityError, StoreUnavailableError, type ApprovalStore } from './store/store.js';
 
 /** Test-only wiring, passed by `testing/crash-main.ts`; the production entry passes none. */
 export interface TestHooks {
@@ -39,7 +39,8 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     format: resolveLogFormat(config.logFormat, process.stdout.isTTY === true),
     secrets: () => [...liveConfig().tokens.map((t) => t.token), ...(liveConfig().demo.model?.apiKey ? [liveConfig().demo.model!.apiKey!] : [])],
   });
-  const dataDir = path.dirname(path.resolve(config.database.path));
+  // Dev tokens live beside the SQLite file, or in the default data folder when the data is in PostgreSQL.
+  const dataDir = path.dirname(path.resolve(config.database.kind === 'sqlite' ? config.database.path : DEFAULT_DB_PATH));
 
   let devTokens: ReturnType<typeof loadOrCreateDevTokens> | null = null;
   if (config.tokens.length === 0) {
@@ -58,7 +59,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   try {
     store = await openStore(config.database, testHooks.store);
   } catch (error) {
-    if (error instanceof DatabaseInUseError || error instanceof StoreIntegrityError) {
+    if (error instanceof DatabaseInUseError || error instanceof StoreIntegrityError || error instanceof StoreUnavailableError) {
       process.stderr.write(`approval-hub: ${error.message}\n`);
       process.exit(3);
     }

@@ -41,7 +41,7 @@ async function startLoggedHub(overrides: HubConfigInput = {}): Promise<LoggedHub
     },
   });
   const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'info', ...overrides });
-  const store = await openSqliteStore({ path: dbPath, durability: config.database.durability });
+  const store = await openSqliteStore({ path: dbPath, durability: config.database.kind === 'sqlite' ? config.database.durability : 'normal' });
   const hub = createHub({ config, store, logger: createLogger('info', sink), consoleDir: path.join(dir, 'no-console') });
   const { url } = await hub.listen(0, '127.0.0.1');
   current = {

@@ -81,7 +81,7 @@ describe('the console Content-Security-Policy', () => {
     mkdirSync(path.join(consoleDir, 'assets'), { recursive: true });
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(consoleDir, name), text);
     const config = parseConfig({ port: 0, dbPath: path.join(dir, 'hub.db'), tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent' });
-    const store = await openSqliteStore({ path: config.database.path, durability: config.database.durability });
+    const store = await openSqliteStore({ path: path.join(dir, 'hub.db'), durability: 'normal' });
     const created = createHub({ config, store, logger: createLogger('silent'), consoleDir });
     running = { hub: created, store, dir };
     return (await created.listen(0, '127.0.0.1')).url;

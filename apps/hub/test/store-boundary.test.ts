@@ -244,7 +244,9 @@ describe('the database config section', () => {
     expect(parseConfig({ database: { kind: 'sqlite' } }).database).toMatchObject({ path: './data/approval-hub.db', durability: 'normal' });
     expect(() => parseConfig({ database: { kind: 'sqlite', path: '/tmp/a.db' }, dbPath: '/tmp/b.db' })).toThrow(/database: .*aliases/);
     expect(() => parseConfig({ database: { kind: 'sqlite', path: '/tmp/a.db' }, durability: 'full' })).toThrow(/database/);
-    expect(() => parseConfig({ database: { kind: 'postgres', url: 'postgres://x' } })).toThrow(/database/);
+    // PostgreSQL is a kind of its own (see config-database.test.ts); an unknown kind is refused.
+    expect(parseConfig({ database: { kind: 'postgres', url: 'postgres://x' } }).database).toEqual({ kind: 'postgres', url: 'postgres://x' });
+    expect(() => parseConfig({ database: { kind: 'mysql', url: 'mysql://x' } })).toThrow(/database/);
   });
 
   it('--db and HUB_DB set the path over a config file\'s database section, relative paths resolve beside the file', () => {

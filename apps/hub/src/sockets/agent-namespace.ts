@@ -51,22 +51,35 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
    * the last, so a backlog of large decisions cannot flood one connection (or the hub's memory).
    */
   const redeliver = async (socket: AgentSocket) => {
-    let after: number | undefined;
-    while (socket.connected) {
-      const page = await engine.undelivered(socket.data.principal, hub.config.limits.redeliveryBatch, after);
-      if (page.items.length === 0) return;
-      await Promise.all(page.items.map((record) => deliver(socket, record)));
-      if (page.next === null) return;
-      after = page.next;
+    // Decisions sent live while this catch-up runs. A store read can see writes that committed after it was asked
+    // for (a pooled server database runs it when a connection is free), so a page may hold a decision this socket
+    // has just been sent: it is not sent twice.
+    const sentLive = new Set<string>();
+    catchingUp.set(socket.id, sentLive);
+    try {
+      let after: number | undefined;
+      while (socket.connected) {
+        const page = await engine.undelivered(socket.data.principal, hub.config.limits.redeliveryBatch, after);
+        if (page.items.length === 0) return;
+        await Promise.all(page.items.filter((record) => !sentLive.has(record.requestId)).map((record) => deliver(socket, record)));
+        if (page.next === null) return;
+        after = page.next;
+      }
+    } finally {
+      catchingUp.delete(socket.id);
     }
   };
+  /** Sockets whose catch-up is running, with the decisions sent to them live meanwhile. */
+  const catchingUp = new Map<string, Set<string>>();
 
   engine.on('resolved', (record, principalId) => {
     const ids = nsp.adapter.rooms.get(agentRoom(principalId));
     if (!ids) return;
     for (const id of ids) {
       const socket = nsp.sockets.get(id);
-      if (socket) void deliver(socket, record);
+      if (!socket) continue;
+      catchingUp.get(id)?.add(record.requestId);
+      void deliver(socket, record);
     }
   });
 

@@ -1,5 +1,7 @@
 import type { DatabaseConfig } from '../config.js';
 import type { InTransactionCrashPoint } from './sqlite/sqlite-writer.js';
+import { openPostgresStore } from './postgres/postgres-store.js';
+import { maskPostgresUrl } from './postgres/postgres-url.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { ApprovalStore } from './store.js';
 
@@ -16,6 +18,9 @@ export async function openStore(database: DatabaseConfig, options: OpenStoreOpti
   switch (database.kind) {
     case 'sqlite':
       return openSqliteStore({ path: database.path, durability: database.durability, crashAt });
+    case 'postgres':
+      // Several hubs may share one PostgreSQL database: there is no writer lock to take (see postgres-store.ts).
+      return openPostgresStore({ url: database.url });
   }
 }
 
@@ -24,5 +29,7 @@ export function describeDatabase(database: DatabaseConfig): string {
   switch (database.kind) {
     case 'sqlite':
       return `SQLite ${database.path}, durability ${database.durability}`;
+    case 'postgres':
+      return `PostgreSQL ${maskPostgresUrl(database.url)}`;
   }
 }

@@ -179,3 +179,8 @@ export interface ApprovalStore {
 export class StoreIntegrityError extends Error {
   override name = 'StoreIntegrityError';
 }
+
+/** Thrown when a store cannot reach or open its database at start (unreachable server, bad credentials, no such database). */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

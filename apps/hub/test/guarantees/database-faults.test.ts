@@ -3,7 +3,6 @@ import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Ack, ApprovalRecord, ApprovalResponse } from '@approval-hub/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApprovalStore } from '../../src/store/store.js';
 import { api, connected, emitAck, eventually, newRequest, once, queryDb, startTestHub, TestClock, tokens, type TestHub } from '../support/test-hub.js';
 
@@ -143,7 +142,7 @@ describe('the database fails under a running hub', () => {
     let readOnly = false;
     const refuse = () => Promise.reject(new Database.SqliteError('attempt to write a readonly database', 'SQLITE_READONLY'));
     const writes = new Set(['insertRequest', 'transition', 'markDelivered', 'appendAudit']);
-    const wrap = (store: SqliteStore): ApprovalStore =>
+    const wrap = (store: ApprovalStore): ApprovalStore =>
       new Proxy(store, {
         get(target, prop) {
           const value = Reflect.get(target, prop, target) as unknown;
@@ -175,7 +174,7 @@ describe('the database fails under a running hub', () => {
 
   it('a decision whose receipt could not be recorded is delivered again on the next connection', async () => {
     let failReceipts = false;
-    const wrap = (store: SqliteStore): ApprovalStore =>
+    const wrap = (store: ApprovalStore): ApprovalStore =>
       new Proxy(store, {
         get(target, prop) {
           const value = Reflect.get(target, prop, target) as unknown;

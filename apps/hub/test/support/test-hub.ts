@@ -14,9 +14,11 @@ import type { Clock } from '../../src/clock.js';
 import { parseConfig, type HubConfigInput } from '../../src/config.js';
 import { createHub, type Hub } from '../../src/create-hub.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { EVERYTHING, type ApprovalStore } from '../../src/store/store.js';
 import type { ApprovalRecord, AuditEntry, AuditType } from '@approval-hub/protocol';
+import { freshDatabase, type TestDatabase } from './postgres.js';
 
 export type AgentSocket = Socket<AgentServerToClientEvents, AgentClientToServerEvents>;
 export type ReviewerSocket = Socket<ReviewerServerToClientEvents, ReviewerClientToServerEvents>;
@@ -53,14 +55,26 @@ export class TestClock implements Clock {
   }
 }
 
+/** The stores a test hub can run on. */
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+/** The store test hubs run on by default: the vitest project's (vitest.config.ts), else SQLite. */
+export const testDatabase: DatabaseKind = process.env.HUB_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+/** For the few tests inside store-agnostic suites that are about SQLite itself (they run in the SQLite project only). */
+export const onPostgres = testDatabase === 'postgres';
+
 export interface TestHub {
   hub: Hub;
-  store: SqliteStore;
+  store: ApprovalStore;
   url: string;
   port: number;
   /** The unauthenticated metrics URL, when the config sets `metrics.port`. */
   metricsUrl: string | undefined;
+  database: DatabaseKind;
+  /** The SQLite file (SQLite hubs only: tests that open the file itself are SQLite tests). */
   dbPath: string;
+  /** The PostgreSQL database's URL (PostgreSQL hubs only). */
+  databaseUrl: string | null;
   dir: string;
   clock: Clock;
   /** A request as stored, read through the store API (null when there is none). */
@@ -75,13 +89,19 @@ export interface TestHub {
 }
 
 const openSockets = new Set<Socket>();
+/** PostgreSQL databases of running test hubs, by their folder. */
+const postgresByDir = new Map<string, TestDatabase>();
 
 export interface TestHubOptions {
   clock?: Clock;
   dir?: string;
   port?: number;
-  /** Puts a wrapper (e.g. one that injects database errors) between the hub and its SQLite store. */
-  wrapStore?: (store: SqliteStore) => ApprovalStore;
+  /** Puts a wrapper (e.g. one that injects database errors) between the hub and its store. */
+  wrapStore?: (store: ApprovalStore) => ApprovalStore;
+  /** Which store the hub runs on (default SQLite). A PostgreSQL hub gets a fresh database, dropped by `close()`. */
+  database?: DatabaseKind;
+  /** Internal: the PostgreSQL database a restarted hub keeps (and drops at its `close()`). */
+  postgres?: TestDatabase;
   /** Where the hub logs (silent by default). */
   logger?: Logger;
 }
@@ -89,8 +109,16 @@ export interface TestHubOptions {
 export async function startTestHub(overrides: HubConfigInput = {}, options: TestHubOptions = {}): Promise<TestHub> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'approval-hub-test-'));
   const dbPath = path.join(dir, 'hub.db');
-  const config = parseConfig({ port: 0, dbPath, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
-  const store = await openSqliteStore({ path: dbPath, durability: config.database.durability });
+  const kind = options.database ?? testDatabase;
+  // A hub started in another's folder shares its data, on PostgreSQL as on SQLite.
+  const shared = kind === 'postgres' && !options.postgres ? postgresByDir.get(dir) : undefined;
+  const postgres = kind === 'postgres' ? (options.postgres ?? shared ?? (await freshDatabase())) : undefined;
+  if (postgres) postgresByDir.set(dir, postgres);
+  const database = postgres ? { database: { kind: 'postgres' as const, url: postgres.url } } : { dbPath };
+  const config = parseConfig({ port: 0, ...database, tokens: defaultTokens, demo: { enabled: false }, logLevel: 'silent', ...overrides });
+  const store: ApprovalStore = postgres
+    ? await openPostgresStore({ url: postgres.url })
+    : await openSqliteStore({ path: dbPath, durability: config.database.kind === 'sqlite' ? config.database.durability : 'normal' });
   const hub = createHub({ config, store: options.wrapStore ? options.wrapStore(store) : store, ...(options.clock ? { clock: options.clock } : {}), logger: options.logger ?? createLogger('silent'), consoleDir: path.join(dir, 'no-console') });
   const { port, url, metricsUrl } = await hub.listen(options.port ?? 0, '127.0.0.1');
   const mine: Socket[] = [];
@@ -107,6 +135,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
     return socket;
   };
   let stopped = false;
+  let restarted = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -119,7 +148,9 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
     url,
     port,
     metricsUrl,
+    database: kind,
     dbPath,
+    databaseUrl: postgres?.url ?? null,
     dir,
     clock: options.clock ?? { now: () => Date.now() },
     record: async (requestId) => (await store.getRequest(requestId, EVERYTHING))?.record ?? null,
@@ -128,7 +159,8 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
     stop,
     restart: async (configOverrides = overrides) => {
       await stop();
-      return startTestHub(configOverrides, { ...options, dir, port });
+      restarted = true;
+      return startTestHub(configOverrides, { ...options, dir, port, ...(postgres ? { postgres } : {}) });
     },
     close: async () => {
       for (const socket of mine) {
@@ -136,6 +168,11 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
         openSockets.delete(socket);
       }
       await stop();
+      // The hub that made the database drops it; a restarted hub hands it on to the next.
+      if (postgres && !shared && !restarted) {
+        postgresByDir.delete(dir);
+        await postgres.drop();
+      }
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 import {
   AgentEvent,
   ApprovalCancel,
+  ApprovalCancelled,
   ApprovalDetail,
   ApprovalGet,
   ApprovalRecord,
@@ -43,6 +44,7 @@ export const SOCKET_EVENTS = {
     } satisfies Record<keyof AgentClientToServerEvents, EventDoc>,
     serverToClient: {
       [AgentEvent.response]: { summary: 'A decision for one of your requests; sent again on every connection until acknowledged', payload: ApprovalResponse, ack: ackSchema(DeliveryReceipt) },
+      [AgentEvent.cancelled]: { summary: 'One of your requests was cancelled (by any of your processes); stop waiting for it. Not acknowledged, not sent again', payload: ApprovalCancelled },
     } satisfies Record<keyof AgentServerToClientEvents, EventDoc>,
   },
   [Namespace.reviewer]: {

@@ -22,7 +22,7 @@ import {
 } from '../store.js';
 import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
-import { readAuditHead, toAuditEntry, toRecord, rowBytes, type ApprovalRow, type AuditRow } from './rows.js';
+import { budgeted, readAuditHead, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from './rows.js';
 import { fileIdentity, type InTransactionCrashPoint } from './sqlite-writer.js';
 import { WriterClient } from './writer-client.js';
 
@@ -50,18 +50,6 @@ function scopeFilter(scope: ReadScope, where: string[], params: unknown[]): void
     where.push('principal_id = ?');
     params.push(scope.principalId);
   }
-}
-
-/** Reads rows until the page is full or its stored size passes the budget; the last row read still counts. */
-function budgeted(rows: Iterable<ApprovalRow>, limit: number, maxBytes: number): { rows: ApprovalRow[]; more: boolean } {
-  const taken: ApprovalRow[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    if (taken.length === limit || (taken.length > 0 && bytes >= maxBytes)) return { rows: taken, more: true };
-    taken.push(row);
-    bytes += rowBytes(row);
-  }
-  return { rows: taken, more: false };
 }
 
 /**

@@ -1,0 +1,278 @@
+import { randomBytes } from 'node:crypto';
+import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
+import type pg from 'pg';
+import type { AuditEvent } from '../../audit/audit-events.js';
+import { budgeted, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from '../stored-rows.js';
+import {
+  StoreIntegrityError,
+  type ApprovalStore,
+  type AuditQuery,
+  type InsertOutcome,
+  type InsertRequest,
+  type ListQuery,
+  type PendingQuery,
+  type PurgeDecided,
+  type ReadScope,
+  type StoreChange,
+  type StoreCounts,
+  type StorePage,
+  type StoredRequest,
+  type Transition,
+  type VerifyInput,
+} from '../store.js';
+import type { ChainHead } from './audit-append.js';
+import { listenForChanges } from './change-listener.js';
+import { connectionFailure } from './connection-failure.js';
+import { createPool } from './pool.js';
+import { maskPostgresUrl } from './postgres-url.js';
+import * as writes from './postgres-writes.js';
+import { migrate } from './schema.js';
+import { readAuditHead, verifyPostgres } from './verify-postgres.js';
+
+export interface PostgresStoreOptions {
+  url: string;
+  /** Connections this node may hold (default 10). */
+  poolSize?: number;
+}
+
+/** Numbered parameters for a query built from optional filters. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function scopeFilter(scope: ReadScope, where: string[], params: Params): void {
+  if (scope.queues !== null) where.push(scope.queues.length === 0 ? 'FALSE' : `queue = ANY(${params.add(scope.queues)}::text[])`);
+  if (scope.principalId !== null) where.push(`principal_id = ${params.add(scope.principalId)}`);
+}
+
+const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+
+/**
+ * A store on PostgreSQL, for one or many hub nodes sharing one database. Each write is one transaction on a pooled
+ * connection; transitions are conditional updates, quotas are counted under advisory locks, and audit appends take
+ * turns on the one-row `audit_head` (see audit-append.ts), so the same guarantees hold across nodes as within one.
+ * Times are the engine's (the node's clock), stored as the SQLite store stores them.
+ */
+export class PostgresStore implements ApprovalStore {
+  readonly #pool: pg.Pool;
+  readonly #url: string;
+  /** This store's id in change notices, so this node skips its own. */
+  readonly #node = randomBytes(8).toString('hex');
+  /** The last chain head this store committed: the database must never go back behind it. */
+  #lastHead: ChainHead | null = null;
+  #secret: Buffer | null = null;
+  #writeFailure: Error | null = null;
+  #closed = false;
+
+  private constructor(pool: pg.Pool, url: string) {
+    this.#pool = pool;
+    this.#url = url;
+  }
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const pool = createPool({ url: options.url, max: options.poolSize });
+    try {
+      await migrate(pool);
+      // A key that lives with the data (cursor encryption): made once by whichever node comes first.
+      await pool.query(`INSERT INTO meta (key, value) VALUES ('secret', $1) ON CONFLICT (key) DO NOTHING`, [randomBytes(32)]);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw connectionFailure(error, options.url);
+    }
+    return new PostgresStore(pool, options.url);
+  }
+
+  /** Runs one write in one transaction; commits only when the write did something, and rolls back otherwise. */
+  async #write<T>(run: (client: pg.PoolClient, lastHead: ChainHead | null) => Promise<writes.WriteResult<T>>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      this.#writeFailure = error as Error;
+      throw error;
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await run(client, this.#lastHead);
+      await client.query(result.commit ? 'COMMIT' : 'ROLLBACK');
+      if (result.head && (!this.#lastHead || result.head.seq > this.#lastHead.seq)) this.#lastHead = result.head;
+      this.#writeFailure = null;
+      return result.value;
+    } catch (error) {
+      this.#writeFailure = error as Error;
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is gone or unusable: the pool must not hand it out again.
+        broken = rollbackError as Error;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  // ---- writes ----
+
+  insertRequest(input: InsertRequest): Promise<InsertOutcome> {
+    return this.#write((client, head) => writes.insertRequest(client, input, head, this.#node));
+  }
+
+  transition(input: Transition): Promise<boolean> {
+    return this.#write((client, head) => writes.transition(client, input, head, this.#node));
+  }
+
+  markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
+    return this.#write((client, head) => writes.markDelivered(client, requestId, principalId, audit, at, head, this.#node));
+  }
+
+  appendAudit(events: AuditEvent[], at: string): Promise<void> {
+    return this.#write((client, head) => writes.appendEvents(client, events, at, head));
+  }
+
+  purgeDecided(input: PurgeDecided): Promise<string[]> {
+    return this.#write((client, head) => writes.purgeDecided(client, input, head));
+  }
+
+  /** Other nodes' committed changes, heard on a dedicated LISTEN connection (see change-listener.ts). */
+  watch(listener: (change: StoreChange) => void): () => void {
+    return listenForChanges({ url: this.#url, node: this.#node, onChange: listener, onError: () => {} });
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const pendingByQueue: Record<string, number> = {};
+    for (const row of await this.#rows<{ queue: string; n: number }>(`SELECT queue, COUNT(*)::bigint AS n FROM approvals WHERE status = 'pending' GROUP BY queue`, [])) {
+      pendingByQueue[row.queue] = row.n;
+    }
+    const [undelivered] = await this.#rows<{ n: number }>('SELECT COUNT(*)::bigint AS n FROM deliveries', []);
+    return { pendingByQueue, undelivered: undelivered?.n ?? 0 };
+  }
+
+  // ---- reads (each one statement: it sees every write whose promise has resolved, on any node) ----
+
+  async #rows<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
+    return (await this.#pool.query<R>(sql, values)).rows;
+  }
+
+  async getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null> {
+    const params = new Params();
+    const where = [`request_id = ${params.add(requestId)}`];
+    scopeFilter(scope, where, params);
+    // The scope is part of the query: a row outside it is never read, let alone parsed.
+    const row = (await this.#rows<ApprovalRow>(`SELECT * FROM approvals ${whereClause(where)}`, params.values))[0];
+    return row ? { record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash } : null;
+  }
+
+  async listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>> {
+    const params = new Params();
+    const where: string[] = [];
+    scopeFilter(scope, where, params);
+    if (query.status) where.push(`status = ANY(${params.add(query.status)}::text[])`);
+    for (const [column, value] of [
+      ['queue', query.queue],
+      ['agent_name', query.agentName],
+      ['tool_name', query.toolName],
+      ['conversation_id', query.conversationId],
+    ] as const) {
+      if (value !== undefined) where.push(`${column} = ${params.add(value)}`);
+    }
+    if (query.after !== undefined) where.push(`seq < ${params.add(query.after)}`);
+    const sql = `SELECT * FROM approvals ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`;
+    const page = budgeted(await this.#rows<ApprovalRow>(sql, params.values), query.limit, query.maxBytes);
+    return { items: page.rows.map(toRecord), next: page.more ? page.rows.at(-1)!.seq : null };
+  }
+
+  async listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>> {
+    const params = new Params();
+    const where = ["status = 'pending'"];
+    scopeFilter({ queues, principalId: null }, where, params);
+    if (query.after) {
+      const at = params.add(query.after.expiresAt);
+      where.push(`(expires_at > ${at} OR (expires_at = ${at} AND seq > ${params.add(query.after.position)}))`);
+    }
+    const sql = `SELECT * FROM approvals ${whereClause(where)} ORDER BY expires_at, seq LIMIT ${params.add(query.limit + 1)}`;
+    const page = budgeted(await this.#rows<ApprovalRow>(sql, params.values), query.limit, query.maxBytes);
+    const last = page.rows.at(-1);
+    return { items: page.rows.map(toRecord), next: page.more && last ? { expiresAt: last.expires_at, position: last.seq } : null };
+  }
+
+  async undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {
+    const rows = await this.#rows<ApprovalRow>(
+      `SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
+       WHERE d.principal_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3`,
+      [principalId, afterPosition, limit + 1],
+    );
+    const items = rows.slice(0, limit);
+    return { items: items.map(toRecord), next: rows.length > limit ? items.at(-1)!.seq : null };
+  }
+
+  async due(now: number, limit: number): Promise<StoredRequest[]> {
+    const rows = await this.#rows<ApprovalRow>(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at, seq LIMIT $2`, [now, limit]);
+    return rows.map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  }
+
+  async nextDeadline(): Promise<number | null> {
+    return (await this.#rows<{ at: number | null }>(`SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'`, []))[0]?.at ?? null;
+  }
+
+  async timeline(requestId: string): Promise<AuditEntry[]> {
+    return (await this.#rows<AuditRow>('SELECT * FROM audit WHERE request_id = $1 ORDER BY seq', [requestId])).map(toAuditEntry);
+  }
+
+  async listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>> {
+    const params = new Params();
+    const where: string[] = [];
+    scopeFilter({ queues, principalId: null }, where, params);
+    if (queues === null && !query.includeHubRows) where.push('queue IS NOT NULL');
+    if (query.requestId !== undefined) where.push(`request_id = ${params.add(query.requestId)}`);
+    if (query.type) where.push(`type = ANY(${params.add(query.type)}::text[])`);
+    if (query.queue !== undefined) where.push(`queue = ${params.add(query.queue)}`);
+    if (query.since !== undefined) where.push(`at >= ${params.add(new Date(query.since).toISOString())}`);
+    if (query.until !== undefined) where.push(`at < ${params.add(new Date(query.until).toISOString())}`);
+    if (query.after !== undefined) where.push(`seq < ${params.add(query.after)}`);
+    const sql = `SELECT * FROM audit ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`;
+    const rows = await this.#rows<AuditRow>(sql, params.values);
+    const items = rows.slice(0, query.limit);
+    return { items: items.map(toAuditEntry), next: rows.length > query.limit ? items.at(-1)!.seq : null };
+  }
+
+  verifyAudit(input: VerifyInput): Promise<AuditVerifyResult> {
+    return verifyPostgres(this.#pool, input);
+  }
+
+  auditHead(): Promise<AuditHead> {
+    return readAuditHead(this.#pool);
+  }
+
+  async secret(): Promise<Buffer> {
+    if (this.#secret) return this.#secret;
+    const row = (await this.#rows<{ value: Buffer }>(`SELECT value FROM meta WHERE key = 'secret'`, []))[0];
+    if (!row) throw new StoreIntegrityError(`The database ${maskPostgresUrl(this.#url)} has no secret: it was changed outside the hub`);
+    this.#secret = row.value;
+    return row.value;
+  }
+
+  /** Fails when the database does; after a failed write it tries a real write, so health recovers with the database. */
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+    if (this.#writeFailure) {
+      await this.#pool.query(`INSERT INTO meta (key, value) VALUES ('write_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [Buffer.from(String(Date.now()))]);
+      this.#writeFailure = null;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
+
+export function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  return PostgresStore.open(options);
+}

@@ -1,0 +1,116 @@
+import type pg from 'pg';
+
+/**
+ * Versioned migrations; `schema_migrations` records which have run. The columns mirror the SQLite store's, with
+ * JSON kept as TEXT (not jsonb, which would re-serialise it): the audit chain hashes the stored text itself.
+ */
+const MIGRATIONS: string[] = [
+  // approvals.seq is the position cursors carry. It is taken at insert, so with concurrent writers a row can commit
+  // after one with a higher position: a page walk may pass over it, which is why deliveries are also pushed live and
+  // re-read on every connection. audit.seq, by contrast, is given out under the head lock, in commit order, gap-free.
+  `
+  CREATE TABLE approvals (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    request_id TEXT NOT NULL UNIQUE,
+    principal_id TEXT NOT NULL,
+    principal_name TEXT,
+    request_hash TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired','cancelled')),
+    tool_name TEXT NOT NULL,
+    args TEXT NOT NULL,
+    agent_name TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    conversation_id TEXT,
+    description TEXT,
+    queue TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    decision TEXT
+  );
+  CREATE INDEX approvals_pending_deadline ON approvals (status, expires_at);
+  CREATE INDEX approvals_queue_seq ON approvals (queue, seq);
+  CREATE INDEX approvals_status_seq ON approvals (status, seq);
+  CREATE INDEX approvals_principal_status ON approvals (principal_id, status);
+  CREATE INDEX approvals_queue_status ON approvals (queue, status);
+
+  -- Decisions not yet acknowledged by the agent that asked: re-sent on every connection.
+  CREATE TABLE deliveries (
+    request_id TEXT PRIMARY KEY REFERENCES approvals (request_id),
+    principal_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX deliveries_principal ON deliveries (principal_id);
+
+  -- Append-only; each row chained to the previous by SHA-256. "at" compares as bytes (ISO times), whatever the
+  -- database's collation.
+  CREATE TABLE audit (
+    seq BIGINT PRIMARY KEY,
+    at TEXT COLLATE "C" NOT NULL,
+    type TEXT NOT NULL,
+    request_id TEXT,
+    queue TEXT,
+    actor TEXT NOT NULL,
+    data TEXT NOT NULL,
+    state_hash TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_request ON audit (request_id, seq);
+  CREATE INDEX audit_queue ON audit (queue, seq);
+
+  -- The chain's head, one row: every append locks it (SELECT ... FOR UPDATE) inside its transaction, so writers on
+  -- any number of nodes take turns and the chain never forks.
+  CREATE TABLE audit_head (
+    id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id),
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  INSERT INTO audit_head (id, seq, hash) VALUES (TRUE, 0, repeat('0', 64));
+
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
+  `,
+];
+
+/** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */
+const MIGRATION_LOCK = 0x61687562;
+
+/**
+ * Brings the schema up to date, one transaction per migration. Each transaction first takes an advisory lock, so
+ * nodes starting at the same moment take turns, and each re-reads the version under that lock: a migration
+ * another node has just applied is skipped, never run twice. Returns the schema version.
+ */
+export async function migrate(pool: pg.Pool): Promise<number> {
+  const client = await pool.connect();
+  try {
+    for (;;) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+        const { rows } = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
+        const current = rows[0]?.version ?? 0;
+        if (current > MIGRATIONS.length) throw new Error(`Database schema version ${current} is newer than this hub (${MIGRATIONS.length}); upgrade the hub.`);
+        if (current === MIGRATIONS.length) {
+          await client.query('COMMIT');
+          return current;
+        }
+        await client.query(MIGRATIONS[current]!);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [current + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** The schema version a database is at (0 when the hub never migrated it), without changing anything. */
+export async function schemaVersion(queryable: pg.Pool | pg.PoolClient): Promise<number> {
+  const { rows } = await queryable.query<{ exists: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS exists");
+  if (!rows[0]?.exists) return 0;
+  const version = await queryable.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
+  return version.rows[0]?.version ?? 0;
+}

@@ -1,0 +1,163 @@
+import type { ApprovalRecord, AuditActor, AuditEntry, AuditHead, AuditType, Decision } from '@approval-hub/protocol';
+import type { ChainedAuditRow, StoredValue } from '../audit/audit-chain.js';
+
+/**
+ * The stored shape of requests and audit rows, shared by every SQL store: the same columns, the same text, so the
+ * audit chain's state hashes come out the same whichever database keeps them.
+ */
+export interface ApprovalRow {
+  seq: number;
+  request_id: string;
+  principal_id: string;
+  principal_name: string | null;
+  request_hash: string;
+  status: ApprovalRecord['status'];
+  tool_name: string;
+  args: string;
+  agent_name: string;
+  run_id: string;
+  conversation_id: string | null;
+  description: string | null;
+  queue: string;
+  created_at: number;
+  expires_at: number;
+  decision: string | null;
+}
+
+export interface AuditRow {
+  seq: number;
+  at: string;
+  type: AuditType;
+  request_id: string | null;
+  queue: string | null;
+  actor: string;
+  data: string;
+  state_hash: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function isoOf(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * A decision as stored: its arguments only when a reviewer changed them; otherwise they are the row's own
+ * (one copy of the arguments instead of two).
+ */
+export function decisionText(decision: Decision): string {
+  return JSON.stringify(decision.modified ? decision : { ...decision, args: undefined });
+}
+
+export function toRecord(row: ApprovalRow): ApprovalRecord {
+  const args = JSON.parse(row.args) as ApprovalRecord['args'];
+  const record: ApprovalRecord = {
+    requestId: row.request_id,
+    status: row.status,
+    toolName: row.tool_name,
+    args,
+    // Rows from before identities were stored keep the principal id as the name.
+    agent: { id: row.principal_id, name: row.principal_name ?? row.principal_id },
+    agentName: row.agent_name,
+    runId: row.run_id,
+    queue: row.queue,
+    createdAt: isoOf(row.created_at),
+    expiresAt: isoOf(row.expires_at),
+  };
+  if (row.conversation_id !== null) record.conversationId = row.conversation_id;
+  if (row.description !== null) record.description = row.description;
+  if (row.decision !== null) {
+    const decision = JSON.parse(row.decision) as Decision;
+    record.decision = { ...decision, args: decision.args ?? args };
+  }
+  return record;
+}
+
+/** The columns a record is stored in (named parameters for the insert). */
+export function rowParams(record: ApprovalRecord, principalId: string, requestHash: string) {
+  return {
+    requestId: record.requestId,
+    principalId,
+    principalName: record.agent.name,
+    requestHash,
+    status: record.status,
+    toolName: record.toolName,
+    args: JSON.stringify(record.args),
+    agentName: record.agentName,
+    runId: record.runId,
+    conversationId: record.conversationId ?? null,
+    description: record.description ?? null,
+    queue: record.queue,
+    createdAt: Date.parse(record.createdAt),
+    expiresAt: Date.parse(record.expiresAt),
+    decision: record.decision ? decisionText(record.decision) : null,
+  };
+}
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    requestId: row.request_id,
+    queue: row.queue,
+    actor: JSON.parse(row.actor) as AuditActor,
+    data: JSON.parse(row.data) as unknown,
+    stateHash: row.state_hash,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export function toChainedRow(row: AuditRow): ChainedAuditRow {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    requestId: row.request_id,
+    queue: row.queue,
+    actor: row.actor,
+    data: row.data,
+    stateHash: row.state_hash,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** The stored values the audit chain commits to, in a fixed order (everything but the row's position). */
+export function stateValues(row: ApprovalRow): StoredValue[] {
+  return [
+    row.request_id,
+    row.principal_id,
+    row.principal_name,
+    row.request_hash,
+    row.status,
+    row.tool_name,
+    row.args,
+    row.agent_name,
+    row.run_id,
+    row.conversation_id,
+    row.description,
+    row.queue,
+    row.created_at,
+    row.expires_at,
+    row.decision,
+  ];
+}
+
+/** Bytes a row adds to a response, roughly: its stored text. Enough for a budget. */
+export function rowBytes(row: ApprovalRow): number {
+  return row.args.length + (row.decision?.length ?? 0) + (row.description?.length ?? 0) + 300;
+}
+
+/** Reads rows until the page is full or its stored size passes the budget; the last row read still counts. */
+export function budgeted(rows: Iterable<ApprovalRow>, limit: number, maxBytes: number): { rows: ApprovalRow[]; more: boolean } {
+  const taken: ApprovalRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (taken.length === limit || (taken.length > 0 && bytes >= maxBytes)) return { rows: taken, more: true };
+    taken.push(row);
+    bytes += rowBytes(row);
+  }
+  return { rows: taken, more: false };
+}
