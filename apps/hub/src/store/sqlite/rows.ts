@@ -35,7 +35,7 @@ export function trustText(record: ApprovalRecord): string {
     riskRule: record.riskRule,
     summary: record.summary,
     context: record.context,
-    suspicious: record.suspicious ?? [],
+    suspicious: record.suspicious,
   };
   return JSON.stringify(trust);
 }
