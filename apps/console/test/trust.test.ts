@@ -145,7 +145,7 @@ describe('Markdown context with hostile input', () => {
         '**bold** and `code`',
       ].join('\n\n'),
     );
-    expect(html).toContain('<h1>Plan</h1>');
+    expect(html).toContain('<h4>Plan</h4>');
     expect(html).toContain('<strong>bold</strong>');
     for (const bad of ['<script', '<img', '<iframe', 'onerror', 'onclick', '<style', 'alert(']) expect(html).not.toContain(bad);
   });

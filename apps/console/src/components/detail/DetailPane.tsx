@@ -7,7 +7,7 @@ import { ArgsEditor } from './ArgsEditor';
 import { DecisionBar } from './DecisionBar';
 import { RequestMeta } from './RequestMeta';
 import { Icon } from '../Icon';
-import { RevealContext, type RevealTracker } from '../json/revealTracking';
+import { RevealContext, revealMemory, type RevealTracker } from '../json/revealTracking';
 import { RiskBadge } from '../RiskBadge';
 import { SafeText } from '../text/SafeText';
 import { ContextSection } from './ContextSection';
@@ -52,7 +52,10 @@ function Review({ item }: { item: QueueItem }) {
   const { store } = useServices();
   const r = item.record;
   // The arguments report what of them is not on screen; Approve stays disabled until nothing is.
-  const tracker = useMemo<RevealTracker>(() => ({ report: (path, what) => store.getState().reportUnseen(item.id, path, what) }), [store, item.id]);
+  const tracker = useMemo<RevealTracker>(
+    () => ({ report: (path, what) => store.getState().reportUnseen(item.id, path, what), ...revealMemory(r) }),
+    [store, item.id, r],
+  );
   return (
     <>
       <div className="detail-body">
@@ -68,7 +71,7 @@ function Review({ item }: { item: QueueItem }) {
           </RevealContext.Provider>
         </section>
         {r.description && (
-          <section className="detail-section" aria-label="Tool description">
+          <section className="detail-section" aria-label="Description">
             <h3>Tool description</h3>
             <p className="description">
               <SafeText text={r.description} />

@@ -1,5 +1,5 @@
 import { displayText } from '@approval-hub/protocol';
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import Markdown, { type Components, defaultUrlTransform } from 'react-markdown';
 
 /**
@@ -17,7 +17,19 @@ function targetText(href: string): string {
   return displayText(decoded);
 }
 
+/** The agent's headings sit below the console's own (h2 is the tool name): h1/h2 → h4, h3 → h5, the rest → h6. */
+const demoted = (Tag: 'h4' | 'h5' | 'h6') =>
+  function Heading({ children }: { children?: ReactNode }) {
+    return <Tag>{children}</Tag>;
+  };
+
 const components: Components = {
+  h1: demoted('h4'),
+  h2: demoted('h4'),
+  h3: demoted('h5'),
+  h4: demoted('h6'),
+  h5: demoted('h6'),
+  h6: demoted('h6'),
   a: ({ href, children }) =>
     href ? (
       <>

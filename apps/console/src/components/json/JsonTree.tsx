@@ -2,7 +2,7 @@ import { type ReactNode, useState } from 'react';
 import type { JsonValue } from '@approval-hub/protocol';
 import { SafeText } from '../text/SafeText';
 import { LongString } from './LongString';
-import { childPath, useReportHidden } from './revealTracking';
+import { childPath, useReportHidden, useRevealTracker } from './revealTracking';
 
 /** Containers open by default down to this depth; deeper ones start folded. */
 const OPEN_DEPTH = 3;
@@ -19,7 +19,12 @@ function Primitive({ value, path }: { value: Exclude<JsonValue, object> | null; 
 function Container({ label, value, depth, path }: { label: ReactNode; value: JsonValue[] | { [key: string]: JsonValue }; depth: number; path: string }) {
   const isArray = Array.isArray(value);
   const entries: Array<[string, JsonValue]> = isArray ? value.map((v, i) => [String(i), v]) : Object.entries(value);
-  const [open, setOpen] = useState(depth < OPEN_DEPTH);
+  const tracker = useRevealTracker();
+  const [open, setOpenState] = useState(() => depth < OPEN_DEPTH || (tracker?.wasRevealed(path) ?? false));
+  const setOpen = (next: boolean) => {
+    if (next) tracker?.markRevealed(path);
+    setOpenState(next);
+  };
   const [limit, setLimit] = useState(PAGE);
   const [openBrace, closeBrace] = isArray ? ['[', ']'] : ['{', '}'];
   const size = `${entries.length} ${isArray ? (entries.length === 1 ? 'item' : 'items') : entries.length === 1 ? 'key' : 'keys'}`;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { safeString, SafeText } from '../text/SafeText';
-import { useReportHidden } from './revealTracking';
+import { useReportHidden, useRevealTracker } from './revealTracking';
 
 /** Strings longer than this get their own scrollable viewer; the whole value is in it, nothing is cut. */
 export const LONG_STRING = 1_500;
@@ -26,11 +26,15 @@ export function LongString({ value, path = '' }: { value: string; path?: string 
 
 function ScrollViewer({ value, path }: { value: string; path: string }) {
   const box = useRef<HTMLDivElement>(null);
-  const [reached, setReached] = useState(false);
+  const tracker = useRevealTracker();
+  const [reached, setReached] = useState(() => tracker?.wasRevealed(path) ?? false);
   const check = useCallback(() => {
     const el = box.current;
-    if (el && el.scrollTop + el.clientHeight >= el.scrollHeight - END_SLACK) setReached(true);
-  }, []);
+    if (el && el.scrollTop + el.clientHeight >= el.scrollHeight - END_SLACK) {
+      setReached(true);
+      tracker?.markRevealed(path);
+    }
+  }, [tracker, path]);
   // A value that fits without scrolling is seen as soon as it is laid out.
   useEffect(check, [check, value]);
   const chars = value.length.toLocaleString();
