@@ -12,6 +12,8 @@ async function seriousViolations(page: Page) {
 }
 
 test('sign-in, queue, detail and history have no serious or critical axe violations', async ({ page, hub, agents }) => {
+  // axe walks the whole page five times; on a shared 2-core machine that takes a while.
+  test.setTimeout(240_000);
   const reviewer = new ConsolePage(page, hub);
   await reviewer.openSignIn();
   expect(await seriousViolations(page)).toEqual([]);

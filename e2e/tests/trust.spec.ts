@@ -182,7 +182,7 @@ test.describe('decisions a reviewer can trust', () => {
     });
     await alice.select('pay_vendor');
     const context = alice.details.getByRole('region', { name: 'Why the agent asks' });
-    await expect(context.getByRole('heading', { name: 'Why' })).toBeVisible();
+    await expect(context.getByRole('heading', { name: 'Why', exact: true })).toBeVisible();
     await expect(context.getByText('due today')).toBeVisible();
     const link = context.getByRole('link', { name: 'the invoice' });
     await expect(link).toHaveAttribute('href', 'https://billing.example.com/inv/2291');
