@@ -56,7 +56,11 @@ const SCRIPTS = [
 const SCRIPT_PATTERNS = SCRIPTS.map((name) => [name, new RegExp(`\\p{Script=${name}}`, 'u')] as const);
 const LETTER = /\p{L}/u;
 
-function scriptOf(char: string): string {
+/** Letters shared by several scripts (the Japanese long-vowel mark, modifier letters): they mix with any. */
+const SHARED = /[\p{Script=Common}\p{Script=Inherited}]/u;
+
+function scriptOf(char: string): string | null {
+  if (SHARED.test(char)) return null;
   for (const [name, pattern] of SCRIPT_PATTERNS) if (pattern.test(char)) return name;
   return 'Other';
 }
@@ -86,6 +90,7 @@ function tokenScripts(token: string): TokenScripts {
   for (const char of token) {
     if (!LETTER.test(char)) continue;
     const script = scriptOf(char);
+    if (script === null) continue;
     scripts.set(script, (scripts.get(script) ?? 0) + 1);
   }
   return { token, scripts };
@@ -195,7 +200,7 @@ function minorityLetters(text: string): Map<number, string> {
     for (const char of match[0]) {
       if (LETTER.test(char)) {
         const script = scriptOf(char);
-        if (script !== main) out.set(offset, script);
+        if (script !== null && script !== main) out.set(offset, script);
       }
       offset += char.length;
     }
