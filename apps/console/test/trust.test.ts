@@ -93,6 +93,11 @@ describe('risk in the queue', () => {
     expect(items.map((i) => i.record.risk ?? 'unrated')).toEqual(['critical', 'high', 'medium', 'unrated', 'low']);
   });
 
+  it('counts risk levels for the filter menu', () => {
+    const { store } = syncedStore([pending({ risk: 'high' }), pending({ risk: 'high' }), pending({})]);
+    expect(store.getState().facets.risk).toEqual({ high: 2, unrated: 1 });
+  });
+
   it('filters by risk level, unrated included, and search finds ids and the summary', () => {
     const high = toQueueItem(pending({ risk: 'high', runId: 'run-7f3a', summary: 'Pay ACME' }));
     const none = toQueueItem(pending({}));

@@ -51,7 +51,7 @@ export function computeFacets(items: ReadonlyMap<string, QueueItem>): Facets {
 }
 
 function countInto(facets: Record<FacetKey, Record<string, number>>, record: ApprovalRecord, delta: 1 | -1): void {
-  for (const key of ['queue', 'agent', 'tool'] as const) {
+  for (const key of ['queue', 'agent', 'tool', 'risk'] as const) {
     const value = facetValue(record, key);
     const next = (facets[key][value] ?? 0) + delta;
     if (next > 0) facets[key][value] = next;
