@@ -115,6 +115,15 @@ test.describe('decisions a reviewer can trust', () => {
     await expect(alice.row('restart_db')).toContainText('High risk');
     await expect(alice.row('delete_pod')).toContainText('Critical risk');
     await expect(alice.row('read_status')).toContainText('Low risk');
+    // Filter and sort by risk.
+    const riskFilter = alice.page.getByLabel('Risk', { exact: true });
+    await expect(riskFilter.getByRole('option')).toHaveText(['All', 'Critical (1)', 'High (1)', 'Low (1)']);
+    await riskFilter.selectOption('critical');
+    await expect(alice.rows).toHaveCount(1);
+    await expect(alice.row('delete_pod')).toBeVisible();
+    await riskFilter.selectOption('');
+    await alice.page.getByLabel('Sort', { exact: true }).selectOption('risk');
+    await expect(alice.queueList.getByRole('listitem').first()).toHaveAccessibleName(/^delete_pod from /);
 
     // High, by button: the first press arms, the second sends.
     await alice.select('restart_db');
