@@ -66,7 +66,7 @@ export class ConsolePage {
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
 
     this.historyHeading = page.getByRole('heading', { name: 'History', level: 1 });
-    this.historyTable = page.getByRole('table', { name: 'Decided requests, newest first' });
+    this.historyTable = page.getByRole('table', { name: /^Decided requests, most recently/ });
     this.timeline = page.getByRole('region', { name: 'Request timeline' });
 
     this.signInHeading = page.getByRole('heading', { name: 'Reviewer sign-in' });
@@ -121,6 +121,19 @@ export class ConsolePage {
         ? '\\S+(?: · claims “.*”)?'
         : `${escapeRegExp(agent)}${options.claims === undefined ? '' : ` · claims “${escapeRegExp(options.claims)}”`}`;
     return this.queueList.getByRole('listitem', { name: new RegExp(`^${escapeRegExp(toolName)} from ${who}$`) });
+  }
+
+  /** The scrollable viewer of a long argument value (`args.body`), which must be read to its end before approving. */
+  longValue(path: string): Locator {
+    return this.detailArguments.getByRole('region', { name: new RegExp(`^${escapeRegExp(path)}: [\\d,]+ characters$`) });
+  }
+
+  /** Scrolls a long value's viewer to its end with the keyboard, as a reviewer would. */
+  async readToEnd(path: string): Promise<void> {
+    const viewer = this.longValue(path);
+    await viewer.focus();
+    await this.page.keyboard.press('End');
+    await expect(viewer).toHaveAttribute('data-reached', 'true');
   }
 
   /** Selects a request by clicking its row, and waits for the detail pane to show it. */
@@ -196,5 +209,5 @@ export class ConsolePage {
 /** `Hub degraded: <reason>` is connected, but the hub says (`/api/health` 503) it cannot do its work. */
 export type ConnectionLabel = 'Not connected' | 'Connecting…' | 'Connected' | 'Reconnecting…' | 'Offline' | 'Hub degraded' | `Hub degraded: ${string}`;
 
-const HISTORY_COLUMNS = ['Status', 'Tool', 'Agent', 'Queue', 'Decided by', 'When', 'Time to decision', 'Reason'] as const;
+const HISTORY_COLUMNS = ['Status', 'Tool', 'Risk', 'Agent', 'Queue', 'Decided by', 'Decided', 'Created', 'Time to decision', 'Reason'] as const;
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];

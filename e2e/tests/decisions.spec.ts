@@ -40,7 +40,7 @@ test.describe('a reviewer decides what an agent asks', () => {
     await alice.openHistory();
     await expect(alice.historyCell('delete_pod', 'Status')).toHaveText('Approved');
     await expect(alice.historyCell('delete_pod', 'Decided by')).toHaveText('you');
-    await expect(alice.historyCell('delete_pod', 'When').getByRole('time')).toHaveAttribute('datetime', record.decision!.decidedAt);
+    await expect(alice.historyCell('delete_pod', 'Decided').getByRole('time')).toHaveAttribute('datetime', record.decision!.decidedAt);
     await alice.openTimeline('delete_pod');
     await expect(alice.timeline).toContainText('approved by you');
     await expect(alice.timeline.getByRole('listitem').filter({ hasText: 'Decided' })).toContainText('by reviewer Alice Reviewer');

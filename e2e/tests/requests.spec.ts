@@ -1,4 +1,4 @@
-import type { JsonObject } from '@approval-hub/protocol';
+import { displayText, type JsonObject } from '@approval-hub/protocol';
 import { expect, test } from '../fixtures/test.js';
 
 test.describe('what agents send', () => {
@@ -70,12 +70,16 @@ test.describe('what agents send', () => {
     await expect(args.getByText(`"${hostile.link as string}"`)).toBeVisible();
     await expect(args.getByText('"<svg onload=alert(1)>"')).toBeVisible();
     await expect(args.getByText(`"${hostile.template as string}"`)).toBeVisible();
-    await expect(args).toContainText(unicode);
+    // Invisible, bidi and control characters are shown as markers, never obeyed.
+    await expect(args).toContainText(displayText(unicode));
+    await expect(args).toContainText('Zero⟨U+200B⟩width · RTL ⟨U+202E⟩evil.exe⟨U+202C⟩');
     await expect(alice.details.getByRole('region', { name: 'Description' })).toContainText('<img src=x onerror=');
 
-    // The 50 KB string is folded, and all of it is one click away.
-    await args.getByRole('button', { name: 'Show all 50,003 characters' }).click();
+    // The 50 KB string is whole in its own scroll box; Approve waits until its end was on screen.
     await expect(args).toContainText(long);
+    await expect(alice.approveButton).toBeDisabled();
+    await expect(alice.details.getByText(/scroll to the end of args\.long \(50,003 characters\)/)).toBeVisible();
+    await alice.readToEnd('args.long');
 
     // 48 levels deep: the folded levels open one by one down to the bottom.
     const folded = args.getByRole('button', { name: /^Expand/, expanded: false });
@@ -100,7 +104,8 @@ test.describe('what agents send', () => {
     await page.keyboard.press('k');
     await expect(alice.detailTitle).toHaveText('exfiltrate', { timeout: 1_000 });
 
-    // Approve: the agent gets back exactly what it sent.
+    // Approve: the agent gets back exactly what it sent. What was read stays read when the reviewer comes back.
+    await expect(alice.approveButton).toBeEnabled();
     await alice.approveButton.click();
     const response = await decision;
     expect(response).toMatchObject({ approved: true, modified: false });

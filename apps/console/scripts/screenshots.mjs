@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from '@playwright/test';
 import { launchChromium } from './lib/launchChromium.mjs';
+import { approveFully } from './lib/approveFully.mjs';
 import { startHub } from './lib/startHub.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -41,7 +42,7 @@ try {
 
   const decide = async (action) => {
     await rows.first().click();
-    await expect(approve).toBeEnabled({ timeout: 10_000 });
+    await expect(deny).toBeEnabled({ timeout: 10_000 });
     const before = await rows.count();
     await action();
     await expect(page.getByLabel('Notices')).toContainText(/Approved|Denied|Too late/, { timeout: 10_000 });
@@ -49,7 +50,7 @@ try {
   };
 
   // A few decisions so History has something to show.
-  await decide(() => approve.click());
+  await decide(() => approveFully(page, details));
   await decide(async () => {
     await details.getByLabel(/Reason/).fill('Not during business hours: please retry after 18:00.');
     await deny.click();
@@ -64,14 +65,25 @@ try {
     await editor.fill(JSON.stringify(args, null, 2));
     await expect(details.getByRole('region', { name: 'Changes to the arguments' })).toBeVisible();
     await page.screenshot({ path: path.join(outDir, 'edit.png') });
-    await details.getByRole('button', { name: 'Approve edited arguments' }).click();
+    await details.getByRole('button', { name: /Approve edited arguments/ }).click();
+    // High risk asks for a second press; critical for the tool name.
+    const again = details.getByRole('button', { name: /^Confirm: approve edited arguments/ });
+    const typeName = details.getByRole('textbox', { name: /Type the tool name/ });
+    if (await again.isVisible()) await again.click();
+    else if (await typeName.isVisible()) {
+      await typeName.fill((await details.getByRole('heading', { level: 2 }).first().innerText()).trim());
+      await details.getByRole('button', { name: 'Approve critical request' }).click();
+    }
   });
   await decide(() => deny.click());
 
   // The queue with one request open, just after approving the one before it (its notice still showing).
   await expect.poll(() => rows.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
-  await decide(() => approve.click());
-  await expect(details.getByRole('heading', { level: 2 })).toBeVisible();
+  await decide(() => approveFully(page, details));
+  // Open the riskiest request left: the risk label, the agent's reasons and any warning are what the shot is for.
+  await page.getByLabel('Sort').selectOption('risk');
+  await rows.first().click();
+  await expect(details.getByRole('heading', { level: 2 }).first()).toBeVisible();
   await page.mouse.move(0, 0);
   await page.waitForTimeout(400); // the notice's slide-in animation
   await page.screenshot({ path: path.join(outDir, 'queue.png') });

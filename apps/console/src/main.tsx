@@ -13,6 +13,7 @@ import './styles/queue.css';
 import './styles/detail.css';
 import './styles/json.css';
 import './styles/history.css';
+import './styles/trust.css';
 
 // The sign-in fragment goes first: read once, then gone from the address bar, before routing reads the hash.
 const linkToken = takeTokenFromLocation(window.location, window.history);

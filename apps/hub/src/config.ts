@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { QueueName } from '@approval-hub/protocol';
+import { QueueName, RiskLevel } from '@approval-hub/protocol';
 import { z } from 'zod';
 import { CrashAt } from './crash-hook.js';
 
@@ -35,6 +35,27 @@ const PolicyRule = z.strictObject({
   reason: z.string().max(2000).optional(),
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
+
+const RiskRule = z.strictObject({
+  /** Shown to reviewers as the reason the risk was raised; defaults to a description of the match. */
+  rule: z.string().min(1).max(128).optional(),
+  /**
+   * Every given field must match (`*` = any; in `toolName`, `*` also stands for any run of characters, as in
+   * `delete_*`). `principal`/`agentName` are the token's; `args` compares top-level arguments by value.
+   */
+  match: z
+    .strictObject({
+      toolName: z.string().optional(),
+      principal: z.string().optional(),
+      agentName: z.string().optional(),
+      queue: z.string().optional(),
+      args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    })
+    .refine((m) => Object.keys(m).length > 0, 'match needs at least one of toolName, principal, agentName, queue, args'),
+  /** The least risk a matching request gets: a higher risk from the agent stays; a lower one is raised to this. */
+  risk: RiskLevel,
+});
+export type RiskRule = z.infer<typeof RiskRule>;
 
 const Durability = z.enum(['normal', 'full']);
 export const DEFAULT_DB_PATH = './data/approval-hub.db';
@@ -96,6 +117,8 @@ export const HubConfig = z
         /** How far deadlines may run ahead of really elapsed (monotonic) time when the wall clock steps forward. */
         clockStepToleranceMs: z.int().min(0).default(60_000),
         policies: z.array(PolicyRule).default([]),
+        /** Raise a matching request's risk (never lower it): `[{ match, risk }]`, every matching rule counts. */
+        risk: z.array(RiskRule).max(1000).default([]),
       })
       .prefault({})
       .refine((a) => a.defaultTimeoutMs <= a.maxTimeoutMs, {

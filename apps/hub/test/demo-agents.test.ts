@@ -32,6 +32,11 @@ describe('demo agents', () => {
     // Read-only get_pods never reaches the queue; mail inside the company domain neither.
     expect(pending.some((r) => r.toolName === 'get_pods')).toBe(false);
     expect(pending.filter((r) => r.toolName === 'send_email').every((r) => !String(r.args.to).endsWith('@example.com'))).toBe(true);
+    // Every demo request says how risky it is and what it does; the SDK agents also say why (the MCP one cannot).
+    expect(pending.every((r) => r.risk !== undefined && r.summary !== undefined)).toBe(true);
+    expect(pending.filter((r) => r.toolName === 'drop_table').every((r) => r.risk === 'high' && r.summary === 'Drop warehouse table (warehouse-db)')).toBe(true);
+    expect(pending.filter((r) => r.toolName !== 'drop_table').every((r) => (r.context?.rationale ?? '').length > 0)).toBe(true);
+    expect(pending.filter((r) => r.toolName === 'delete_pod').every((r) => r.risk === (r.args.namespace === 'prod' ? 'critical' : 'medium'))).toBe(true);
     // They never flood: at most two runs in flight per SDK agent, one call for the MCP demo.
     await new Promise((r) => setTimeout(r, 1000));
     const later = (await api(t, 'GET', '/api/approvals?status=pending&limit=100', tokens.reviewer)).body.items as ApprovalRecord[];

@@ -27,3 +27,4 @@ export { approveToolCall, requestIdForToolCall } from './agent/tool-call-approva
 export type { HubApprovalSettings, ToolCallApprovalRequest } from './agent/tool-call-approval.js';
 export { cancelledMessage, deniedMessage, editedResultMessage, timeoutMessage } from './agent/tool-messages.js';
 export { stableJson } from './agent/json-text.js';
+export type { ConversationTurn, RequestContext, RiskLevel } from '@approval-hub/protocol';

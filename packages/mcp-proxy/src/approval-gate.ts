@@ -1,4 +1,4 @@
-import { ClientClosedError, HubError, outcomeOfResponse, type ApprovalOutcome, type HubClient } from '@approval-hub/agent-sdk';
+import { ClientClosedError, HubError, outcomeOfResponse, type ApprovalOutcome, type HubClient, type RiskLevel } from '@approval-hub/agent-sdk';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxySettings } from './proxy-settings.js';
 import { approvalRequestId, callKey } from './request-id.js';
@@ -14,6 +14,10 @@ export interface GatedCall {
   toolName: string;
   args: JsonObject;
   description?: string;
+  /** From the tool's annotations (`riskOfAnnotations`). */
+  risk?: RiskLevel;
+  /** The tool's title from its annotations, when it has one: a one-line label for the queue. */
+  summary?: string;
   /** Aborted when the MCP client cancels the call. */
   signal: AbortSignal;
   /** Called every `progressIntervalMs` while the call waits for a reviewer. */
@@ -130,6 +134,8 @@ export class ApprovalGate {
         runId: call.sessionId,
         queue: settings.tools[call.toolName]?.queue ?? settings.queue,
         ...(call.description ? { description: call.description.slice(0, 4000) } : {}),
+        ...(call.risk ? { risk: call.risk } : {}),
+        ...(call.summary ? { summary: call.summary.replace(/\s+/g, ' ').trim().slice(0, 200) } : {}),
         ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
         signal,
       });

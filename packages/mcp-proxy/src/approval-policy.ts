@@ -1,3 +1,4 @@
+import type { RiskLevel } from '@approval-hub/agent-sdk';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxySettings } from './proxy-settings.js';
 
@@ -22,4 +23,17 @@ export function toolNeedsApproval(settings: Pick<ProxySettings, 'requireApproval
   if (rule === 'always') return true;
   if (rule === 'never') return false;
   return rule.tools.includes(toolName);
+}
+
+/**
+ * The risk reviewers see for a call, from the tool's MCP annotations, with MCP's defaults for what is absent
+ * (`readOnlyHint` false, `destructiveHint` true, `openWorldHint` true): a read is `low`; a write that only adds is
+ * `medium`; one that may destroy is `high` (so is a tool without annotations); one that says it destroys and reaches
+ * outside (`destructiveHint` and `openWorldHint` both set true) is `critical`. Hub rules may raise it further.
+ */
+export function riskOfAnnotations(annotations: ToolAnnotations | undefined): RiskLevel {
+  if (annotations?.readOnlyHint === true) return 'low';
+  if (annotations?.destructiveHint === false) return 'medium';
+  if (annotations?.destructiveHint === true && annotations.openWorldHint === true) return 'critical';
+  return 'high';
 }

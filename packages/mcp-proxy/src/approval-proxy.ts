@@ -32,7 +32,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { ApprovalGate } from './approval-gate.js';
-import { toolNeedsApproval } from './approval-policy.js';
+import { riskOfAnnotations, toolNeedsApproval } from './approval-policy.js';
 import type { ProxySettings } from './proxy-settings.js';
 import { errorResult, textResult, toolText } from './tool-results.js';
 
@@ -172,6 +172,8 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
             toolName: name,
             args,
             ...(tool?.description ? { description: tool.description } : {}),
+            risk: riskOfAnnotations(tool?.annotations),
+            ...(tool?.annotations?.title ? { summary: `${tool.annotations.title} (${settings.serverName})` } : {}),
             signal: extra.signal,
             ...(progressToken !== undefined
               ? {

@@ -24,3 +24,19 @@ describe('which calls ask', () => {
     expect(toolNeedsApproval(settings({ trusted: true, tools: { read: { requireApproval: true } } }), 'read', { readOnlyHint: true })).toBe(true);
   });
 });
+
+describe('risk from annotations', () => {
+  it('maps MCP annotations (with MCP defaults for what is absent) to a risk level', async () => {
+    const { riskOfAnnotations } = await import('../src/approval-policy.js');
+    expect(riskOfAnnotations({ readOnlyHint: true })).toBe('low');
+    expect(riskOfAnnotations({ readOnlyHint: true, openWorldHint: true })).toBe('low');
+    expect(riskOfAnnotations({ destructiveHint: false })).toBe('medium');
+    expect(riskOfAnnotations({ destructiveHint: false, openWorldHint: true })).toBe('medium');
+    expect(riskOfAnnotations({ destructiveHint: true })).toBe('high');
+    expect(riskOfAnnotations({ destructiveHint: true, openWorldHint: false })).toBe('high');
+    expect(riskOfAnnotations({ destructiveHint: true, openWorldHint: true })).toBe('critical');
+    // No annotations: destructive by MCP's defaults, and it says nothing explicit: high.
+    expect(riskOfAnnotations(undefined)).toBe('high');
+    expect(riskOfAnnotations({})).toBe('high');
+  });
+});

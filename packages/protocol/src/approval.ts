@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ToolArgs } from './json-value.js';
+import { RequestContext, RequestSummary, RiskLevel } from './risk.js';
+import { SuspiciousFinding } from './suspicious-text.js';
 import { Identifier, IsoTime, QueueName, ToolName, label, text } from './text.js';
 
 export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'cancelled']);
@@ -42,10 +44,25 @@ export const ApprovalRecord = z.object({
   runId: z.string(),
   conversationId: z.string().optional(),
   description: z.string().optional(),
+  /** The risk reviewers go by: the agent's, raised by a hub rule when one matched (never lowered). */
+  risk: RiskLevel.optional(),
+  /** The risk the agent stated, as sent. */
+  agentRisk: RiskLevel.optional(),
+  /** The hub rule that raised the risk above the agent's, when one did. */
+  riskRule: z.string().optional(),
+  summary: z.string().optional(),
+  context: RequestContext.optional(),
+  /**
+   * Suspicious text the hub found on arrival (bidi controls, invisible characters, mixed scripts) in any field the
+   * agent wrote: tool name, arguments (keys and values), summary, context, description, labels. Empty when clean.
+   */
+  suspicious: z.array(SuspiciousFinding).optional(),
   queue: QueueName,
   createdAt: IsoTime,
   expiresAt: IsoTime,
   decision: Decision.optional(),
+  /** When the request left `pending`: its decision's time, or when it was cancelled. History sorts by it. */
+  resolvedAt: IsoTime.optional(),
 });
 export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
 
@@ -64,6 +81,12 @@ export const ApprovalRequestInput = z.strictObject({
   runId: label(256),
   conversationId: label(256).optional(),
   description: text(MAX_DESCRIPTION_LENGTH).optional(),
+  /** How much harm the call can do. Hub rules (`approval.risk`) may raise it, never lower it. */
+  risk: RiskLevel.optional(),
+  /** One line saying what the call will do, shown in the queue. */
+  summary: RequestSummary.optional(),
+  /** Why the agent wants the call: Markdown rationale and recent conversation turns, size-limited. */
+  context: RequestContext.optional(),
   /** Defaults to `default` (or the token's first queue when the token is restricted to some). */
   queue: QueueName.optional(),
   /** Defaults to the hub's `approval.defaultTimeoutMs`; between the queue's `minTimeoutMs` and `maxTimeoutMs`. */

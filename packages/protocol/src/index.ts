@@ -6,3 +6,5 @@ export * from './events.js';
 export * from './json-value.js';
 export * from './rest.js';
 export * from './text.js';
+export * from './risk.js';
+export * from './suspicious-text.js';

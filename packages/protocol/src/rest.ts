@@ -9,6 +9,8 @@ export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
+export const MAX_SEARCH_LENGTH = 200;
+
 const Limit = z.coerce.number().int().min(1).max(500).default(50);
 const Cursor = z.string().max(200).regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from this API');
 const StatusList = z
@@ -23,6 +25,13 @@ export const ApprovalListQuery = z.strictObject({
   agentName: z.string().max(128).optional(),
   toolName: ToolName.optional(),
   conversationId: z.string().max(256).optional(),
+  /**
+   * Free text, at most MAX_SEARCH_LENGTH characters: matches a request id, run id or conversation id exactly or in
+   * part, and the tool name, arguments, summary or agent label in part (case-insensitive for ASCII).
+   */
+  q: z.string().trim().min(1).max(MAX_SEARCH_LENGTH).optional(),
+  /** `created` (default): newest request first. `decided`: most recently decided first; only decided requests. */
+  sort: z.enum(['created', 'decided']).default('created'),
   limit: Limit,
   cursor: Cursor.optional(),
 });

@@ -1,3 +1,4 @@
+import { displayText } from '@approval-hub/protocol';
 import type { ConsoleStore } from '../store/consoleStore';
 
 const SOUND_GAP_MS = 1_500;
@@ -67,7 +68,8 @@ export function startArrivalNotifier(store: ConsoleStore): () => void {
     const count = unseen;
     unseen = 0;
     const notification = new Notification(count === 1 ? 'New approval request' : `${count} new approval requests`, {
-      body: `${arrivals.toolNames.join(', ')} from ${arrivals.agents.join(', ')} · ${state.items.size} pending`,
+      // A notification is plain text the OS renders: suspicious characters go in as visible markers.
+      body: displayText(`${arrivals.toolNames.join(', ')} from ${arrivals.agents.join(', ')} · ${state.items.size} pending`),
       tag: 'approval-hub-arrivals',
     });
     notification.onclick = () => {

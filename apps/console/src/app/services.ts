@@ -10,9 +10,13 @@ import { type ConsoleStore, createConsoleStore } from '../store/consoleStore';
 
 /** Approve / deny / edit, shared by the buttons and the keyboard; the reason comes from the store's draft. */
 export interface DecisionCommands {
+  /** One press of Approve: may arm a confirmation (high risk) or open one (critical) instead of sending. */
   approve(requestId: string): void;
+  /** Approve a critical-risk request with the tool name the reviewer typed. */
+  confirmCritical(requestId: string, typedName: string): void;
   deny(requestId: string): void;
-  approveEdited(requestId: string, args: JsonObject): void;
+  /** Approve with edited arguments; high and critical risk ask for the same confirmation as Approve. */
+  approveEdited(requestId: string, args: JsonObject, typedName?: string): void;
 }
 
 /** Everything that lives outside React, created once per page. */
@@ -42,10 +46,21 @@ export function createServices(): ConsoleServices {
   const history = createHistoryController(store, api, () => ended.refuse({ code: 'unauthorized', message: 'The hub no longer accepts this token.' }));
   startClockSync(store, api);
   const reason = () => store.getState().reasonDraft;
+  // The button and the `a` key take the same path: hidden content and the risk confirmation hold for both.
+  const approveWith = (id: string, typedName?: string) => {
+    const step = store.getState().approvalStep(id, typedName);
+    if (step.kind === 'send') socket.decide(id, 'approve', { reason: reason() });
+    else if (step.kind === 'blocked') store.getState().pushNotice('warning', step.reason);
+  };
   const decisions: DecisionCommands = {
-    approve: (id) => socket.decide(id, 'approve', { reason: reason() }),
+    approve: (id) => approveWith(id),
+    confirmCritical: (id, typed) => approveWith(id, typed),
     deny: (id) => socket.decide(id, 'deny', { reason: reason() }),
-    approveEdited: (id, args) => socket.decide(id, 'edit', { reason: reason(), args }),
+    approveEdited: (id, args, typedName) => {
+      const step = store.getState().approvalStep(id, typedName);
+      if (step.kind === 'send') socket.decide(id, 'edit', { reason: reason(), args });
+      else if (step.kind === 'blocked') store.getState().pushNotice('warning', step.reason);
+    },
   };
   return { store, api, socket, session, history, decisions };
 }

@@ -1,5 +1,6 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import { claimedAgentName } from '../domain/agentIdentity';
+import { SafeText, safeString } from './text/SafeText';
 
 /**
  * Who asked: the token's principal first, and the agent's own label only when it differs, as secondary
@@ -9,10 +10,15 @@ export function AgentName({ record }: { record: Pick<ApprovalRecord, 'agent' | '
   const claimed = claimedAgentName(record);
   return (
     <>
-      <span className="agent-name" title={`Authenticated agent ${record.agent.name} (${record.agent.id})`}>
-        {record.agent.name}
+      <span className="agent-name" title={safeString(`Authenticated agent ${record.agent.name} (${record.agent.id})`)}>
+        <SafeText text={record.agent.name} />
       </span>
-      {claimed !== null && <span className="agent-claim"> · claims “{claimed}”</span>}
+      {claimed !== null && (
+        <span className="agent-claim">
+          {' '}
+          · claims “<SafeText text={claimed} />”
+        </span>
+      )}
     </>
   );
 }

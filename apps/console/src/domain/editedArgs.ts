@@ -1,11 +1,26 @@
-import { type JsonObject, ToolArgs, isPlainObject } from '@approval-hub/protocol';
+import { type JsonObject, ToolArgs, displaySegments, isPlainObject, needsEscaping } from '@approval-hub/protocol';
 
 export type EditCheck =
   | { readonly ok: true; readonly args: JsonObject; readonly pretty: string }
   | { readonly ok: false; readonly message: string };
 
+/** `\uXXXX` for each UTF-16 unit (a character beyond the BMP becomes its surrogate pair). */
+function jsonEscape(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) out += `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
+
+/**
+ * Pretty JSON in which bidi controls and invisible characters are written as `\u` escapes: the same value, but a
+ * textarea shows them instead of obeying them. (They can only occur inside strings, where the escape is valid.)
+ */
 export function prettyJson(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+  const text = JSON.stringify(value, null, 2);
+  if (!needsEscaping(text)) return text;
+  return displaySegments(text)
+    .map((s) => (s.kind === 'escaped' && s.reason !== 'mixed_script' ? jsonEscape(s.text) : s.text))
+    .join('');
 }
 
 /**

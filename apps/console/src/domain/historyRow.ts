@@ -34,7 +34,8 @@ export function toHistoryRow(record: ApprovalRecord, myId: string | null): Histo
     queue: record.queue,
     decidedBy: decision ? describeDecider(decision.decidedBy, myId) : record.status === 'cancelled' ? 'agent (cancelled)' : '',
     createdAt: record.createdAt,
-    decidedAt: decision?.decidedAt ?? '',
+    // When it left the queue (a cancellation has no decision, but has this time): what history sorts by.
+    decidedAt: record.resolvedAt ?? decision?.decidedAt ?? '',
     reason: decision?.reason ?? '',
     edited: decision?.modified ?? false,
     timeToDecisionMs: decision ? Date.parse(decision.decidedAt) - Date.parse(record.createdAt) : null,

@@ -1,10 +1,12 @@
 import type { QueueItem } from './queueItem';
+import { riskWeight } from './risk';
 
-export const QUEUE_SORTS = ['deadline', 'oldest', 'newest'] as const;
+export const QUEUE_SORTS = ['deadline', 'risk', 'oldest', 'newest'] as const;
 export type QueueSort = (typeof QUEUE_SORTS)[number];
 
 export const SORT_LABELS: Record<QueueSort, string> = {
   deadline: 'Deadline',
+  risk: 'Highest risk first',
   oldest: 'Oldest first',
   newest: 'Newest first',
 };
@@ -18,6 +20,8 @@ export function comparatorFor(sort: QueueSort): ItemComparator {
   switch (sort) {
     case 'deadline':
       return (a, b) => a.expiresMs - b.expiresMs || a.createdMs - b.createdMs || byId(a, b);
+    case 'risk':
+      return (a, b) => riskWeight(b.record) - riskWeight(a.record) || a.expiresMs - b.expiresMs || byId(a, b);
     case 'oldest':
       return (a, b) => a.createdMs - b.createdMs || a.expiresMs - b.expiresMs || byId(a, b);
     case 'newest':

@@ -7,7 +7,7 @@ import type { RecentIds } from './recentIds';
 /** Counts of pending requests per queue, agent and tool: the filter menus. */
 export type Facets = Readonly<Record<FacetKey, Readonly<Record<string, number>>>>;
 
-export const EMPTY_FACETS: Facets = { queue: {}, agent: {}, tool: {} };
+export const EMPTY_FACETS: Facets = { queue: {}, agent: {}, tool: {}, risk: {} };
 
 /** What the hub pushes on `/reviewer`, in arrival order. */
 export type QueueEvent = { type: 'request'; record: ApprovalRecord } | { type: 'resolved'; record: ApprovalRecord };
@@ -45,13 +45,13 @@ export function computeVisible(items: ReadonlyMap<string, QueueItem>, sort: Queu
 }
 
 export function computeFacets(items: ReadonlyMap<string, QueueItem>): Facets {
-  const facets = { queue: {} as Record<string, number>, agent: {} as Record<string, number>, tool: {} as Record<string, number> };
+  const facets = { queue: {} as Record<string, number>, agent: {} as Record<string, number>, tool: {} as Record<string, number>, risk: {} as Record<string, number> };
   for (const item of items.values()) countInto(facets, item.record, 1);
   return facets;
 }
 
 function countInto(facets: Record<FacetKey, Record<string, number>>, record: ApprovalRecord, delta: 1 | -1): void {
-  for (const key of ['queue', 'agent', 'tool'] as const) {
+  for (const key of ['queue', 'agent', 'tool', 'risk'] as const) {
     const value = facetValue(record, key);
     const next = (facets[key][value] ?? 0) + delta;
     if (next > 0) facets[key][value] = next;
@@ -133,7 +133,7 @@ export function replaceWithSnapshot(data: QueueData, pending: readonly ApprovalR
 }
 
 function rebuild(data: QueueData, items: Map<string, QueueItem>, added: readonly QueueItem[], departed: readonly Departure[], bulk: boolean): QueueData {
-  const facets = { queue: { ...data.facets.queue }, agent: { ...data.facets.agent }, tool: { ...data.facets.tool } };
+  const facets = { queue: { ...data.facets.queue }, agent: { ...data.facets.agent }, tool: { ...data.facets.tool }, risk: { ...data.facets.risk } };
   for (const item of added) countInto(facets, item.record, 1);
   for (const { item } of departed) countInto(facets, item.record, -1);
 

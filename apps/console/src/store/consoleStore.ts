@@ -6,6 +6,7 @@ import { createDecisionSlice } from './decisionSlice';
 import { createHistorySlice } from './historySlice';
 import { createNoticeSlice } from './noticeSlice';
 import { createQueueSlice } from './queueSlice';
+import { createReviewSlice } from './reviewSlice';
 import { createSelectionSlice } from './selectionSlice';
 import { createSessionSlice } from './sessionSlice';
 import type { ConsoleState, SliceDeps } from './types';
@@ -31,6 +32,7 @@ export function createConsoleStore(options: ConsoleStoreOptions = {}) {
         ...createQueueSlice(deps)(...a),
         ...createSelectionSlice(...a),
         ...createDecisionSlice(deps)(...a),
+        ...createReviewSlice(...a),
         ...createHistorySlice(...a),
         ...createNoticeSlice(...a),
         ...createUiSlice(...a),

@@ -11,9 +11,15 @@ export interface HistoryFilter {
   readonly queue: string;
   readonly agentName: string;
   readonly toolName: string;
+  /** Free text the hub matches against request, run and conversation ids, tool, agent, summary and arguments. */
+  readonly search: string;
+  /** Which time the list is ordered and paged by: the decision's (default) or the request's. */
+  readonly sort: HistorySort;
 }
 
-export const ALL_DECIDED: HistoryFilter = { statuses: DECIDED_STATUSES, queue: '', agentName: '', toolName: '' };
+export type HistorySort = 'decided' | 'created';
+
+export const ALL_DECIDED: HistoryFilter = { statuses: DECIDED_STATUSES, queue: '', agentName: '', toolName: '', search: '', sort: 'decided' };
 
 export interface AuditFilter {
   readonly type: AuditType | '';

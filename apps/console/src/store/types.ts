@@ -5,6 +5,7 @@ import type { DecisionSlice } from './decisionSlice';
 import type { HistorySlice } from './historySlice';
 import type { NoticeSlice } from './noticeSlice';
 import type { QueueSlice } from './queueSlice';
+import type { ReviewSlice } from './reviewSlice';
 import type { SelectionSlice } from './selectionSlice';
 import type { SessionSlice } from './sessionSlice';
 import type { UiSlice } from './uiSlice';
@@ -14,6 +15,7 @@ export type ConsoleState = SessionSlice &
   QueueSlice &
   SelectionSlice &
   DecisionSlice &
+  ReviewSlice &
   HistorySlice &
   NoticeSlice &
   UiSlice;

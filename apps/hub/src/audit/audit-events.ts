@@ -1,8 +1,20 @@
-import type { AuditActor, AuditType, JsonObject } from '@approval-hub/protocol';
+import type { AuditActor, AuditType, JsonObject, RiskLevel, SuspiciousKind } from '@approval-hub/protocol';
 
 /** The typed payload of each kind of audit row; the engine builds them, the store only serialises them. */
 export interface AuditPayloads {
-  requested: { toolName: string; agentName: string; runId: string; conversationId?: string | undefined; args: JsonObject; expiresAt: string };
+  requested: {
+    toolName: string;
+    agentName: string;
+    runId: string;
+    conversationId?: string | undefined;
+    args: JsonObject;
+    expiresAt: string;
+    /** The effective risk and the agent's own, when there is one. */
+    risk?: RiskLevel | undefined;
+    agentRisk?: RiskLevel | undefined;
+    /** The kinds of suspicious text found on arrival. */
+    suspicious?: SuspiciousKind[] | undefined;
+  };
   auto_approved: { reason?: string | undefined };
   auto_denied: { reason?: string | undefined };
   decided: { approved: boolean; reason?: string | undefined; modified: boolean; args?: JsonObject | undefined };

@@ -28,7 +28,7 @@ function createWarehouseServer(): Server {
         name: 'drop_table',
         description: 'Drop a warehouse table and all its rows. Cannot be undone.',
         inputSchema: { type: 'object', properties: { table: { type: 'string' } }, required: ['table'] },
-        annotations: { destructiveHint: true },
+        annotations: { title: 'Drop warehouse table', destructiveHint: true },
       },
     ],
   }));

@@ -34,6 +34,8 @@ import { DeadlineTimer } from './deadline-timer.js';
 import { RetentionTimer } from './retention-timer.js';
 import { expiryTime } from './expiry-time.js';
 import { matchPolicy } from './policies.js';
+import { effectiveRisk } from './risk-rules.js';
+import { scanRequest } from './suspicious-request.js';
 
 export const TIMEOUT_REASON = 'Approval timed out';
 
@@ -248,6 +250,14 @@ export class ApprovalEngine {
     };
     if (input.conversationId !== undefined) record.conversationId = input.conversationId;
     if (input.description !== undefined) record.description = input.description;
+    if (input.summary !== undefined) record.summary = input.summary;
+    if (input.context !== undefined) record.context = input.context;
+    const risk = effectiveRisk(approval.risk, principal, record, input.risk);
+    if (input.risk !== undefined) record.agentRisk = input.risk;
+    if (risk.risk !== undefined) record.risk = risk.risk;
+    if (risk.raisedBy !== undefined) record.riskRule = risk.raisedBy;
+    // Scanned once, here: every client shows the same warnings, whatever its own text handling.
+    record.suspicious = scanRequest(record);
 
     const agent = actorOf(principal);
     const audit = [
@@ -258,6 +268,9 @@ export class ApprovalEngine {
         conversationId: record.conversationId,
         args: record.args,
         expiresAt: record.expiresAt,
+        risk: record.risk,
+        agentRisk: record.agentRisk,
+        suspicious: record.suspicious.length > 0 ? [...new Set(record.suspicious.map((f) => f.kind))] : undefined,
       }),
     ];
     const policy = matchPolicy(approval.policies, principal, record);
@@ -271,6 +284,7 @@ export class ApprovalEngine {
         decidedAt: record.createdAt,
       };
       if (policy.reason !== undefined) record.decision.reason = policy.reason;
+      record.resolvedAt = record.createdAt;
       audit.push(auditEvent(record.decision.approved ? 'auto_approved' : 'auto_denied', record.requestId, queue, { kind: 'policy', rule: policy.rule }, { reason: policy.reason }));
     }
 
@@ -324,8 +338,8 @@ export class ApprovalEngine {
     if (!stored) return fail('not_found', `No request ${requestId} of yours`);
     if (stored.record.status !== 'pending') return fail('already_decided', 'The request was already decided', stored.record);
     const { decision: _none, ...rest } = stored.record;
-    const record: ApprovalRecord = { ...rest, status: 'cancelled' };
     const at = toIso(this.#clock.now());
+    const record: ApprovalRecord = { ...rest, status: 'cancelled', resolvedAt: at };
     const moved = await this.#store.transition({
       requestId,
       record,
@@ -392,7 +406,7 @@ export class ApprovalEngine {
       decidedAt: toIso(now),
     };
     if (input.reason !== undefined) decision.reason = input.reason;
-    const record: ApprovalRecord = { ...original, status: input.approved ? 'approved' : 'denied', decision };
+    const record: ApprovalRecord = { ...original, status: input.approved ? 'approved' : 'denied', decision, resolvedAt: decision.decidedAt };
     const moved = await this.#store.transition({
       requestId: original.requestId,
       record,
@@ -453,7 +467,7 @@ export class ApprovalEngine {
   /** Expires one request; null when it had already left `pending`. */
   async #expire(stored: StoredRequest, now: number): Promise<ApprovalRecord | null> {
     const decision = this.#timeoutDecision(stored.record, now);
-    const record: ApprovalRecord = { ...stored.record, status: 'expired', decision };
+    const record: ApprovalRecord = { ...stored.record, status: 'expired', decision, resolvedAt: decision.decidedAt };
     const moved = await this.#store.transition({
       requestId: record.requestId,
       record,
@@ -532,7 +546,10 @@ export class ApprovalEngine {
   }
 
   async list(principal: Principal, query: ApprovalListQuery): Promise<Page<ApprovalRecord>> {
-    const after = query.cursor === undefined ? undefined : this.#codec.decode('approvals', query.cursor, isPosition);
+    // History reads in the order it shows: by decision time, with its own cursor kind so the two never mix.
+    const byDecision = query.sort === 'decided';
+    const kind = byDecision ? 'approvals:decided' : 'approvals';
+    const cursor = query.cursor;
     const page = await this.#store.listRequests(
       {
         status: query.status,
@@ -540,13 +557,15 @@ export class ApprovalEngine {
         agentName: query.agentName,
         toolName: query.toolName,
         conversationId: query.conversationId,
+        q: query.q,
+        sort: query.sort,
         limit: query.limit,
-        after,
+        after: cursor === undefined ? undefined : this.#codec.decode(kind, cursor, isPosition),
         maxBytes: this.#config.limits.maxPageBytes,
       },
       readScope(principal),
     );
-    return { items: page.items, nextCursor: page.next === null ? null : this.#codec.encode('approvals', page.next) };
+    return { items: page.items, nextCursor: page.next === null ? null : this.#codec.encode(kind, page.next) };
   }
 
   /** One page of what is pending in `queues` (null = all), by deadline. */

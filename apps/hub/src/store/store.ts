@@ -60,8 +60,18 @@ export interface ListQuery {
   agentName?: string | undefined;
   toolName?: string | undefined;
   conversationId?: string | undefined;
+  /**
+   * Free text (bounded by the protocol): matches request id, run id, conversation id, tool name, agent label,
+   * summary and the arguments' stored JSON, in part, case-insensitive for ASCII.
+   */
+  q?: string | undefined;
+  /** `created` (default): newest request first. `decided`: only decided requests, most recently decided first. */
+  sort?: 'created' | 'decided' | undefined;
   limit: number;
-  /** Position after which to continue (from the previous page's `next`), newest first. */
+  /**
+   * Position after which to continue (from the previous page's `next`). With `sort: 'decided'` it is the last
+   * row's position too; its decision time (set once, never changed) places the continuation.
+   */
   after?: number | undefined;
   /** Stop early once the page's stored size passes this many bytes (the last row still counts). */
   maxBytes: number;

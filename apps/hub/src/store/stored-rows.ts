@@ -5,6 +5,7 @@ import type { ChainedAuditRow, StoredValue } from '../audit/audit-chain.js';
  * The stored shape of requests and audit rows, shared by every SQL store: the same columns, the same text, so the
  * audit chain's state hashes come out the same whichever database keeps them.
  */
+
 export interface ApprovalRow {
   seq: number;
   request_id: string;
@@ -22,6 +23,35 @@ export interface ApprovalRow {
   created_at: number;
   expires_at: number;
   decision: string | null;
+  /** JSON of `TrustFields` (v3); null on rows written before. */
+  trust: string | null;
+  /** The decision's time in ms (v3); null while pending. */
+  decided_at: number | null;
+}
+
+/** The record fields kept in the `trust` column: everything a reviewer needs to judge a request at a glance. */
+type TrustFields = Pick<ApprovalRecord, 'risk' | 'agentRisk' | 'riskRule' | 'summary' | 'context' | 'suspicious'>;
+
+export function trustText(record: ApprovalRecord): string {
+  const trust: TrustFields = {
+    risk: record.risk,
+    agentRisk: record.agentRisk,
+    riskRule: record.riskRule,
+    summary: record.summary,
+    context: record.context,
+    suspicious: record.suspicious,
+  };
+  return JSON.stringify(trust);
+}
+
+function assignTrust(record: ApprovalRecord, text: string): void {
+  const trust = JSON.parse(text) as TrustFields;
+  if (trust.risk !== undefined) record.risk = trust.risk;
+  if (trust.agentRisk !== undefined) record.agentRisk = trust.agentRisk;
+  if (trust.riskRule !== undefined) record.riskRule = trust.riskRule;
+  if (trust.summary !== undefined) record.summary = trust.summary;
+  if (trust.context !== undefined) record.context = trust.context;
+  if (trust.suspicious !== undefined) record.suspicious = trust.suspicious;
 }
 
 export interface AuditRow {
@@ -66,10 +96,12 @@ export function toRecord(row: ApprovalRow): ApprovalRecord {
   };
   if (row.conversation_id !== null) record.conversationId = row.conversation_id;
   if (row.description !== null) record.description = row.description;
+  if (row.trust !== null) assignTrust(record, row.trust);
   if (row.decision !== null) {
     const decision = JSON.parse(row.decision) as Decision;
     record.decision = { ...decision, args: decision.args ?? args };
   }
+  if (row.decided_at !== null) record.resolvedAt = isoOf(row.decided_at);
   return record;
 }
 
@@ -91,6 +123,8 @@ export function rowParams(record: ApprovalRecord, principalId: string, requestHa
     createdAt: Date.parse(record.createdAt),
     expiresAt: Date.parse(record.expiresAt),
     decision: record.decision ? decisionText(record.decision) : null,
+    trust: trustText(record),
+    decidedAt: record.resolvedAt !== undefined ? Date.parse(record.resolvedAt) : record.decision ? Date.parse(record.decision.decidedAt) : null,
   };
 }
 
@@ -126,7 +160,7 @@ export function toChainedRow(row: AuditRow): ChainedAuditRow {
 
 /** The stored values the audit chain commits to, in a fixed order (everything but the row's position). */
 export function stateValues(row: ApprovalRow): StoredValue[] {
-  return [
+  const values: StoredValue[] = [
     row.request_id,
     row.principal_id,
     row.principal_name,
@@ -143,11 +177,14 @@ export function stateValues(row: ApprovalRow): StoredValue[] {
     row.expires_at,
     row.decision,
   ];
+  // Rows from before v3 (no trust column) hash exactly as before, so older chains still verify.
+  if (row.trust !== null) values.push(row.trust, row.decided_at);
+  return values;
 }
 
 /** Bytes a row adds to a response, roughly: its stored text. Enough for a budget. */
 export function rowBytes(row: ApprovalRow): number {
-  return row.args.length + (row.decision?.length ?? 0) + (row.description?.length ?? 0) + 300;
+  return row.args.length + (row.decision?.length ?? 0) + (row.description?.length ?? 0) + (row.trust?.length ?? 0) + 300;
 }
 
 /** Reads rows until the page is full or its stored size passes the budget; the last row read still counts. */

@@ -343,6 +343,52 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       });
     });
 
+    describe('trust fields, decision order and search', () => {
+      it('keeps risk, summary, context and suspicious findings exactly as given', async () => {
+        const record = await insertPending(store, {
+          risk: 'critical',
+          agentRisk: 'low',
+          riskRule: 'prod is critical',
+          summary: 'Delete pod web-1 in prod',
+          context: { rationale: '**Why**: the pod is stuck', turns: [{ role: 'user', content: 'clean up' }] },
+          suspicious: [{ field: 'args.name', kind: 'bidi_control', codePoints: ['U+202E'] }],
+        });
+        expect((await store.getRequest(record.requestId, EVERYTHING))?.record).toEqual(record);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
+      it('sort "decided" lists only decided requests, latest decision first, paging with `after`', async () => {
+        const [a, b, c] = [await insertPending(store), await insertPending(store), await insertPending(store)];
+        await insertPending(store);
+        const at = (record: ApprovalRecord, ms: number): ApprovalRecord => ({
+          ...record,
+          status: 'approved',
+          decision: { approved: true, args: record.args, modified: false, decidedBy: { kind: 'reviewer', id: 'r', name: 'r' }, decidedAt: iso(BASE + ms) },
+          resolvedAt: iso(BASE + ms),
+        });
+        for (const [record, ms] of [[c!, 1000], [a!, 2000], [b!, 3000]] as const) {
+          expect(await store.transition({ requestId: record.requestId, record: at(record, ms), deliverTo: null, audit: [], at: iso(BASE + ms) })).toBe(true);
+        }
+        const first = await store.listRequests({ sort: 'decided', limit: 2, maxBytes: 1 << 20 }, EVERYTHING);
+        expect(first.items.map((r) => r.requestId)).toEqual([b!.requestId, a!.requestId]);
+        expect(first.items[0]!.resolvedAt).toBe(iso(BASE + 3000));
+        const second = await store.listRequests({ sort: 'decided', limit: 2, after: first.next!, maxBytes: 1 << 20 }, EVERYTHING);
+        expect(second.items.map((r) => r.requestId)).toEqual([c!.requestId]);
+        expect(second.next).toBeNull();
+      });
+
+      it('q matches ids, run and conversation ids, tool and arguments in part, case-insensitively, within the scope', async () => {
+        const hit = await insertPending(store, { runId: 'run-Needle', conversationId: 'conv-77', toolName: 'send_email', args: { to: 'Carol@example.com', note: '50% off_now' } });
+        await insertPending(store, { queue: 'ops', runId: 'run-needle-ops' });
+        const ids = async (q: string, scope = EVERYTHING) => (await store.listRequests({ q, limit: 50, maxBytes: 1 << 20 }, scope)).items.map((r) => r.requestId);
+        expect(await ids(hit.requestId.slice(2))).toEqual([hit.requestId]);
+        expect(await ids('needle')).toHaveLength(2);
+        expect(await ids('needle', { queues: ['default'], principalId: null })).toEqual([hit.requestId]);
+        for (const q of ['conv-77', 'SEND_EMAIL', 'carol@EXAMPLE', '50% off_', '%']) expect(await ids(q), q).toEqual([hit.requestId]);
+        expect(await ids('50%x')).toEqual([]);
+      });
+    });
+
     describe('the audit chain', () => {
       it('stays gap-free and verifies after many concurrent writes of every kind', async () => {
         const records = await Promise.all(Array.from({ length: 20 }, () => insertPending(store)));

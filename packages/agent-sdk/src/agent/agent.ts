@@ -3,8 +3,9 @@ import type { HubClient } from '../client/hub-client.js';
 import type { AgentRunEvent, ToolCallRecord } from './agent-events.js';
 import type { ApprovalOutcome, ApprovalState } from './approval-outcome.js';
 import { mayNeedApproval, needsApproval, type ApprovalPolicy } from './approval-policy.js';
-import { callbackApprover, hubApprover, type Approver, type OnApproval } from './approver.js';
+import { callbackApprover, hubApprover, type Approver, type OnApproval, type ToolApprovalRequest } from './approver.js';
 import { textOf } from './json-text.js';
+import { oneLine, requestContextOf } from './request-context.js';
 import { toolSpecOf, type Message, type Model, type ToolCall, type ToolSpec } from './model.js';
 import type { Tool } from './tool.js';
 import {
@@ -126,8 +127,10 @@ export class Agent {
         return { runId: scope.runId, output: next.content, finishReason: 'final', messages, toolCalls };
       }
       messages.push({ role: 'assistant', content: next.content ?? null, toolCalls: next.toolCalls });
+      // What the model said with its calls is its rationale; what came before is the conversation reviewers see.
+      const said = { text: next.content ?? null, before: messages.slice(0, -1) };
       for (const call of next.toolCalls) {
-        const record = await this.handleToolCall(call, scope);
+        const record = await this.handleToolCall(call, scope, said);
         toolCalls.push(record);
         messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: record.result });
         this.onEvent?.({ type: 'tool_result', runId: scope.runId, record });
@@ -136,7 +139,7 @@ export class Agent {
     return { runId: scope.runId, output: null, finishReason: 'max_steps', messages, toolCalls };
   }
 
-  private async handleToolCall(call: ToolCall, scope: RunScope): Promise<ToolCallRecord> {
+  private async handleToolCall(call: ToolCall, scope: RunScope, said: ModelSaid): Promise<ToolCallRecord> {
     this.onEvent?.({ type: 'tool_call', runId: scope.runId, toolCall: call });
     const notRun = (approval: ApprovalState, args: unknown, result: string, reason?: string): ToolCallRecord => ({
       id: call.id,
@@ -157,7 +160,7 @@ export class Agent {
     const args = parsed.data;
     if (!(await needsApproval(tool, args, this.approval))) return this.execute(tool, call, args, 'not_required', scope);
 
-    const outcome = await this.askApproval(tool, call, reviewArgsOf(args, call.args, tool.name), scope);
+    const outcome = await this.askApproval(tool, call, reviewArgsOf(args, call.args, tool.name), scope, trustOf(tool, args, said));
     switch (outcome.state) {
       case 'denied':
         return notRun('denied', args, deniedMessage(outcome.reason), outcome.reason);
@@ -176,7 +179,7 @@ export class Agent {
     }
   }
 
-  private async askApproval(tool: Tool, call: ToolCall, args: JsonObject, scope: RunScope): Promise<ApprovalOutcome> {
+  private async askApproval(tool: Tool, call: ToolCall, args: JsonObject, scope: RunScope, trust: TrustFields): Promise<ApprovalOutcome> {
     if (!this.approver) throw new Error(`Agent "${this.name}": tool "${tool.name}" needs approval, but there is nobody to ask`);
     this.onEvent?.({ type: 'approval_requested', runId: scope.runId, toolCallId: call.id, toolName: tool.name, args });
     const request = {
@@ -187,6 +190,7 @@ export class Agent {
       runId: scope.runId,
       ...(scope.conversationId !== undefined && { conversationId: scope.conversationId }),
       toolCallId: call.id,
+      ...trust,
     };
     const outcome = await this.approver(request, scope.signal);
     const reason = 'reason' in outcome ? outcome.reason : undefined;
@@ -218,6 +222,26 @@ export class Agent {
       return { ...record, result: toolErrorMessage(error), error };
     }
   }
+}
+
+/** The model's text with a step's tool calls, and the messages before that step. */
+interface ModelSaid {
+  text: string | null;
+  before: readonly Message[];
+}
+
+type TrustFields = Pick<ToolApprovalRequest, 'risk' | 'summary' | 'context'>;
+
+/** The tool's risk and summary for these arguments, and the model's reasons: what reviewers judge the call by. */
+function trustOf(tool: Tool, args: Record<string, unknown>, said: ModelSaid): TrustFields {
+  const trust: TrustFields = {};
+  const risk = typeof tool.risk === 'function' ? tool.risk(args) : tool.risk;
+  if (risk !== undefined) trust.risk = risk;
+  const summary = typeof tool.summary === 'function' ? tool.summary(args) : tool.summary;
+  if (summary !== undefined && summary.trim() !== '') trust.summary = oneLine(summary);
+  const context = requestContextOf(said.text, said.before);
+  if (context !== undefined) trust.context = context;
+  return trust;
 }
 
 function toolsByName(tools: readonly Tool[]): Map<string, Tool> {

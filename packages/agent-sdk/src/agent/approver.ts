@@ -1,4 +1,4 @@
-import type { JsonObject } from '@approval-hub/protocol';
+import type { JsonObject, RequestContext, RiskLevel } from '@approval-hub/protocol';
 import type { HubClient } from '../client/hub-client.js';
 import { outcomeOfDecision, outcomeOfHubCall, type ApprovalDecisionLike, type ApprovalOutcome } from './approval-outcome.js';
 
@@ -11,6 +11,12 @@ export interface ToolApprovalRequest {
   runId: string;
   conversationId?: string;
   toolCallId: string;
+  /** The tool's risk for these arguments, when it declares one. */
+  risk?: RiskLevel;
+  /** The tool's one-line summary of this call, when it declares one. */
+  summary?: string;
+  /** The model's words around the call and the recent turns. */
+  context?: RequestContext;
   /** Aborted when the decision is no longer wanted (timeout, or the run was aborted). */
   signal: AbortSignal;
 }
@@ -29,6 +35,9 @@ export function hubApprover(hub: HubClient, settings: { queue?: string; timeoutM
         runId: request.runId,
         ...(request.conversationId !== undefined && { conversationId: request.conversationId }),
         description: request.description,
+        ...(request.risk !== undefined && { risk: request.risk }),
+        ...(request.summary !== undefined && { summary: request.summary }),
+        ...(request.context !== undefined && { context: request.context }),
         ...(settings.queue !== undefined && { queue: settings.queue }),
         ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
         ...(signal !== undefined && { signal }),

@@ -1,3 +1,4 @@
+import type { RiskLevel } from '@approval-hub/protocol';
 import type { z } from 'zod';
 
 /** What a tool's `execute` gets besides its arguments. */
@@ -26,7 +27,17 @@ export interface Tool<Params extends z.ZodObject = z.ZodObject> {
   readonly requiresApproval?: boolean | ApprovalCheck<z.output<Params>>;
   /** Marks a tool without side effects; with `autoApproveReadOnly` it runs without asking. */
   readonly readOnly?: boolean;
+  /**
+   * How much harm a call can do, shown to reviewers (high and critical ask them to confirm). A level, or a function
+   * of the arguments (`({ namespace }) => namespace === 'prod' ? 'critical' : 'medium'`). Hub rules may raise it.
+   */
+  readonly risk?: RiskLevel | Derived<z.output<Params>, RiskLevel>;
+  /** One line for the reviewer's queue, fixed or made from the arguments (`({ name }) => \`Delete pod ${name}\``). */
+  readonly summary?: string | Derived<z.output<Params>, string>;
 }
+
+// A method, for the same bivariance as ApprovalCheck.
+type Derived<Args, T> = { derive(args: Args): T }['derive'];
 
 /** Declares a tool; only there to infer the types of `execute`'s arguments from `parameters`. */
 export function defineTool<Params extends z.ZodObject>(tool: Tool<Params>): Tool<Params> {

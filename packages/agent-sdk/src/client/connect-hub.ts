@@ -129,6 +129,9 @@ class SocketHubClient implements HubClient {
       runId: options.runId,
       conversationId: options.conversationId,
       description: options.description,
+      risk: options.risk,
+      summary: options.summary,
+      context: options.context,
       queue: options.queue,
       timeoutMs: options.timeoutMs,
     });

@@ -1,4 +1,4 @@
-import type { ApprovalResponse, JsonObject } from '@approval-hub/protocol';
+import type { ApprovalResponse, JsonObject, RequestContext, RiskLevel } from '@approval-hub/protocol';
 import type { Backoff } from './backoff.js';
 import type { Logger } from './logger.js';
 
@@ -28,6 +28,12 @@ export interface RequestApprovalOptions {
   runId: string;
   conversationId?: string;
   description?: string;
+  /** How much harm the call can do; hub rules may raise it, never lower it. */
+  risk?: RiskLevel;
+  /** One line saying what the call will do (at most 200 characters). */
+  summary?: string;
+  /** Why: Markdown rationale and recent conversation turns, size-limited. */
+  context?: RequestContext;
   queue?: string;
   /** How long reviewers have before the hub applies its timeout rule. */
   timeoutMs?: number;

@@ -3,6 +3,8 @@ import { useServices } from '../../app/ConsoleContext';
 import { checkEditedArgs, prettyJson } from '../../domain/editedArgs';
 import { diffLines } from '../../domain/lineDiff';
 import type { QueueItem } from '../../domain/queueItem';
+import { useConsoleStore } from '../../app/ConsoleContext';
+import { ConfirmCritical } from './ConfirmCritical';
 import { DiffView } from './DiffView';
 import { ReasonField } from './ReasonField';
 import { useDecisionBlocker } from './useDecisionBlocker';
@@ -26,6 +28,7 @@ export function ArgsEditor({ item }: { item: QueueItem }) {
   const unchanged = check.ok && check.pretty === original;
   const changes = diff ? diff.filter((l) => l.kind !== 'same').length : 0;
   const cancel = () => store.getState().stopEditing();
+  const confirming = useConsoleStore((s) => (s.confirming?.requestId === item.id ? s.confirming.level : null));
 
   const status = stale
     ? 'Checking…'
@@ -66,15 +69,16 @@ export function ArgsEditor({ item }: { item: QueueItem }) {
       </div>
       <footer className="detail-actions">
         <ReasonField />
+        {confirming === 'critical' && check.ok && <ConfirmCritical item={item} onConfirm={(typed) => decisions.approveEdited(item.id, check.args, typed)} />}
         <div className="decision-buttons">
           <button
             type="button"
-            className="btn btn-approve"
-            disabled={!check.ok || stale || unchanged || blocker !== null}
+            className={`btn btn-approve${confirming === 'high' ? ' btn-armed' : ''}`}
+            disabled={!check.ok || stale || unchanged || blocker !== null || confirming === 'critical'}
             onClick={() => check.ok && decisions.approveEdited(item.id, check.args)}
           >
             <Icon name="check" />
-            Approve edited arguments
+            {confirming === 'high' ? 'Confirm: approve edited arguments' : 'Approve edited arguments'}
           </button>
           <button type="button" className="btn" onClick={cancel}>
             Cancel edit
@@ -84,7 +88,7 @@ export function ArgsEditor({ item }: { item: QueueItem }) {
           </button>
         </div>
         <p className="decision-status" aria-live="polite">
-          {blocker ?? ''}
+          {blocker ?? (confirming === 'high' ? 'High risk: press again to confirm.' : '')}
         </p>
       </footer>
     </>

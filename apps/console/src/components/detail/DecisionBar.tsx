@@ -1,25 +1,43 @@
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import type { QueueItem } from '../../domain/queueItem';
+import { unseenReason } from '../../store/reviewSlice';
+import { Icon } from '../Icon';
+import { ConfirmCritical } from './ConfirmCritical';
 import { ReasonField } from './ReasonField';
 import { useDecisionBlocker } from './useDecisionBlocker';
-import { Icon } from '../Icon';
 
-/** Approve, Deny, Edit & approve. Disabled while anything stands in the way; the hub's ack decides the outcome. */
+/**
+ * Approve, Deny, Edit & approve. Disabled while anything stands in the way; the hub's ack decides the outcome.
+ * Approve is also held back while part of the arguments is not on screen, and asks for a confirmation on high
+ * (a second press) and critical risk (the tool name typed); the `a` key takes the same path.
+ */
 export function DecisionBar({ item }: { item: QueueItem }) {
   const { store, decisions } = useServices();
   const blocker = useDecisionBlocker(item);
+  const unseen = useConsoleStore((s) => (s.review.requestId === item.id ? unseenReason(s.review.unseen) : 'Loading the request…'));
+  const confirming = useConsoleStore((s) => (s.confirming?.requestId === item.id ? s.confirming.level : null));
   const decision = useConsoleStore((s) => s.decisions[item.id]);
   const sendingKind = decision?.phase === 'sending' ? decision.kind : null;
   const failure = decision?.phase === 'failed' ? decision.message : null;
   const disabled = blocker !== null;
+  const approveBlocker = blocker ?? unseen;
+  const armed = confirming === 'high';
 
   return (
     <footer className="detail-actions">
       <ReasonField />
+      {confirming === 'critical' && !disabled && <ConfirmCritical item={item} onConfirm={(typed) => decisions.confirmCritical(item.id, typed)} />}
       <div className="decision-buttons">
-        <button type="button" className="btn btn-approve" disabled={disabled} aria-keyshortcuts="a" onClick={() => decisions.approve(item.id)}>
+        <button
+          type="button"
+          className={`btn btn-approve${armed ? ' btn-armed' : ''}`}
+          disabled={approveBlocker !== null || confirming === 'critical'}
+          aria-keyshortcuts="a"
+          aria-describedby={`approve-why-${item.id}`}
+          onClick={() => decisions.approve(item.id)}
+        >
           <Icon name={sendingKind === 'approve' ? 'hourglass' : 'check'} />
-          Approve
+          {armed ? 'Confirm approval' : 'Approve'}
           <kbd aria-hidden="true">a</kbd>
         </button>
         <button type="button" className="btn btn-deny" disabled={disabled} aria-keyshortcuts="d" onClick={() => decisions.deny(item.id)}>
@@ -32,9 +50,17 @@ export function DecisionBar({ item }: { item: QueueItem }) {
           Edit &amp; approve
           <kbd aria-hidden="true">e</kbd>
         </button>
+        {armed && (
+          <button type="button" className="btn btn-ghost" onClick={() => store.getState().cancelConfirmation()}>
+            Cancel
+          </button>
+        )}
       </div>
-      <p className={`decision-status${failure && !blocker ? ' decision-failed' : ''}`} aria-live="polite">
-        {blocker ?? (failure ? `Last attempt failed: ${failure}` : '')}
+      <p id={`approve-why-${item.id}`} className={`decision-status${failure && !blocker && !armed ? ' decision-failed' : ''}${armed ? ' decision-confirm' : ''}`} aria-live="polite">
+        {blocker ??
+          (armed
+            ? 'High risk: press Approve (or a) again to confirm, or Cancel.'
+            : (unseen ?? (failure ? `Last attempt failed: ${failure}` : '')))}
       </p>
     </footer>
   );

@@ -1,3 +1,4 @@
+import { useEffect, useMemo } from 'react';
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import type { QueueItem } from '../../domain/queueItem';
 import { JsonTree } from '../json/JsonTree';
@@ -6,6 +7,11 @@ import { ArgsEditor } from './ArgsEditor';
 import { DecisionBar } from './DecisionBar';
 import { RequestMeta } from './RequestMeta';
 import { Icon } from '../Icon';
+import { RevealContext, revealMemory, type RevealTracker } from '../json/revealTracking';
+import { RiskBadge } from '../RiskBadge';
+import { SafeText } from '../text/SafeText';
+import { ContextSection } from './ContextSection';
+import { SuspiciousWarning } from './SuspiciousWarning';
 
 function DepartedBanner() {
   const { store } = useServices();
@@ -15,7 +21,10 @@ function DepartedBanner() {
     <div className="departed" aria-live="polite">
       <Icon name="undo" />
       <p>
-        <strong>{note.toolName}</strong> left the queue: {note.text}.
+        <strong>
+          <SafeText text={note.toolName} />
+        </strong>{' '}
+        left the queue: {note.text}.
       </p>
       <button type="button" className="notice-close" aria-label="Dismiss" onClick={() => store.getState().dismissDepartedNote()}>
         ×
@@ -40,24 +49,36 @@ function CopyArgs({ item }: { item: QueueItem }) {
 }
 
 function Review({ item }: { item: QueueItem }) {
+  const { store } = useServices();
   const r = item.record;
+  // The arguments report what of them is not on screen; Approve stays disabled until nothing is.
+  const tracker = useMemo<RevealTracker>(
+    () => ({ report: (path, what) => store.getState().reportUnseen(item.id, path, what), ...revealMemory(r) }),
+    [store, item.id, r],
+  );
   return (
     <>
       <div className="detail-body">
-        <RequestMeta item={item} />
-        {r.description && (
-          <section className="detail-section" aria-label="Description">
-            <h3>Description</h3>
-            <p className="description">{r.description}</p>
-          </section>
-        )}
+        <SuspiciousWarning record={r} />
+        <ContextSection record={r} />
         <section className="detail-section" aria-label="Arguments">
           <div className="section-head">
             <h3>Arguments</h3>
             <CopyArgs item={item} />
           </div>
-          <JsonTree value={r.args} />
+          <RevealContext.Provider value={tracker}>
+            <JsonTree value={r.args} />
+          </RevealContext.Provider>
         </section>
+        {r.description && (
+          <section className="detail-section" aria-label="Description">
+            <h3>Tool description</h3>
+            <p className="description">
+              <SafeText text={r.description} />
+            </p>
+          </section>
+        )}
+        <RequestMeta item={item} />
       </div>
       <DecisionBar item={item} />
     </>
@@ -65,15 +86,28 @@ function Review({ item }: { item: QueueItem }) {
 }
 
 function RequestDetail({ id }: { id: string }) {
+  const { store } = useServices();
   const item = useConsoleStore((s) => s.items.get(id));
   const editing = useConsoleStore((s) => s.editingId === id);
+  // A new request on screen: nothing of it counts as seen, and no confirmation carries over from another.
+  useEffect(() => store.getState().beginReview(id), [store, id]);
   if (!item) return null;
   return (
     <>
       <header className="detail-head">
         <div className="detail-title">
           <p className="eyebrow">{editing ? 'Edit & approve' : 'Pending request'}</p>
-          <h2 className="detail-tool">{item.record.toolName}</h2>
+          <h2 className="detail-tool">
+            <SafeText text={item.record.toolName} />
+          </h2>
+          <p className="detail-risk">
+            <RiskBadge record={item.record} long />
+          </p>
+          {item.record.summary && (
+            <p className="detail-summary">
+              <SafeText text={item.record.summary} />
+            </p>
+          )}
         </div>
         <Countdown expiresMs={item.expiresMs} large />
       </header>

@@ -1,3 +1,4 @@
+import { SafeText } from '../text/SafeText';
 import { Fragment, useState } from 'react';
 import type { DiffLine } from '../../domain/lineDiff';
 
@@ -37,7 +38,7 @@ function Line({ line }: { line: DiffLine }) {
       <ins className="diff-line diff-added">
         <span className="diff-sign" aria-hidden="true">+</span>
         <span className="visually-hidden">added: </span>
-        {line.text}
+        <SafeText text={line.text} />
       </ins>
     );
   if (line.kind === 'removed')
@@ -45,13 +46,13 @@ function Line({ line }: { line: DiffLine }) {
       <del className="diff-line diff-removed">
         <span className="diff-sign" aria-hidden="true">−</span>
         <span className="visually-hidden">removed: </span>
-        {line.text}
+        <SafeText text={line.text} />
       </del>
     );
   return (
     <span className="diff-line diff-same">
       <span className="diff-sign" aria-hidden="true"> </span>
-      {line.text}
+      <SafeText text={line.text} />
     </span>
   );
 }

@@ -2,6 +2,7 @@ import type { QueueItem } from '../../domain/queueItem';
 import { formatTimestamp } from '../../domain/timeFormat';
 import { AgentName } from '../AgentName';
 import { Age } from '../queue/Age';
+import { SafeText } from '../text/SafeText';
 
 export function RequestMeta({ item }: { item: QueueItem }) {
   const r = item.record;
@@ -31,11 +32,13 @@ export function RequestMeta({ item }: { item: QueueItem }) {
       </div>
       <div>
         <dt>Run ID</dt>
-        <dd className="mono break">{r.runId}</dd>
+        <dd className="mono break">
+          <SafeText text={r.runId} />
+        </dd>
       </div>
       <div>
         <dt>Conversation ID</dt>
-        <dd className="mono break">{r.conversationId ?? <span className="muted">none</span>}</dd>
+        <dd className="mono break">{r.conversationId !== undefined ? <SafeText text={r.conversationId} /> : <span className="muted">none</span>}</dd>
       </div>
       <div className="meta-wide">
         <dt>Request ID</dt>

@@ -4,6 +4,7 @@ import { AuditType } from '@approval-hub/protocol';
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import { formatTimestamp } from '../../domain/timeFormat';
 import { AUDIT_TYPE_LABELS, auditDataPreview, describeActor } from './auditText';
+import { SafeText } from '../text/SafeText';
 
 /** The hub's audit log (`GET /api/audit`), newest first, paged. */
 export function AuditLog() {
@@ -72,7 +73,9 @@ export function AuditLog() {
                   <time dateTime={entry.at}>{formatTimestamp(entry.at)}</time>
                 </td>
                 <td>{AUDIT_TYPE_LABELS[entry.type]}</td>
-                <td>{describeActor(entry.actor)}</td>
+                <td>
+                  <SafeText text={describeActor(entry.actor)} />
+                </td>
                 <td>{entry.queue ?? '—'}</td>
                 <td>
                   {entry.requestId ? (
@@ -84,7 +87,9 @@ export function AuditLog() {
                   )}
                 </td>
                 <td className="audit-data">
-                  <code>{auditDataPreview(entry.data, 160)}</code>
+                  <code>
+                    <SafeText text={auditDataPreview(entry.data, 160)} />
+                  </code>
                 </td>
               </tr>
             ))}

@@ -5,6 +5,8 @@ import { formatTimestamp } from '../../domain/timeFormat';
 import { StatusBadge } from './StatusBadge';
 import { Icon } from '../Icon';
 import { AgentName } from '../AgentName';
+import { RiskBadge } from '../RiskBadge';
+import { SafeText, safeString } from '../text/SafeText';
 
 export function HistoryTable() {
   const { history: controller } = useServices();
@@ -21,15 +23,21 @@ export function HistoryTable() {
   return (
     <div className="history-table-wrap">
       <table className="history-table">
-        <caption className="visually-hidden">Decided requests, newest first</caption>
+        <caption className="visually-hidden">{filter.sort === 'decided' ? 'Decided requests, most recently decided first' : 'Decided requests, most recently created first'}</caption>
         <thead>
           <tr>
             <th scope="col">Status</th>
             <th scope="col">Tool</th>
+            <th scope="col">Risk</th>
             <th scope="col">Agent</th>
             <th scope="col">Queue</th>
             <th scope="col">Decided by</th>
-            <th scope="col">When</th>
+            <th scope="col" aria-sort={filter.sort === 'decided' ? 'descending' : undefined}>
+              Decided
+            </th>
+            <th scope="col" aria-sort={filter.sort === 'created' ? 'descending' : undefined}>
+              Created
+            </th>
             <th scope="col">Time to decision</th>
             <th scope="col">Reason</th>
           </tr>
@@ -44,18 +52,36 @@ export function HistoryTable() {
                 </td>
                 <td>
                   {/* The tool name opens the request's timeline. */}
-                  <button type="button" className="btn-link mono" onClick={() => void controller.openTimeline(record.requestId)} aria-label={`Timeline of ${row.toolName} (${record.requestId})`}>
-                    {row.toolName}
+                  <button type="button" className="btn-link mono" onClick={() => void controller.openTimeline(record.requestId)} aria-label={safeString(`Timeline of ${row.toolName} (${record.requestId})`)}>
+                    <SafeText text={row.toolName} />
                   </button>
+                  {record.summary && (
+                    <div className="history-summary small">
+                      <SafeText text={record.summary} />
+                    </div>
+                  )}
+                </td>
+                <td className="nowrap">
+                  <RiskBadge record={record} />
+                  {(record.suspicious?.length ?? 0) > 0 && (
+                    <span className="tag tag-suspicious">
+                      <span aria-hidden="true">⚠ </span>Suspicious text
+                    </span>
+                  )}
                 </td>
                 <td className="nowrap">
                   <AgentName record={record} />
                 </td>
-                <td>{row.queue}</td>
+                <td>
+                  <SafeText text={row.queue} />
+                </td>
                 <td>{row.decidedBy || '—'}</td>
                 <td className="nowrap">{row.decidedAt ? <time dateTime={row.decidedAt}>{formatTimestamp(row.decidedAt)}</time> : '—'}</td>
+                <td className="nowrap">
+                  <time dateTime={row.createdAt}>{formatTimestamp(row.createdAt)}</time>
+                </td>
                 <td className="nowrap">{formatElapsed(row.timeToDecisionMs)}</td>
-                <td className="reason-cell">{row.reason || <span className="muted">—</span>}</td>
+                <td className="reason-cell">{row.reason ? <SafeText text={row.reason} /> : <span className="muted">—</span>}</td>
               </tr>
             );
           })}

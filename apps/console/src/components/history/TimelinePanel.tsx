@@ -7,6 +7,10 @@ import { formatTimestamp } from '../../domain/timeFormat';
 import { JsonTree } from '../json/JsonTree';
 import { AUDIT_TYPE_LABELS, auditDataPreview, describeActor } from './auditText';
 import { StatusBadge } from './StatusBadge';
+import { RiskBadge } from '../RiskBadge';
+import { SafeText } from '../text/SafeText';
+import { SuspiciousWarning } from '../detail/SuspiciousWarning';
+import { ContextSection } from '../detail/ContextSection';
 
 /** One request's record and full audit timeline, from `GET /api/approvals/:id`. */
 export function TimelinePanel() {
@@ -21,7 +25,9 @@ export function TimelinePanel() {
       <header className="timeline-head">
         <div>
           <p className="eyebrow">Timeline</p>
-          <h2 className="mono break">{detail?.toolName ?? timeline.requestId}</h2>
+          <h2 className="mono break">
+            <SafeText text={detail?.toolName ?? timeline.requestId} />
+          </h2>
         </div>
         <button type="button" className="btn btn-ghost" onClick={() => store.getState().closeTimeline()}>
           Close
@@ -32,8 +38,18 @@ export function TimelinePanel() {
       {detail && (
         <>
           <p>
-            <StatusBadge status={detail.status} edited={detail.decision?.modified ?? false} /> — {describeOutcome(detail, myId)}
+            <StatusBadge status={detail.status} edited={detail.decision?.modified ?? false} /> — <SafeText text={describeOutcome(detail, myId)} />
           </p>
+          <p>
+            <RiskBadge record={detail} long />
+          </p>
+          {detail.summary && (
+            <p className="detail-summary">
+              <SafeText text={detail.summary} />
+            </p>
+          )}
+          <SuspiciousWarning record={detail} />
+          <ContextSection record={detail} />
           <dl className="meta meta-compact">
             <div>
               <dt>Agent</dt>
@@ -43,11 +59,15 @@ export function TimelinePanel() {
             </div>
             <div>
               <dt>Queue</dt>
-              <dd>{detail.queue}</dd>
+              <dd>
+                <SafeText text={detail.queue} />
+              </dd>
             </div>
             <div>
               <dt>Run ID</dt>
-              <dd className="mono break">{detail.runId}</dd>
+              <dd className="mono break">
+                <SafeText text={detail.runId} />
+              </dd>
             </div>
             <div>
               <dt>Time to decision</dt>
@@ -60,8 +80,14 @@ export function TimelinePanel() {
               <li key={`${entry.requestId ?? ''}|${entry.at}|${entry.type}|${index}`}>
                 <time dateTime={entry.at}>{formatTimestamp(entry.at)}</time>
                 <span className="timeline-type">{AUDIT_TYPE_LABELS[entry.type]}</span>
-                <span className="muted">by {describeActor(entry.actor)}</span>
-                {auditDataPreview(entry.data) && <code className="timeline-data">{auditDataPreview(entry.data)}</code>}
+                <span className="muted">
+                  by <SafeText text={describeActor(entry.actor)} />
+                </span>
+                {auditDataPreview(entry.data) && (
+                  <code className="timeline-data">
+                    <SafeText text={auditDataPreview(entry.data)} />
+                  </code>
+                )}
               </li>
             ))}
           </ol>

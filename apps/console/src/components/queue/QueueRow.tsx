@@ -2,6 +2,8 @@ import { memo } from 'react';
 import { useConsoleStore } from '../../app/ConsoleContext';
 import { useExpired } from '../../clock/useServerClock';
 import { AgentName } from '../AgentName';
+import { RiskBadge } from '../RiskBadge';
+import { SafeText, safeString } from '../text/SafeText';
 import { Age } from './Age';
 import { Countdown } from './Countdown';
 
@@ -24,7 +26,8 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
   if (!item) return null;
   const record = item.record;
   const dom = `rq-${id}`;
-  const classes = ['row', selected && 'row-selected', expired && 'row-expired', sending && 'row-sending'].filter(Boolean).join(' ');
+  const flagged = (record.suspicious?.length ?? 0) > 0;
+  const classes = ['row', `row-risk-${record.risk ?? 'unrated'}`, selected && 'row-selected', expired && 'row-expired', sending && 'row-sending'].filter(Boolean).join(' ');
 
   return (
     <div
@@ -48,8 +51,16 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
     >
       <div className="row-line">
         <span id={`${dom}-tool`} className="row-tool">
-          {record.toolName}
+          <SafeText text={record.toolName} />
         </span>
+        <span id={`${dom}-risk`}>
+          <RiskBadge record={record} />
+        </span>
+        {flagged && (
+          <span className="tag tag-suspicious" title="The hub found suspicious characters in this request">
+            <span aria-hidden="true">⚠ </span>Suspicious text
+          </span>
+        )}
         {sending && <span className="tag tag-sending">Sending…</span>}
         <Countdown expiresMs={item.expiresMs} id={`${dom}-time`} />
       </div>
@@ -60,12 +71,12 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
         </span>
         <span className="tag tag-queue">
           <span className="visually-hidden">queue </span>
-          {record.queue}
+          <SafeText text={record.queue} />
         </span>
         <Age createdMs={item.createdMs} />
       </div>
-      <div className="row-preview" title={item.preview}>
-        {item.preview}
+      <div id={`${dom}-summary`} className="row-preview" title={safeString(record.summary ?? item.preview)}>
+        {record.summary ? <SafeText className="row-summary" text={record.summary} /> : <SafeText text={item.preview} />}
       </div>
     </div>
   );

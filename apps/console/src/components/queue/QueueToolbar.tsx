@@ -4,8 +4,11 @@ import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import { SEARCH_INPUT_ID } from '../../app/useKeyboardShortcuts';
 import type { FacetKey } from '../../domain/queueFilter';
 import { QUEUE_SORTS, type QueueSort, SORT_LABELS } from '../../domain/queueOrder';
+import { RISK_FILTER_ORDER, RISK_LABEL, type RiskDisplay } from '../../domain/risk';
+import { safeString } from '../text/SafeText';
 
-const FACET_LABEL: Record<FacetKey, string> = { queue: 'Queue', agent: 'Agent', tool: 'Tool' };
+const FACET_LABEL: Record<FacetKey, string> = { queue: 'Queue', agent: 'Agent', tool: 'Tool', risk: 'Risk' };
+const byRisk = (a: string, b: string) => RISK_FILTER_ORDER.indexOf(a as RiskDisplay) - RISK_FILTER_ORDER.indexOf(b as RiskDisplay);
 
 function FacetSelect({ facet }: { facet: FacetKey }) {
   const { store } = useServices();
@@ -13,7 +16,8 @@ function FacetSelect({ facet }: { facet: FacetKey }) {
   const value = useConsoleStore((s) => s.filters[facet]);
   // A new counts object comes with every batch; useShallow keeps the menu still when the counts are equal.
   const counts = useConsoleStore(useShallow((s) => s.facets[facet]));
-  const pairs = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+  const pairs = Object.entries(counts).sort(([a], [b]) => (facet === 'risk' ? byRisk(a, b) : a.localeCompare(b)));
+  const name = (value: string) => (facet === 'risk' ? (RISK_LABEL[value as RiskDisplay] ?? value) : safeString(value));
   const missing = value !== null && !pairs.some(([name]) => name === value);
 
   return (
@@ -21,10 +25,10 @@ function FacetSelect({ facet }: { facet: FacetKey }) {
       <label htmlFor={id}>{FACET_LABEL[facet]}</label>
       <select id={id} value={value ?? ''} onChange={(e) => store.getState().setFilter(facet, e.target.value === '' ? null : e.target.value)}>
         <option value="">All</option>
-        {missing && <option value={value}>{value} (0)</option>}
-        {pairs.map(([name, count]) => (
-          <option key={name} value={name}>
-            {name} ({count})
+        {missing && <option value={value}>{name(value)} (0)</option>}
+        {pairs.map(([value, count]) => (
+          <option key={value} value={value}>
+            {name(value)} ({count})
           </option>
         ))}
       </select>
@@ -51,7 +55,7 @@ function SearchBox() {
       <input
         id={SEARCH_INPUT_ID}
         type="search"
-        placeholder="Tool, agent or arguments…  ( / )"
+        placeholder="Tool, agent, ids or arguments…  ( / )"
         value={text}
         aria-keyshortcuts="/"
         onChange={(e) => setText(e.target.value)}
@@ -82,6 +86,7 @@ export function QueueToolbar() {
         <FacetSelect facet="queue" />
         <FacetSelect facet="agent" />
         <FacetSelect facet="tool" />
+        <FacetSelect facet="risk" />
         <div className="field">
           <label htmlFor={sortId}>Sort</label>
           <select id={sortId} value={sort} onChange={(e) => store.getState().setSort(e.target.value as QueueSort)}>

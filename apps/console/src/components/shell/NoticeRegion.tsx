@@ -32,7 +32,8 @@ function NoticeItem({ notice }: { notice: Notice }) {
 export function NoticeRegion() {
   const notices = useConsoleStore(useShallow((s) => s.notices));
   return (
-    <div className="notices" aria-live="polite" aria-relevant="additions text" aria-label="Notices">
+    // role="log": a named live region (a plain div may not carry aria-label; axe: aria-prohibited-attr).
+    <div className="notices" role="log" aria-live="polite" aria-relevant="additions text" aria-label="Notices">
       {notices.map((notice) => (
         <NoticeItem key={notice.id} notice={notice} />
       ))}

@@ -49,6 +49,19 @@ function scopeFilter(scope: ReadScope, where: string[], params: Params): void {
   if (scope.principalId !== null) where.push(`principal_id = ${params.add(scope.principalId)}`);
 }
 
+/**
+ * Free-text search, as on SQLite: part of an id (request, run, conversation), the tool name, the agent's label, the
+ * summary and the arguments as stored (JSON text), case-insensitive. `%`, `_` and `\\` in the text match themselves.
+ */
+function searchFilter(q: string, where: string[], params: Params): void {
+  const escape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const pattern = params.add(`%${escape(q)}%`);
+  // Arguments are stored as JSON: a quote or backslash in the text appears escaped there.
+  const inJson = params.add(`%${escape(JSON.stringify(q).slice(1, -1))}%`);
+  const columns = ['request_id', 'run_id', 'conversation_id', 'tool_name', 'agent_name', `(trust::json ->> 'summary')`];
+  where.push(`(${columns.map((c) => `${c} ILIKE ${pattern}`).join(' OR ')} OR args ILIKE ${inJson})`);
+}
+
 const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
 
 /**
@@ -181,8 +194,20 @@ export class PostgresStore implements ApprovalStore {
     ] as const) {
       if (value !== undefined) where.push(`${column} = ${params.add(value)}`);
     }
-    if (query.after !== undefined) where.push(`seq < ${params.add(query.after)}`);
-    const sql = `SELECT * FROM approvals ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`;
+    if (query.q !== undefined) searchFilter(query.q, where, params);
+    const byDecision = query.sort === 'decided';
+    if (byDecision) {
+      where.push('decided_at IS NOT NULL');
+      if (query.after !== undefined) {
+        // decided_at is written once, when the request leaves pending, so the last row still places the page.
+        const after = params.add(query.after);
+        where.push(`(decided_at, seq) < ((SELECT decided_at FROM approvals WHERE seq = ${after}), ${after})`);
+      }
+    } else if (query.after !== undefined) {
+      where.push(`seq < ${params.add(query.after)}`);
+    }
+    const order = byDecision ? 'decided_at DESC, seq DESC' : 'seq DESC';
+    const sql = `SELECT * FROM approvals ${whereClause(where)} ORDER BY ${order} LIMIT ${params.add(query.limit + 1)}`;
     const page = budgeted(await this.#rows<ApprovalRow>(sql, params.values), query.limit, query.maxBytes);
     return { items: page.rows.map(toRecord), next: page.more ? page.rows.at(-1)!.seq : null };
   }

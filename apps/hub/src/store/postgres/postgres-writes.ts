@@ -47,11 +47,11 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   const p = rowParams(record, input.principalId, input.requestHash);
   const inserted = await client.query<ApprovalRow>(
     `INSERT INTO approvals
-       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
      ON CONFLICT (request_id) DO NOTHING
      RETURNING *`,
-    [p.requestId, p.principalId, p.principalName, p.requestHash, p.status, p.toolName, p.args, p.agentName, p.runId, p.conversationId, p.description, p.queue, p.createdAt, p.expiresAt, p.decision],
+    [p.requestId, p.principalId, p.principalName, p.requestHash, p.status, p.toolName, p.args, p.agentName, p.runId, p.conversationId, p.description, p.queue, p.createdAt, p.expiresAt, p.decision, p.trust, p.decidedAt],
   );
   const row = inserted.rows[0];
   if (!row) {
@@ -73,10 +73,13 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   const { record } = input;
   // The conditional statement every decision hangs on: of concurrent transitions (from any node) one finds the row
   // pending and updates it; the others wait for its row lock, re-check, and find it decided.
-  const updated = await client.query<ApprovalRow>(`UPDATE approvals SET status = $2, decision = $3 WHERE request_id = $1 AND status = 'pending' RETURNING *`, [
+  // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
+  const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
+  const updated = await client.query<ApprovalRow>(`UPDATE approvals SET status = $2, decision = $3, decided_at = $4 WHERE request_id = $1 AND status = 'pending' RETURNING *`, [
     input.requestId,
     record.status,
     record.decision ? decisionText(record.decision) : null,
+    decidedAt,
   ]);
   const row = updated.rows[0];
   if (!row) return { value: false, head: null, commit: false };

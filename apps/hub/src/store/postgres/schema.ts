@@ -69,6 +69,14 @@ const MIGRATIONS: string[] = [
 
   CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
   `,
+  // v2: what reviewers need to trust a decision, in one JSON column (as on SQLite's v3), and the decision time as a
+  // column so history can be sorted and paged by it. Earlier decisions get theirs from the decision they hold.
+  `
+  ALTER TABLE approvals ADD COLUMN trust TEXT, ADD COLUMN decided_at BIGINT;
+  UPDATE approvals SET decided_at = (extract(epoch FROM (decision::json ->> 'decidedAt')::timestamptz) * 1000)::bigint
+    WHERE decision IS NOT NULL;
+  CREATE INDEX approvals_decided ON approvals (decided_at, seq) WHERE decided_at IS NOT NULL;
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */

@@ -56,6 +56,20 @@ const MIGRATIONS: string[] = [
   CREATE INDEX approvals_queue_status ON approvals (queue, status);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
   `,
+  // v3: what reviewers need to trust a decision, in one JSON column (risk as stated and as raised by hub rules,
+  // summary, context, the suspicious text found on arrival), and the decision time as a column so history can be
+  // sorted and paged by it. Earlier decisions get theirs from the decision they already hold.
+  `
+  ALTER TABLE approvals ADD COLUMN trust TEXT;
+  ALTER TABLE approvals ADD COLUMN decided_at INTEGER;
+  UPDATE approvals SET decided_at = CAST(round(unixepoch(json_extract(decision, '$.decidedAt'), 'subsec') * 1000) AS INTEGER)
+    WHERE decision IS NOT NULL;
+  UPDATE approvals SET decided_at = (
+      SELECT CAST(round(unixepoch(a.at, 'subsec') * 1000) AS INTEGER) FROM audit a
+      WHERE a.request_id = approvals.request_id AND a.type = 'cancelled' ORDER BY a.seq LIMIT 1)
+    WHERE status = 'cancelled' AND decided_at IS NULL;
+  CREATE INDEX approvals_decided ON approvals (decided_at, seq) WHERE decided_at IS NOT NULL;
+  `,
 ];
 
 export function migrate(db: Database): number {

@@ -53,6 +53,20 @@ function scopeFilter(scope: ReadScope, where: string[], params: unknown[]): void
 }
 
 /**
+ * Free-text search: part of an id (request, run, conversation), the tool name, the agent's label, the summary and
+ * the arguments as stored (JSON text). LIKE is case-insensitive for ASCII; `%`, `_` and `\\` in the text match
+ * themselves. The text is bounded by the protocol (MAX_SEARCH_LENGTH).
+ */
+function searchFilter(q: string, where: string[], params: unknown[]): void {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  // Arguments are stored as JSON: a quote or backslash in the text appears escaped there.
+  const inJson = `%${JSON.stringify(q).slice(1, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const columns = ['request_id', 'run_id', 'conversation_id', 'tool_name', 'agent_name', "json_extract(trust, '$.summary')"];
+  where.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')} OR args LIKE ? ESCAPE '\\')`);
+  params.push(...columns.map(() => pattern), inJson);
+}
+
+/**
  * The embedded default store: SQLite in WAL mode. Writes go to a writer thread that groups each tick's writes into
  * one transaction (so `durability: 'full'` pays one fsync per group, off the event loop); reads run here on a
  * read-only connection, which sees every write whose promise has resolved.
@@ -223,11 +237,21 @@ export class SqliteStore implements ApprovalStore {
         params.push(value);
       }
     }
-    if (query.after !== undefined) {
+    if (query.q !== undefined) searchFilter(query.q, where, params);
+    const byDecision = query.sort === 'decided';
+    if (byDecision) {
+      where.push('decided_at IS NOT NULL');
+      if (query.after !== undefined) {
+        // decided_at is written once, when the request leaves pending, so the last row still places the page.
+        where.push('(decided_at, seq) < ((SELECT decided_at FROM approvals WHERE seq = ?), ?)');
+        params.push(query.after, query.after);
+      }
+    } else if (query.after !== undefined) {
       where.push('seq < ?');
       params.push(query.after);
     }
-    const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const order = byDecision ? 'decided_at DESC, seq DESC' : 'seq DESC';
+    const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
     const page = budgeted(this.#statement(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
     return { items: page.rows.map(toRecord), next: page.more ? page.rows.at(-1)!.seq : null };
   }

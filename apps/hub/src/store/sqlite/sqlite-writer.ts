@@ -135,7 +135,9 @@ export class SqliteWriter {
   #transition(input: Transition): boolean {
     const { record } = input;
     const decision = record.decision ? decisionText(record.decision) : null;
-    const { changes } = this.#stmt.resolve.run({ requestId: input.requestId, status: record.status, decision });
+    // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
+    const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
+    const { changes } = this.#stmt.resolve.run({ requestId: input.requestId, status: record.status, decision, decidedAt });
     if (changes === 0) return false;
     const { at } = input;
     if (input.deliverTo !== null) this.#stmt.insertDelivery.run({ requestId: input.requestId, principalId: input.deliverTo, createdAt: Date.parse(at) });
@@ -244,9 +246,9 @@ function prepare(db: Db) {
     pendingOfAgent: p(`SELECT COUNT(*) AS n FROM approvals WHERE principal_id = ? AND status = 'pending'`),
     pendingInQueue: p(`SELECT COUNT(*) AS n FROM approvals WHERE queue = ? AND status = 'pending'`),
     insertApproval: p(`INSERT INTO approvals
-      (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision)
-      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision)`),
-    resolve: p(`UPDATE approvals SET status = @status, decision = @decision WHERE request_id = @requestId AND status = 'pending'`),
+      (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at)
+      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt)`),
+    resolve: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt WHERE request_id = @requestId AND status = 'pending'`),
     insertDelivery: p('INSERT OR IGNORE INTO deliveries (request_id, principal_id, created_at) VALUES (@requestId, @principalId, @createdAt)'),
     deleteDelivery: p('DELETE FROM deliveries WHERE request_id = ? AND principal_id = ?'),
     insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
