@@ -9,6 +9,7 @@ import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
 import { createLogger, resolveLogFormat } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
+import { postgresSocketAdapter } from './store/postgres/socket-adapter.js';
 import { StoreIntegrityError, StoreUnavailableError, type ApprovalStore } from './store/store.js';
 
 /** Test-only wiring, passed by `testing/crash-main.ts`; the production entry passes none. */
@@ -65,7 +66,9 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     }
     throw error;
   }
-  const hub = createHub({ config, store, logger: log, crashHook });
+  // Several nodes on one PostgreSQL: reviewer broadcasts travel between them through Socket.IO's PostgreSQL adapter.
+  const cluster = config.database.kind === 'postgres' ? postgresSocketAdapter(config.database.url, log) : null;
+  const hub = createHub({ config, store, logger: log, crashHook, ...(cluster && { socketAdapter: cluster.adapter }) });
   liveConfig = () => hub.context.config;
   let url: string;
   let metricsUrl: string | undefined;
@@ -75,6 +78,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`approval-hub: port ${config.port} on ${config.host} is already in use. Choose another with --port N (or PORT=N).\n`);
       await hub.close();
+      await cluster?.close();
       await store.close();
       process.exit(1);
     }
@@ -117,6 +121,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     try {
       await demo?.stop();
       await hub.close();
+      await cluster?.close();
       await store.close();
     } catch (error) {
       log.error({ err: error }, 'error during shutdown');

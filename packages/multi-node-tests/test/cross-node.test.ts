@@ -86,15 +86,15 @@ describe('across nodes', () => {
       const created = await cluster.rest(node3!.url, 'POST', '/api/approvals', { requestId, toolName: 'pay', args: { cents: i }, runId: 'race', timeoutMs: 60_000 }, cluster.tokens.agent);
       expect(created.status).toBe(201);
       const [a, b] = await Promise.all([
-        cluster.rest<ApprovalRecord & { code?: ErrorCode; details?: ApprovalRecord }>(node1!.url, 'POST', `/api/approvals/${requestId}/decision`, { approved: true }),
-        cluster.rest<ApprovalRecord & { code?: ErrorCode; details?: ApprovalRecord }>(node2!.url, 'POST', `/api/approvals/${requestId}/decision`, { approved: false }),
+        cluster.rest<ApprovalRecord & { error?: { code: ErrorCode; details?: ApprovalRecord } }>(node1!.url, 'POST', `/api/approvals/${requestId}/decision`, { approved: true }),
+        cluster.rest<ApprovalRecord & { error?: { code: ErrorCode; details?: ApprovalRecord } }>(node2!.url, 'POST', `/api/approvals/${requestId}/decision`, { approved: false }),
       ]);
       const statuses = [a.status, b.status].sort();
       expect(statuses).toEqual([200, 409]);
       const winner = a.status === 200 ? a.body : b.body;
       const loser = a.status === 200 ? b.body : a.body;
-      expect(loser.code).toBe('already_decided');
-      expect(loser.details).toMatchObject({ requestId, status: winner.status });
+      expect(loser.error?.code).toBe('already_decided');
+      expect(loser.error?.details).toMatchObject({ requestId, status: winner.status });
       if (winner.status === 'approved') approvedWins++;
       const timeline = (await cluster.rest<{ timeline: { type: string }[] }>(node3!.url, 'GET', `/api/approvals/${requestId}`)).body.timeline;
       expect(timeline.filter((e) => e.type === 'decided')).toHaveLength(1);
@@ -125,19 +125,23 @@ describe('across nodes', () => {
         return { requestId, decision: agent.requestApproval({ requestId, toolName: 'write', args: { n, i }, runId: `chain-${n}`, timeoutMs: 60_000 }) };
       }),
     );
+    let settled = 0;
+    const statuses: Record<number, number> = {};
+    const progress = setInterval(() => console.log(`chain test: ${settled} of ${calls.length} calls settled; decisions answered ${JSON.stringify(statuses)}`), 5000);
     // Reviewers decide from every node at once while the agents keep writing.
     await Promise.all(
       calls.map(async ({ requestId }, i) => {
         const node = cluster.nodes[i % cluster.nodes.length]!;
         for (let attempt = 0; attempt < 100; attempt++) {
           const r = await cluster.rest(node.url, 'POST', `/api/approvals/${requestId}/decision`, { approved: i % 2 === 0 });
+          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
           if (r.status === 200 || r.status === 409) return;
           await new Promise((resolve) => setTimeout(resolve, 50)); // not created yet (404)
         }
         throw new Error(`could not decide ${requestId}`);
       }),
     );
-    const results = await Promise.all(calls.map((c) => c.decision));
+    const results = await Promise.all(calls.map((c) => c.decision.finally(() => settled++))).finally(() => clearInterval(progress));
     expect(results).toHaveLength(perNode * cluster.nodes.length);
     const verified = await cluster.verifyAudit();
     expect(verified.ok, verified.output).toBe(true);

@@ -42,5 +42,6 @@ export function timeStoreWrites(store: ApprovalStore, observe: CommitObserver): 
     secret: () => store.secret(),
     ping: () => store.ping(),
     close: () => store.close(),
+    ...(store.watch && { watch: store.watch.bind(store) }),
   };
 }

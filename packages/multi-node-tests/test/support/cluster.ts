@@ -13,6 +13,7 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const START = path.join(ROOT, 'deploy/start-local-cluster.sh');
 const STOP = path.join(ROOT, 'deploy/stop-local-cluster.sh');
 const HUB_MAIN = path.join(ROOT, 'apps/hub/dist/main.js');
+const HUB_CLI = path.join(ROOT, 'apps/hub/bin/approval-hub.js');
 const run = promisify(execFile);
 
 export interface ClusterNode {
@@ -136,7 +137,7 @@ export async function startCluster(options: { nodes?: number } = {}): Promise<Cl
     },
     async verifyAudit() {
       try {
-        const { stdout, stderr } = await run(process.execPath, [HUB_MAIN, 'audit', 'verify', '--database-url', databaseUrl], { timeout: 120_000 });
+        const { stdout, stderr } = await run(process.execPath, [HUB_CLI, 'audit', 'verify', '--database-url', databaseUrl], { timeout: 120_000 });
         return { ok: true, output: stdout + stderr };
       } catch (error) {
         const e = error as { stdout?: string; stderr?: string; message: string };

@@ -77,6 +77,15 @@ const MIGRATIONS: string[] = [
     WHERE decision IS NOT NULL;
   CREATE INDEX approvals_decided ON approvals (decided_at, seq) WHERE decided_at IS NOT NULL;
   `,
+  // v3: the table @socket.io/postgres-adapter keeps broadcasts in when they are too large for a NOTIFY (its own
+  // schema, as its documentation gives it).
+  `
+  CREATE TABLE IF NOT EXISTS socket_io_attachments (
+    id BIGSERIAL UNIQUE,
+    created_at TIMESTAMPTZ DEFAULT NOW(),
+    payload BYTEA
+  );
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */
