@@ -38,10 +38,25 @@ test('the demo: its agents fill the queue, and a reviewer signed in from the pri
   await expect(async () => {
     if ((await reviewer.rows.count()) > 0) {
       if (!(await reviewer.approveButton.isVisible())) await page.keyboard.press('j');
-      await expect(reviewer.approveButton).toBeEnabled({ timeout: 2_000 });
+      await expect(reviewer.approveButton).toBeVisible({ timeout: 2_000 });
       const requestId = (await reviewer.detailValue('Request ID').textContent())!;
-      const approve = decided.length % 2 === 0;
-      await page.keyboard.press(approve ? 'a' : 'd');
+      // Approve needs the whole request read (a long mail body is) and, for high and critical risk, a
+      // confirmation: a second `a`, or the tool name typed. Such requests are denied here, with one key.
+      const record = (await hub.api<ApprovalRecord>('GET', `/api/approvals/${requestId}`, admin)).body;
+      const approve = decided.length % 2 === 0 && (await reviewer.approveButton.isEnabled());
+      if (approve) {
+        await page.keyboard.press('a');
+        if (record.risk === 'critical') {
+          await expect(reviewer.details.getByRole('textbox', { name: /Type the tool name/ })).toBeFocused();
+          await page.keyboard.type(record.toolName);
+          await page.keyboard.press('Enter');
+        } else if (record.risk === 'high') {
+          await expect(reviewer.details.getByRole('button', { name: 'Confirm approval' })).toBeVisible();
+          await page.keyboard.press('a');
+        }
+      } else {
+        await page.keyboard.press('d');
+      }
       decided.push({ requestId, status: approve ? 'approved' : 'denied' });
       await expect.poll(async () => (await hub.api<ApprovalRecord>('GET', `/api/approvals/${requestId}`, admin)).body.status).not.toBe('pending');
     }
