@@ -63,6 +63,9 @@ node -e '
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
 ' "$TOKENS_FILE" "$DIR/hub.json" "http://127.0.0.1:$PORT"
 
+# Health checks with node itself (always here), not curl (not always installed).
+healthy() { node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1/api/health"; }
+
 NODE_PIDS=() UPSTREAMS=""
 for i in $(seq 1 "$NODES"); do
   NODE_PORT=$((PORT + i))
@@ -72,7 +75,7 @@ for i in $(seq 1 "$NODES"); do
 done
 for i in $(seq 1 "$NODES"); do
   for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$((PORT + i))/api/health" >/dev/null 2>&1 && break
+    healthy "http://127.0.0.1:$((PORT + i))" && break
     kill -0 "${NODE_PIDS[$((i - 1))]}" 2>/dev/null || { echo "node $i exited; see $DIR/node-$i.log" >&2; tail -5 "$DIR/node-$i.log" >&2; exit 1; }
     sleep 0.1
   done
@@ -81,7 +84,7 @@ done
 UPSTREAMS_ESCAPED="$(printf '%s' "$UPSTREAMS" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n/g')"
 sed -e "s#@DIR@#$DIR#g" -e "s#@PORT@#$PORT#g" -e "s#@UPSTREAMS@#$UPSTREAMS_ESCAPED#" "$ROOT/deploy/nginx.conf.template" >"$DIR/nginx.conf"
 "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/nginx-error.log"
-for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$PORT/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 50); do healthy "http://127.0.0.1:$PORT" && break; sleep 0.1; done
 
 node -e '
   const fs = require("node:fs");
