@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
-import type { TargetId } from './servers/bench-target.js';
+import { TARGET_IDS, type TargetId } from './servers/bench-target.js';
 
 export interface BenchOptions {
   full: boolean;
+  /** Run the PostgreSQL profile: one hub on PostgreSQL and three on one database, beside the relay and SQLite. */
+  postgres: boolean;
   /** Which servers to run (default: all of the profile's). */
   targets: TargetId[] | null;
   profileHub: boolean;
@@ -15,22 +17,23 @@ export interface BenchOptions {
   soakSeconds: number | null;
 }
 
-const TARGET_IDS: readonly TargetId[] = ['relay', 'hub-normal', 'hub-full'];
-
-export const USAGE = `pnpm bench [--full] [--targets relay,hub-normal,hub-full] [--profile-hub] [--no-docs] [--keep]
+export const USAGE = `pnpm bench [--full] [--postgres] [--targets ${TARGET_IDS.join(',')}] [--profile-hub] [--no-docs] [--keep]
   --full          longer steps, finer ladder, every scenario on every server (~10 min); default is the quick profile (<3 min)
+  --postgres      the hub on PostgreSQL: relay, hub on SQLite, one hub on PostgreSQL, three hubs on one PostgreSQL database
+                  (starts its own PostgreSQL from Debian's binaries, or uses PG_TEST_URL)
   --targets       run only these servers (ratios need the relay in the same run)
   --profile-hub   run the hub under node --cpu-prof and report its top self-time functions (slows the hub: use for diagnosis, not for figures)
   --no-docs       do not append to docs/benchmarks.md (the JSON result is still written)
   --keep          keep the servers' databases and logs
   --hub-main P    run this hub main.js instead of apps/hub/dist/main.js (A/B a candidate fix against the relay)
-  --soak-seconds N  length of the steady 1,000 req/s soak on hub-normal (quick 60, full 300; 0 skips it)`;
+  --soak-seconds N  length of the steady 1,000 req/s soak on hub-normal (quick 60, full 300, postgres 0; 0 skips it)`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
       full: { type: 'boolean', default: false },
+      postgres: { type: 'boolean', default: false },
       targets: { type: 'string' },
       'profile-hub': { type: 'boolean', default: false },
       'no-docs': { type: 'boolean', default: false },
@@ -56,6 +59,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   }
   return {
     full: values.full,
+    postgres: values.postgres,
     targets,
     profileHub: values['profile-hub'],
     writeDocs: !values['no-docs'],

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchOptions } from './bench-options.js';
-import { FULL_PROFILE, QUICK_PROFILE } from './profiles.js';
-import { SETUP_NOTES, type BenchReport } from './report/bench-report.js';
+import { FULL_PROFILE, QUICK_PROFILE, withPostgres } from './profiles.js';
+import { POSTGRES_NOTES, SETUP_NOTES, type BenchReport } from './report/bench-report.js';
 import { machineInfo, versions } from './report/machine-info.js';
 import { appendToBenchmarksDoc, renderMarkdown } from './report/markdown-report.js';
 import { checkGoals, compareTargets } from './report/ratios.js';
@@ -15,7 +15,8 @@ const repoRoot = path.resolve(benchDir, '..');
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const options = parseBenchOptions(argv);
-  const profile = options.full ? FULL_PROFILE : QUICK_PROFILE;
+  const base = options.full ? FULL_PROFILE : QUICK_PROFILE;
+  const profile = options.postgres ? withPostgres(base) : base;
   const startedAt = new Date();
   const log = (line: string) => process.stdout.write(`${((Date.now() - startedAt.getTime()) / 1000).toFixed(1).padStart(6)}s ${line}\n`);
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
 
   const finishedAt = new Date();
   const report: BenchReport = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     wallSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
         ...SETUP_NOTES,
         ...(options.profileHub ? ['The hub ran under node --cpu-prof: its figures in this run are slowed by the profiler.'] : []),
         ...(options.hubMain ? [`The hub was a candidate build: ${options.hubMain}.`] : []),
+        ...(options.postgres ? POSTGRES_NOTES : []),
       ],
     },
     goals: checkGoals(run.results),

@@ -8,7 +8,7 @@ import type { LadderSettings } from './scenarios/throughput-ladder.js';
 import type { TargetId } from './servers/bench-target.js';
 
 export interface BenchProfile {
-  name: 'quick' | 'full';
+  name: 'quick' | 'full' | 'quick-postgres' | 'full-postgres';
   /** Load-generating processes (the machine has 2 cores; the server gets its own process besides). */
   workers: number;
   targets: TargetId[];
@@ -119,6 +119,23 @@ export const FULL_PROFILE: BenchProfile = {
   noise: { otherLoadLimitPercent: 30, maxAttempts: 5, retryBudgetMs: 180_000 },
   soak: { ratePerSecond: 1000, durationMs: 300_000, windowMs: 10_000, graceMs: 5000 },
 };
+
+/**
+ * `pnpm bench --postgres`: the same steps with the hub on PostgreSQL, one node and three on one database, beside
+ * the relay and one hub on SQLite. The idle scenario and the soak are left to the SQLite profiles (the socket layer
+ * is the same; the soak watches SQLite's WAL).
+ */
+export function withPostgres(profile: BenchProfile): BenchProfile {
+  return {
+    ...profile,
+    name: profile.name === 'full' ? 'full-postgres' : 'quick-postgres',
+    targets: ['relay', 'hub-normal', 'hub-postgres', 'hub-postgres-3'],
+    payloads: { ...profile.payloads, targets: ['relay', 'hub-normal', 'hub-postgres'] },
+    idle: { ...profile.idle, targets: [] },
+    storm: { ...profile.storm, targets: ['relay', 'hub-normal', 'hub-postgres'] },
+    soak: { ...profile.soak, durationMs: 0 },
+  };
+}
 
 /** Agent tokens the hub must know: the largest number of agent sockets any scenario opens. */
 export function agentTokensNeeded(profile: BenchProfile): number {

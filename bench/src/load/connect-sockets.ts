@@ -45,9 +45,11 @@ function whenConnected(socket: Socket): Promise<void> {
   });
 }
 
-/** Opens one socket per token, a bounded number of handshakes at a time; resolves when all are connected. */
+/** Opens one socket per token, spread over the nodes, a bounded number of handshakes at a time; resolves when all are connected. */
 async function connectMany<S extends Socket>(
-  url: string,
+  urls: readonly string[],
+  /** Socket i goes to node `(i + nodeOffset) % urls.length`. */
+  nodeOffset: number,
   namespace: string,
   tokens: readonly string[],
   reconnect: ReconnectOptions | null,
@@ -58,7 +60,7 @@ async function connectMany<S extends Socket>(
   const lane = async () => {
     while (next < tokens.length) {
       const index = next++;
-      const socket = openSocket(url, namespace, tokens[index]!, reconnect) as S;
+      const socket = openSocket(urls[(index + nodeOffset) % urls.length]!, namespace, tokens[index]!, reconnect) as S;
       prepare(socket, index);
       sockets[index] = socket;
       await whenConnected(socket);
@@ -69,16 +71,17 @@ async function connectMany<S extends Socket>(
 }
 
 export function connectAgents(
-  url: string,
+  urls: readonly string[],
   tokens: readonly string[],
   prepare: (socket: AgentSocket, index: number) => void,
   reconnect: ReconnectOptions | null = null,
 ): Promise<AgentSocket[]> {
-  return connectMany<AgentSocket>(url, Namespace.agent, tokens, reconnect, prepare);
+  return connectMany<AgentSocket>(urls, 0, Namespace.agent, tokens, reconnect, prepare);
 }
 
-export function connectReviewers(url: string, tokens: readonly string[], prepare: (socket: ReviewerSocket, index: number) => void): Promise<ReviewerSocket[]> {
-  return connectMany<ReviewerSocket>(url, Namespace.reviewer, tokens, null, prepare);
+/** Reviewers start one node further than agents, so on a cluster most requests cross from one node to another. */
+export function connectReviewers(urls: readonly string[], tokens: readonly string[], prepare: (socket: ReviewerSocket, index: number) => void): Promise<ReviewerSocket[]> {
+  return connectMany<ReviewerSocket>(urls, 1, Namespace.reviewer, tokens, null, prepare);
 }
 
 /** Acks are read, not trusted: only `ok: true` counts as success. */

@@ -27,7 +27,7 @@ export class StormClient {
   async prepare(plan: StormPlan, workerIndex: number): Promise<void> {
     const makePayload = requestPayloadFactory(0, 'bench-storm');
     const prefix = `s${Date.now().toString(36)}.w${workerIndex}`;
-    const sockets = await connectAgents(plan.url, plan.agents, () => undefined, {
+    const sockets = await connectAgents([plan.url], plan.agents, () => undefined, {
       reconnectionDelayMs: plan.reconnectionDelayMs,
       reconnectionDelayMaxMs: plan.reconnectionDelayMaxMs,
     });

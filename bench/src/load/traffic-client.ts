@@ -43,7 +43,7 @@ export class TrafficClient {
 
   /** Adds the plan's sockets to those already connected (idle agents can join a running shape). */
   async connect(plan: ConnectPlan): Promise<void> {
-    const reviewers = await connectReviewers(plan.url, plan.reviewers.map((r) => r.token), (socket) => {
+    const reviewers = await connectReviewers(plan.nodeUrls, plan.reviewers.map((r) => r.token), (socket) => {
       socket.on(ReviewerEvent.request, (record) => this.#decide(socket, record.requestId));
     });
     await Promise.all(
@@ -55,8 +55,8 @@ export class TrafficClient {
         this.#reviewers.push({ socket, queue });
       }),
     );
-    this.#agents.push(...(await connectAgents(plan.url, plan.agents, (socket) => this.#listenForDecisions(socket))));
-    this.#idleAgents.push(...(await connectAgents(plan.url, plan.idleAgents, (socket) => this.#listenForDecisions(socket))));
+    this.#agents.push(...(await connectAgents(plan.nodeUrls, plan.agents, (socket) => this.#listenForDecisions(socket))));
+    this.#idleAgents.push(...(await connectAgents(plan.nodeUrls, plan.idleAgents, (socket) => this.#listenForDecisions(socket))));
   }
 
   #listenForDecisions(socket: AgentSocket): void {

@@ -7,7 +7,10 @@ export interface ReviewerSpec {
 }
 
 export interface ConnectPlan {
+  /** The server this plan's sockets are filed under (a cluster's first node). */
   url: string;
+  /** Where the sockets actually connect: the server's nodes, spread round-robin. */
+  nodeUrls: string[];
   /** Tokens of agents that send requests. */
   agents: string[];
   /** Tokens of agents that only hold a connection open. */

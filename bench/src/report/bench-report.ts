@@ -1,4 +1,5 @@
 import type { ProfileSummary } from '../profiling/cpu-profile-summary.js';
+import type { BenchProfile } from '../profiles.js';
 import type { TargetId } from '../servers/bench-target.js';
 import type { TargetResult } from '../suite/target-result.js';
 import type { MachineInfo, Versions } from './machine-info.js';
@@ -6,12 +7,13 @@ import type { Comparison, GoalCheck } from './ratios.js';
 
 /** The JSON written to bench/results/, one file per run. */
 export interface BenchReport {
-  schemaVersion: 1;
+  /** 2: comparisons hold a value per server and named ratio columns (1 had fixed relay / normal / full fields). */
+  schemaVersion: 2;
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
   command: string;
-  profile: 'quick' | 'full';
+  profile: BenchProfile['name'];
   machine: MachineInfo;
   versions: Versions;
   setup: {
@@ -28,6 +30,12 @@ export interface BenchReport {
   targets: Partial<Record<TargetId, TargetResult>>;
   cpuProfiles: Partial<Record<TargetId, ProfileSummary>>;
 }
+
+export const POSTGRES_NOTES = [
+  'PostgreSQL (Debian\'s server binaries) ran on the same machine, started by the bench in a fresh cluster with fsync and full-page writes on and synchronous_commit off: the promise of SQLite at durability "normal" (nothing acknowledged is lost when a process dies; a power cut may lose the last fraction of a second). Its CPU (postmaster and every backend, from /proc) is reported beside the hub\'s and not counted as foreign load.',
+  'Three nodes: three hub processes on one database, each with its own connection pool, LISTEN connection and Socket.IO adapter; each worker spreads its agents over the nodes and puts its reviewers one node further on, so about two thirds of requests and decisions cross nodes. CPU and memory are summed over the nodes, loop delay is the worst node\'s.',
+  'On 2 cores, three nodes cannot scale: they share the cores with each other, PostgreSQL and the load workers. The 3-node figures show what fan-out across nodes costs, not what more machines would give.',
+];
 
 export const SETUP_NOTES = [
   'Servers run as their own Node process; load comes from separate forked worker processes (2), never from the server process.',

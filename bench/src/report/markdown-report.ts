@@ -1,12 +1,19 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import type { HistogramName } from '../load/worker-protocol.js';
 import type { StepMeasurement } from '../scenarios/measured-step.js';
-import type { TargetId } from '../servers/bench-target.js';
+import { TARGET_IDS, type TargetId } from '../servers/bench-target.js';
 import type { LatencySummary } from '../stats/latency-histogram.js';
 import type { TargetResult } from '../suite/target-result.js';
 import type { BenchReport } from './bench-report.js';
+import { ratioColumns } from './ratios.js';
 
-const TARGET_LABEL: Record<TargetId, string> = { relay: 'relay (L1)', 'hub-normal': 'hub normal', 'hub-full': 'hub full' };
+const TARGET_LABEL: Record<TargetId, string> = {
+  relay: 'relay (L1)',
+  'hub-normal': 'hub normal',
+  'hub-full': 'hub full',
+  'hub-postgres': 'hub on PostgreSQL',
+  'hub-postgres-3': '3 hubs on PostgreSQL',
+};
 const LATENCY_LABEL: Record<Exclude<HistogramName, 'sendLag'>, string> = {
   ack: 'agent → durable ack',
   seen: 'agent → reviewer sees it',
@@ -58,12 +65,14 @@ export function renderMarkdown(report: BenchReport, resultsFile: string): string
   out.push('');
   out.push(table(['goal', 'measured', 'met'], report.goals.map((g) => [g.goal, g.measured, g.met === null ? '?' : g.met ? 'yes' : '**no**'])));
   out.push('');
-  out.push('**Hub against the relay, same run** (ratio = hub ÷ relay)');
+  out.push('**Hub against the relay, same run** (each ratio divides one column by another)');
   out.push('');
+  const ids = TARGET_IDS.filter((id) => report.targets[id] !== undefined);
+  const columns = ratioColumns(ids);
   out.push(
     table(
-      ['measure', 'unit', 'relay', 'hub normal', 'hub full', 'normal ÷ relay', 'full ÷ relay'],
-      report.comparisons.map((c) => [c.measure, c.unit, show(c.relay), show(c.hubNormal), show(c.hubFull), show(c.ratioNormal), show(c.ratioFull)]),
+      ['measure', 'unit', ...ids.map((id) => TARGET_LABEL[id]), ...columns.map((c) => c.label)],
+      report.comparisons.map((c) => [c.measure, c.unit, ...ids.map((id) => show(c.values[id])), ...columns.map((col) => show(c.ratios[col.key]))]),
     ),
   );
   out.push('');
@@ -94,7 +103,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string): string
         s.latencyMs.roundTrip.p99,
         s.latencyMs.ack.p99,
         s.latencyMs.sendLag.p99,
-        `${s.server.cpuPercent}%`,
+        s.server.databaseCpuPercent == null ? `${s.server.cpuPercent}%` : `${s.server.cpuPercent}% + PG ${s.server.databaseCpuPercent}%`,
         `${s.clientCpuPercent}%`,
         `${show(s.machine?.otherPercent)}%${s.attempts > 1 ? ` (best of ${s.attempts})` : ''}${s.noisy ? ' noisy' : ''}`,
         s.server.eventLoopDelayMs.p99,

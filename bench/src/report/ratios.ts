@@ -3,15 +3,21 @@ import type { TargetResult } from '../suite/target-result.js';
 
 export type TargetResults = Partial<Record<TargetId, TargetResult>>;
 
-/** One measure on every server, and the hub's figures divided by the relay's from the same run. */
+/** One measure on every server of the run, and the ratios read from it (all from the same run). */
 export interface Comparison {
   measure: string;
   unit: string;
-  relay: number | null;
-  hubNormal: number | null;
-  hubFull: number | null;
-  ratioNormal: number | null;
-  ratioFull: number | null;
+  values: Partial<Record<TargetId, number | null>>;
+  /** Keyed by `RatioColumn.key`. */
+  ratios: Record<string, number | null>;
+}
+
+/** A ratio column: one server's figure divided by another's. */
+export interface RatioColumn {
+  key: string;
+  label: string;
+  numerator: TargetId;
+  denominator: TargetId;
 }
 
 export interface GoalCheck {
@@ -20,18 +26,40 @@ export interface GoalCheck {
   met: boolean | null;
 }
 
-const ratio = (hub: number | null, relay: number | null) => (hub === null || relay === null || relay === 0 ? null : Math.round((hub / relay) * 100) / 100);
+const ratio = (hub: number | null | undefined, relay: number | null | undefined) =>
+  hub === null || hub === undefined || relay === null || relay === undefined || relay === 0 ? null : Math.round((hub / relay) * 100) / 100;
+
+const SERVER_LABEL: Record<TargetId, string> = {
+  relay: 'relay',
+  'hub-normal': 'SQLite normal',
+  'hub-full': 'SQLite full',
+  'hub-postgres': 'PostgreSQL, 1 node',
+  'hub-postgres-3': 'PostgreSQL, 3 nodes',
+};
+
+/** Every hub against the relay, then PostgreSQL against SQLite and three nodes against one when both ran. */
+export function ratioColumns(present: readonly TargetId[]): RatioColumn[] {
+  const has = (id: TargetId) => present.includes(id);
+  const columns: RatioColumn[] = [];
+  if (has('relay')) {
+    for (const id of present) if (id !== 'relay') columns.push({ key: `${id}/relay`, label: `${SERVER_LABEL[id]} ÷ relay`, numerator: id, denominator: 'relay' });
+  }
+  if (has('hub-postgres') && has('hub-normal')) columns.push({ key: 'hub-postgres/hub-normal', label: 'PostgreSQL ÷ SQLite (1 node each)', numerator: 'hub-postgres', denominator: 'hub-normal' });
+  if (has('hub-postgres-3') && has('hub-postgres')) columns.push({ key: 'hub-postgres-3/hub-postgres', label: '3 nodes ÷ 1 node', numerator: 'hub-postgres-3', denominator: 'hub-postgres' });
+  return columns;
+}
 
 function comparison(measure: string, unit: string, results: TargetResults, pick: (r: TargetResult) => number | null | undefined): Comparison {
-  const value = (id: TargetId) => {
+  const values: Partial<Record<TargetId, number | null>> = {};
+  for (const id of Object.keys(results) as TargetId[]) {
     const r = results[id];
-    const v = r ? pick(r) : null;
-    return v === undefined ? null : v;
-  };
-  const relay = value('relay');
-  const hubNormal = value('hub-normal');
-  const hubFull = value('hub-full');
-  return { measure, unit, relay, hubNormal, hubFull, ratioNormal: ratio(hubNormal, relay), ratioFull: ratio(hubFull, relay) };
+    if (!r) continue;
+    const v = pick(r);
+    values[id] = v === undefined ? null : v;
+  }
+  const ratios: Record<string, number | null> = {};
+  for (const column of ratioColumns(Object.keys(values) as TargetId[])) ratios[column.key] = ratio(values[column.numerator], values[column.denominator]);
+  return { measure, unit, values, ratios };
 }
 
 /** Server CPU time per completed request, from the server's own counters over the step. */
@@ -45,7 +73,11 @@ export function compareTargets(results: TargetResults): Comparison[] {
     comparison('agent → durable ack p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.latencyMs.ack.p99),
     comparison('agent → reviewer sees it p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.latencyMs.seen.p99),
     comparison('decision → agent p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.latencyMs.decisionToAgent.p99),
-    comparison('server CPU per request @ 1,000 req/s', 'µs', results, (r) => cpuMicrosPerRequest(r.fixed.server.cpuPercent, r.fixed.achievedPerSecond)),
+    comparison('server CPU per request @ 1,000 req/s (all nodes)', 'µs', results, (r) => cpuMicrosPerRequest(r.fixed.server.cpuPercent, r.fixed.achievedPerSecond)),
+    comparison('PostgreSQL CPU per request @ 1,000 req/s', 'µs', results, (r) => {
+      const percent = r.fixed.server.databaseCpuPercent ?? null;
+      return percent === null ? null : cpuMicrosPerRequest(percent, r.fixed.achievedPerSecond);
+    }),
     comparison('server event-loop delay p99 @ 1,000 req/s', 'ms', results, (r) => r.fixed.server.eventLoopDelayMs.p99),
     comparison('round trip p99 @ 200 req/s, 10 agents × 1 reviewer', 'ms', results, (r) => r.small.latencyMs.roundTrip.p99),
   ];
@@ -58,7 +90,8 @@ export function compareTargets(results: TargetResults): Comparison[] {
     comparison('RSS per idle agent connection', 'bytes', results, (r) => r.idle?.rssBytesPerConnection ?? null),
     comparison('reconnect storm, 2,000 agents: SIGKILL → all re-synced', 'ms', results, (r) => r.storm?.allResyncedMs ?? null),
   );
-  return list;
+  // A measure no server of this run has (PostgreSQL CPU on a SQLite-only run) is left out.
+  return list.filter((c) => Object.values(c.values).some((v) => v !== null));
 }
 
 /** The WAL bound the hub documents (journal_size_limit plus about a second of writes). */

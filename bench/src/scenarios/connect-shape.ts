@@ -1,6 +1,6 @@
 import type { WorkerPool } from '../load/worker-pool.js';
 import type { ConnectPlan } from '../load/worker-protocol.js';
-import { connectPlans, type LoadShape } from './load-shape.js';
+import { connectPlans, type LoadShape, type ServerNodes } from './load-shape.js';
 
 export interface ConnectedShape {
   plans: ConnectPlan[];
@@ -8,8 +8,8 @@ export interface ConnectedShape {
   connectMs: number;
 }
 
-export async function connectShape(pool: WorkerPool, url: string, shape: LoadShape): Promise<ConnectedShape> {
-  const plans = connectPlans(url, shape, pool.size);
+export async function connectShape(pool: WorkerPool, server: ServerNodes, shape: LoadShape): Promise<ConnectedShape> {
+  const plans = connectPlans(server, shape, pool.size);
   const started = performance.now();
   await pool.all(plans.map((plan) => ({ type: 'connect', plan }) as const), 'connected');
   return { plans, connectMs: Math.round(performance.now() - started) };

@@ -33,15 +33,15 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Memory per idle agent connection, then latency of a small active load while thousands sit idle. */
 export async function runIdleConnections(pool: WorkerPool, server: ServerProcess, settings: IdleSettings, quiet: QuietMeasurer): Promise<IdleResult> {
-  const active = await connectShape(pool, server.url, settings.activeShape);
+  const active = await connectShape(pool, server, settings.activeShape);
   await pause(settings.settleMs);
-  const before = await fetchServerMetrics(server.url);
+  const before = await fetchServerMetrics(server);
   const started = performance.now();
-  const idlePlans = idleAgentPlans(server.url, settings.activeShape.agents, settings.idleAgents, pool.size);
+  const idlePlans = idleAgentPlans(server, settings.activeShape.agents, settings.idleAgents, pool.size);
   await pool.all(idlePlans.map((plan) => ({ type: 'connect', plan }) as const), 'connected');
   const connectMs = performance.now() - started;
   await pause(settings.settleMs);
-  const after = await fetchServerMetrics(server.url);
+  const after = await fetchServerMetrics(server);
   const step = await quiet.measure(() => runMeasuredStep(pool, server, active.plans, settings.step));
   await disconnectAll(pool, server.url);
   return {

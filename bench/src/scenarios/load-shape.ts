@@ -8,6 +8,16 @@ export interface LoadShape {
   idleAgents: number;
 }
 
+/** The part of a running server a plan needs: its name and its nodes. */
+export interface ServerNodes {
+  url: string;
+  nodeUrls: readonly string[];
+}
+
+function emptyPlans(server: ServerNodes, workers: number): ConnectPlan[] {
+  return Array.from({ length: workers }, () => ({ url: server.url, nodeUrls: [...server.nodeUrls], agents: [], idleAgents: [], reviewers: [] }));
+}
+
 export function describeShape(shape: LoadShape): string {
   const active = `${shape.agents} agents × ${shape.reviewers} reviewers`;
   return shape.idleAgents > 0 ? `${shape.idleAgents} idle + ${active}` : active;
@@ -18,9 +28,9 @@ export function describeShape(shape: LoadShape): string {
  * queues, so every request is measured inside one process. Workers without a reviewer send nothing (they may
  * still hold idle agents). Agent i always has token i, so the hub sees one principal per agent socket.
  */
-export function connectPlans(url: string, shape: LoadShape, workers: number): ConnectPlan[] {
+export function connectPlans(server: ServerNodes, shape: LoadShape, workers: number): ConnectPlan[] {
   const senders = Math.max(1, Math.min(workers, shape.reviewers));
-  const plans: ConnectPlan[] = Array.from({ length: workers }, () => ({ url, agents: [], idleAgents: [], reviewers: [] }));
+  const plans = emptyPlans(server, workers);
   for (let r = 0; r < shape.reviewers; r++) plans[r % senders]!.reviewers.push({ token: reviewerToken(r), queue: `q${r}` });
   for (let a = 0; a < shape.agents; a++) plans[a % senders]!.agents.push(agentToken(a));
   for (let k = 0; k < shape.idleAgents; k++) plans[k % workers]!.idleAgents.push(agentToken(shape.agents + k));
@@ -34,8 +44,8 @@ export function rateShares(plans: readonly ConnectPlan[], ratePerSecond: number)
 }
 
 /** Plans that only add idle agents (tokens from `firstToken` on), spread over all workers. */
-export function idleAgentPlans(url: string, firstToken: number, count: number, workers: number): ConnectPlan[] {
-  const plans: ConnectPlan[] = Array.from({ length: workers }, () => ({ url, agents: [], idleAgents: [], reviewers: [] }));
+export function idleAgentPlans(server: ServerNodes, firstToken: number, count: number, workers: number): ConnectPlan[] {
+  const plans = emptyPlans(server, workers);
   for (let k = 0; k < count; k++) plans[k % workers]!.idleAgents.push(agentToken(firstToken + k));
   return plans;
 }

@@ -32,7 +32,7 @@ export interface StepMeasurement extends StepSettings {
   clientCpuPercent: number;
   server: ServerSample;
   /**
-   * The whole machine over the step (100 = one core). `otherPercent` = machine − server − load workers:
+   * The whole machine over the step (100 = one core). `otherPercent` = machine − server (and its PostgreSQL) − load workers:
    * kernel networking plus anything else running on this shared machine; a high value marks a noisy step.
    */
   machine: { busyPercent: number; stealPercent: number; otherPercent: number } | null;
@@ -54,7 +54,7 @@ export async function settle(pool: WorkerPool, plans: readonly ConnectPlan[], ti
 export async function runMeasuredStep(pool: WorkerPool, server: ServerProcess, plans: readonly ConnectPlan[], settings: StepSettings): Promise<StepMeasurement> {
   await settle(pool, plans);
   const shares = rateShares(plans, settings.ratePerSecond);
-  const before = await fetchServerMetrics(server.url, true);
+  const before = await fetchServerMetrics(server, true);
   const ticksBefore = readCpuTicks();
   const wallStart = performance.now();
   const startAtWallMs = Date.now() + 100;
@@ -67,11 +67,11 @@ export async function runMeasuredStep(pool: WorkerPool, server: ServerProcess, p
     'step-result',
   );
   const ticksAfter = readCpuTicks();
-  const after = await fetchServerMetrics(server.url);
+  const after = await fetchServerMetrics(server);
   const results = replies.map((r) => r.result);
   const step = combine(settings, results, serverSample(before, after, performance.now() - wallStart));
   const load = machineLoad(ticksBefore, ticksAfter);
-  step.machine = load && { ...load, otherPercent: Math.round((load.busyPercent - step.server.cpuPercent - step.clientCpuPercent) * 10) / 10 };
+  step.machine = load && { ...load, otherPercent: Math.round((load.busyPercent - step.server.cpuPercent - (step.server.databaseCpuPercent ?? 0) - step.clientCpuPercent) * 10) / 10 };
   return step;
 }
 

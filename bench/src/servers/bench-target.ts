@@ -1,15 +1,22 @@
 import type { ServerProcess } from './server-process.js';
 
-export type TargetId = 'relay' | 'hub-normal' | 'hub-full';
+/**
+ * `relay`: the bare Socket.IO relay (baseline). `hub-normal` / `hub-full`: one hub on SQLite at each durability.
+ * `hub-postgres`: one hub on PostgreSQL. `hub-postgres-3`: three hubs on the same PostgreSQL database, the load
+ * spread over them so that most requests cross nodes.
+ */
+export type TargetId = 'relay' | 'hub-normal' | 'hub-full' | 'hub-postgres' | 'hub-postgres-3';
+
+export const TARGET_IDS: readonly TargetId[] = ['relay', 'hub-normal', 'hub-full', 'hub-postgres', 'hub-postgres-3'];
 
 /** A server under test: the bare relay or the hub at one durability, restartable on the same database. */
 export interface BenchTarget {
   readonly id: TargetId;
   /** Starts the server; `port` is set when it must come back on the port its clients know. */
   start(port?: number): Promise<ServerProcess>;
-  /** Bytes on disk of the database and its WAL, or null for a server without one. */
-  databaseBytes(): number | null;
-  /** Bytes of the write-ahead log now, or null for a server without one. */
+  /** Bytes the database holds on disk (with its WAL), or null for a server without one. */
+  databaseBytes(): Promise<number | null>;
+  /** Bytes of the SQLite write-ahead log now, or null for a server without one. */
   walBytes(): number | null;
   /** `.cpuprofile` files written so far (hub started with --cpu-prof). */
   cpuProfiles(): string[];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchTarget } from './bench-target.js';
 import { hubTokens } from './bench-tokens.js';
-import { spawnServer } from './server-process.js';
+import { spawnServer, type ServerProcess } from './server-process.js';
 
 /** The hub's entry point as built (`apps/hub/dist/main.js`), found through the workspace dependency. */
 export function hubMainScript(): string {
@@ -21,40 +21,65 @@ export interface HubTargetOptions {
   mainScript?: string;
 }
 
-/** The hub as shipped, as a separate process, with rate limits raised so they never shape the load. */
+export type HubDatabase = { kind: 'sqlite'; path: string; durability: 'normal' | 'full' } | { kind: 'postgres'; url: string };
+
+export interface SpawnHubOptions {
+  name: string;
+  /** Where this hub's config file and log go. */
+  dir: string;
+  port: number;
+  database: HubDatabase;
+  agentTokens: number;
+  reviewerTokens: number;
+  cpuProfileDir?: string;
+  mainScript?: string;
+}
+
+/** One hub process as shipped, rate limits and quotas raised so they never shape the load. */
+export function spawnHub(options: SpawnHubOptions): Promise<ServerProcess> {
+  const configFile = path.join(options.dir, `${options.name}-config.json`);
+  const config = {
+    port: options.port,
+    host: '127.0.0.1',
+    database: options.database,
+    tokens: hubTokens(options.agentTokens, options.reviewerTokens),
+    limits: { maxPayloadBytes: 65_536, ratePerSecond: 100_000, rateBurst: 100_000, maxPendingPerAgent: 1_000_000, maxPendingPerQueue: 1_000_000 },
+    approval: { defaultTimeoutMs: 300_000 },
+    logLevel: 'warn',
+  };
+  writeFileSync(configFile, JSON.stringify(config));
+  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  return spawnServer({
+    name: options.name,
+    nodeArgs,
+    script: options.mainScript ?? hubMainScript(),
+    args: ['--config', configFile, '--no-demo'],
+    logFile: path.join(options.dir, `${options.name}.log`),
+  });
+}
+
+/** The hub as shipped on SQLite, as a separate process. */
 export function hubTarget(options: HubTargetOptions): BenchTarget {
   const id = options.durability === 'full' ? 'hub-full' : 'hub-normal';
   const dir = path.join(options.workDir, id);
   mkdirSync(dir, { recursive: true });
   const dbPath = path.join(dir, 'hub.db');
-  const configFile = path.join(dir, 'hub-config.json');
-  const tokens = hubTokens(options.agentTokens, options.reviewerTokens);
 
   return {
     id,
-    async start(port = 0) {
-      const config = {
+    start(port = 0) {
+      return spawnHub({
+        name: 'hub',
+        dir,
         port,
-        host: '127.0.0.1',
-        dbPath,
-        durability: options.durability,
-        tokens,
-        // Rate limits and quotas raised so they never shape the load.
-        limits: { maxPayloadBytes: 65_536, ratePerSecond: 100_000, rateBurst: 100_000, maxPendingPerAgent: 1_000_000, maxPendingPerQueue: 1_000_000 },
-        approval: { defaultTimeoutMs: 300_000 },
-        logLevel: 'warn',
-      };
-      writeFileSync(configFile, JSON.stringify(config));
-      const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-      return spawnServer({
-        name: `hub (${options.durability})`,
-        nodeArgs,
-        script: options.mainScript ?? hubMainScript(),
-        args: ['--config', configFile, '--no-demo'],
-        logFile: path.join(dir, 'hub.log'),
+        database: { kind: 'sqlite', path: dbPath, durability: options.durability },
+        agentTokens: options.agentTokens,
+        reviewerTokens: options.reviewerTokens,
+        ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+        ...(options.mainScript ? { mainScript: options.mainScript } : {}),
       });
     },
-    databaseBytes() {
+    async databaseBytes() {
       let bytes = 0;
       for (const suffix of ['', '-wal', '-shm']) {
         const file = `${dbPath}${suffix}`;
@@ -67,11 +92,14 @@ export function hubTarget(options: HubTargetOptions): BenchTarget {
       return existsSync(wal) ? statSync(wal).size : 0;
     },
     cpuProfiles() {
-      const profileDir = options.cpuProfileDir;
-      if (!profileDir || !existsSync(profileDir)) return [];
-      return readdirSync(profileDir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => path.join(profileDir, f));
+      return listCpuProfiles(options.cpuProfileDir);
     },
   };
+}
+
+export function listCpuProfiles(profileDir: string | undefined): string[] {
+  if (!profileDir || !existsSync(profileDir)) return [];
+  return readdirSync(profileDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(profileDir, f));
 }

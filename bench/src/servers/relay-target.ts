@@ -19,7 +19,7 @@ export function relayTarget(workDir: string, cpuProfileDir?: string): BenchTarge
         logFile: path.join(dir, 'relay.log'),
       });
     },
-    databaseBytes: () => null,
+    databaseBytes: async () => null,
     walBytes: () => null,
     cpuProfiles: () =>
       cpuProfileDir && existsSync(cpuProfileDir)

@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 
 export interface ServerProcess {
+  /** Where the server listens; for a cluster, its first node (the name its sockets are filed under). */
   readonly url: string;
+  /** Every node's URL: one for a single server, one per hub for a cluster. Clients spread over them. */
+  readonly nodeUrls: readonly string[];
   readonly port: number;
   readonly pid: number;
   /** Milliseconds from spawn to the ready line. */
@@ -11,6 +14,8 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL and wait for the exit: a crash, as far as the server can tell. */
   kill(): Promise<void>;
+  /** CPU time the server's database processes have used so far (µs), for a server with its own database server. */
+  databaseCpuMicros?(): number;
 }
 
 export interface SpawnServerOptions {
@@ -62,6 +67,7 @@ export function spawnServer(options: SpawnServerOptions): Promise<ServerProcess>
       const startupMs = performance.now() - started;
       const handle: ServerProcess = {
         url,
+        nodeUrls: [url],
         port: Number(new URL(url).port),
         pid: child.pid!,
         startupMs,

@@ -47,9 +47,9 @@ export async function runInterleavedThroughput(
   const shape = profile.fixed.shape;
   const running: RunningServer[] = [];
   for (const target of targets) {
-    const bytesBefore = target.databaseBytes();
+    const bytesBefore = await target.databaseBytes();
     const server = holder.add(await target.start());
-    const { plans, connectMs } = await connectShape(pool, server.url, shape);
+    const { plans, connectMs } = await connectShape(pool, server, shape);
     running.push({ target, server, plans, connectMs, bytesBefore, accepted: 0, search: new LadderSearch(profile.ladder), fixed: null });
   }
   log(`${describeShape(shape)} connected to ${targets.map((t) => t.id).join(', ')}`);
@@ -83,7 +83,7 @@ export async function runInterleavedThroughput(
   for (const r of running) {
     await disconnectAll(pool, r.server.url);
     await holder.stop(r.server);
-    const after = r.target.databaseBytes();
+    const after = await r.target.databaseBytes();
     const grown = after === null ? null : after - (r.bytesBefore ?? 0);
     const ladder = r.search.result;
     log(`${r.target.id}: sustainable ${ladder.sustainablePerSecond ?? 'none'} req/s (first failing ${ladder.firstFailingPerSecond ?? 'none'})`);

@@ -37,7 +37,7 @@ export async function runLightSession(
     log(describeStep(`${describeShape({ ...settings.activeShape, idleAgents: settings.idleAgents })} @ ${settings.step.ratePerSecond}/s`, idle.step));
   }
 
-  const { plans, connectMs } = await connectShape(pool, server.url, profile.small.shape);
+  const { plans, connectMs } = await connectShape(pool, server, profile.small.shape);
   await runMeasuredStep(pool, server, plans, profile.small.warmup);
   const small = await quiet.measure(() => runMeasuredStep(pool, server, plans, profile.small.step), (s) => log(describeStep(`${target.id} disturbed, measuring again`, s)));
   log(describeStep(`${describeShape(profile.small.shape)} @ ${profile.small.step.ratePerSecond}/s`, small));

@@ -26,9 +26,9 @@ export async function runPayloadSessions(
 ): Promise<PayloadResult[]> {
   const results: PayloadResult[] = [];
   for (const argsBytes of profile.payloads.sizes) {
-    const before = target.databaseBytes();
+    const before = await target.databaseBytes();
     const server = holder.add(await target.start());
-    const { plans } = await connectShape(pool, server.url, profile.payloads.shape);
+    const { plans } = await connectShape(pool, server, profile.payloads.shape);
     // Every attempt writes to the database, not only the one kept.
     let written = 0;
     const measure = async () => {
@@ -39,7 +39,7 @@ export async function runPayloadSessions(
     const step = await quiet.measure(measure, (s) => log(describeStep(`${target.id} disturbed, measuring again`, s)));
     await disconnectAll(pool, server.url);
     await holder.stop(server);
-    const after = target.databaseBytes();
+    const after = await target.databaseBytes();
     const databaseBytesPer100k = before === null || after === null || written === 0 ? null : Math.round(((after - before) / written) * 100_000);
     results.push({ argsBytes, step, databaseBytesPer100k });
     log(describeStep(`${target.id}, ${describeShape(profile.payloads.shape)} @ ${profile.payloads.step.ratePerSecond}/s, ${argsBytes / 1024} KB args`, step));

@@ -7,7 +7,10 @@ import { agentTokensNeeded, reviewerTokensNeeded, type BenchProfile } from '../p
 import { QuietMeasurer } from '../scenarios/quiet-measure.js';
 import type { StormResult } from '../scenarios/reconnect-storm.js';
 import type { BenchTarget, TargetId } from '../servers/bench-target.js';
+import type { PostgresServer } from '@approval-hub/test-postgres';
+import { startBenchPostgres } from '../servers/bench-postgres.js';
 import { hubTarget } from '../servers/hub-target.js';
+import { postgresHubTarget } from '../servers/postgres-hub-target.js';
 import { relayTarget } from '../servers/relay-target.js';
 import { runInterleavedThroughput } from './interleaved-throughput.js';
 import { runLightSession, type LightSessionResult } from './light-session.js';
@@ -41,10 +44,25 @@ export interface SuiteRun {
   noisyRetries: number;
 }
 
-function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, cpuProfileDir: string | null, hubMain: string | null): BenchTarget {
+const isPostgresTarget = (id: TargetId) => id === 'hub-postgres' || id === 'hub-postgres-3';
+
+async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, cpuProfileDir: string | null, hubMain: string | null, postgres: PostgresServer | null): Promise<BenchTarget> {
   if (id === 'relay') return relayTarget(workDir);
   const profileDir = cpuProfileDir ? path.join(cpuProfileDir, id) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  if (isPostgresTarget(id)) {
+    if (!postgres) throw new Error(`${id} needs a PostgreSQL server`);
+    return postgresHubTarget({
+      nodes: id === 'hub-postgres' ? 1 : 3,
+      workDir,
+      databaseUrl: await postgres.createDatabase(id.replaceAll('-', '_')),
+      postgresPid: postgres.pid ?? null,
+      agentTokens: agentTokensNeeded(profile),
+      reviewerTokens: reviewerTokensNeeded(profile),
+      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+      ...(hubMain ? { mainScript: hubMain } : {}),
+    });
+  }
   return hubTarget({
     durability: id === 'hub-full' ? 'full' : 'normal',
     workDir,
@@ -62,12 +80,15 @@ function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, cpuPro
 export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
   const { profile, log } = options;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'approval-hub-bench-'));
-  const targets = options.targets.map((id) => makeTarget(id, profile, workDir, options.cpuProfileDir, options.hubMain));
+  const postgres = options.targets.some(isPostgresTarget) ? await startBenchPostgres() : null;
+  if (postgres) log(`PostgreSQL up (${postgres.pid === undefined ? 'PG_TEST_URL' : `pid ${postgres.pid}`})`);
   const pool = WorkerPool.start(profile.workers);
   const holder = new ServerHolder();
   const quiet = new QuietMeasurer(profile.noise);
   let failed = false;
   try {
+    const targets: BenchTarget[] = [];
+    for (const id of options.targets) targets.push(await makeTarget(id, profile, workDir, options.cpuProfileDir, options.hubMain, postgres));
     const light = new Map<TargetId, LightSessionResult>();
     for (const target of targets) light.set(target.id, await runLightSession(target, profile, pool, holder, quiet, log));
 
@@ -114,6 +135,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
   } finally {
     await holder.killAll();
     await pool.close();
+    await postgres?.stop();
     if (!failed && !options.keepWorkDir) rmSync(workDir, { recursive: true, force: true });
   }
 }

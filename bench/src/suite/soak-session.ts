@@ -12,7 +12,7 @@ const mb = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 1024 
 /** A fresh server under a steady load, window by window. */
 export async function runSoakSession(target: BenchTarget, profile: BenchProfile, settings: SoakSettings, pool: WorkerPool, holder: ServerHolder, log: Log): Promise<SoakResult> {
   const server = holder.add(await target.start());
-  const { plans } = await connectShape(pool, server.url, profile.fixed.shape);
+  const { plans } = await connectShape(pool, server, profile.fixed.shape);
   log(`${target.id}: soak, ${describeShape(profile.fixed.shape)} @ ${settings.ratePerSecond}/s for ${settings.durationMs / 1000} s`);
   const result = await runSoak(pool, server, target, plans, settings);
   log(

@@ -14,13 +14,22 @@ export interface PostgresServer {
   createDatabase(name?: string): Promise<string>;
   /** Stops the server this call started (and removes its files), or drops the databases made on PG_TEST_URL. */
   stop(): Promise<void>;
+  /** The postmaster's process id, for a server this call started (undefined on PG_TEST_URL). */
+  readonly pid?: number;
 }
 
 export interface StartPostgresOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the server to accept connections. */
   startTimeoutMs?: number;
+  /**
+   * Server settings (`-c name=value`) over the test defaults, which trade durability for speed (fsync, synchronous
+   * commit and full-page writes off). A benchmark turns them back on to measure what a deployment would run.
+   */
+  settings?: Record<string, string>;
 }
+
+const TEST_SETTINGS: Record<string, string> = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' };
 
 /** The user initdb and postgres run as: they refuse to run as root, so root hands them to `postgres`. */
 function serverUser(): { uid: number; gid: number } | null {
@@ -121,7 +130,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     let output = '';
     const child = spawn(
       path.join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+      ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir, ...Object.entries({ ...TEST_SETTINGS, ...options.settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
       { stdio: ['ignore', 'pipe', 'pipe'], ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' } },
     );
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -143,6 +152,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     let stopped: Promise<void> | null = null;
     return {
       url,
+      pid: child.pid!,
       createDatabase: (name) => createDatabase(url, name),
       stop: () =>
         (stopped ??= new Promise<void>((resolve) => {

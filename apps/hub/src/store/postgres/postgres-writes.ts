@@ -64,8 +64,10 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   }
   // A new request has a delivery exactly when this insert queued one.
   const state = stateHash(stateValues(row), input.deliver);
-  const head = await appendAudit(client, pendingAudit(input.audit, record.createdAt, record.requestId, state), lastHead);
+  // The notice goes out at COMMIT whatever its place in the transaction: sent before the audit append, it is one
+  // round trip less under the chain-head lock (see appendAudit), which every write on every node waits for.
   await sendChangeNotice(client, { kind: 'requested', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id, expiresAt: row.expires_at });
+  const head = await appendAudit(client, pendingAudit(input.audit, record.createdAt, record.requestId, state), lastHead);
   return { value: { kind: 'created', record }, head, commit: true };
 }
 
@@ -88,8 +90,8 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   }
   const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
   const state = stateHash(stateValues(row), undelivered);
-  const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, state), lastHead);
   await sendChangeNotice(client, { kind: 'transitioned', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id });
+  const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, state), lastHead);
   return { value: true, head, commit: true };
 }
 
@@ -98,8 +100,8 @@ export async function markDelivered(client: pg.PoolClient, requestId: string, pr
   if (deleted.rowCount === 0) return { value: false, head: null, commit: false };
   const row = (await client.query<ApprovalRow>('SELECT * FROM approvals WHERE request_id = $1', [requestId])).rows[0]!;
   // One delivery per request (its primary key): none is left after this one.
-  const head = await appendAudit(client, [{ event: audit, at, state: stateHash(stateValues(row), false) }], lastHead);
   await sendChangeNotice(client, { kind: 'delivered', node, requestId, queue: row.queue, principalId });
+  const head = await appendAudit(client, [{ event: audit, at, state: stateHash(stateValues(row), false) }], lastHead);
   return { value: true, head, commit: true };
 }
 
