@@ -10,7 +10,7 @@ function restrictedImportLines(diagnostics: LintDiagnostic[], file: string): num
     .map((d) => d.location.start.line);
 }
 
-describe('import boundaries', () => {
+describe('module boundaries', () => {
   it('packages/protocol imports nothing of ours', () => {
     const probe = [
       "import { createAgent } from '@approval-hub/agent-sdk';",
@@ -62,5 +62,20 @@ describe('import boundaries', () => {
     expect(restrictedImportLines(diagnostics, 'apps/hub/src/engine/probe.ts')).toEqual([1, 2]);
     expect(diagnostics.find((d) => d.category === RULE)?.message).toMatch(/engine never imports a database driver/);
     expect(restrictedImportLines(diagnostics, 'apps/hub/src/store/sqlite/probe.ts')).toEqual([]);
+  });
+
+  it('in the hub, only config.ts and the entry points touch process.env', () => {
+    const probe = 'export const smtp = process.env.SMTP_URL;\n';
+    const diagnostics = lintProbeFiles({
+      'apps/hub/src/notify/probe.ts': probe,
+      'apps/hub/src/config.ts': probe,
+      'apps/hub/src/main.ts': probe,
+    });
+    const envLines = (file: string) =>
+      diagnostics.filter((d) => d.category === 'lint/style/noProcessEnv' && d.location.path === file).length;
+
+    expect(envLines('apps/hub/src/notify/probe.ts')).toBe(1);
+    expect(envLines('apps/hub/src/config.ts')).toBe(0);
+    expect(envLines('apps/hub/src/main.ts')).toBe(0);
   });
 });
