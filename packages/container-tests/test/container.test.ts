@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { cleanCopy } from './clean-copy.js';
 import { dockerInstructions, runtimeEnv } from './dockerfile.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -82,9 +83,7 @@ describe('the container steps, in a clean copy of the repository', () => {
     const src = path.join(scratch, 'src');
     out = path.join(scratch, 'app');
     mkdirSync(src);
-    // What git tracks, as it stands now (`stash create` includes uncommitted edits and is HEAD on a clean tree).
-    const commit = execFileSync('git', ['stash', 'create'], { cwd: repoRoot, encoding: 'utf8' }).trim() || 'HEAD';
-    execFileSync('sh', ['-c', `git archive --format=tar ${commit} | tar -x -C "${src}"`], { cwd: repoRoot });
+    cleanCopy(repoRoot, src);
     const build = spawnSync('sh', [path.join(src, STEPS), 'build', src, out], {
       cwd: src,
       encoding: 'utf8',
