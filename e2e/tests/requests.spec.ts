@@ -47,6 +47,7 @@ test.describe('what agents send', () => {
       img: '<img src=x onerror="window.__pwned = \'img\'; alert(1)">',
       link: '<a href="javascript:alert(1)">click me</a>',
       '<svg onload=alert(1)>': 'a hostile key',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection payload, meant to stay literal text.
       template: '{{constructor.constructor("alert(1)")()}} ${alert(1)}',
       long,
       deep,

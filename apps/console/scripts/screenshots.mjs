@@ -37,7 +37,6 @@ try {
   await expect.poll(() => rows.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
 
   const details = page.getByRole('region', { name: 'Request details' });
-  const approve = details.getByRole('button', { name: 'Approve', exact: true });
   const deny = details.getByRole('button', { name: 'Deny', exact: true });
 
   const decide = async (action) => {

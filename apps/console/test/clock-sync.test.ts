@@ -33,7 +33,12 @@ describe('clock re-sync between snapshots', () => {
     const { store, clock } = syncedStore([]);
     store.getState().setConnection('reconnecting');
     let calls = 0;
-    const stop = startClockSync(store, { health: async () => (calls++, { status: 'ok' as const, version: 'x', uptimeMs: 1, serverTime: new Date(clock.now()).toISOString() }) }, clock.now);
+    const stop = startClockSync(store, {
+      health: async () => {
+        calls++;
+        return { status: 'ok' as const, version: 'x', uptimeMs: 1, serverTime: new Date(clock.now()).toISOString() };
+      },
+    }, clock.now);
     await vi.advanceTimersByTimeAsync(CLOCK_SYNC_INTERVAL_MS * 3);
     expect(calls).toBe(0);
     stop();

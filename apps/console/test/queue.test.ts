@@ -189,7 +189,10 @@ describe('sorting and filtering', () => {
 
   it('incremental updates give the same order as sorting from scratch (random events)', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (const sort of ['deadline', 'oldest', 'newest'] as const) {
       const { store } = syncedStore();
       store.getState().setSort(sort);

@@ -12,7 +12,7 @@ import { verifyDatabase } from './store/sqlite/verify-database.js';
 import { StoreUnavailableError } from './store/store.js';
 
 const USAGE = `Usage:
-  approval-hub [--config FILE] [--port N] [--db PATH | --database-url URL] [--no-demo]   start the hub
+  approval-hub [--config FILE] [--port N] [--host ADDR] [--db PATH | --database-url URL] [--no-demo]   start the hub
   approval-hub audit verify [--db PATH | --database-url URL | --config FILE] [--head SEQ:HASH]
   approval-hub audit head [--db PATH | --database-url URL | --config FILE]
   approval-hub backup --out FILE [--db PATH | --config FILE]      online copy of a SQLite database, while the hub runs

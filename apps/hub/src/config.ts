@@ -255,7 +255,7 @@ function databaseOverride(dbFlag: string | undefined, urlFlag: string | undefine
 }
 
 /**
- * Reads the config the way the entry point does: a JSON file (`--config` or `HUB_CONFIG`), then `--port`/`PORT`,
+ * Reads the config the way the entry point does: a JSON file (`--config` or `HUB_CONFIG`), then `--port`/`PORT`, `--host`/`HUB_HOST`,
  * the database (`--db`/`HUB_DB` or `--database-url`/`DATABASE_URL`) and `--no-demo` on top, the command line
  * before the environment. The only reader of `process.env`.
  */
@@ -265,6 +265,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     options: {
       config: { type: 'string' },
       port: { type: 'string' },
+      host: { type: 'string' },
       db: { type: 'string' },
       'database-url': { type: 'string' },
       'no-demo': { type: 'boolean' },
@@ -295,6 +296,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     if (!/^\d+$/.test(port)) throw new ConfigError(`Invalid port: "${port}" is not a number`);
     raw.port = Number(port);
   }
+  const host = values.host ?? env.HUB_HOST;
+  if (host !== undefined) raw.host = host;
   const db = databaseOverride(values.db, values['database-url'], env);
   if (db?.kind === 'sqlite') {
     const fileDatabase = raw.database as { kind?: unknown } | undefined;

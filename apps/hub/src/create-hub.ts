@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { Namespace as Ns } from '@approval-hub/protocol';
-import type { Hono } from 'hono';
 import { Server, type ServerOptions } from 'socket.io';
 import { AuthThrottle } from './auth-throttle.js';
 import { systemClock, type Clock } from './clock.js';
@@ -49,7 +48,7 @@ export interface Hub {
   readonly io: Server;
   readonly httpServer: HttpServer;
   /** The HTTP router (the API documents are checked against its routes). */
-  readonly app: Hono<any>;
+  readonly app: ReturnType<typeof createRestApi>;
   readonly context: HubContext;
   /**
    * Starts listening (and the deadline timer); resolves with the bound port and base URL, and the URL of the

@@ -7,6 +7,7 @@ import { REST_ROUTES } from '../src/http/api-docs/rest-routes.js';
 import { SOCKET_EVENTS } from '../src/http/api-docs/socket-events.js';
 import { api, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: walks the generated documents loosely; the validator checks their shape.
 type Json = Record<string, any>;
 
 let hub: TestHub;

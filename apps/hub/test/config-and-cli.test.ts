@@ -52,6 +52,9 @@ describe('config', () => {
     expect(loadConfig(['--config', file], {}).config).toMatchObject({ port: 5000, database: { kind: 'sqlite', path: path.join(dir, 'db/hub.db') } });
     expect(loadConfig([], { HUB_CONFIG: file, PORT: '6000', HUB_DB: '/tmp/x.db' }).config).toMatchObject({ port: 6000, database: { path: '/tmp/x.db' } });
     expect(loadConfig(['--config', file, '--port', '7000', '--no-demo'], { PORT: '6000' }).config).toMatchObject({ port: 7000, demo: { enabled: false } });
+    expect(loadConfig(['--config', file], {}).config.host).toBe('127.0.0.1');
+    expect(loadConfig(['--config', file], { HUB_HOST: '0.0.0.0' }).config.host).toBe('0.0.0.0');
+    expect(loadConfig(['--config', file, '--host', '::'], { HUB_HOST: '0.0.0.0' }).config.host).toBe('::');
   });
 });
 

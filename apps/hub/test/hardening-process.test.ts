@@ -192,7 +192,9 @@ describe('idle connections cannot starve /api/health under a file-descriptor lim
     });
     const port = Number(new URL(url).port);
     const idle: NetSocket[] = [];
-    stops.push(async () => idle.forEach((s) => s.destroy()));
+    stops.push(async () => {
+      for (const s of idle) s.destroy();
+    });
     await Promise.all(
       Array.from({ length: 300 }, () => new Promise<void>((resolve) => {
         const s = connect(port, '127.0.0.1');

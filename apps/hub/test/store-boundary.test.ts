@@ -26,7 +26,7 @@ import {
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let t: TestHub | undefined;
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
   await t?.close();

@@ -38,7 +38,7 @@ function median(values: number[]): number {
  * A steady open-loop load for minutes, with the round-trip p99 of every window and the WAL's size sampled each second:
  * does the hub stay flat, and does its write-ahead log stay bounded, when nothing ever pauses the writes?
  */
-export async function runSoak(pool: WorkerPool, server: ServerProcess, target: BenchTarget, plans: readonly ConnectPlan[], settings: SoakSettings): Promise<SoakResult> {
+export async function runSoak(pool: WorkerPool, _server: ServerProcess, target: BenchTarget, plans: readonly ConnectPlan[], settings: SoakSettings): Promise<SoakResult> {
   await settle(pool, plans);
   const shares = rateShares(plans, settings.ratePerSecond);
   const startAtWallMs = Date.now() + 100;

@@ -182,7 +182,12 @@ describe('the loop', () => {
     const agent = new Agent({
       name: 'janitor',
       instructions: 'You tidy disks.',
-      model: { nextStep: (request) => (requests.push(request), script.nextStep(request)) },
+      model: {
+        nextStep: (request) => {
+          requests.push(request);
+          return script.nextStep(request);
+        },
+      },
       tools: [deleteFileTool()],
     });
 

@@ -77,7 +77,7 @@ describe('openAICompatibleModel', () => {
     expect(tool.execute).toHaveBeenCalledTimes(1);
     const [first, second] = server.requests;
     expect(first?.path).toBe('/v1/chat/completions');
-    expect(first?.headers['authorization']).toBe('Bearer sk-test');
+    expect(first?.headers.authorization).toBe('Bearer sk-test');
     expect(first?.body).toMatchObject({
       model: 'test-model',
       stream: false,
@@ -89,7 +89,7 @@ describe('openAICompatibleModel', () => {
       ],
       tools: [{ type: 'function', function: { name: 'restart_service', description: 'Restarts a service', parameters: { type: 'object', required: ['service'] } } }],
     });
-    expect(second?.body['messages']).toEqual([
+    expect(second?.body.messages).toEqual([
       { role: 'system', content: 'You run services.' },
       { role: 'user', content: 'restart api' },
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_abc', type: 'function', function: { name: 'restart_service', arguments: '{"service":"api"}' } }] },

@@ -162,8 +162,8 @@ describe('hubInterrupt() and Command({ resume })', () => {
       .addNode('refund', (state) => {
         const decision = hubInterrupt({ toolName: 'refund', args: { amount: state.amount }, toolCallId: `refund-${state.amount}` });
         if (!decision.approved) return { outcome: decision.message ?? 'not refunded' };
-        refunds.push(decision.args['amount'] as number);
-        return { outcome: `refunded ${String(decision.args['amount'])}${decision.edited ? ' (edited)' : ''}` };
+        refunds.push(decision.args.amount as number);
+        return { outcome: `refunded ${String(decision.args.amount)}${decision.edited ? ' (edited)' : ''}` };
       })
       .addEdge(START, 'refund')
       .addEdge('refund', END)

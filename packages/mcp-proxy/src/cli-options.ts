@@ -79,17 +79,20 @@ const flagSpec = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: flagSpec, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 /** Reads argv (after the node and script paths) and the one env variable the proxy uses. */
 export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undefined }): CliCommand {
   const dashes = argv.indexOf('--');
   const own = dashes === -1 ? argv : argv.slice(0, dashes);
   const command = dashes === -1 ? [] : argv.slice(dashes + 1);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: own, options: flagSpec, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseFlags(own);
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
   const sub = positionals[0];

@@ -63,7 +63,7 @@ export async function runCommand(command: ProxyCommand | PermissionPromptCommand
 
   const upstreamEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && !PRIVATE_ENV.has(key)) upstreamEnv[key] = value;
-  let upstream;
+  let upstream: Awaited<ReturnType<typeof connectUpstream>>;
   try {
     upstream = await connectUpstream(command.upstream.kind === 'http' ? { url: command.upstream.url } : { command: command.upstream.command, env: upstreamEnv });
   } catch (error) {

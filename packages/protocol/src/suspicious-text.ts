@@ -117,7 +117,10 @@ export function scanText(text: string, field: string): SuspiciousFinding[] {
       const kind = kindOf(char);
       if (!kind) continue;
       let set = byKind.get(kind);
-      if (!set) byKind.set(kind, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        byKind.set(kind, set);
+      }
       if (set.size < 16) set.add(codePointLabel(char));
     }
   }

@@ -87,14 +87,14 @@ describe('the packed tarballs', () => {
 
       expect(files, name).toEqual(expect.arrayContaining(['package/README.md', 'package/LICENSE', 'package/dist/index.js', 'package/dist/index.d.ts']));
       expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/') || f.endsWith('.map')), name).toEqual([]);
-      for (const target of Object.values((manifest['bin'] as Record<string, string> | undefined) ?? {})) expect(files, `${name} bin ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`);
+      for (const target of Object.values((manifest.bin as Record<string, string> | undefined) ?? {})) expect(files, `${name} bin ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`);
       expect(manifestText, name).not.toMatch(/workspace:|catalog:/);
-      expect(manifest['license'], name).toBe('MIT');
-      for (const target of exportTargets(manifest['exports'])) expect(files, `${name} exports ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`);
-      expect(JSON.stringify(manifest['exports']), name).not.toContain('source');
+      expect(manifest.license, name).toBe('MIT');
+      for (const target of exportTargets(manifest.exports)) expect(files, `${name} exports ${target}`).toContain(`package/${target.replace(/^\.\//, '')}`);
+      expect(JSON.stringify(manifest.exports), name).not.toContain('source');
       // Libraries share the app's zod (a peer); a CLI brings its own.
-      if (CLIS[name]) expect((manifest['dependencies'] as Record<string, string>)['zod'], name).toMatch(/^\^4\./);
-      else expect((manifest['peerDependencies'] as Record<string, string>)['zod'], name).toBe('^4.0.0');
+      if (CLIS[name]) expect((manifest.dependencies as Record<string, string>).zod, name).toMatch(/^\^4\./);
+      else expect((manifest.peerDependencies as Record<string, string>).zod, name).toBe('^4.0.0');
       expect(await tarRead(tarball, 'package/LICENSE'), name).toContain('Approval Hub contributors');
     }
   });

@@ -76,14 +76,16 @@ export function applyQueueEvents(data: QueueData, events: readonly QueueEvent[],
     if (event.type === 'request' && record.status === 'pending') {
       if (ledger.has(id) || current(id)) continue;
       const item = toQueueItem(record);
-      (items ??= new Map(data.items)).set(id, item);
+      items ??= new Map(data.items);
+      items.set(id, item);
       added.push(item);
     } else {
       // A resolved event, or a request event that already carries a decision.
       ledger.add(id);
       const item = current(id);
       if (!item) continue;
-      (items ??= new Map(data.items)).delete(id);
+      items ??= new Map(data.items);
+      items.delete(id);
       departed.push({ item, outcome: record });
     }
   }
@@ -105,7 +107,8 @@ export function removeFromQueue(data: QueueData, removals: readonly Removal[], l
     ledger.add(id);
     const item = (items ?? data.items).get(id);
     if (!item) continue;
-    (items ??= new Map(data.items)).delete(id);
+    items ??= new Map(data.items);
+    items.delete(id);
     departed.push({ item, outcome });
   }
   if (!items) return { data, added: [], departed };

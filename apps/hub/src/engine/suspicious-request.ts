@@ -1,7 +1,7 @@
 import { MAX_SUSPICIOUS_FINDINGS, scanText, type ApprovalRecord, type JsonValue, type SuspiciousFinding } from '@approval-hub/protocol';
 
 function clip(text: string, max: number): string {
-  return text.length <= max ? text : Array.from(text).slice(0, max - 1).join('').slice(0, max - 1) + '…';
+  return text.length <= max ? text : `${Array.from(text).slice(0, max - 1).join('').slice(0, max - 1)}…`;
 }
 
 function keyPath(parent: string, key: string): string {
@@ -13,7 +13,9 @@ function scanJson(value: JsonValue, field: string, out: SuspiciousFinding[]): vo
   if (typeof value === 'string') {
     out.push(...scanText(value, field));
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => scanJson(item, `${field}[${index}]`, out));
+    value.forEach((item, index) => {
+      scanJson(item, `${field}[${index}]`, out);
+    });
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       // A key can deceive as well as a value: `{"amount\u202E": …}`.
@@ -39,7 +41,9 @@ export function scanRequest(record: ApprovalRecord): SuspiciousFinding[] {
     ['context.rationale', record.context?.rationale],
   ];
   for (const [field, text] of texts) if (text !== undefined) out.push(...scanText(text, field));
-  record.context?.turns?.forEach((turn, index) => out.push(...scanText(turn.content, `context.turns[${index}]`)));
+  record.context?.turns?.forEach((turn, index) => {
+    out.push(...scanText(turn.content, `context.turns[${index}]`));
+  });
   scanJson(record.args, 'args', out);
   return out.slice(0, MAX_SUSPICIOUS_FINDINGS).map((finding) => ({ ...finding, field: clip(finding.field, 300) }));
 }

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 
 /** Serves the built console (`apps/console/dist`) at `/`, with `index.html` for client-side routes. */
-export function serveConsole(app: Hono<any>, consoleDir: string): boolean {
+export function serveConsole<E extends Env>(app: Hono<E>, consoleDir: string): boolean {
   const indexFile = path.join(consoleDir, 'index.html');
   if (!existsSync(indexFile)) return false;
   const indexHtml = readFileSync(indexFile, 'utf8');
@@ -18,7 +18,7 @@ export function serveConsole(app: Hono<any>, consoleDir: string): boolean {
     await next();
     c.header('Cache-Control', 'public, max-age=31536000, immutable');
   });
-  app.use('/*', serveStatic({ root: consoleDir, onFound: (_path, c) => Object.entries(securityHeaders).forEach(([k, v]) => c.header(k, v)) }));
+  app.use('/*', serveStatic({ root: consoleDir, onFound: (_path, c) => Object.entries(securityHeaders).forEach(([k, v]) => { c.header(k, v); }) }));
   app.get('*', (c) => {
     if (c.req.path.startsWith('/api/')) return c.notFound();
     return c.html(indexHtml, 200, { ...securityHeaders, 'Cache-Control': 'no-cache' });

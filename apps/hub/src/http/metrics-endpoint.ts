@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpStatusOf, type ErrorCode } from '@approval-hub/protocol';
-import type { Context, Hono } from 'hono';
+import type { Context, Env, Hono } from 'hono';
 import type { HubContext } from '../hub-context.js';
 import { bearerToken } from './bearer-token.js';
 import type { HubMetrics } from './prometheus-metrics.js';
@@ -14,7 +14,7 @@ const refuse = (c: Context, code: ErrorCode, message: string) => c.json({ error:
  * `GET /metrics` on the hub's own port: Prometheus text for an admin bearer token. Failed tokens count against the
  * caller's address like every other refusal, so the endpoint is no way around the throttle.
  */
-export function mountMetricsRoute(app: Hono<any>, hub: HubContext, metrics: HubMetrics): void {
+export function mountMetricsRoute<E extends Env>(app: Hono<E>, hub: HubContext, metrics: HubMetrics): void {
   app.get(METRICS_PATH, async (c) => {
     const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
     if (hub.authThrottle.throttled(address)) return refuse(c, 'rate_limited', 'Too many failed attempts from your address; try again later');

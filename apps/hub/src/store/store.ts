@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ApprovalStatus, AuditEntry, AuditHead, AuditType, AuditVerifyResult, Page } from '@approval-hub/protocol';
+import type { ApprovalRecord, ApprovalStatus, AuditEntry, AuditHead, AuditType, AuditVerifyResult } from '@approval-hub/protocol';
 import type { AuditEvent } from '../audit/audit-events.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, AuditActor, AuditEntry, AuditHead, AuditType, Decision } from '@approval-hub/protocol';
+import type { ApprovalRecord, AuditActor, AuditEntry, AuditType, Decision } from '@approval-hub/protocol';
 import type { ChainedAuditRow, StoredValue } from '../audit/audit-chain.js';
 
 /**

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../support/crash-harness.js';
 import { RawSocketIo } from '../support/raw-socket.js';
 import { startHubProcess } from '../support/run-cli.js';
-import { allAudit, allRequests, api, connected, defaultTokens, emitAck, newRequest, startTestHub, tokens, type AgentSocket, type TestHub, onPostgres } from '../support/test-hub.js';
+import { allAudit, allRequests, api, connected, defaultTokens, emitAck, startTestHub, tokens, type AgentSocket, type TestHub, onPostgres } from '../support/test-hub.js';
 
 let t: TestHub | undefined;
 afterEach(async () => {
@@ -171,7 +171,14 @@ describe('flooding', () => {
     const [flooded, others] = await Promise.all([flood, bystanders]);
     // At most the burst plus what the bucket refilled meanwhile got through; the rest was refused.
     const admitted = 40 + Math.ceil((20 * (performance.now() - started)) / 1000);
-    const codes = (acks: Ack<unknown>[]) => acks.reduce<Record<string, number>>((m, a) => ({ ...m, [a.ok ? 'ok' : a.error.code]: (m[a.ok ? 'ok' : a.error.code] ?? 0) + 1 }), {});
+    const codes = (acks: Ack<unknown>[]) => {
+      const counts: Record<string, number> = {};
+      for (const a of acks) {
+        const code = a.ok ? 'ok' : a.error.code;
+        counts[code] = (counts[code] ?? 0) + 1;
+      }
+      return counts;
+    };
     const floodCodes = codes(flooded);
     expect(floodCodes.ok).toBeLessThanOrEqual(admitted);
     expect(floodCodes.rate_limited).toBe(400 - floodCodes.ok!);

@@ -98,7 +98,7 @@ describe.skipIf(!process.env.MEASURE_DB_SIZE)('database size per 100k requests',
         `before purge: file ${mb(before.fileBytes)}, used ${mb(before.usedBytes)}  (per 100k: ${perK(before.usedBytes)})`,
         `after purge:  file ${mb(after.fileBytes)} (freed pages are reused, the file does not shrink), used ${mb(after.usedBytes)}  (per 100k: ${perK(after.usedBytes)}); approvals ${after.approvals}, audit rows ${after.audit}`,
         `after VACUUM: file ${mb(vacuumed.fileBytes)}`,
-      ].join('\n') + '\n',
+      ].join('\n').concat('\n'),
     );
     rmSync(dir, { recursive: true, force: true });
   }, 600_000);

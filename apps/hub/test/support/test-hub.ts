@@ -254,6 +254,7 @@ export async function api(hub: TestHub, method: string, route: string, token: st
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();
+  // biome-ignore lint/suspicious/noExplicitAny: callers assert on response bodies of every shape the REST API returns.
   let json: any = null;
   try {
     json = JSON.parse(text);

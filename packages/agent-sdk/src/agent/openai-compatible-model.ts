@@ -65,11 +65,11 @@ export function openAICompatibleModel(options: OpenAICompatibleModelOptions): Mo
       const body: Record<string, unknown> = { model: options.model, messages: messages.map(wireMessageOf), stream: false };
       // Some servers refuse an empty `tools` array.
       if (tools.length > 0) {
-        body['tools'] = tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
-        body['tool_choice'] = 'auto';
+        body.tools = tools.map((tool) => ({ type: 'function', function: { name: tool.name, description: tool.description, parameters: tool.parameters } }));
+        body.tool_choice = 'auto';
       }
-      if (options.temperature !== undefined) body['temperature'] = options.temperature;
-      if (options.maxTokens !== undefined) body['max_tokens'] = options.maxTokens;
+      if (options.temperature !== undefined) body.temperature = options.temperature;
+      if (options.maxTokens !== undefined) body.max_tokens = options.maxTokens;
       const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       const response = await doFetch(url, {
         method: 'POST',

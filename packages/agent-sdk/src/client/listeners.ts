@@ -11,7 +11,10 @@ export class Listeners<Events extends { [E in keyof Events]: Listener }> {
   /** Adds a listener; returns a function that removes it. */
   on<E extends keyof Events>(event: E, listener: Events[E]): () => void {
     let set = this.byEvent.get(event);
-    if (!set) this.byEvent.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byEvent.set(event, set);
+    }
     set.add(listener);
     return () => set.delete(listener);
   }

@@ -40,6 +40,7 @@ export function ArgsEditor({ item }: { item: QueueItem }) {
 
   return (
     <>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: Escape bubbling up from the editor's own controls cancels the edit; the wrapper itself never takes focus. */}
       <div className="detail-body editor-body" onKeyDown={(e) => e.key === 'Escape' && cancel()}>
         <div className="editor-grid">
           <div className="field editor-field">
@@ -50,6 +51,7 @@ export function ArgsEditor({ item }: { item: QueueItem }) {
               spellCheck={false}
               autoCapitalize="off"
               autoCorrect="off"
+              // biome-ignore lint/a11y/noAutofocus: the reviewer just pressed Edit; the editor opening with focus is what they asked for.
               autoFocus
               value={text}
               aria-invalid={!check.ok && !stale}

@@ -38,16 +38,19 @@ export function DecisionBar({ item }: { item: QueueItem }) {
         >
           <Icon name={sendingKind === 'approve' ? 'hourglass' : 'check'} />
           {armed ? 'Confirm approval' : 'Approve'}
+          {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a <kbd> is not focusable; hidden so the name stays the word (aria-keyshortcuts announces the key). */}
           <kbd aria-hidden="true">a</kbd>
         </button>
         <button type="button" className="btn btn-deny" disabled={disabled} aria-keyshortcuts="d" onClick={() => decisions.deny(item.id)}>
           <Icon name={sendingKind === 'deny' ? 'hourglass' : 'x'} />
           Deny
+          {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a <kbd> is not focusable; hidden so the name stays the word (aria-keyshortcuts announces the key). */}
           <kbd aria-hidden="true">d</kbd>
         </button>
         <button type="button" className="btn btn-edit" disabled={disabled} aria-keyshortcuts="e" onClick={() => store.getState().startEditing(item.id)}>
           <Icon name="edit" />
           Edit &amp; approve
+          {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a <kbd> is not focusable; hidden so the name stays the word (aria-keyshortcuts announces the key). */}
           <kbd aria-hidden="true">e</kbd>
         </button>
         {armed && (

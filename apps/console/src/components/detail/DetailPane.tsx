@@ -120,7 +120,7 @@ export function DetailPane() {
   const selectedId = useConsoleStore((s) => s.selectedId);
   const count = useConsoleStore((s) => s.visibleIds.length);
   return (
-    <section role="region" aria-label="Request details" className="detail">
+    <section aria-label="Request details" className="detail">
       <DepartedBanner />
       {selectedId ? (
         <RequestDetail key={selectedId} id={selectedId} />

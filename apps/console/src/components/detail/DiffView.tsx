@@ -70,10 +70,10 @@ function Fold({ lines }: { lines: DiffLine[] }) {
 /** Original against edited arguments, line by line; `+` and `−` mark changes (colour only repeats them). */
 export function DiffView({ lines }: { lines: readonly DiffLine[] }) {
   return (
-    <div className="diff" role="region" aria-label="Changes to the arguments">
+    <section className="diff" aria-label="Changes to the arguments">
       {blocksOf(lines).map((block, i) => (
         <Fragment key={i}>{block.kind === 'fold' ? <Fold lines={block.lines} /> : block.lines.map((line, j) => <Line key={j} line={line} />)}</Fragment>
       ))}
-    </div>
+    </section>
   );
 }

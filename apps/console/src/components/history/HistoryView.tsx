@@ -22,6 +22,7 @@ export function HistoryView() {
       <div className="history-main">
         <div className="history-head">
           <h1>History</h1>
+          {/* biome-ignore lint/a11y/useSemanticElements: a <fieldset>'s default border, padding and min-width fight the segmented control's layout; role="group" is the same semantics. */}
           <div className="segmented" role="group" aria-label="History view">
             <button type="button" aria-pressed={tab === 'decisions'} onClick={() => setTab('decisions')}>
               Decisions

@@ -21,7 +21,7 @@ export function TimelinePanel() {
   const detail = timeline.detail;
 
   return (
-    <aside className="timeline" role="region" aria-label="Request timeline">
+    <section className="timeline" aria-label="Request timeline">
       <header className="timeline-head">
         <div>
           <p className="eyebrow">Timeline</p>
@@ -103,6 +103,6 @@ export function TimelinePanel() {
           )}
         </>
       )}
-    </aside>
+    </section>
   );
 }

@@ -48,11 +48,13 @@ function ScrollViewer({ value, path }: { value: string; path: string }) {
           {chars} characters · {reached ? 'read to the end' : 'scroll to the end to enable Approve'}
         </span>
       </span>
+      {/* biome-ignore lint/a11y/useSemanticElements: this box sits inside phrasing content (a <span>), where a <section> may not. */}
       <div
         ref={box}
         className={`json-long-viewer${reached ? ' json-long-reached' : ''}`}
         role="region"
         aria-label={label}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so keyboard users can scroll it (axe: scrollable-region-focusable).
         tabIndex={0}
         onScroll={check}
         data-reached={reached ? 'true' : 'false'}

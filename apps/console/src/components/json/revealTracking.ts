@@ -12,9 +12,11 @@ export interface RevealTracker {
 const revealedByRecord = new WeakMap<object, Set<string>>();
 
 export function revealMemory(record: object): Pick<RevealTracker, 'wasRevealed' | 'markRevealed'> {
-  let set = revealedByRecord.get(record);
-  if (!set) revealedByRecord.set(record, (set = new Set()));
-  const parts = set;
+  let parts = revealedByRecord.get(record);
+  if (!parts) {
+    parts = new Set();
+    revealedByRecord.set(record, parts);
+  }
   return { wasRevealed: (path) => parts.has(path), markRevealed: (path) => void parts.add(path) };
 }
 

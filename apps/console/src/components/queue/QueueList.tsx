@@ -54,6 +54,7 @@ export function QueueList() {
           )}
         </div>
       )}
+      {/* biome-ignore lint/a11y/useSemanticElements: virtualised rows are absolutely positioned boxes; ARIA list roles give them list semantics without <ul>/<li> list styling and markers. */}
       <div role="list" aria-label="Pending requests" className="queue-list" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((row) => {
           const id = ids[row.index];

@@ -30,6 +30,7 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
   const classes = ['row', `row-risk-${record.risk ?? 'unrated'}`, selected && 'row-selected', expired && 'row-expired', sending && 'row-sending'].filter(Boolean).join(' ');
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: see QueueList; a virtualised, absolutely positioned row.
     <div
       role="listitem"
       className={classes}

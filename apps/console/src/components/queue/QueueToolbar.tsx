@@ -80,6 +80,7 @@ export function QueueToolbar() {
   const sortId = useId();
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: the <search> element is newer than some browsers this console supports (Safari < 17, Firefox < 118); the role works everywhere.
     <div className="toolbar" role="search" aria-label="Filter pending requests">
       <SearchBox />
       <div className="toolbar-row">

@@ -14,7 +14,7 @@ const REASON: Record<Exclude<DisplaySegment, { kind: 'text' }>['reason'], string
  * The isolate keeps whatever direction remains from leaking into the text around it.
  */
 export const SafeText = memo(function SafeText({ text, className }: { text: string; className?: string }) {
-  if (!needsEscaping(text)) return className ? <span className={className}>{text}</span> : <>{text}</>;
+  if (!needsEscaping(text)) return className ? <span className={className}>{text}</span> : text;
   return (
     <bdi className={className ? `safe-text ${className}` : 'safe-text'} dir="ltr">
       {displaySegments(text).map((segment, index) =>

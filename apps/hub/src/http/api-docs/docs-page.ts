@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
+// biome-ignore lint/suspicious/noExplicitAny: walks generated OpenAPI/AsyncAPI documents loosely; their shape is checked by api-docs.test.ts.
 type Json = Record<string, any>;
 
-const escape = (text: unknown) =>
+const escapeHtml = (text: unknown) =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const STYLE = `
@@ -21,26 +22,26 @@ export const DOCS_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha
 
 const refName = (ref: unknown) => (typeof ref === 'string' ? ref.split('/').pop()! : '');
 const schemaLink = (schema: Json | undefined, prefix: string) =>
-  schema?.$ref ? `<a href="#${prefix}-${escape(refName(schema.$ref))}">${escape(refName(schema.$ref))}</a>` : `<code>${escape(JSON.stringify(schema ?? {}))}</code>`;
+  schema?.$ref ? `<a href="#${prefix}-${escapeHtml(refName(schema.$ref))}">${escapeHtml(refName(schema.$ref))}</a>` : `<code>${escapeHtml(JSON.stringify(schema ?? {}))}</code>`;
 
 function restSection(openapi: Json): string {
   const out: string[] = ['<h2 id="rest">REST API</h2>', '<p>Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1).</p>'];
   for (const [path, methods] of Object.entries(openapi.paths as Json)) {
     for (const [method, op] of Object.entries(methods as Json) as [string, Json][]) {
       const auth = (op.security as unknown[]).length === 0 ? 'no token' : `bearer token${op['x-roles'] ? `, role ${(op['x-roles'] as string[]).join(' or ')}` : ''}`;
-      out.push(`<div class="op" id="op-${escape(op.operationId)}"><h3><span class="m ${escape(method)}">${escape(method)}</span> <code>${escape(path)}</code></h3>`);
-      out.push(`<p>${escape(op.summary)}${op.description ? ` ${escape(op.description)}` : ''}</p><p class="muted">Auth: ${escape(auth)}</p>`);
+      out.push(`<div class="op" id="op-${escapeHtml(op.operationId)}"><h3><span class="m ${escapeHtml(method)}">${escapeHtml(method)}</span> <code>${escapeHtml(path)}</code></h3>`);
+      out.push(`<p>${escapeHtml(op.summary)}${op.description ? ` ${escapeHtml(op.description)}` : ''}</p><p class="muted">Auth: ${escapeHtml(auth)}</p>`);
       if (op.parameters) {
         out.push('<table><tr><th>parameter</th><th>in</th><th>required</th><th>schema</th></tr>');
-        for (const p of op.parameters as Json[]) out.push(`<tr><td><code>${escape(p.name)}</code></td><td>${escape(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${escape(JSON.stringify(p.schema))}</code></td></tr>`);
+        for (const p of op.parameters as Json[]) out.push(`<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${escapeHtml(JSON.stringify(p.schema))}</code></td></tr>`);
         out.push('</table>');
       }
       if (op.requestBody) out.push(`<p>Body${op.requestBody.required ? '' : ' (optional)'}: ${schemaLink(op.requestBody.content['application/json'].schema, 'schema')}</p>`);
       out.push('<table><tr><th>status</th><th>meaning</th><th>body</th></tr>');
       for (const [status, response] of Object.entries(op.responses as Json) as [string, Json][]) {
         const [type, media] = Object.entries(response.content ?? {})[0] ?? ['', {}];
-        const body = type === 'application/json' ? schemaLink((media as Json).schema, 'schema') : `<code>${escape(type)}</code>`;
-        out.push(`<tr><td>${escape(status)}</td><td>${escape(response.description)}</td><td>${body}</td></tr>`);
+        const body = type === 'application/json' ? schemaLink((media as Json).schema, 'schema') : `<code>${escapeHtml(type)}</code>`;
+        out.push(`<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(response.description)}</td><td>${body}</td></tr>`);
       }
       out.push('</table></div>');
     }
@@ -51,12 +52,12 @@ function restSection(openapi: Json): string {
 function socketSection(asyncapi: Json): string {
   const out: string[] = ['<h2 id="sockets">Socket.IO events</h2>', '<p>Machine-readable: <a href="/api/asyncapi.json">/api/asyncapi.json</a> (AsyncAPI 3.0). "receive" = the client emits and the hub receives; "send" = the hub emits.</p>'];
   for (const [id, channel] of Object.entries(asyncapi.channels as Json) as [string, Json][]) {
-    out.push(`<h3>Namespace <code>${escape(channel.address)}</code></h3><p>${escape(channel.description)}</p>`);
+    out.push(`<h3>Namespace <code>${escapeHtml(channel.address)}</code></h3><p>${escapeHtml(channel.description)}</p>`);
     for (const op of Object.values(asyncapi.operations as Json) as Json[]) {
       if (op.channel.$ref !== `#/channels/${id}`) continue;
       const message = asyncapi.components.messages[refName(op.messages[0].$ref)] as Json;
       const reply = op.reply ? asyncapi.components.messages[refName(op.reply.messages[0].$ref)] as Json : null;
-      out.push(`<div class="op"><span class="m ${escape(op.action)}">${escape(op.action)}</span> <code>${escape(message.name)}</code> — ${escape(op.summary)}`);
+      out.push(`<div class="op"><span class="m ${escapeHtml(op.action)}">${escapeHtml(op.action)}</span> <code>${escapeHtml(message.name)}</code> — ${escapeHtml(op.summary)}`);
       out.push(`<p>Payload: ${schemaLink(message.payload, 'event')}${reply ? ` · Ack: ${schemaLink(reply.payload, 'event')}` : ''}</p></div>`);
     }
   }
@@ -64,8 +65,8 @@ function socketSection(asyncapi: Json): string {
 }
 
 function schemas(title: string, prefix: string, all: Json): string {
-  const out = [`<h2 id="${prefix}s">${escape(title)}</h2>`];
-  for (const [name, schema] of Object.entries(all)) out.push(`<h3 id="${prefix}-${escape(name)}"><code>${escape(name)}</code></h3><pre>${escape(JSON.stringify(schema, null, 2))}</pre>`);
+  const out = [`<h2 id="${prefix}s">${escapeHtml(title)}</h2>`];
+  for (const [name, schema] of Object.entries(all)) out.push(`<h3 id="${prefix}-${escapeHtml(name)}"><code>${escapeHtml(name)}</code></h3><pre>${escapeHtml(JSON.stringify(schema, null, 2))}</pre>`);
   return out.join('\n');
 }
 
@@ -73,9 +74,9 @@ function schemas(title: string, prefix: string, all: Json): string {
 export function renderDocsPage(openapi: Json, asyncapi: Json): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(openapi.info.title)}</title><style>${STYLE}</style></head>
-<body><h1>Approval Hub API <span class="muted">${escape(openapi.info.version)}</span></h1>
-<p>${escape(openapi.info.description)}</p>
+<title>${escapeHtml(openapi.info.title)}</title><style>${STYLE}</style></head>
+<body><h1>Approval Hub API <span class="muted">${escapeHtml(openapi.info.version)}</span></h1>
+<p>${escapeHtml(openapi.info.description)}</p>
 <p><a href="#rest">REST API</a> · <a href="#sockets">Socket.IO events</a> · <a href="#schemas">REST schemas</a> · <a href="#events">Event schemas</a></p>
 ${restSection(openapi)}
 ${socketSection(asyncapi)}

@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 import { buildAsyncApiDocument } from './asyncapi.js';
 import { DOCS_CSP, renderDocsPage } from './docs-page.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -15,7 +15,7 @@ function documents() {
 }
 
 /** `/api/openapi.json`, `/api/asyncapi.json` and `/api/docs`: public, like the protocol they describe. */
-export function serveApiDocs(app: Hono<any>): void {
+export function serveApiDocs<E extends Env>(app: Hono<E>): void {
   const json = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
   app.get('/api/openapi.json', (c) => c.body(documents().openapi, 200, json));
   app.get('/api/asyncapi.json', (c) => c.body(documents().asyncapi, 200, json));

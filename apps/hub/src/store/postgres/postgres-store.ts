@@ -54,10 +54,10 @@ function scopeFilter(scope: ReadScope, where: string[], params: Params): void {
  * summary and the arguments as stored (JSON text), case-insensitive. `%`, `_` and `\\` in the text match themselves.
  */
 function searchFilter(q: string, where: string[], params: Params): void {
-  const escape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const pattern = params.add(`%${escape(q)}%`);
+  const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const pattern = params.add(`%${escapeLike(q)}%`);
   // Arguments are stored as JSON: a quote or backslash in the text appears escaped there.
-  const inJson = params.add(`%${escape(JSON.stringify(q).slice(1, -1))}%`);
+  const inJson = params.add(`%${escapeLike(JSON.stringify(q).slice(1, -1))}%`);
   const columns = ['request_id', 'run_id', 'conversation_id', 'tool_name', 'agent_name', `(trust::json ->> 'summary')`];
   where.push(`(${columns.map((c) => `${c} ILIKE ${pattern}`).join(' OR ')} OR args ILIKE ${inJson})`);
 }
