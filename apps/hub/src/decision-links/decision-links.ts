@@ -40,6 +40,28 @@ export interface DecisionLinks {
   decide(link: OpenedLink, body: DecisionLinkBody): Promise<Ack<ApprovalRecord>>;
 }
 
+/**
+ * Signs one link, with no checks: `issue` checks the reviewer and the request first. Exported for tests that mint a
+ * link for a hub started with a known `decisionLinks.signingKey` (the e2e suite), never a way in by itself: it needs
+ * the key and the reviewer's token.
+ */
+export async function signDecisionLink(input: {
+  linkKey: Buffer;
+  reviewerToken: string;
+  principalId: string;
+  record: Pick<ApprovalRecord, 'requestId' | 'args'>;
+  expiresAtMs: number;
+  nowMs: number;
+}): Promise<{ token: string; expiresAt: string }> {
+  // JWT times are whole seconds: round down, so the link never outlives the deadline.
+  const exp = Math.floor(input.expiresAtMs / 1000);
+  if (exp * 1000 <= input.nowMs) throw new Error(`Request ${input.record.requestId} is due too soon for a decision link`);
+  const key = reviewerLinkKey(input.linkKey, tokenDigest(input.reviewerToken));
+  const claims = { sub: input.principalId, rid: input.record.requestId, ah: argsDigest(input.record.args), exp, iat: Math.floor(input.nowMs / 1000) };
+  const { token } = await signLinkToken(claims, key);
+  return { token, expiresAt: toIso(exp * 1000) };
+}
+
 export interface DecisionLinksOptions {
   store: ApprovalStore;
   engine: ApprovalEngine;
@@ -90,12 +112,8 @@ export function createDecisionLinks(options: DecisionLinksOptions): DecisionLink
       const now = clock.now();
       const deadline = Date.parse(record.expiresAt);
       const expiresMs = issueOptions.ttlMs === undefined ? deadline : Math.min(deadline, now + issueOptions.ttlMs);
-      // JWT times are whole seconds: round down, so the link never outlives the deadline.
-      const exp = Math.floor(expiresMs / 1000);
-      if (exp * 1000 <= now) throw new Error(`Request ${record.requestId} is due too soon for a decision link`);
-      const key = reviewerLinkKey(await linkKey(), tokenDigest(token));
-      const signed = await signLinkToken({ sub: principal.id, rid: record.requestId, ah: argsDigest(record.args), exp, iat: Math.floor(now / 1000) }, key);
-      return { token: signed.token, url: `${publicUrl()}/d/${signed.token}`, expiresAt: toIso(exp * 1000) };
+      const signed = await signDecisionLink({ linkKey: await linkKey(), reviewerToken: token, principalId: principal.id, record, expiresAtMs: expiresMs, nowMs: now });
+      return { token: signed.token, url: `${publicUrl()}/d/${signed.token}`, expiresAt: signed.expiresAt };
     },
 
     async open(token) {
