@@ -44,20 +44,30 @@ try {
 
   const details = page.getByRole('region', { name: 'Request details' });
   const deny = details.getByRole('button', { name: 'Deny', exact: true });
+  // On a phone the open request covers the list; after a decision the next one opens by itself.
+  const openFirst = async () => {
+    if (await rows.first().isVisible()) await rows.first().tap();
+  };
   for (const decide of [() => approveFully(page, details), () => deny.tap(), () => approveFully(page, details)]) {
-    await rows.first().tap();
+    await openFirst();
     await expect(deny).toBeEnabled({ timeout: 10_000 });
     await decide();
     await expect(page.getByLabel('Notices')).toContainText(/Approved|Denied|Too late/, { timeout: 10_000 });
   }
-  await rows.first().tap();
+  await openFirst();
   await expect(details.getByRole('heading', { level: 2 }).first()).toBeVisible();
+  const dismissNotices = async () => {
+    for (const close of await page.getByLabel('Notices', { exact: true }).getByRole('button', { name: 'Dismiss notice' }).all()) await close.tap().catch(() => {});
+  };
+  await dismissNotices();
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(outDir, 'phone-detail.png') });
 
   await page.getByRole('link', { name: 'History' }).tap();
   const table = page.getByRole('table', { name: /Decided requests/ });
   await expect(table.getByRole('row')).not.toHaveCount(1, { timeout: 15_000 });
+  await dismissNotices();
+  await page.evaluate(() => document.querySelector('.history-filters')?.scrollIntoView({ block: 'end' }));
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(outDir, 'phone-history.png') });
 

@@ -18,6 +18,7 @@ import './styles/json.css';
 import './styles/history.css';
 import './styles/trust.css';
 import './styles/decision-link.css';
+import './styles/phone.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root is missing from index.html');
