@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import type { Locator, Page } from '@playwright/test';
 import { mintDecisionLink } from '../fixtures/decision-links.js';
@@ -66,6 +67,9 @@ test.describe('decision links on a phone', () => {
     await expectNoHorizontalOverflow(page);
     await expectTouchTargets(page);
     await expect(page.locator('kbd:visible')).toHaveCount(0);
+    // No serious or critical accessibility violations on the link page (WCAG 2.x A and AA rules, as the console).
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
     await page.getByRole('textbox', { name: /^Reason/ }).fill('Checked with on-call');
     await approve.tap();
