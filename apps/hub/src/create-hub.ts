@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { HubConfig } from './config.js';
 import type { CrashHook } from './crash-hook.js';
 import { ApprovalEngine } from './engine/approval-engine.js';
+import { createDecisionLinks, type DecisionLinks } from './decision-links/decision-links.js';
 import { DecisionWaiters } from './engine/decision-waiters.js';
 import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
@@ -50,6 +51,8 @@ export interface Hub {
   /** The HTTP router (the API documents are checked against its routes). */
   readonly app: ReturnType<typeof createRestApi>;
   readonly context: HubContext;
+  /** Issues signed single-use decision links (`<publicUrl>/d/<token>`) for notifications to carry. */
+  readonly decisionLinks: DecisionLinks;
   /**
    * Starts listening (and the deadline timer); resolves with the bound port and base URL, and the URL of the
    * unauthenticated metrics port when `metrics.port` is set.
@@ -90,6 +93,15 @@ export function createHub(options: CreateHubOptions): Hub {
   engine.on('resync', () => {
     waiters.recheck((id) => engine.settledRecord(id)).catch((error: unknown) => log.error({ err: error }, 'could not re-read awaited requests; their long-polls end at their timeout'));
   });
+  let listeningUrl: string | null = null;
+  const decisionLinks = createDecisionLinks({
+    store,
+    engine,
+    clock,
+    config: () => context.config,
+    principals: () => context.principals,
+    listeningUrl: () => listeningUrl,
+  });
   const metrics = createProcessMetrics();
   // `io` is assigned below; the REST API reads connection counts only when asked.
   let io: Server;
@@ -98,6 +110,7 @@ export function createHub(options: CreateHubOptions): Hub {
     longPolls,
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
+    decisionLinks,
   });
   const prometheus = createHubMetrics({
     engine,
@@ -149,6 +162,7 @@ export function createHub(options: CreateHubOptions): Hub {
     httpServer,
     app,
     context,
+    decisionLinks,
     async listen(port = options.config.port, host = options.config.host) {
       if (!started) {
         await engine.start();
@@ -164,6 +178,7 @@ export function createHub(options: CreateHubOptions): Hub {
       const address = httpServer.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
       const url = `http://${shownHost}:${address.port}`;
+      listeningUrl = url;
       log.info({ event: 'hub.listening', port: address.port, host, console: consoleServed }, 'hub listening');
       const metricsPort = options.config.metrics.port;
       if (metricsPort === undefined || metricsServer) return { port: address.port, url };

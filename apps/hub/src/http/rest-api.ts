@@ -25,7 +25,9 @@ import { InvalidCursorError } from '../engine/cursors.js';
 import type { DecisionWaiters } from '../engine/decision-waiters.js';
 import type { HubContext } from '../hub-context.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
+import type { DecisionLinks } from '../decision-links/decision-links.js';
 import { serveApiDocs } from './api-docs/serve-api-docs.js';
+import { mountDecisionLinkRoutes } from './decision-link-routes.js';
 import { bearerToken } from './bearer-token.js';
 import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
@@ -85,6 +87,7 @@ export interface RestApiOptions {
   longPolls: LongPolls;
   metrics: ProcessMetrics;
   connections: () => { agents: number; reviewers: number };
+  decisionLinks: DecisionLinks;
 }
 
 /** A per-token limiter that follows the config: a reload with new limits starts fresh buckets. */
@@ -100,7 +103,7 @@ function reloadingLimiter(limits: () => HubContext['config']['limits']) {
 }
 
 
-export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections }: RestApiOptions): Hono<Env> {
+export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections, decisionLinks }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
   const limits = () => hub.config.limits;
   const rateLimiter = reloadingLimiter(limits);
@@ -165,6 +168,8 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return c.json(body, health.ok ? 200 : 503);
   });
   serveApiDocs(app);
+  // Before the bearer check: a decision link is its own credential.
+  mountDecisionLinkRoutes(app, hub, { links: decisionLinks, rateLimiter });
 
   app.use('/api/*', async (c, next) => {
     // Failed bearer checks count against the remote address (shared with socket handshakes); a throttled
