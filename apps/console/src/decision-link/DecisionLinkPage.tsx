@@ -150,8 +150,7 @@ function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unse
   const approveBlocked = unseen !== null || sending !== null || (confirmation === 'type-name' && armed && typed.trim() !== record.toolName);
 
   return (
-    <>
-      <footer className="link-actions">
+    <footer className="link-actions">
         <div className="field reason">
           <label htmlFor={reasonId}>
             Reason <span className="muted">(optional, sent to the agent)</span>
@@ -196,7 +195,6 @@ function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unse
           {unseen ?? (armed && confirmation === 'second-press' ? 'High risk: press Approve again to confirm, or Cancel.' : (failure ?? ''))}
         </p>
       </footer>
-    </>
   );
 }
 

@@ -1,5 +1,5 @@
 import { DecisionLinkBody, DecisionLinkToken, fail, httpStatusOf, type Ack, type ErrorCode } from '@approval-hub/protocol';
-import type { Context, Hono } from 'hono';
+import type { Context, Env, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { actorOf } from '../engine/access.js';
 import type { DecisionLinks, OpenedLink } from '../decision-links/decision-links.js';
@@ -24,7 +24,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * mounted before the bearer check. A link that does not verify counts as a failed authentication for the remote
  * address, like a 401 anywhere else; the token itself is never logged (the logger also scrubs it from any path).
  */
-export function mountDecisionLinkRoutes(app: Hono<any>, hub: HubContext, { links, rateLimiter }: DecisionLinkRouteOptions): void {
+export function mountDecisionLinkRoutes<E extends Env>(app: Hono<E>, hub: HubContext, { links, rateLimiter }: DecisionLinkRouteOptions): void {
   const path = '/api/decision-links/:token';
   const remoteAddress = (c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
 
