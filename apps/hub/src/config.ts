@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { QueueName, RiskLevel } from '@approval-hub/protocol';
+import { ArgMatcherInput, DEFAULT_GRANT_TTL_MS, QueueName, RiskLevel } from '@approval-hub/protocol';
 import { z } from 'zod';
 import { CrashAt } from './crash-hook.js';
 
@@ -56,6 +56,36 @@ const RiskRule = z.strictObject({
   risk: RiskLevel,
 });
 export type RiskRule = z.infer<typeof RiskRule>;
+
+/**
+ * Which requests a quorum or escalation rule applies to: every given field must match. `toolName` and `agentName`
+ * (the token's name) take `*` patterns; `args` the same matchers as grants (`{ gte: 1000 }`, `{ glob }`, ...).
+ */
+const RuleMatch = z.strictObject({
+  toolName: z.string().min(1).optional(),
+  queue: z.string().min(1).optional(),
+  agentName: z.string().min(1).optional(),
+  args: z.record(z.string(), ArgMatcherInput).optional(),
+});
+export type RuleMatch = z.infer<typeof RuleMatch>;
+
+const QuorumRule = z.strictObject({
+  /** Shown on the request (`quorum.rule`) and in the audit log. */
+  rule: z.string().min(1).max(128),
+  match: RuleMatch,
+  /** Approvals from distinct reviewers a matching request needs; any single deny decides it. */
+  approvals: z.int().min(2).max(20),
+});
+export type QuorumRule = z.infer<typeof QuorumRule>;
+
+const EscalationRule = z.strictObject({
+  rule: z.string().min(1).max(128).optional(),
+  match: RuleMatch,
+  /** Still pending this long after it arrived: moved to `toQueue` (its deadline stays). */
+  afterMs: z.int().min(1000),
+  toQueue: QueueName,
+});
+export type EscalationRule = z.infer<typeof EscalationRule>;
 
 const Durability = z.enum(['normal', 'full']);
 export const DEFAULT_DB_PATH = './data/approval-hub.db';
@@ -119,6 +149,19 @@ export const HubConfig = z
         policies: z.array(PolicyRule).default([]),
         /** Raise a matching request's risk (never lower it): `[{ match, risk }]`, every matching rule counts. */
         risk: z.array(RiskRule).max(1000).default([]),
+        /** Requests that need several distinct reviewers; the first matching rule counts. */
+        quorum: z.array(QuorumRule).max(1000).default([]),
+        /** Requests moved to another queue when still pending after a while; the first matching rule counts. */
+        escalation: z.array(EscalationRule).max(1000).default([]),
+        /** Standing grants reviewers attach to decisions. */
+        grants: z
+          .strictObject({
+            /** A grant's lifetime when the reviewer gives none. */
+            defaultTtlMs: z.int().min(1000).default(DEFAULT_GRANT_TTL_MS),
+            /** The longest a grant may live, whatever the reviewer asks for. */
+            maxTtlMs: z.int().min(1000).default(7 * 86_400_000),
+          })
+          .prefault({}),
       })
       .prefault({})
       .refine((a) => a.defaultTimeoutMs <= a.maxTimeoutMs, {
