@@ -137,6 +137,7 @@ describe('grants made with a decision', () => {
     expect(await api(t, 'DELETE', `/api/grants/${id}`, tokens.reviewer)).toMatchObject({ status: 200, body: { status: 'revoked', revokedBy: { id: 'bob' } } });
     expect(await countAudit(t.store, 'grant_revoked')).toBe(1);
     expect((await api(t, 'GET', `/api/grants/${id}`, tokens.reviewer)).body).toMatchObject({ status: 'revoked' });
+    expect((await t.store.verifyAudit({})).ok).toBe(true);
   });
 
   it('a deny grant beats an allow grant, and a static deny policy beats every grant', async () => {

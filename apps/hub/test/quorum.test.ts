@@ -47,6 +47,8 @@ describe('quorum: several distinct reviewers', () => {
     expect(await countAudit(t.store, 'quorum_approved', input.requestId)).toBe(1);
     expect(await countAudit(t.store, 'decided', input.requestId)).toBe(1);
     expect((await t.record(input.requestId))?.quorum?.approvals.map((a) => a.id)).toEqual(['alice', 'bob']);
+    // The chain commits to every quorum change: the stored request still matches it.
+    expect((await t.store.verifyAudit({})).ok).toBe(true);
   });
 
   it('outside the rule (amount below 1000) one approval decides', async () => {
