@@ -1,4 +1,5 @@
 import {
+  ApprovalMoved,
   ApprovalRecord,
   ConnectErrorData,
   DEFAULT_SNAPSHOT_PAGE,
@@ -80,18 +81,30 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
     retryTimer = null;
   };
 
-  const receive = (type: QueueEvent['type'], raw: unknown) => {
-    const parsed = ApprovalRecord.safeParse(raw);
-    if (!parsed.success) {
-      // Never trust the wire: an event that does not match the contract is dropped, once reported.
-      console.warn(`Dropped an invalid ${type} event from the hub`, parsed.error.issues);
-      if (!invalidEventsReported) actions().pushNotice('warning', 'The hub sent an event this console does not understand; it was ignored.');
-      invalidEventsReported = true;
-      return;
-    }
-    const event: QueueEvent = { type, record: parsed.data };
+  const dropInvalid = (type: string, issues: unknown) => {
+    // Never trust the wire: an event that does not match the contract is dropped, once reported.
+    console.warn(`Dropped an invalid ${type} event from the hub`, issues);
+    if (!invalidEventsReported) actions().pushNotice('warning', 'The hub sent an event this console does not understand; it was ignored.');
+    invalidEventsReported = true;
+  };
+
+  const enqueue = (event: QueueEvent) => {
     if (held) held.push(event);
     else batcher.push(event);
+  };
+
+  const receive = (type: 'request' | 'resolved' | 'updated', raw: unknown) => {
+    const parsed = ApprovalRecord.safeParse(raw);
+    if (!parsed.success) return dropInvalid(type, parsed.error.issues);
+    enqueue({ type, record: parsed.data });
+  };
+
+  /** An escalation: with the record we may see it in its new queue; without, it left our queues. */
+  const receiveMoved = (raw: unknown) => {
+    const parsed = ApprovalMoved.safeParse(raw);
+    if (!parsed.success) return dropInvalid('moved', parsed.error.issues);
+    const { record, requestId } = parsed.data;
+    enqueue(record ? { type: 'updated', record } : { type: 'left', requestId });
   };
 
   /**
@@ -200,6 +213,8 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
     s.io.on('reconnect_failed', () => actions().setConnection('offline'));
     s.on(ReviewerEvent.request, (raw: unknown) => receive('request', raw));
     s.on(ReviewerEvent.resolved, (raw: unknown) => receive('resolved', raw));
+    s.on(ReviewerEvent.updated, (raw: unknown) => receive('updated', raw));
+    s.on(ReviewerEvent.moved, (raw: unknown) => receiveMoved(raw));
   };
 
   function stop() {

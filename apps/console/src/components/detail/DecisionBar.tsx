@@ -1,5 +1,6 @@
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import type { QueueItem } from '../../domain/queueItem';
+import { ALREADY_APPROVED_REASON, quorumProgress } from '../../domain/quorum';
 import { unseenReason } from '../../store/reviewSlice';
 import { Icon } from '../Icon';
 import { ConfirmCritical } from './ConfirmCritical';
@@ -19,12 +20,19 @@ export function DecisionBar({ item }: { item: QueueItem }) {
   const decision = useConsoleStore((s) => s.decisions[item.id]);
   const sendingKind = decision?.phase === 'sending' ? decision.kind : null;
   const failure = decision?.phase === 'failed' ? decision.message : null;
+  const myId = useConsoleStore((s) => s.principal?.id ?? null);
+  const quorum = quorumProgress(item.record, myId);
   const disabled = blocker !== null;
-  const approveBlocker = blocker ?? unseen;
+  const approveBlocker = blocker ?? (quorum?.approvedByMe ? ALREADY_APPROVED_REASON : unseen);
   const armed = confirming === 'high';
 
   return (
     <footer className="detail-actions">
+      {quorum && (
+        <p className="quorum-progress" data-testid="quorum-progress">
+          {quorum.text}
+        </p>
+      )}
       <ReasonField />
       {confirming === 'critical' && !disabled && <ConfirmCritical item={item} onConfirm={(typed) => decisions.confirmCritical(item.id, typed)} />}
       <div className="decision-buttons">
@@ -60,7 +68,7 @@ export function DecisionBar({ item }: { item: QueueItem }) {
         {blocker ??
           (armed
             ? 'High risk: press Approve (or a) again to confirm, or Cancel.'
-            : (unseen ?? (failure ? `Last attempt failed: ${failure}` : '')))}
+            : ((quorum?.approvedByMe ? ALREADY_APPROVED_REASON : unseen) ?? (failure ? `Last attempt failed: ${failure}` : '')))}
       </p>
     </footer>
   );
