@@ -3,6 +3,8 @@ import {
   ApprovalRecord,
   ConnectErrorData,
   DEFAULT_SNAPSHOT_PAGE,
+  Grant,
+  type GrantInput,
   type JsonObject,
   Namespace,
   QueueSnapshot,
@@ -37,6 +39,8 @@ export interface DecisionInput {
   readonly reason?: string;
   /** Only with `edit`: the arguments exactly as shown in the editor's diff. */
   readonly args?: JsonObject;
+  /** "Approve & allow similar…": the standing grant to make with this decision. */
+  readonly grant?: GrantInput;
 }
 
 /** The `/reviewer` socket. It lives outside React and writes into the store through its actions. */
@@ -215,6 +219,13 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
     s.on(ReviewerEvent.resolved, (raw: unknown) => receive('resolved', raw));
     s.on(ReviewerEvent.updated, (raw: unknown) => receive('updated', raw));
     s.on(ReviewerEvent.moved, (raw: unknown) => receiveMoved(raw));
+    for (const event of [ReviewerEvent.grantCreated, ReviewerEvent.grantUsed, ReviewerEvent.grantRevoked]) {
+      s.on(event, (raw: unknown) => {
+        const grant = Grant.safeParse(raw);
+        if (grant.success) actions().applyGrant(grant.data);
+        else dropInvalid(event, grant.error.issues);
+      });
+    }
   };
 
   function stop() {
@@ -240,6 +251,7 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
       approved: kind !== 'deny',
       ...(reason ? { reason } : {}),
       ...(kind === 'edit' && input.args ? { args: input.args } : {}),
+      ...(input.grant ? { grant: input.grant } : {}),
     };
     const valid = ReviewerDecision.safeParse(payload);
     if (!valid.success) {

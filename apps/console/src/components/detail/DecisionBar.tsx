@@ -3,6 +3,8 @@ import type { QueueItem } from '../../domain/queueItem';
 import { ALREADY_APPROVED_REASON, quorumProgress } from '../../domain/quorum';
 import { unseenReason } from '../../store/reviewSlice';
 import { Icon } from '../Icon';
+import { useState } from 'react';
+import { AllowSimilarForm } from './AllowSimilarForm';
 import { ConfirmCritical } from './ConfirmCritical';
 import { ReasonField } from './ReasonField';
 import { useDecisionBlocker } from './useDecisionBlocker';
@@ -25,6 +27,9 @@ export function DecisionBar({ item }: { item: QueueItem }) {
   const disabled = blocker !== null;
   const approveBlocker = blocker ?? (quorum?.approvedByMe ? ALREADY_APPROVED_REASON : unseen);
   const armed = confirming === 'high';
+  const [allowing, setAllowing] = useState<string | null>(null);
+  // An allow grant cannot stand in for several reviewers: not offered on a request that needs a quorum.
+  const mayAllowSimilar = !item.record.quorum;
 
   return (
     <footer className="detail-actions">
@@ -58,12 +63,20 @@ export function DecisionBar({ item }: { item: QueueItem }) {
           Edit &amp; approve
           <kbd aria-hidden="true">e</kbd>
         </button>
+        {mayAllowSimilar && (
+          <button type="button" className="btn btn-ghost" aria-expanded={allowing === item.id} disabled={disabled} onClick={() => setAllowing(allowing === item.id ? null : item.id)}>
+            Approve &amp; allow similar…
+          </button>
+        )}
         {armed && (
           <button type="button" className="btn btn-ghost" onClick={() => store.getState().cancelConfirmation()}>
             Cancel
           </button>
         )}
       </div>
+      {mayAllowSimilar && allowing === item.id && (
+        <AllowSimilarForm item={item} onClose={() => setAllowing(null)} disabledReason={approveBlocker ?? (confirming === 'critical' ? 'Confirm the tool name first.' : null)} />
+      )}
       <p id={`approve-why-${item.id}`} className={`decision-status${failure && !blocker && !armed ? ' decision-failed' : ''}${armed ? ' decision-confirm' : ''}`} aria-live="polite">
         {blocker ??
           (armed
