@@ -72,17 +72,19 @@ export type RuleMatch = z.infer<typeof RuleMatch>;
 const QuorumRule = z.strictObject({
   /** Shown on the request (`quorum.rule`) and in the audit log. */
   rule: z.string().min(1).max(128),
-  match: RuleMatch,
-  /** Approvals from distinct reviewers a matching request needs; any single deny decides it. */
-  approvals: z.int().min(2).max(20),
+  /** Absent or `{}`: every request. */
+  match: RuleMatch.default({}),
+  /** Approvals from distinct reviewers a matching request needs (1 = an ordinary request); any single deny decides it. */
+  approvals: z.int().min(1).max(20),
 });
 export type QuorumRule = z.infer<typeof QuorumRule>;
 
 const EscalationRule = z.strictObject({
   rule: z.string().min(1).max(128).optional(),
-  match: RuleMatch,
+  /** Absent or `{}`: every request. */
+  match: RuleMatch.default({}),
   /** Still pending this long after it arrived: moved to `toQueue` (its deadline stays). */
-  afterMs: z.int().min(1000),
+  afterMs: z.int().min(1),
   toQueue: QueueName,
 });
 export type EscalationRule = z.infer<typeof EscalationRule>;

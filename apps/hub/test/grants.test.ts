@@ -103,6 +103,14 @@ describe('grants made with a decision', () => {
     expect(await grants(t, tokens.reviewer, '?status=active')).toHaveLength(0);
   });
 
+  it('a grant’s scope need not cover the request it was made on', async () => {
+    t = await startTestHub();
+    const big = await ask(t, { toolName: 'refund', args: { amount: 500 } });
+    await decideWithGrant(t, big.input.requestId, { approved: true, grant: { match: { args: { amount: { lte: 100 } } } } });
+    expect((await ask(t, { toolName: 'refund', args: { amount: 100 } })).record.status).toBe('approved');
+    expect((await ask(t, { toolName: 'refund', args: { amount: 500 } })).record.status).toBe('pending');
+  });
+
   it('maxUses: counted uses, then the grant is used up', async () => {
     t = await startTestHub();
     const first = await ask(t, { toolName: 'deploy', args: { app: 'web' } });
@@ -192,8 +200,8 @@ describe('grants made with a decision', () => {
     const first = await ask(t, { toolName: 'transfer', args: { amount: 10 } });
     const edited = await emitAck(reviewer, 'approval.response', { requestId: first.input.requestId, approved: true, args: { amount: 5 }, grant: {} });
     expect(edited).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
-    const narrow = await emitAck(reviewer, 'approval.response', { requestId: first.input.requestId, approved: true, grant: { match: { args: { amount: { lte: 5 } } } } });
-    expect(narrow).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    const noActions = await emitAck(reviewer, 'approval.response', { requestId: first.input.requestId, approved: true, grant: { match: { resources: ['/tmp/*'] } } });
+    expect(noActions).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     const malformed = await emitAck(reviewer, 'approval.response', { requestId: first.input.requestId, approved: true, grant: { effect: 'maybe' } });
     expect(malformed).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     expect((await t.record(first.input.requestId))?.status).toBe('pending');

@@ -305,7 +305,8 @@ export class ApprovalEngine {
       }),
     ];
     const quorumRule = quorumRuleFor(approval.quorum, principal, record);
-    if (quorumRule) record.quorum = { rule: quorumRule.rule, required: quorumRule.approvals, approvals: [] };
+    // One approval is what every request needs anyway: only a rule asking for more makes a quorum.
+    if (quorumRule && quorumRule.approvals >= 2) record.quorum = { rule: quorumRule.rule, required: quorumRule.approvals, approvals: [] };
     const escalationRule = escalationRuleFor(approval.escalation, principal, record);
     if (escalationRule) {
       record.escalation = { rule: escalationRuleName(escalationRule), toQueue: escalationRule.toQueue, escalateAt: toIso(now + escalationRule.afterMs) };

@@ -7,7 +7,8 @@ import { grantMatchFor, grantScopeProblem } from './grant-matching.js';
 /**
  * The grant a reviewer's decision on `record` asks for, or why it cannot be made. An allow grant is refused with
  * edited arguments (later calls would run with the agent's arguments, which the reviewer did not approve) and on a
- * request that needs a quorum (one reviewer must not stand in for several).
+ * request that needs a quorum (one reviewer must not stand in for several). A match need not cover the request it is
+ * made on: "approve this one, and allow amounts up to 100 from now on" is a scope of its own.
  */
 export function grantFromDecision(options: {
   record: ApprovalRecord;
