@@ -231,6 +231,14 @@ export const HubConfig = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
+    // An escalation into a queue the hub does not accept would strand requests where no reviewer looks.
+    if (config.queues.length > 0) {
+      config.approval.escalation.forEach((rule, i) => {
+        if (!config.queues.some((q) => q.name === rule.toQueue)) {
+          ctx.addIssue({ code: 'custom', message: `toQueue "${rule.toQueue}" is not one of the configured queues`, path: ['approval', 'escalation', i, 'toQueue'] });
+        }
+      });
+    }
     const seen = new Set<string>();
     const principalIds = new Map<string, number>();
     config.tokens.forEach((t, i) => {
