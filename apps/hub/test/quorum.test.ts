@@ -25,6 +25,10 @@ describe('quorum: several distinct reviewers', () => {
     const watcher = t.connectReviewer(tokens.admin);
     await emitAck(watcher, 'queue.subscribe', {});
     const resolvedSeen = collect<ApprovalRecord>(watcher, 'approval.resolved');
+    // Olga sees only `ops`: nothing of this request's progress reaches her.
+    const olga = t.connectReviewer(tokens.ops);
+    await emitAck(olga, 'queue.subscribe', {});
+    const olgaHeard = [...['approval.updated', 'approval.resolved', 'approval.request'].map((event) => collect(olga, event))];
     const { agent, input, record } = await payment(t, 5000);
     expect(record.quorum).toEqual({ rule: 'big-payments', required: 2, approvals: [] });
     const responses = collect<ApprovalResponse>(agent, 'approval.response');
@@ -47,6 +51,7 @@ describe('quorum: several distinct reviewers', () => {
     expect(await countAudit(t.store, 'quorum_approved', input.requestId)).toBe(1);
     expect(await countAudit(t.store, 'decided', input.requestId)).toBe(1);
     expect((await t.record(input.requestId))?.quorum?.approvals.map((a) => a.id)).toEqual(['alice', 'bob']);
+    expect(olgaHeard.flat()).toEqual([]);
     // The chain commits to every quorum change: the stored request still matches it.
     expect((await t.store.verifyAudit({})).ok).toBe(true);
   });
