@@ -53,6 +53,7 @@ test.describe('two-person approval', () => {
     const run = agents.run(billing, { toolName: 'wire_funds', args: { to: 'ACME', amount: 25_000 }, queue: 'billing' });
     const bob = await reviewers.open();
 
+    await expect(alice.row('wire_funds')).toContainText('0 of 2 approvals');
     await alice.select('wire_funds');
     await expect(alice.quorumProgress).toHaveText('0 of 2 approvals');
     await expect(alice.allowSimilarButton).toHaveCount(0);
@@ -62,6 +63,7 @@ test.describe('two-person approval', () => {
     await expect(alice.approveButton).toBeDisabled();
     await expect(alice.details).toContainText('You already approved this request');
 
+    await expect(bob.row('wire_funds')).toContainText('1 of 2 approvals');
     await bob.select('wire_funds');
     await expect(bob.quorumProgress).toHaveText('1 of 2 approvals — approved by Alice Reviewer');
     await bob.approveButton.click();
