@@ -22,16 +22,24 @@ export class ConsolePage {
   readonly argsEditor: Locator;
   readonly approveEditedButton: Locator;
   readonly departedNote: Locator;
+  readonly allowSimilarButton: Locator;
+  readonly allowSimilarForm: Locator;
+  readonly grantPreview: Locator;
+  readonly quorumProgress: Locator;
   // Shell
   readonly connection: Locator;
   readonly notices: Locator;
   readonly queueLink: Locator;
   readonly historyLink: Locator;
+  readonly grantsLink: Locator;
   readonly signOutButton: Locator;
   // History view
   readonly historyHeading: Locator;
   readonly historyTable: Locator;
   readonly timeline: Locator;
+  // Grants view
+  readonly grantsHeading: Locator;
+  readonly grantsTable: Locator;
   // Sign-in page
   readonly signInHeading: Locator;
   readonly tokenInput: Locator;
@@ -56,6 +64,10 @@ export class ConsolePage {
     this.argsEditor = this.details.getByRole('textbox', { name: 'Edited arguments (JSON)' });
     this.approveEditedButton = this.details.getByRole('button', { name: 'Approve edited arguments' });
     this.departedNote = this.details.getByText(/left the queue:/);
+    this.allowSimilarButton = this.details.getByRole('button', { name: 'Approve & allow similar…' });
+    this.allowSimilarForm = this.details.getByRole('form', { name: 'Allow similar calls' });
+    this.grantPreview = this.allowSimilarForm.getByTestId('grant-preview');
+    this.quorumProgress = this.details.getByTestId('quorum-progress');
 
     this.connection = page.getByRole('status', { name: 'Connection' });
     // A polite live region named "Notices" (it has no landmark role of its own).
@@ -63,11 +75,14 @@ export class ConsolePage {
     const views = page.getByRole('navigation', { name: 'Views' });
     this.queueLink = views.getByRole('link', { name: /^Queue/ });
     this.historyLink = views.getByRole('link', { name: 'History' });
+    this.grantsLink = views.getByRole('link', { name: 'Grants' });
     this.signOutButton = page.getByRole('button', { name: 'Sign out' });
 
     this.historyHeading = page.getByRole('heading', { name: 'History', level: 1 });
     this.historyTable = page.getByRole('table', { name: /^Decided requests, most recently/ });
     this.timeline = page.getByRole('region', { name: 'Request timeline' });
+    this.grantsHeading = page.getByRole('heading', { name: 'Grants', level: 1 });
+    this.grantsTable = page.getByRole('table', { name: 'Grants' });
 
     this.signInHeading = page.getByRole('heading', { name: 'Reviewer sign-in' });
     // A password field has no ARIA role; its label is how everyone finds it.
@@ -187,6 +202,11 @@ export class ConsolePage {
   async openHistory(): Promise<void> {
     await this.historyLink.click();
     await expect(this.historyHeading).toBeVisible();
+  }
+
+  async openGrants(): Promise<void> {
+    await this.grantsLink.click();
+    await expect(this.grantsHeading).toBeVisible();
   }
 
   async openQueue(): Promise<void> {

@@ -44,8 +44,15 @@ test('sign-in, queue, detail and history have no serious or critical axe violati
 
   await reviewer.select('send_email');
   expect(await seriousViolations(page)).toEqual([]);
+  // The "Approve & allow similar…" form open.
+  await reviewer.allowSimilarButton.click();
+  await expect(reviewer.grantPreview).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
 
   await reviewer.openHistory();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await reviewer.openGrants();
   expect(await seriousViolations(page)).toEqual([]);
 });
 

@@ -16,6 +16,7 @@ import './styles/queue.css';
 import './styles/detail.css';
 import './styles/json.css';
 import './styles/history.css';
+import './styles/grants.css';
 import './styles/trust.css';
 import './styles/decision-link.css';
 import './styles/phone.css';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { QueueName, RiskLevel } from '@approval-hub/protocol';
+import { ArgMatcherInput, DEFAULT_GRANT_TTL_MS, QueueName, RiskLevel } from '@approval-hub/protocol';
 import { z } from 'zod';
 import { CrashAt } from './crash-hook.js';
 
@@ -56,6 +56,38 @@ const RiskRule = z.strictObject({
   risk: RiskLevel,
 });
 export type RiskRule = z.infer<typeof RiskRule>;
+
+/**
+ * Which requests a quorum or escalation rule applies to: every given field must match. `toolName` and `agentName`
+ * (the token's name) take `*` patterns; `args` the same matchers as grants (`{ gte: 1000 }`, `{ glob }`, ...).
+ */
+const RuleMatch = z.strictObject({
+  toolName: z.string().min(1).optional(),
+  queue: z.string().min(1).optional(),
+  agentName: z.string().min(1).optional(),
+  args: z.record(z.string(), ArgMatcherInput).optional(),
+});
+export type RuleMatch = z.infer<typeof RuleMatch>;
+
+const QuorumRule = z.strictObject({
+  /** Shown on the request (`quorum.rule`) and in the audit log. */
+  rule: z.string().min(1).max(128),
+  /** Absent or `{}`: every request. */
+  match: RuleMatch.default({}),
+  /** Approvals from distinct reviewers a matching request needs (1 = an ordinary request); any single deny decides it. */
+  approvals: z.int().min(1).max(20),
+});
+export type QuorumRule = z.infer<typeof QuorumRule>;
+
+const EscalationRule = z.strictObject({
+  rule: z.string().min(1).max(128).optional(),
+  /** Absent or `{}`: every request. */
+  match: RuleMatch.default({}),
+  /** Still pending this long after it arrived: moved to `toQueue` (its deadline stays). */
+  afterMs: z.int().min(1),
+  toQueue: QueueName,
+});
+export type EscalationRule = z.infer<typeof EscalationRule>;
 
 const Durability = z.enum(['normal', 'full']);
 export const DEFAULT_DB_PATH = './data/approval-hub.db';
@@ -119,6 +151,19 @@ export const HubConfig = z
         policies: z.array(PolicyRule).default([]),
         /** Raise a matching request's risk (never lower it): `[{ match, risk }]`, every matching rule counts. */
         risk: z.array(RiskRule).max(1000).default([]),
+        /** Requests that need several distinct reviewers; the first matching rule counts. */
+        quorum: z.array(QuorumRule).max(1000).default([]),
+        /** Requests moved to another queue when still pending after a while; the first matching rule counts. */
+        escalation: z.array(EscalationRule).max(1000).default([]),
+        /** Standing grants reviewers attach to decisions. */
+        grants: z
+          .strictObject({
+            /** A grant's lifetime when the reviewer gives none. */
+            defaultTtlMs: z.int().min(1000).default(DEFAULT_GRANT_TTL_MS),
+            /** The longest a grant may live, whatever the reviewer asks for. */
+            maxTtlMs: z.int().min(1000).default(7 * 86_400_000),
+          })
+          .prefault({}),
       })
       .prefault({})
       .refine((a) => a.defaultTimeoutMs <= a.maxTimeoutMs, {
@@ -197,6 +242,14 @@ export const HubConfig = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
+    // An escalation into a queue the hub does not accept would strand requests where no reviewer looks.
+    if (config.queues.length > 0) {
+      config.approval.escalation.forEach((rule, i) => {
+        if (!config.queues.some((q) => q.name === rule.toQueue)) {
+          ctx.addIssue({ code: 'custom', message: `toQueue "${rule.toQueue}" is not one of the configured queues`, path: ['approval', 'escalation', i, 'toQueue'] });
+        }
+      });
+    }
     const seen = new Set<string>();
     const principalIds = new Map<string, number>();
     config.tokens.forEach((t, i) => {

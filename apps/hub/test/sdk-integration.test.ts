@@ -24,7 +24,7 @@ async function decideNextPending(hub: TestHub, body: Record<string, unknown>, to
   });
   const record = pending[0]!;
   const res = await api(hub, 'POST', `/api/approvals/${record.requestId}/decision`, token, body);
-  expect(res.status).toBe(200);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
   return record;
 }
 
@@ -147,5 +147,35 @@ describe('agent runtime through the hub', () => {
     expect(result.toolCalls[0]!.result).toMatch(/^\[TIMEOUT\]/);
     expect(result.toolCalls[0]!.result).toMatch(/not retry|do not retry|must not be retried/i);
     expect(executed).toEqual([]);
+  });
+});
+
+describe('ADK-style challenges from the SDK, covered by a grant', () => {
+  it('a tool’s permissions become challenges; a grant on their patterns lets the next call run without asking', async () => {
+    t = await startTestHub();
+    const hub = client(t);
+    const reads: string[] = [];
+    const readFile = defineTool({
+      name: 'local_file_read',
+      description: 'Read a file',
+      parameters: z.object({ path: z.string() }),
+      permissions: { actions: ['tool:local_file:read'], resources: ({ path }) => [path] },
+      execute: ({ path }) => {
+        reads.push(path);
+        return 'contents';
+      },
+    });
+    const agentFor = (path: string) =>
+      new Agent({ name: 'reader', model: scriptedModel([{ toolCalls: [{ name: 'local_file_read', args: { path } }] }, 'done']), tools: [readFile], approval: { policy: 'all', hub } });
+
+    const first = agentFor('/home/ann/a.txt').run('read a', { onBehalfOf: 'ann' });
+    const record = await decideNextPending(t, { approved: true, grant: { match: { actions: ['tool:local_file:*'], resources: ['/home/ann/*'] } } });
+    expect(record).toMatchObject({ challenges: [{ actions: ['tool:local_file:read'], resources: ['/home/ann/a.txt'] }], onBehalfOf: 'ann' });
+    await first;
+    const second = await agentFor('/home/ann/b.txt').run('read b', { onBehalfOf: 'ann' });
+    expect(second.toolCalls[0]).toMatchObject({ approval: 'approved', executed: true });
+    expect(reads).toEqual(['/home/ann/a.txt', '/home/ann/b.txt']);
+    const decided = (await api(t, 'GET', '/api/approvals?status=approved', tokens.reviewer)).body.items as ApprovalRecord[];
+    expect(decided.find((r) => r.args.path === '/home/ann/b.txt')?.decision?.decidedBy.kind).toBe('grant');
   });
 });

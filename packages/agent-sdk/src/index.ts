@@ -22,7 +22,7 @@ export type { OpenAICompatibleModelOptions } from './agent/openai-compatible-mod
 export { scriptedModel } from './agent/scripted-model.js';
 export type { ScriptEntry, ScriptedStep, ScriptedToolCall } from './agent/scripted-model.js';
 export { defineTool } from './agent/tool.js';
-export type { Tool, ToolContext } from './agent/tool.js';
+export type { Tool, ToolContext, ToolPermissions } from './agent/tool.js';
 export { approveToolCall, requestIdForToolCall } from './agent/tool-call-approval.js';
 export type { HubApprovalSettings, ToolCallApprovalRequest } from './agent/tool-call-approval.js';
 export { cancelledMessage, deniedMessage, editedResultMessage, timeoutMessage } from './agent/tool-messages.js';

@@ -70,3 +70,30 @@ describe('risk, summary and context sent with each approval', () => {
     expect(context?.turns?.some((t) => t.content.includes('secret'))).toBe(false);
   });
 });
+
+describe('ADK-style permissions and the end user', () => {
+  const readFile = defineTool({
+    name: 'local_file_read',
+    description: 'Read a file',
+    parameters: z.object({ path: z.string() }),
+    permissions: { actions: ['tool:local_file:read'], resources: ({ path }) => [path] },
+    execute: () => 'contents',
+  });
+
+  it('puts the tool’s actions and the resources derived from the arguments on the request as challenges', async () => {
+    const { agent, seen } = agentAsking(readFile, { path: '/home/ann/notes.txt' });
+    await agent.run('Read my notes', { onBehalfOf: 'ann' });
+    expect(seen[0]).toMatchObject({ challenges: [{ actions: ['tool:local_file:read'], resources: ['/home/ann/notes.txt'] }], onBehalfOf: 'ann' });
+  });
+
+  it('static resources are sent as given; a tool without permissions sends no challenges', async () => {
+    const fixed = defineTool({ name: 'list_home', description: 'List', parameters: z.object({}), permissions: { actions: ['tool:list_directory:read'], resources: ['/home'] }, execute: () => 'ok' });
+    const withStatic = agentAsking(fixed, {});
+    await withStatic.agent.run('List');
+    expect(withStatic.seen[0]?.challenges).toEqual([{ actions: ['tool:list_directory:read'], resources: ['/home'] }]);
+    expect(withStatic.seen[0]?.onBehalfOf).toBeUndefined();
+    const plain = agentAsking(defineTool({ name: 'plain', description: 'Plain', parameters: z.object({}), execute: () => 'ok' }), {});
+    await plain.agent.run('Go');
+    expect(plain.seen[0]?.challenges).toBeUndefined();
+  });
+});

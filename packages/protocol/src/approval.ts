@@ -3,6 +3,7 @@ import { ToolArgs } from './json-value.js';
 import { RequestContext, RequestSummary, RiskLevel } from './risk.js';
 import { SuspiciousFinding } from './suspicious-text.js';
 import { Identifier, IsoTime, QueueName, ToolName, label, text } from './text.js';
+import { Challenge, GrantInput, Grantor, MAX_CHALLENGES } from './grants.js';
 
 export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'cancelled']);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
@@ -12,6 +13,8 @@ export const DecidedBy = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reviewer'), id: z.string(), name: z.string() }),
   z.object({ kind: z.literal('policy'), rule: z.string() }),
   z.object({ kind: z.literal('timeout') }),
+  /** A standing grant covered the request on arrival. */
+  z.object({ kind: z.literal('grant'), grantId: z.string(), grantedBy: Grantor }),
 ]);
 export type DecidedBy = z.infer<typeof DecidedBy>;
 
@@ -30,6 +33,35 @@ export type Decision = z.infer<typeof Decision>;
 /** The authenticated agent behind a request: the token's principal, never what the agent claims. */
 export const AgentIdentity = z.object({ id: z.string(), name: z.string() });
 export type AgentIdentity = z.infer<typeof AgentIdentity>;
+
+/** One reviewer's approval counted toward a quorum. */
+export const QuorumApproval = z.object({ id: z.string(), name: z.string(), at: IsoTime });
+export type QuorumApproval = z.infer<typeof QuorumApproval>;
+
+/**
+ * A request that needs several distinct reviewers (`approval.quorum`): `approvals` so far, all for the same arguments
+ * (`args`, when a reviewer edited them; the request's own otherwise). An edit starts the count again.
+ */
+export const Quorum = z.object({
+  rule: z.string(),
+  required: z.int().min(2),
+  approvals: z.array(QuorumApproval),
+  args: ToolArgs.optional(),
+});
+export type Quorum = z.infer<typeof Quorum>;
+
+/**
+ * A request an `approval.escalation` rule moves to `toQueue` if still pending at `escalateAt`; once moved, `fromQueue`
+ * and `escalatedAt` say from where and when. The deadline never changes.
+ */
+export const Escalation = z.object({
+  rule: z.string(),
+  toQueue: QueueName,
+  escalateAt: IsoTime,
+  fromQueue: QueueName.optional(),
+  escalatedAt: IsoTime.optional(),
+});
+export type Escalation = z.infer<typeof Escalation>;
 
 /** One approval request as the hub keeps it. Times are ISO-8601 from the hub's clock. */
 export const ApprovalRecord = z.object({
@@ -57,6 +89,14 @@ export const ApprovalRecord = z.object({
    * agent wrote: tool name, arguments (keys and values), summary, context, description, labels. Empty when clean.
    */
   suspicious: z.array(SuspiciousFinding).optional(),
+  /** What the call does, ADK-style, as the agent's tool declared it; grants can match on these. */
+  challenges: z.array(Challenge).optional(),
+  /** The end user the agent acts for, as the agent states it. */
+  onBehalfOf: z.string().optional(),
+  /** Present when the request needs several approvals. */
+  quorum: Quorum.optional(),
+  /** Present when an escalation rule applies (or applied) to the request. */
+  escalation: Escalation.optional(),
   queue: QueueName,
   createdAt: IsoTime,
   expiresAt: IsoTime,
@@ -87,6 +127,10 @@ export const ApprovalRequestInput = z.strictObject({
   summary: RequestSummary.optional(),
   /** Why the agent wants the call: Markdown rationale and recent conversation turns, size-limited. */
   context: RequestContext.optional(),
+  /** ADK-style challenges: the actions the call performs and the resources it touches. */
+  challenges: z.array(Challenge).max(MAX_CHALLENGES).optional(),
+  /** The end user the agent acts for (the grantee chain: tool, agent, user). */
+  onBehalfOf: label(256).optional(),
   /** Defaults to `default` (or the token's first queue when the token is restricted to some). */
   queue: QueueName.optional(),
   /** Defaults to the hub's `approval.defaultTimeoutMs`; between the queue's `minTimeoutMs` and `maxTimeoutMs`. */
@@ -135,6 +179,8 @@ const decisionFields = {
   approved: z.boolean(),
   reason: text(MAX_REASON_LENGTH).optional(),
   args: ToolArgs.optional(),
+  /** Also decide later calls like this one the same way, within the scope given (see `GrantInput`). */
+  grant: GrantInput.optional(),
 };
 
 function editsOnlyWhenApproved(d: { approved: boolean; args?: unknown }): boolean {
@@ -187,6 +233,18 @@ export const QueueSnapshot = z.object({
   nextCursor: z.string().nullable(),
 });
 export type QueueSnapshot = z.infer<typeof QueueSnapshot>;
+
+/**
+ * `approval.moved` on `/reviewer`: an escalation moved a pending request from `fromQueue`. Reviewers who may see it in
+ * its new queue get `record` (and `toQueue`); reviewers of the old queue only get the id: it left their view.
+ */
+export const ApprovalMoved = z.object({
+  requestId: Identifier,
+  fromQueue: QueueName,
+  toQueue: QueueName.optional(),
+  record: ApprovalRecord.optional(),
+});
+export type ApprovalMoved = z.infer<typeof ApprovalMoved>;
 
 /** The agent's ack to a delivered `approval.response`. */
 export const DeliveryReceipt = z.object({ requestId: Identifier });

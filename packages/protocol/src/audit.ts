@@ -14,6 +14,15 @@ export const AuditType = z.enum([
   'input_rejected',
   /** Retention removed decided requests (listed in `data.requestIds`); their earlier audit rows are kept. */
   'purged',
+  /** A reviewer's decision came with a standing grant (`data.grant`). */
+  'grant_created',
+  /** A grant decided a new request on arrival (`data.grantId`, `data.uses`). */
+  'grant_used',
+  'grant_revoked',
+  /** One approval toward a quorum, not yet the last one (`data.approvals`, `data.required`). */
+  'quorum_approved',
+  /** An escalation rule moved a pending request to another queue (`data.fromQueue`, `data.toQueue`). */
+  'escalated',
 ]);
 export type AuditType = z.infer<typeof AuditType>;
 
@@ -23,6 +32,7 @@ export const AuditActor = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('policy'), rule: z.string() }),
   z.object({ kind: z.literal('timeout') }),
   z.object({ kind: z.literal('hub') }),
+  z.object({ kind: z.literal('grant'), grantId: z.string(), grantedBy: z.object({ id: z.string(), name: z.string() }) }),
 ]);
 export type AuditActor = z.infer<typeof AuditActor>;
 

@@ -7,6 +7,8 @@ export const ErrorCode = z.enum([
   'forbidden',
   'not_found',
   'already_decided',
+  /** A quorum request this reviewer has already approved: another reviewer must give the next approval. */
+  'already_approved_by_you',
   'expired',
   'conflict',
   'payload_too_large',
@@ -34,6 +36,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   already_decided: 409,
+  already_approved_by_you: 409,
   conflict: 409,
   expired: 410,
   payload_too_large: 413,

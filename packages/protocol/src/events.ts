@@ -3,6 +3,7 @@ import type {
   ApprovalCancel,
   ApprovalCancelled,
   ApprovalGet,
+  ApprovalMoved,
   ApprovalRecord,
   ApprovalRequestInput,
   ApprovalResponse,
@@ -14,6 +15,7 @@ import type {
   ReviewerDecision,
 } from './approval.js';
 import type { ApprovalDetail } from './audit.js';
+import type { Grant } from './grants.js';
 import type { Principal } from './rest.js';
 
 export const Namespace = { agent: '/agent', reviewer: '/reviewer' } as const;
@@ -36,6 +38,14 @@ export const ReviewerEvent = {
   resolved: 'approval.resolved',
   respond: 'approval.response',
   get: 'approval.get',
+  /** Hub → reviewers: a pending request changed without leaving `pending` (a partial quorum approval). */
+  updated: 'approval.updated',
+  /** Hub → reviewers: an escalation moved a pending request to another queue. */
+  moved: 'approval.moved',
+  /** Hub → reviewers of the grant's queue: a grant was made, used, or revoked. */
+  grantCreated: 'grant.created',
+  grantUsed: 'grant.used',
+  grantRevoked: 'grant.revoked',
 } as const;
 
 export interface AgentClientToServerEvents {
@@ -59,6 +69,11 @@ export interface ReviewerClientToServerEvents {
 export interface ReviewerServerToClientEvents {
   'approval.request': (record: ApprovalRecord) => void;
   'approval.resolved': (record: ApprovalRecord) => void;
+  'approval.updated': (record: ApprovalRecord) => void;
+  'approval.moved': (notice: ApprovalMoved) => void;
+  'grant.created': (grant: Grant) => void;
+  'grant.used': (grant: Grant) => void;
+  'grant.revoked': (grant: Grant) => void;
 }
 
 /** What the hub keeps in `socket.data` after the handshake. */

@@ -1,5 +1,6 @@
 export * from './ack.js';
 export * from './approval.js';
+export * from './grants.js';
 export * from './audit.js';
 export * from './errors.js';
 export * from './events.js';

@@ -1,4 +1,5 @@
-import type { JsonObject } from '@approval-hub/protocol';
+import type { GrantInput, JsonObject } from '@approval-hub/protocol';
+import { type GrantsController, createGrantsController } from '../hub/grantsController';
 import { type HistoryController, createHistoryController } from '../hub/historyController';
 import { startClockSync } from '../hub/clockSync';
 import { startHealthMonitor } from '../hub/healthMonitor';
@@ -17,6 +18,8 @@ export interface DecisionCommands {
   deny(requestId: string): void;
   /** Approve with edited arguments; high and critical risk ask for the same confirmation as Approve. */
   approveEdited(requestId: string, args: JsonObject, typedName?: string): void;
+  /** "Approve & allow similar…": approve with a standing grant; the same confirmations as Approve. */
+  approveWithGrant(requestId: string, grant: GrantInput): void;
 }
 
 /** Everything that lives outside React, created once per page. */
@@ -27,6 +30,7 @@ export interface ConsoleServices {
   readonly session: SessionController;
   readonly history: HistoryController;
   readonly decisions: DecisionCommands;
+  readonly grants: GrantsController;
 }
 
 export function createServices(): ConsoleServices {
@@ -46,14 +50,26 @@ export function createServices(): ConsoleServices {
   const history = createHistoryController(store, api, () => ended.refuse({ code: 'unauthorized', message: 'The hub no longer accepts this token.' }));
   startClockSync(store, api);
   const reason = () => store.getState().reasonDraft;
+  /** The grant an "Approve & allow similar…" started with, kept through its risk confirmation; plain Approve drops it. */
+  const grantFor = new Map<string, GrantInput>();
   // The button and the `a` key take the same path: hidden content and the risk confirmation hold for both.
   const approveWith = (id: string, typedName?: string) => {
     const step = store.getState().approvalStep(id, typedName);
-    if (step.kind === 'send') socket.decide(id, 'approve', { reason: reason() });
-    else if (step.kind === 'blocked') store.getState().pushNotice('warning', step.reason);
+    const grant = grantFor.get(id);
+    if (step.kind === 'send') {
+      grantFor.delete(id);
+      socket.decide(id, 'approve', { reason: reason(), ...(grant ? { grant } : {}) });
+    } else if (step.kind === 'blocked') store.getState().pushNotice('warning', step.reason);
   };
   const decisions: DecisionCommands = {
-    approve: (id) => approveWith(id),
+    approve: (id) => {
+      grantFor.delete(id);
+      approveWith(id);
+    },
+    approveWithGrant: (id, grant) => {
+      grantFor.set(id, grant);
+      approveWith(id);
+    },
     confirmCritical: (id, typed) => approveWith(id, typed),
     deny: (id) => socket.decide(id, 'deny', { reason: reason() }),
     approveEdited: (id, args, typedName) => {
@@ -62,5 +78,6 @@ export function createServices(): ConsoleServices {
       else if (step.kind === 'blocked') store.getState().pushNotice('warning', step.reason);
     },
   };
-  return { store, api, socket, session, history, decisions };
+  const grants = createGrantsController(store, api);
+  return { store, api, socket, session, history, decisions, grants };
 }

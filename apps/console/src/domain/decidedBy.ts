@@ -9,6 +9,8 @@ export function describeDecider(decidedBy: DecidedBy, myId: string | null): stri
       return `policy “${decidedBy.rule}”`;
     case 'timeout':
       return 'timeout';
+    case 'grant':
+      return `a standing grant from ${decidedBy.grantedBy.id === myId ? 'you' : decidedBy.grantedBy.name}`;
   }
 }
 

@@ -9,8 +9,15 @@ export type Facets = Readonly<Record<FacetKey, Readonly<Record<string, number>>>
 
 export const EMPTY_FACETS: Facets = { queue: {}, agent: {}, tool: {}, risk: {} };
 
-/** What the hub pushes on `/reviewer`, in arrival order. */
-export type QueueEvent = { type: 'request'; record: ApprovalRecord } | { type: 'resolved'; record: ApprovalRecord };
+/**
+ * What the hub pushes on `/reviewer`, in arrival order. `updated`: a pending request changed in place (an approval
+ * toward its quorum, or an escalation into a queue we see). `left`: it moved to a queue we do not see.
+ */
+export type QueueEvent =
+  | { type: 'request'; record: ApprovalRecord }
+  | { type: 'resolved'; record: ApprovalRecord }
+  | { type: 'updated'; record: ApprovalRecord }
+  | { type: 'left'; requestId: string };
 
 export interface QueueData {
   readonly items: ReadonlyMap<string, QueueItem>;
@@ -68,12 +75,29 @@ export function applyQueueEvents(data: QueueData, events: readonly QueueEvent[],
   let items: Map<string, QueueItem> | null = null;
   const added: QueueItem[] = [];
   const departed: Departure[] = [];
+  let replaced = false;
   const current = (id: string) => (items ?? data.items).get(id);
 
   for (const event of events) {
+    if (event.type === 'left') {
+      // Still pending, only no longer ours to see: not remembered as decided.
+      const item = current(event.requestId);
+      if (!item) continue;
+      items ??= new Map(data.items);
+      items.delete(event.requestId);
+      departed.push({ item, outcome: null });
+      continue;
+    }
     const record = event.record;
     const id = record.requestId;
-    if (event.type === 'request' && record.status === 'pending') {
+    if (event.type === 'updated' && record.status === 'pending' && current(id)) {
+      // Replaced in place: the selection stays, nothing arrives or departs.
+      items ??= new Map(data.items);
+      items.set(id, toQueueItem(record));
+      replaced = true;
+      continue;
+    }
+    if ((event.type === 'request' || event.type === 'updated') && record.status === 'pending') {
       if (ledger.has(id) || current(id)) continue;
       const item = toQueueItem(record);
       items ??= new Map(data.items);
@@ -90,6 +114,7 @@ export function applyQueueEvents(data: QueueData, events: readonly QueueEvent[],
     }
   }
   if (!items) return { data, added, departed };
+  if (replaced) return { data: { ...data, items, visibleIds: computeVisible(items, data.sort, data.filters), facets: computeFacets(items) }, added, departed };
   return { data: rebuild(data, items, added, departed, events.length > INCREMENTAL_LIMIT), added, departed };
 }
 

@@ -2,6 +2,8 @@ import {
   ApprovalDetail,
   ApprovalRecord,
   AuditEntry,
+  Grant,
+  type GrantStatus,
   HealthResponse,
   MAX_SEARCH_LENGTH,
   type Page,
@@ -13,6 +15,7 @@ import type { RestClient } from './restClient';
 
 const ApprovalPage = pageSchema(ApprovalRecord);
 const AuditPage = pageSchema(AuditEntry);
+const GrantPage = pageSchema(Grant);
 
 /** The REST endpoints the console reads, each answer checked against the protocol's schemas. */
 export interface HubApi {
@@ -21,6 +24,8 @@ export interface HubApi {
   listApprovals(filter: HistoryFilter, cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<ApprovalRecord>>;
   getApproval(requestId: string, signal?: AbortSignal): Promise<ApprovalDetail>;
   listAudit(filter: AuditFilter, cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<AuditEntry>>;
+  listGrants(statuses: readonly GrantStatus[], limit: number, signal?: AbortSignal): Promise<Page<Grant>>;
+  revokeGrant(grantId: string): Promise<Grant>;
 }
 
 export function createHubApi(rest: RestClient): HubApi {
@@ -47,5 +52,7 @@ export function createHubApi(rest: RestClient): HubApi {
     getApproval: (requestId, signal) => rest.get(`/api/approvals/${encodeURIComponent(requestId)}`, {}, ApprovalDetail, { signal }),
     listAudit: (filter, cursor, limit, signal) =>
       rest.get('/api/audit', { type: filter.type, queue: filter.queue.trim(), limit, cursor }, AuditPage, { signal }),
+    listGrants: (statuses, limit, signal) => rest.get('/api/grants', { status: statuses.join(','), limit }, GrantPage, { signal }),
+    revokeGrant: (grantId) => rest.delete(`/api/grants/${encodeURIComponent(grantId)}`, Grant),
   };
 }

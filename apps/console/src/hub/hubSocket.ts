@@ -1,7 +1,10 @@
 import {
+  ApprovalMoved,
   ApprovalRecord,
   ConnectErrorData,
   DEFAULT_SNAPSHOT_PAGE,
+  Grant,
+  type GrantInput,
   type JsonObject,
   Namespace,
   QueueSnapshot,
@@ -36,6 +39,8 @@ export interface DecisionInput {
   readonly reason?: string;
   /** Only with `edit`: the arguments exactly as shown in the editor's diff. */
   readonly args?: JsonObject;
+  /** "Approve & allow similar…": the standing grant to make with this decision. */
+  readonly grant?: GrantInput;
 }
 
 /** The `/reviewer` socket. It lives outside React and writes into the store through its actions. */
@@ -80,18 +85,30 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
     retryTimer = null;
   };
 
-  const receive = (type: QueueEvent['type'], raw: unknown) => {
-    const parsed = ApprovalRecord.safeParse(raw);
-    if (!parsed.success) {
-      // Never trust the wire: an event that does not match the contract is dropped, once reported.
-      console.warn(`Dropped an invalid ${type} event from the hub`, parsed.error.issues);
-      if (!invalidEventsReported) actions().pushNotice('warning', 'The hub sent an event this console does not understand; it was ignored.');
-      invalidEventsReported = true;
-      return;
-    }
-    const event: QueueEvent = { type, record: parsed.data };
+  const dropInvalid = (type: string, issues: unknown) => {
+    // Never trust the wire: an event that does not match the contract is dropped, once reported.
+    console.warn(`Dropped an invalid ${type} event from the hub`, issues);
+    if (!invalidEventsReported) actions().pushNotice('warning', 'The hub sent an event this console does not understand; it was ignored.');
+    invalidEventsReported = true;
+  };
+
+  const enqueue = (event: QueueEvent) => {
     if (held) held.push(event);
     else batcher.push(event);
+  };
+
+  const receive = (type: 'request' | 'resolved' | 'updated', raw: unknown) => {
+    const parsed = ApprovalRecord.safeParse(raw);
+    if (!parsed.success) return dropInvalid(type, parsed.error.issues);
+    enqueue({ type, record: parsed.data });
+  };
+
+  /** An escalation: with the record we may see it in its new queue; without, it left our queues. */
+  const receiveMoved = (raw: unknown) => {
+    const parsed = ApprovalMoved.safeParse(raw);
+    if (!parsed.success) return dropInvalid('moved', parsed.error.issues);
+    const { record, requestId } = parsed.data;
+    enqueue(record ? { type: 'updated', record } : { type: 'left', requestId });
   };
 
   /**
@@ -200,6 +217,15 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
     s.io.on('reconnect_failed', () => actions().setConnection('offline'));
     s.on(ReviewerEvent.request, (raw: unknown) => receive('request', raw));
     s.on(ReviewerEvent.resolved, (raw: unknown) => receive('resolved', raw));
+    s.on(ReviewerEvent.updated, (raw: unknown) => receive('updated', raw));
+    s.on(ReviewerEvent.moved, (raw: unknown) => receiveMoved(raw));
+    for (const event of [ReviewerEvent.grantCreated, ReviewerEvent.grantUsed, ReviewerEvent.grantRevoked]) {
+      s.on(event, (raw: unknown) => {
+        const grant = Grant.safeParse(raw);
+        if (grant.success) actions().applyGrant(grant.data);
+        else dropInvalid(event, grant.error.issues);
+      });
+    }
   };
 
   function stop() {
@@ -225,6 +251,7 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
       approved: kind !== 'deny',
       ...(reason ? { reason } : {}),
       ...(kind === 'edit' && input.args ? { args: input.args } : {}),
+      ...(input.grant ? { grant: input.grant } : {}),
     };
     const valid = ReviewerDecision.safeParse(payload);
     if (!valid.success) {

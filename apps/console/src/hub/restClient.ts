@@ -26,6 +26,8 @@ export interface RestGetOptions {
 
 export interface RestClient {
   get<S extends z.ZodType>(path: string, query: Record<string, QueryValue>, schema: S, options?: RestGetOptions): Promise<z.infer<S>>;
+  /** `DELETE path`: the answer checked against `schema`. */
+  delete<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>>;
 }
 
 export interface RestClientOptions {
@@ -48,13 +50,13 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const baseUrl = options.baseUrl ?? '';
   const fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
 
-  return {
-    async get(path, query, schema, getOptions = {}) {
+  const call = async <S extends z.ZodType>(method: 'GET' | 'DELETE', url: string, schema: S, getOptions: RestGetOptions = {}): Promise<z.infer<S>> => {
       const { signal, answerStatuses } = getOptions;
       const token = options.getToken();
       let response: Response;
       try {
-        response = await fetchImpl(`${baseUrl}${path}${buildQuery(query)}`, {
+        response = await fetchImpl(url, {
+          method,
           headers: { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
           ...(signal ? { signal } : {}),
         });
@@ -76,6 +78,10 @@ export function createRestClient(options: RestClientOptions): RestClient {
       const parsed = schema.safeParse(body);
       if (!parsed.success) throw new HubRequestError('bad_response', 'The hub sent data this console does not understand.', response.status);
       return parsed.data;
-    },
+  };
+
+  return {
+    get: (path, query, schema, getOptions) => call('GET', `${baseUrl}${path}${buildQuery(query)}`, schema, getOptions),
+    delete: (path, schema) => call('DELETE', `${baseUrl}${path}`, schema),
   };
 }

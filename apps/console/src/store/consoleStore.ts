@@ -3,6 +3,7 @@ import { createStore } from 'zustand/vanilla';
 import { RecentIds } from '../domain/recentIds';
 import { createConnectionSlice } from './connectionSlice';
 import { createDecisionSlice } from './decisionSlice';
+import { createGrantsSlice } from './grantsSlice';
 import { createHistorySlice } from './historySlice';
 import { createNoticeSlice } from './noticeSlice';
 import { createQueueSlice } from './queueSlice';
@@ -34,6 +35,7 @@ export function createConsoleStore(options: ConsoleStoreOptions = {}) {
         ...createDecisionSlice(deps)(...a),
         ...createReviewSlice(...a),
         ...createHistorySlice(...a),
+        ...createGrantsSlice(...a),
         ...createNoticeSlice(...a),
         ...createUiSlice(...a),
       }),

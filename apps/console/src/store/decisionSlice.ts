@@ -4,7 +4,8 @@ import { describeOutcome } from '../domain/decidedBy';
 import { serverNow } from '../domain/expiry';
 import { jsonEqual } from '../domain/jsonEqual';
 import type { QueueItem } from '../domain/queueItem';
-import { type Removal, removeFromQueue } from '../domain/queueState';
+import { type Removal, applyQueueEvents, removeFromQueue } from '../domain/queueState';
+import { quorumProgress } from '../domain/quorum';
 import type { NoticeTone } from './noticeSlice';
 import { queueDataOf } from './queueSlice';
 import { AUTO_MOVE_GUARD_MS, selectionPatch } from './selectionSlice';
@@ -49,6 +50,8 @@ function failureMessage(error: ErrorInfo): string {
       return 'Your session is no longer valid. Sign in again.';
     case 'internal':
       return 'The hub could not record the decision (internal error). Try again.';
+    case 'already_approved_by_you':
+      return 'You already approved this request: it needs an approval from another reviewer.';
     default:
       return `The hub refused the decision (${error.code}): ${error.message}`;
   }
@@ -133,6 +136,13 @@ export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice
           return;
         }
         const ack = outcome.ack;
+        if (ack.ok && ack.data.status === 'pending') {
+          // An approval toward a quorum: counted, and the request stays for the other reviewers.
+          const change = applyQueueEvents(queueDataOf(state), [{ type: 'updated', record: ack.data }], deps.ledger);
+          set({ ...change.data, decisions: without(state.decisions, requestId) }, undefined, 'decision/counted');
+          get().pushNotice('success', `Your approval of ${what} was counted: ${quorumProgress(ack.data, myId)?.text ?? 'more approvals are needed'}.`);
+          return;
+        }
         if (ack.ok) {
           const record = ack.data;
           const edited = entry.sentArgs !== null && record.decision !== undefined && !jsonEqual(record.decision.args, entry.sentArgs);

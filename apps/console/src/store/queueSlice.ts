@@ -131,7 +131,8 @@ export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
         if (events.length === 0) return;
         const state = get();
         const change = applyQueueEvents(queueDataOf(state), events, deps.ledger);
-        if (change.added.length === 0 && change.departed.length === 0) return;
+        // Nothing changed (an in-place update, a quorum approval, changes `items` without adding or removing).
+        if (change.data.items === state.items) return;
         const arrivals = change.added.length > 0 ? arrivalsAfter(state.arrivals, change.added) : state.arrivals;
         set({ ...change.data, ...selectionPatch(state, change.data, change.departed, deps.now()), arrivals }, undefined, 'queue/applyEvents');
         for (const [tone, text] of departureNotices(state, change.departed)) get().pushNotice(tone, text);

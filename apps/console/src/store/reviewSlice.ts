@@ -1,3 +1,4 @@
+import { ALREADY_APPROVED_REASON, quorumProgress } from '../domain/quorum';
 import { confirmationFor } from '../domain/risk';
 import type { Actionability } from './decisionSlice';
 import type { ConsoleSlice } from './types';
@@ -63,6 +64,7 @@ export const createReviewSlice: ConsoleSlice<ReviewSlice> = (set, get) => ({
     const check = state.checkActionable(requestId);
     if (!check.ok) return check;
     if (state.review.requestId !== requestId) return { ok: false, reason: 'Open the request to review it before approving.' };
+    if (quorumProgress(check.item.record, state.principal?.id ?? null)?.approvedByMe) return { ok: false, reason: ALREADY_APPROVED_REASON };
     const hidden = unseenReason(state.review.unseen);
     return hidden ? { ok: false, reason: hidden } : check;
   },

@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { RecentIds } from '../domain/recentIds';
 import type { ConnectionSlice } from './connectionSlice';
 import type { DecisionSlice } from './decisionSlice';
+import type { GrantsSlice } from './grantsSlice';
 import type { HistorySlice } from './historySlice';
 import type { NoticeSlice } from './noticeSlice';
 import type { QueueSlice } from './queueSlice';
@@ -17,6 +18,7 @@ export type ConsoleState = SessionSlice &
   DecisionSlice &
   ReviewSlice &
   HistorySlice &
+  GrantsSlice &
   NoticeSlice &
   UiSlice;
 

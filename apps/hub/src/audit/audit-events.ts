@@ -1,4 +1,4 @@
-import type { AuditActor, AuditType, JsonObject, RiskLevel, SuspiciousKind } from '@approval-hub/protocol';
+import type { AuditActor, AuditType, Grant, GrantEffect, JsonObject, RiskLevel, SuspiciousKind } from '@approval-hub/protocol';
 
 /** The typed payload of each kind of audit row; the engine builds them, the store only serialises them. */
 export interface AuditPayloads {
@@ -24,6 +24,11 @@ export interface AuditPayloads {
   delivered: Record<string, never>;
   input_rejected: { channel: string; code: string; message: string; suppressedSinceLast?: number };
   purged: { resolvedBefore: string; requestIds: string[] };
+  grant_created: { grant: Grant };
+  grant_used: { grantId: string; effect: GrantEffect; approved: boolean };
+  grant_revoked: { grantId: string; effect: GrantEffect; fromRequestId: string };
+  quorum_approved: { approvals: number; required: number; rule: string; modified: boolean; args?: JsonObject | undefined; reason?: string | undefined };
+  escalated: { fromQueue: string; toQueue: string; rule: string; afterMs: number };
 }
 
 /** One audit event as the engine hands it to the store; the store adds seq, time and the chain hashes. */

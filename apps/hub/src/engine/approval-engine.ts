@@ -15,6 +15,8 @@ import {
   type AuditListQuery,
   type AuditVerifyResult,
   type Decision,
+  type Grant,
+  type GrantListQuery,
   type Page,
   type Principal,
   type ReviewerDecision,
@@ -27,7 +29,7 @@ import type { HubConfig } from '../config.js';
 import type { CrashHook } from '../crash-hook.js';
 import type { Logger } from '../logger.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
-import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type LinkUse, type StoredRequest } from '../store/store.js';
+import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type InsertRequest, type LinkUse, type StoredRequest } from '../store/store.js';
 import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostTo, readScope, reviewerQueues, seesWholeAudit } from './access.js';
 import { argsDigest } from './args-digest.js';
 import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
@@ -37,6 +39,10 @@ import { expiryTime } from './expiry-time.js';
 import { matchPolicy } from './policies.js';
 import { effectiveRisk } from './risk-rules.js';
 import { scanRequest } from './suspicious-request.js';
+import { grantFromDecision } from './grant-from-decision.js';
+import { decidingGrant } from './grant-matching.js';
+import { quorumStep } from './quorum-step.js';
+import { escalationRuleFor, escalationRuleName, quorumRuleFor } from './request-rules.js';
 
 export const TIMEOUT_REASON = 'Approval timed out';
 
@@ -54,6 +60,13 @@ export interface EngineEvents {
   cancelled: (notice: ApprovalCancelled, principalId: string) => void;
   /** Retention removed this many decided requests (one batch), committed. */
   purged: (count: number) => void;
+  /** A pending request changed and stays pending (an approval toward its quorum), committed here. */
+  updated: (record: ApprovalRecord) => void;
+  /** An escalation moved a pending request from `fromQueue` to `record.queue`, committed here. */
+  moved: (record: ApprovalRecord, fromQueue: string) => void;
+  grantCreated: (grant: Grant) => void;
+  grantUsed: (grant: Grant) => void;
+  grantRevoked: (grant: Grant) => void;
 }
 
 type Listeners = { [K in keyof EngineEvents]: EngineEvents[K][] };
@@ -95,10 +108,11 @@ export class ApprovalEngine {
   readonly #log: Logger;
   #config: HubConfig;
   #expiryNow: () => number;
-  readonly #listeners: Listeners = { requested: [], resolved: [], resync: [], cancelled: [], purged: [] };
+  readonly #listeners: Listeners = { requested: [], resolved: [], resync: [], cancelled: [], purged: [], updated: [], moved: [], grantCreated: [], grantUsed: [], grantRevoked: [] };
   #unwatch: (() => void) | null = null;
   #sweep: NodeJS.Timeout | null = null;
   readonly #deadlines: DeadlineTimer;
+  readonly #escalations: DeadlineTimer;
   readonly #retention: RetentionTimer;
   readonly #crash: CrashHook;
   #cursors: CursorCodec | null = null;
@@ -116,6 +130,12 @@ export class ApprovalEngine {
       next: () => this.#store.nextDeadline(),
       fire: () => this.expireDue(),
       onError: (error) => this.#log.error({ err: error }, 'deadline check failed; retrying'),
+    });
+    this.#escalations = new DeadlineTimer({
+      now: () => this.#clock.now(),
+      next: () => this.#store.nextEscalation(),
+      fire: () => this.escalateDue(),
+      onError: (error) => this.#log.error({ err: error }, 'escalation check failed; retrying'),
     });
     this.#retention = new RetentionTimer({
       intervalMs: () => this.#config.retention?.intervalMs ?? null,
@@ -153,13 +173,17 @@ export class ApprovalEngine {
       );
     }
     await this.expireDue();
+    // Escalations that fell due while the hub was down happen now, before anyone is served.
+    await this.escalateDue();
     this.#deadlines.start();
+    this.#escalations.start();
     this.#watchOtherNodes();
     this.#retention.start();
   }
 
   stop(): void {
     this.#deadlines.stop();
+    this.#escalations.stop();
     this.#retention.stop();
     this.#unwatch?.();
     this.#unwatch = null;
@@ -177,6 +201,8 @@ export class ApprovalEngine {
       switch (change.kind) {
         case 'requested':
           this.#deadlines.consider(change.expiresAt);
+          // Another node's request may carry an escalation: re-read the earliest from the database.
+          this.#escalations.consider(this.#clock.now());
           return;
         case 'resolved':
           void this.settledRecord(change.requestId)
@@ -188,7 +214,10 @@ export class ApprovalEngine {
           return;
       }
     });
-    this.#sweep = setInterval(() => this.#emit('resync'), CLUSTER_SWEEP_MS);
+    this.#sweep = setInterval(() => {
+      this.#emit('resync');
+      this.#escalations.consider(this.#clock.now());
+    }, CLUSTER_SWEEP_MS);
     this.#sweep.unref();
   }
 
@@ -245,7 +274,7 @@ export class ApprovalEngine {
       return refuse(fail('invalid_payload', `timeoutMs must be at least ${minTimeoutMs} in queue "${queue}"`, { fieldErrors: { timeoutMs: [`at least ${minTimeoutMs}`] } }));
     }
     const now = this.#clock.now();
-    const record: ApprovalRecord = {
+    let record: ApprovalRecord = {
       requestId: input.requestId,
       status: 'pending',
       toolName: input.toolName,
@@ -261,6 +290,8 @@ export class ApprovalEngine {
     if (input.description !== undefined) record.description = input.description;
     if (input.summary !== undefined) record.summary = input.summary;
     if (input.context !== undefined) record.context = input.context;
+    if (input.challenges !== undefined) record.challenges = input.challenges;
+    if (input.onBehalfOf !== undefined) record.onBehalfOf = input.onBehalfOf;
     const risk = effectiveRisk(approval.risk, principal, record, input.risk);
     if (input.risk !== undefined) record.agentRisk = input.risk;
     if (risk.risk !== undefined) record.risk = risk.risk;
@@ -282,8 +313,51 @@ export class ApprovalEngine {
         suspicious: record.suspicious.length > 0 ? [...new Set(record.suspicious.map((f) => f.kind))] : undefined,
       }),
     ];
+    const quorumRule = quorumRuleFor(approval.quorum, principal, record);
+    // One approval is what every request needs anyway: only a rule asking for more makes a quorum.
+    if (quorumRule && quorumRule.approvals >= 2) record.quorum = { rule: quorumRule.rule, required: quorumRule.approvals, approvals: [] };
+    const escalationRule = escalationRuleFor(approval.escalation, principal, record);
+    if (escalationRule) {
+      record.escalation = { rule: escalationRuleName(escalationRule), toQueue: escalationRule.toQueue, escalateAt: toIso(now + escalationRule.afterMs) };
+    }
     const policy = matchPolicy(approval.policies, principal, record);
-    if (policy) {
+
+    const requestHash = createHash('sha256')
+      .update(canonicalJson({ ...input, principal: principal.id }))
+      .digest('hex');
+    const limits = this.#config.limits;
+    const insert = (decided: ApprovalRecord, extraAudit: typeof audit, grantUse?: InsertRequest['grantUse']) =>
+      this.#store.insertRequest({
+        record: decided,
+        principalId: principal.id,
+        requestHash,
+        deliver: decided.status !== 'pending',
+        quota: { maxPendingPerAgent: limits.maxPendingPerAgent, maxPendingPerQueue: limits.maxPendingPerQueue },
+        audit: [...audit, ...extraAudit],
+        grantUse,
+      });
+    // Precedence: a static deny policy, then a deny grant, then a static approve policy, then an allow grant.
+    let outcome: Awaited<ReturnType<ApprovalStore['insertRequest']>> | undefined;
+    let usedGrant: Grant | undefined;
+    if (policy?.action !== 'deny') {
+      // Read from the store on every arrival, never cached: a revocation on any node counts at once. A grant that
+      // the insert finds no longer live (revoked, expired, used up meanwhile) is dropped and the rest tried again.
+      let grants = await this.#store.liveGrants(queue, now);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const grant = decidingGrant(grants, record);
+        if (!grant || (grant.effect === 'allow' && policy)) break;
+        const decided = this.#decidedByGrant(record, grant);
+        const grantAudit = [auditEvent('grant_used', record.requestId, queue, { kind: 'grant', grantId: grant.grantId, grantedBy: grant.grantedBy }, { grantId: grant.grantId, effect: grant.effect, approved: grant.effect === 'allow' })];
+        const attempted = await insert(decided, grantAudit, { grantId: grant.grantId, now });
+        if (attempted.kind !== 'grant_unavailable') {
+          outcome = attempted;
+          if (attempted.kind === 'created') usedGrant = grant;
+          break;
+        }
+        grants = grants.filter((g) => g.grantId !== grant.grantId);
+      }
+    }
+    if (!outcome && policy) {
       record.status = policy.action === 'approve' ? 'approved' : 'denied';
       record.decision = {
         approved: policy.action === 'approve',
@@ -294,21 +368,11 @@ export class ApprovalEngine {
       };
       if (policy.reason !== undefined) record.decision.reason = policy.reason;
       record.resolvedAt = record.createdAt;
-      audit.push(auditEvent(record.decision.approved ? 'auto_approved' : 'auto_denied', record.requestId, queue, { kind: 'policy', rule: policy.rule }, { reason: policy.reason }));
+      delete record.quorum;
+      delete record.escalation;
+      outcome = await insert(record, [auditEvent(record.decision.approved ? 'auto_approved' : 'auto_denied', record.requestId, queue, { kind: 'policy', rule: policy.rule }, { reason: policy.reason })]);
     }
-
-    const requestHash = createHash('sha256')
-      .update(canonicalJson({ ...input, principal: principal.id }))
-      .digest('hex');
-    const limits = this.#config.limits;
-    const outcome = await this.#store.insertRequest({
-      record,
-      principalId: principal.id,
-      requestHash,
-      deliver: policy !== undefined,
-      quota: { maxPendingPerAgent: limits.maxPendingPerAgent, maxPendingPerQueue: limits.maxPendingPerQueue },
-      audit,
-    });
+    outcome ??= await insert(record, []);
     switch (outcome.kind) {
       case 'existing': {
         const same = outcome.stored.principalId === principal.id && outcome.stored.requestHash === requestHash;
@@ -323,7 +387,11 @@ export class ApprovalEngine {
         this.#auditor?.refused(principal, 'approval.request', 'quota_exceeded', message);
         return refuse(fail('quota_exceeded', message, { scope: outcome.scope, limit: outcome.limit }));
       }
+      case 'grant_unavailable':
+        // Only returned with a grant use, which the loop above replaces by a plain insert; kept for exhaustiveness.
+        return refuse(fail('internal', 'The hub could not complete this request; nothing was changed. Try again.'));
       case 'created':
+        record = outcome.record;
         break;
     }
     this.#crash('request.after-commit');
@@ -333,12 +401,37 @@ export class ApprovalEngine {
     );
     if (record.status === 'pending') {
       this.#deadlines.consider(now + timeoutMs);
+      if (record.escalation) this.#escalations.consider(Date.parse(record.escalation.escalateAt));
       this.#emit('requested', record);
       this.#crash('request.after-forward');
     } else {
       this.#emit('resolved', record, principal.id, 'here');
     }
+    if (usedGrant) {
+      this.#log.info({ event: 'grant.used', grantId: usedGrant.grantId, requestId: record.requestId, effect: usedGrant.effect }, 'grant decided a request');
+      const after = await this.#store.getGrant(usedGrant.grantId, null, this.#clock.now());
+      if (after) this.#emit('grantUsed', after);
+    }
     return { ack: ok(record), created: true };
+  }
+
+  /** The request as decided on arrival by a grant: at once, with the agent's own arguments. */
+  #decidedByGrant(pending: ApprovalRecord, grant: Grant): ApprovalRecord {
+    const { quorum: _quorum, escalation: _escalation, ...rest } = pending;
+    const approved = grant.effect === 'allow';
+    return {
+      ...rest,
+      status: approved ? 'approved' : 'denied',
+      decision: {
+        approved,
+        reason: `${approved ? 'Allowed' : 'Denied'} by a standing grant from ${grant.grantedBy.name}`,
+        args: pending.args,
+        modified: false,
+        decidedBy: { kind: 'grant', grantId: grant.grantId, grantedBy: grant.grantedBy },
+        decidedAt: pending.createdAt,
+      },
+      resolvedAt: pending.createdAt,
+    };
   }
 
   async cancel(principal: Principal, requestId: string, reason: string | undefined): Promise<Ack<ApprovalRecord>> {
@@ -395,58 +488,132 @@ export class ApprovalEngine {
     const now = this.#clock.now();
     const arrivedAt = this.#expiryNow();
     const attempt = { approved: input.approved, edited: input.args !== undefined };
-    // The scope is applied by the read itself: outside it, a request is indistinguishable from a missing one.
-    const stored = await this.#store.getRequest(input.requestId, readScope(principal));
-    if (!stored) {
-      // Recorded against the reviewer, never in the timeline of a request it cannot see.
-      await this.#auditor?.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
-      return fail('not_found', `No request ${input.requestId} in your queues`);
+    // A quorum approval that lost a race to another approval reads the request again and counts on top of it.
+    for (let round = 0; ; round++) {
+      // The scope is applied by the read itself: outside it, a request is indistinguishable from a missing one.
+      const stored = await this.#store.getRequest(input.requestId, readScope(principal));
+      if (!stored) {
+        // Recorded against the reviewer, never in the timeline of a request it cannot see.
+        await this.#auditor?.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
+        return fail('not_found', `No request ${input.requestId} in your queues`);
+      }
+      const settled = await this.#settled(principal, stored, attempt, input.reason, arrivedAt, now);
+      if (settled) return settled;
+      if (options.expectedArgsDigest !== undefined && argsDigest(stored.record.args) !== options.expectedArgsDigest) {
+        return fail('conflict', 'The arguments are not the ones this link was issued for; nothing was decided');
+      }
+      const result = await this.#decideOpen(principal, input, stored, now, arrivedAt, attempt, options);
+      if (result !== 'retry') return result;
+      if (round >= 20) return fail('conflict', 'Too many approvals arrived at once; try again');
     }
-    const settled = await this.#settled(principal, stored, attempt, input.reason, arrivedAt, now);
-    if (settled) return settled;
-    if (options.expectedArgsDigest !== undefined && argsDigest(stored.record.args) !== options.expectedArgsDigest) {
-      return fail('conflict', 'The arguments are not the ones this link was issued for; nothing was decided');
-    }
+  }
 
+  /** One attempt at deciding a pending request; 'retry' when a quorum approval lost to a concurrent change. */
+  async #decideOpen(
+    principal: Principal,
+    input: ReviewerDecision,
+    stored: StoredRequest,
+    now: number,
+    arrivedAt: number,
+    attempt: { approved: boolean; edited: boolean },
+    options: DecideOptions,
+  ): Promise<Ack<ApprovalRecord> | 'retry'> {
     const original = stored.record;
-    const modified = input.approved && input.args !== undefined && canonicalJson(input.args) !== canonicalJson(original.args);
+    const at = toIso(now);
+    let args = original.args;
+    let modified = input.approved && input.args !== undefined && canonicalJson(input.args) !== canonicalJson(original.args);
+    if (modified) args = input.args!;
+    let quorum = original.quorum;
+    if (input.approved && original.quorum) {
+      const step = quorumStep(original, original.quorum, principal, input.args, at);
+      if (step.kind === 'already_approved') {
+        return fail('already_approved_by_you', 'You have already approved this request: it needs an approval from another reviewer', original);
+      }
+      if (input.grant && (input.grant.effect ?? 'allow') === 'allow') {
+        return fail('invalid_payload', 'an allow grant cannot be made on a request that needs several approvals', { fieldErrors: { grant: ['not on a request that needs several approvals'] } });
+      }
+      if (step.kind === 'partial') return this.#approvePartly(principal, input, stored, step.quorum, step.modified, at);
+      quorum = step.quorum;
+      args = step.args;
+      modified = step.modified;
+    }
     const decision: Decision = {
       approved: input.approved,
-      args: modified ? input.args! : original.args,
+      args,
       modified,
       decidedBy: { kind: 'reviewer', id: principal.id, name: principal.name },
-      decidedAt: toIso(now),
+      decidedAt: at,
     };
     if (input.reason !== undefined) decision.reason = input.reason;
-    const record: ApprovalRecord = { ...original, status: input.approved ? 'approved' : 'denied', decision, resolvedAt: decision.decidedAt };
+    let grant: Grant | undefined;
+    if (input.grant) {
+      const made = grantFromDecision({ record: original, principal, input: input.grant, approved: input.approved, modified, config: this.#config.approval.grants, now });
+      if ('problem' in made) return fail('invalid_payload', `Cannot make this grant: ${made.problem}`, { fieldErrors: { grant: [made.problem] } });
+      grant = made.grant;
+    }
+    const { quorum: _read, ...rest } = original;
+    const record: ApprovalRecord = { ...rest, ...(quorum && { quorum }), status: input.approved ? 'approved' : 'denied', decision, resolvedAt: decision.decidedAt };
+    const audit = [
+      auditEvent('decided', original.requestId, original.queue, actorOf(principal), {
+        approved: decision.approved,
+        reason: decision.reason,
+        modified,
+        args: modified ? decision.args : undefined,
+        via: options.linkUse ? 'decision_link' : undefined,
+      }),
+    ];
+    if (grant) audit.push(auditEvent('grant_created', original.requestId, original.queue, actorOf(principal), { grant }));
     const moved = await this.#store.transition({
       requestId: original.requestId,
       record,
       deliverTo: stored.principalId,
       at: decision.decidedAt,
       ...(options.linkUse && { linkUse: options.linkUse }),
-      audit: [
-        auditEvent('decided', original.requestId, original.queue, actorOf(principal), {
-          approved: decision.approved,
-          reason: decision.reason,
-          modified,
-          args: modified ? decision.args : undefined,
-          via: options.linkUse ? 'decision_link' : undefined,
-        }),
-      ],
+      audit,
+      grant,
+      // The last approval of a quorum counts only on the quorum it was added to.
+      expect: input.approved && original.quorum ? original : undefined,
     });
     if (!moved) {
       // Someone else won between the read and the conditional write: report what they did.
       const after = await this.#store.getRequest(original.requestId, readScope(principal));
+      if (after?.record.status === 'pending' && input.approved && original.quorum) return 'retry';
       const lost = after && (await this.#settled(principal, after, attempt, input.reason, arrivedAt, now));
       return lost || fail('already_decided', 'Another decision was made first', after?.record ?? original);
     }
     this.#crash('decision.after-commit');
     this.#log.info(
-      { event: 'approval.decided', requestId: original.requestId, status: record.status, reviewer: principal.id, modified },
+      { event: 'approval.decided', requestId: original.requestId, status: record.status, reviewer: principal.id, modified, grant: grant?.grantId },
       'approval decided',
     );
     this.#emit('resolved', record, stored.principalId, 'here');
+    if (grant) this.#emit('grantCreated', grant);
+    return ok(record);
+  }
+
+  /** An approval toward a quorum that is not the last one: counted, audited, and the request stays pending. */
+  async #approvePartly(principal: Principal, input: ReviewerDecision, stored: StoredRequest, quorum: NonNullable<ApprovalRecord['quorum']>, modified: boolean, at: string): Promise<Ack<ApprovalRecord> | 'retry'> {
+    const before = stored.record;
+    const record: ApprovalRecord = { ...before, quorum };
+    const updated = await this.#store.updatePending({
+      requestId: before.requestId,
+      before,
+      record,
+      at,
+      audit: [
+        auditEvent('quorum_approved', before.requestId, before.queue, actorOf(principal), {
+          approvals: quorum.approvals.length,
+          required: quorum.required,
+          rule: quorum.rule,
+          modified,
+          args: quorum.args,
+          reason: input.reason,
+        }),
+      ],
+    });
+    if (!updated) return 'retry';
+    this.#log.info({ event: 'approval.quorum', requestId: before.requestId, reviewer: principal.id, approvals: quorum.approvals.length, required: quorum.required }, 'approval counted toward quorum');
+    this.#emit('updated', record);
     return ok(record);
   }
 
@@ -514,6 +681,92 @@ export class ApprovalEngine {
       if (!progressed) break;
     }
     return expired;
+  }
+
+  // ---- escalation ----
+
+  /** Moves every pending request whose escalation time has passed to its rule's queue; also callable from tests. */
+  async escalateDue(): Promise<ApprovalRecord[]> {
+    const moved: ApprovalRecord[] = [];
+    for (;;) {
+      const now = this.#clock.now();
+      const due = await this.#store.dueEscalations(now, EXPIRY_BATCH);
+      if (due.length === 0) break;
+      let progressed = false;
+      for (const stored of due) {
+        const record = await this.#escalate(stored.record, now);
+        if (record) {
+          moved.push(record);
+          progressed = true;
+        }
+      }
+      if (!progressed) break;
+    }
+    return moved;
+  }
+
+  /** Moves one request to its escalation queue; null when it was no longer pending or already moved. */
+  async #escalate(before: ApprovalRecord, now: number): Promise<ApprovalRecord | null> {
+    const escalation = before.escalation;
+    if (!escalation || escalation.escalatedAt !== undefined) return null;
+    const at = toIso(now);
+    // The deadline stays: escalation changes who looks, not how long they have.
+    const record: ApprovalRecord = { ...before, queue: escalation.toQueue, escalation: { ...escalation, fromQueue: before.queue, escalatedAt: at } };
+    const afterMs = Date.parse(escalation.escalateAt) - Date.parse(before.createdAt);
+    const updated = await this.#store.updatePending({
+      requestId: before.requestId,
+      before,
+      record,
+      at,
+      audit: [auditEvent('escalated', before.requestId, escalation.toQueue, { kind: 'hub' }, { fromQueue: before.queue, toQueue: escalation.toQueue, rule: escalation.rule, afterMs })],
+    });
+    if (!updated) return null;
+    this.#log.info({ event: 'approval.escalated', requestId: before.requestId, fromQueue: before.queue, toQueue: escalation.toQueue }, 'approval escalated');
+    this.#emit('moved', record, before.queue);
+    return record;
+  }
+
+  // ---- grants ----
+
+  async listGrants(principal: Principal, query: GrantListQuery): Promise<Ack<Page<Grant>>> {
+    if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
+    const after = query.cursor === undefined ? undefined : this.#codec.decode('grants', query.cursor, isPosition);
+    const page = await this.#store.listGrants(
+      { status: query.status, queue: query.queue, toolName: query.toolName, grantedBy: query.grantedBy, fromRequestId: query.fromRequestId, limit: query.limit, after, now: this.#clock.now() },
+      reviewerQueues(principal),
+    );
+    return ok({ items: page.items, nextCursor: page.next === null ? null : this.#codec.encode('grants', page.next) });
+  }
+
+  async grant(principal: Principal, grantId: string): Promise<Ack<Grant>> {
+    if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
+    const grant = await this.#store.getGrant(grantId, reviewerQueues(principal), this.#clock.now());
+    return grant ? ok(grant) : fail('not_found', `No grant ${grantId} in your queues`);
+  }
+
+  /** Revokes a grant within the reviewer's queues; effective at once on every node (arrivals read grants from the store). */
+  async revokeGrant(principal: Principal, grantId: string): Promise<Ack<Grant>> {
+    if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
+    const queues = reviewerQueues(principal);
+    const now = this.#clock.now();
+    // Outside the reviewer's queues a grant is indistinguishable from a missing one.
+    const found = await this.#store.getGrant(grantId, queues, now);
+    if (!found) return fail('not_found', `No grant ${grantId} in your queues`);
+    const at = toIso(now);
+    const result = await this.#store.revokeGrant({
+      grantId,
+      queues,
+      by: { id: principal.id, name: principal.name },
+      at,
+      now,
+      audit: [auditEvent('grant_revoked', found.fromRequestId, found.queue, actorOf(principal), { grantId, effect: found.effect, fromRequestId: found.fromRequestId })],
+    });
+    if (!result) return fail('not_found', `No grant ${grantId} in your queues`);
+    if (result.revoked) {
+      this.#log.info({ event: 'grant.revoked', grantId, reviewer: principal.id }, 'grant revoked');
+      this.#emit('grantRevoked', result.grant);
+    }
+    return ok(result.grant);
   }
 
   // ---- retention ----

@@ -5,6 +5,7 @@ import {
   AuditListQuery,
   AuditVerifyQuery,
   DecisionBody,
+  GrantListQuery,
   Identifier,
   WaitQuery,
   fail,
@@ -151,7 +152,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     cors({
       origin: (origin) => (hub.config.allowedOrigins.includes(origin) ? origin : null),
       allowHeaders: ['Authorization', 'Content-Type'],
-      allowMethods: ['GET', 'POST'],
+      allowMethods: ['GET', 'POST', 'DELETE'],
       maxAge: 600,
     }),
   );
@@ -261,6 +262,21 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     const text = await bodyText(c);
     const reason = text.trim() === '' ? undefined : parseOrThrow(CancelBody, parseJson(text), 'cancel').reason;
     return reply(c, await hub.engine.cancel(c.get('principal'), id, reason));
+  });
+
+  app.get('/api/grants', async (c) => {
+    const query = parseOrThrow(GrantListQuery, c.req.query(), 'query');
+    return reply(c, await hub.engine.listGrants(c.get('principal'), query));
+  });
+
+  app.get('/api/grants/:id', async (c) => {
+    const id = parseOrThrow(Identifier, c.req.param('id'), 'grant id');
+    return reply(c, await hub.engine.grant(c.get('principal'), id));
+  });
+
+  app.delete('/api/grants/:id', async (c) => {
+    const id = parseOrThrow(Identifier, c.req.param('id'), 'grant id');
+    return reply(c, await hub.engine.revokeGrant(c.get('principal'), id));
   });
 
   app.get('/api/audit', async (c) => {

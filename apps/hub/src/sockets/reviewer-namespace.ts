@@ -30,6 +30,19 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
   engine.on('requested', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.request, record));
   // A change made by another node was broadcast there, and reaches this node's reviewers through the adapter.
   engine.on('resolved', (record, _principalId, origin) => origin === 'here' && nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record));
+  engine.on('updated', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.updated, record));
+  engine.on('moved', (record, fromQueue) => {
+    const from = queueRoom(fromQueue);
+    const to = queueRoom(record.queue);
+    nsp.to([ALL_QUEUES_ROOM, to]).emit(ReviewerEvent.moved, { requestId: record.requestId, fromQueue, toQueue: record.queue, record });
+    // Reviewers of the old queue only: it left their view, and where it went is none of their business.
+    nsp.to(from).except([ALL_QUEUES_ROOM, to]).emit(ReviewerEvent.moved, { requestId: record.requestId, fromQueue });
+    // Reviewers of the new queue see it arrive the way every new request arrives.
+    nsp.to(to).except([ALL_QUEUES_ROOM, from]).emit(ReviewerEvent.request, record);
+  });
+  engine.on('grantCreated', (grant) => nsp.to([ALL_QUEUES_ROOM, queueRoom(grant.queue)]).emit(ReviewerEvent.grantCreated, grant));
+  engine.on('grantUsed', (grant) => nsp.to([ALL_QUEUES_ROOM, queueRoom(grant.queue)]).emit(ReviewerEvent.grantUsed, grant));
+  engine.on('grantRevoked', (grant) => nsp.to([ALL_QUEUES_ROOM, queueRoom(grant.queue)]).emit(ReviewerEvent.grantRevoked, grant));
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ApprovalStatus, AuditEntry, AuditHead, AuditType, AuditVerifyResult } from '@approval-hub/protocol';
+import type { ApprovalRecord, ApprovalStatus, AuditEntry, AuditHead, AuditType, AuditVerifyResult, Grant, GrantStatus, Grantor } from '@approval-hub/protocol';
 import type { AuditEvent } from '../audit/audit-events.js';
 
 /**
@@ -34,10 +34,17 @@ export interface InsertRequest {
   /** Applied only when the record is pending: counted inside the inserting transaction. */
   quota: Quota | null;
   audit: AuditEvent[];
+  /**
+   * A grant decided the request: count the use in the same transaction, and only if the grant is still live at `now`
+   * (not revoked, not expired, under its `maxUses`); otherwise nothing is written (`grant_unavailable`).
+   */
+  grantUse?: { grantId: string; now: number } | undefined;
 }
 
 export type InsertOutcome =
   | { kind: 'created'; record: ApprovalRecord }
+  /** The grant was revoked, expired or used up since the engine read it: the engine matches again. */
+  | { kind: 'grant_unavailable' }
   /** The requestId is taken: the engine tells an idempotent re-send from a conflict. */
   | { kind: 'existing'; stored: StoredRequest }
   | { kind: 'quota_exceeded'; scope: 'agent' | 'queue'; limit: number };
@@ -57,6 +64,13 @@ export interface Transition {
    * (or the request is no longer pending) nothing is written and the transition reports false.
    */
   linkUse?: LinkUse | undefined;
+  /** A grant made with this decision: stored in the same transaction, only if the transition happens. */
+  grant?: Grant | undefined;
+  /**
+   * The record as the engine read it, for the last approval of a quorum: the transition happens only if the request's
+   * quorum is still exactly as read (no approval, edit or move slipped in between).
+   */
+  expect?: ApprovalRecord | undefined;
 }
 
 /** A signed decision link, spent by the decision it made (see `decision-links/`). */
@@ -66,6 +80,40 @@ export interface LinkUse {
   /** The reviewer the link was issued to, who decided through it. */
   principalId: string;
   usedAt: string;
+}
+
+/**
+ * Changes a request that stays pending (a partial quorum approval, an escalation): its `quorum`, `escalation` and
+ * `queue` become `record`'s, only if the request is still pending and those three are still exactly `before`'s.
+ */
+export interface PendingUpdate {
+  requestId: string;
+  before: ApprovalRecord;
+  record: ApprovalRecord;
+  audit: AuditEvent[];
+  at: string;
+}
+
+export interface GrantQuery {
+  status?: GrantStatus[] | undefined;
+  queue?: string | undefined;
+  toolName?: string | undefined;
+  grantedBy?: string | undefined;
+  fromRequestId?: string | undefined;
+  limit: number;
+  after?: number | undefined;
+  /** The engine's time: what is past `expiresAt` reads as `expired`. */
+  now: number;
+}
+
+export interface RevokeGrant {
+  grantId: string;
+  /** The revoker's queues (null = all): a grant outside them is not found. */
+  queues: readonly string[] | null;
+  by: Grantor;
+  at: string;
+  now: number;
+  audit: AuditEvent[];
 }
 
 export interface ListQuery {
@@ -173,6 +221,22 @@ export interface ApprovalStore {
    * and `counts` no longer see the purged requests (their `timeline` stays).
    */
   purgeDecided(input: PurgeDecided): Promise<string[]>;
+  /** True when the request was still pending and as `before` said, and now holds `record`'s quorum, escalation and queue. */
+  updatePending(input: PendingUpdate): Promise<boolean>;
+  /**
+   * Revokes a grant in one conditional statement, with its audit rows. Null when no grant of that id is within
+   * `queues`; `revoked: false` when it already was revoked (nothing written).
+   */
+  revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null>;
+
+  /** Grants of `queue` that can still decide a request at `now` (not revoked, not expired, not used up). */
+  liveGrants(queue: string, now: number): Promise<Grant[]>;
+  /** Grants within `queues` (null = all), newest first. */
+  listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>>;
+  getGrant(grantId: string, queues: readonly string[] | null, now: number): Promise<Grant | null>;
+  /** Pending requests whose escalation time is at or before `now`, earliest first. */
+  dueEscalations(now: number, limit: number): Promise<StoredRequest[]>;
+  nextEscalation(): Promise<number | null>;
 
   getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null>;
   listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>>;

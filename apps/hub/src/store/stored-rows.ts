@@ -1,5 +1,6 @@
-import type { ApprovalRecord, AuditActor, AuditEntry, AuditType, Decision } from '@approval-hub/protocol';
+import type { ApprovalRecord, AuditActor, AuditEntry, AuditType, Decision, Escalation, Quorum } from '@approval-hub/protocol';
 import type { ChainedAuditRow, StoredValue } from '../audit/audit-chain.js';
+import { canonicalJson } from '../audit/canonical-json.js';
 
 /**
  * The stored shape of requests and audit rows, shared by every SQL store: the same columns, the same text, so the
@@ -27,10 +28,16 @@ export interface ApprovalRow {
   trust: string | null;
   /** The decision's time in ms (v3); null while pending. */
   decided_at: number | null;
+  /** Canonical JSON of the record's `quorum`, when it needs several approvals (grants migration). */
+  quorum: string | null;
+  /** Canonical JSON of the record's `escalation` (grants migration). */
+  escalation: string | null;
+  /** When a pending escalation is due, in ms; null when none is (or it already happened). */
+  escalate_at: number | null;
 }
 
 /** The record fields kept in the `trust` column: everything a reviewer needs to judge a request at a glance. */
-type TrustFields = Pick<ApprovalRecord, 'risk' | 'agentRisk' | 'riskRule' | 'summary' | 'context' | 'suspicious'>;
+type TrustFields = Pick<ApprovalRecord, 'risk' | 'agentRisk' | 'riskRule' | 'summary' | 'context' | 'suspicious' | 'challenges' | 'onBehalfOf'>;
 
 export function trustText(record: ApprovalRecord): string {
   const trust: TrustFields = {
@@ -40,6 +47,8 @@ export function trustText(record: ApprovalRecord): string {
     summary: record.summary,
     context: record.context,
     suspicious: record.suspicious,
+    challenges: record.challenges,
+    onBehalfOf: record.onBehalfOf,
   };
   return JSON.stringify(trust);
 }
@@ -52,6 +61,22 @@ function assignTrust(record: ApprovalRecord, text: string): void {
   if (trust.summary !== undefined) record.summary = trust.summary;
   if (trust.context !== undefined) record.context = trust.context;
   if (trust.suspicious !== undefined) record.suspicious = trust.suspicious;
+  if (trust.challenges !== undefined) record.challenges = trust.challenges;
+  if (trust.onBehalfOf !== undefined) record.onBehalfOf = trust.onBehalfOf;
+}
+
+/**
+ * The text a changing JSON column holds: canonical, so a conditional update can compare the column with what the
+ * engine read (same value, same text).
+ */
+export function progressText(value: Quorum | Escalation | undefined): string | null {
+  return value === undefined ? null : canonicalJson(value);
+}
+
+/** When an escalation is still to happen, its time in ms. */
+export function escalateAtOf(record: ApprovalRecord): number | null {
+  const escalation = record.escalation;
+  return escalation && escalation.escalatedAt === undefined ? Date.parse(escalation.escalateAt) : null;
 }
 
 export interface AuditRow {
@@ -97,6 +122,8 @@ export function toRecord(row: ApprovalRow): ApprovalRecord {
   if (row.conversation_id !== null) record.conversationId = row.conversation_id;
   if (row.description !== null) record.description = row.description;
   if (row.trust !== null) assignTrust(record, row.trust);
+  if (row.quorum) record.quorum = JSON.parse(row.quorum) as Quorum;
+  if (row.escalation) record.escalation = JSON.parse(row.escalation) as Escalation;
   if (row.decision !== null) {
     const decision = JSON.parse(row.decision) as Decision;
     record.decision = { ...decision, args: decision.args ?? args };
@@ -125,6 +152,9 @@ export function rowParams(record: ApprovalRecord, principalId: string, requestHa
     decision: record.decision ? decisionText(record.decision) : null,
     trust: trustText(record),
     decidedAt: record.resolvedAt !== undefined ? Date.parse(record.resolvedAt) : record.decision ? Date.parse(record.decision.decidedAt) : null,
+    quorum: progressText(record.quorum),
+    escalation: progressText(record.escalation),
+    escalateAt: record.status === 'pending' ? escalateAtOf(record) : null,
   };
 }
 
@@ -179,6 +209,8 @@ export function stateValues(row: ApprovalRow): StoredValue[] {
   ];
   // Rows from before v3 (no trust column) hash exactly as before, so older chains still verify.
   if (row.trust !== null) values.push(row.trust, row.decided_at);
+  // Rows without quorum or escalation (every row before them) hash as before too.
+  if (row.quorum !== null || row.escalation !== null) values.push(row.quorum, row.escalation);
   return values;
 }
 

@@ -1,7 +1,7 @@
 import type { ApprovalStore } from './store.js';
 
 /** The store's writes, by the name metrics label them with. */
-export type StoreWrite = 'insert' | 'transition' | 'delivered' | 'audit' | 'purge';
+export type StoreWrite = 'insert' | 'transition' | 'delivered' | 'audit' | 'purge' | 'update' | 'revoke';
 
 /** Told how long each store write took to commit (or fail); implemented by the metrics of the transport layer. */
 export type CommitObserver = (write: StoreWrite, seconds: number, ok: boolean) => void;
@@ -28,6 +28,13 @@ export function timeStoreWrites(store: ApprovalStore, observe: CommitObserver): 
     markDelivered: (requestId, principalId, audit, at) => timed('delivered', () => store.markDelivered(requestId, principalId, audit, at)),
     appendAudit: (events, at) => timed('audit', () => store.appendAudit(events, at)),
     purgeDecided: (input) => timed('purge', () => store.purgeDecided(input)),
+    updatePending: (input) => timed('update', () => store.updatePending(input)),
+    revokeGrant: (input) => timed('revoke', () => store.revokeGrant(input)),
+    liveGrants: (queue, now) => store.liveGrants(queue, now),
+    listGrants: (query, queues) => store.listGrants(query, queues),
+    getGrant: (grantId, queues, now) => store.getGrant(grantId, queues, now),
+    dueEscalations: (now, limit) => store.dueEscalations(now, limit),
+    nextEscalation: () => store.nextEscalation(),
     getRequest: (requestId, scope) => store.getRequest(requestId, scope),
     listRequests: (query, scope) => store.listRequests(query, scope),
     listPending: (queues, query) => store.listPending(queues, query),

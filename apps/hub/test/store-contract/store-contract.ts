@@ -1,4 +1,4 @@
-import type { ApprovalRecord, JsonObject } from '@approval-hub/protocol';
+import type { ApprovalRecord, Grant, JsonObject } from '@approval-hub/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvent, type AuditEvent } from '../../src/audit/audit-events.js';
 import { EVERYTHING, type ApprovalStore, type InsertRequest, type Quota, type StoredRequest } from '../../src/store/store.js';
@@ -579,6 +579,125 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         expect(await store.auditHead()).toEqual(head);
         expect(await store.verifyAudit({ expectedHead: { seq: head.seq, hash: head.hash } })).toMatchObject({ ok: true });
         await store.ping();
+      });
+    });
+
+    describe('grants, quorum and escalation', () => {
+      const grantOf = (record: ApprovalRecord, overrides: Partial<Grant> = {}): Grant => ({
+        grantId: `grant-${record.requestId}`,
+        effect: 'allow',
+        queue: record.queue,
+        match: { agent: 'agent-a', toolName: record.toolName, onBehalfOf: null, args: { name: { glob: 'web-*' } } },
+        grantedBy: { id: 'alice', name: 'Alice' },
+        fromRequestId: record.requestId,
+        createdAt: iso(BASE),
+        expiresAt: iso(BASE + 60_000),
+        uses: 0,
+        status: 'active',
+        ...overrides,
+      });
+      const grantFrom = async (overrides: Partial<Grant> = {}) => {
+        const record = await insertPending(store);
+        const grant = grantOf(record, overrides);
+        const moved = await store.transition({ requestId: record.requestId, record: decided(record, 'alice', true), deliverTo: 'agent-a', at: iso(BASE + 1000), audit: [], grant });
+        expect(moved).toBe(true);
+        return grant;
+      };
+      const byGrant = (grant: Grant): ApprovalRecord => {
+        const { record } = pending();
+        return { ...record, status: 'approved', decision: { approved: true, args: record.args, modified: false, decidedBy: { kind: 'grant', grantId: grant.grantId, grantedBy: grant.grantedBy }, decidedAt: record.createdAt }, resolvedAt: record.createdAt };
+      };
+
+      it('stores a grant with its decision, in the same transaction, and only when the transition happens', async () => {
+        const grant = await grantFrom({ maxUses: 3 });
+        expect(await store.getGrant(grant.grantId, null, BASE)).toEqual(grant);
+        expect(await store.liveGrants('default', BASE)).toEqual([grant]);
+        expect(await store.liveGrants('ops', BASE)).toEqual([]);
+        expect(await store.getGrant(grant.grantId, ['ops'], BASE)).toBeNull();
+        // A transition that loses (the request is decided already) stores no grant.
+        const lost = { ...grantOf(await insertPending(store)), grantId: 'grant-lost' };
+        const again = await store.transition({ requestId: grant.fromRequestId, record: decided((await store.getRequest(grant.fromRequestId, EVERYTHING))!.record, 'bob', false), deliverTo: null, at: iso(BASE), audit: [], grant: lost });
+        expect(again).toBe(false);
+        expect(await store.getGrant('grant-lost', null, BASE)).toBeNull();
+        expect((await store.listGrants({ limit: 10, now: BASE }, null)).items.map((g) => g.grantId)).toEqual([grant.grantId]);
+        expect((await store.listGrants({ limit: 10, now: BASE + 60_000, status: ['expired'] }, null)).items).toHaveLength(1);
+        expect((await store.listGrants({ limit: 10, now: BASE, status: ['expired'] }, null)).items).toHaveLength(0);
+      });
+
+      it('counts grant uses atomically against maxUses: concurrent uses of the last allowance, one wins', async () => {
+        const grant = await grantFrom({ maxUses: 2 });
+        const outcomes = await Promise.all(
+          [1, 2, 3, 4, 5].map(() => {
+            const record = byGrant(grant);
+            return store.insertRequest({ ...insertOf(record, 'agent-a', { deliver: true }), grantUse: { grantId: grant.grantId, now: BASE } });
+          }),
+        );
+        expect(outcomes.filter((o) => o.kind === 'created')).toHaveLength(2);
+        expect(outcomes.filter((o) => o.kind === 'grant_unavailable')).toHaveLength(3);
+        expect(await store.getGrant(grant.grantId, null, BASE)).toMatchObject({ uses: 2, status: 'used_up' });
+        expect(await store.liveGrants('default', BASE)).toEqual([]);
+        // Nothing of a refused use was written.
+        expect((await store.listRequests({ limit: 100, maxBytes: 1 << 20, status: ['approved'] }, EVERYTHING)).items.filter((r) => r.decision?.decidedBy.kind === 'grant')).toHaveLength(2);
+        // Expired: no use either.
+        const late = await grantFrom();
+        expect((await store.insertRequest({ ...insertOf(byGrant(late), 'agent-a'), grantUse: { grantId: late.grantId, now: BASE + 60_000 } })).kind).toBe('grant_unavailable');
+      });
+
+      it('revokes once, within the revoker\'s queues; a revoked grant is used no more', async () => {
+        const grant = await grantFrom();
+        const revoke = (queues: readonly string[] | null) =>
+          store.revokeGrant({ grantId: grant.grantId, queues, by: { id: 'bob', name: 'Bob' }, at: iso(BASE + 2000), now: BASE + 2000, audit: [auditEvent('grant_revoked', grant.fromRequestId, 'default', { kind: 'reviewer', id: 'bob', name: 'Bob' }, { grantId: grant.grantId, effect: 'allow', fromRequestId: grant.fromRequestId })] });
+        expect(await revoke(['ops'])).toBeNull();
+        const head = await store.auditHead();
+        const [first, second] = await Promise.all([revoke(null), revoke(['default'])]);
+        expect([first?.revoked, second?.revoked].sort()).toEqual([false, true]);
+        expect((await store.auditHead()).seq).toBe(head.seq + 1);
+        expect(await store.getGrant(grant.grantId, null, BASE)).toMatchObject({ status: 'revoked', revokedBy: { id: 'bob' }, revokedAt: iso(BASE + 2000) });
+        expect((await store.insertRequest({ ...insertOf(byGrant(grant), 'agent-a'), grantUse: { grantId: grant.grantId, now: BASE } })).kind).toBe('grant_unavailable');
+        expect(await store.revokeGrant({ grantId: 'no-such', queues: null, by: { id: 'bob', name: 'Bob' }, at: iso(BASE), now: BASE, audit: [] })).toBeNull();
+      });
+
+      it('updates a pending request only while it is as read: of concurrent quorum approvals on the same state, one counts', async () => {
+        const record = await insertPending(store, { quorum: { rule: 'two', required: 2, approvals: [] } });
+        const approve = (id: string) => {
+          const after = { ...record, quorum: { ...record.quorum!, approvals: [{ id, name: id, at: iso(BASE + 1) }] } };
+          return store.updatePending({ requestId: record.requestId, before: record, record: after, at: iso(BASE + 1), audit: [auditEvent('quorum_approved', record.requestId, record.queue, { kind: 'reviewer', id, name: id }, { approvals: 1, required: 2, rule: 'two', modified: false })] });
+        };
+        const results = await Promise.all([approve('alice'), approve('bob')]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const now = (await store.getRequest(record.requestId, EVERYTHING))!.record;
+        expect(now.quorum?.approvals).toHaveLength(1);
+        // The last approval: a transition that expects the state read; a stale read loses.
+        const final = (before: ApprovalRecord, id: string) => {
+          const quorum = { ...before.quorum!, approvals: [...before.quorum!.approvals, { id, name: id, at: iso(BASE + 2) }] };
+          const audit = [auditEvent('decided', record.requestId, record.queue, { kind: 'reviewer', id, name: id }, { approved: true, modified: false })];
+          return store.transition({ requestId: record.requestId, record: { ...decided(before, id, true), quorum }, deliverTo: 'agent-a', at: iso(BASE + 2), audit, expect: before });
+        };
+        expect(await final(record, 'carol')).toBe(false);
+        expect(await final(now, 'carol')).toBe(true);
+        expect((await store.getRequest(record.requestId, EVERYTHING))!.record.quorum?.approvals).toHaveLength(2);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
+      it('escalation: due requests by time, moved once, and the move survives a reopen', async () => {
+        const record = await insertPending(store, { escalation: { rule: 'r', toQueue: 'ops', escalateAt: iso(BASE + 5000) } });
+        await insertPending(store);
+        expect(await store.nextEscalation()).toBe(BASE + 5000);
+        expect(await store.dueEscalations(BASE + 4999, 10)).toEqual([]);
+        const [due] = await store.dueEscalations(BASE + 5000, 10);
+        expect(due?.record).toEqual(record);
+        const moved = { ...record, queue: 'ops', escalation: { ...record.escalation!, fromQueue: 'default', escalatedAt: iso(BASE + 5000) } };
+        const move = () => store.updatePending({ requestId: record.requestId, before: record, record: moved, at: iso(BASE + 5000), audit: [auditEvent('escalated', record.requestId, 'ops', { kind: 'hub' }, { fromQueue: 'default', toQueue: 'ops', rule: 'r', afterMs: 5000 })] });
+        const results = await Promise.all([move(), move()]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.dueEscalations(BASE + 10_000, 10)).toEqual([]);
+        expect(await store.nextEscalation()).toBeNull();
+        await store.close();
+        store = await s.reopen();
+        s.store = store;
+        expect((await store.getRequest(record.requestId, EVERYTHING))?.record).toEqual(moved);
+        expect((await store.listPending(['ops'], { limit: 10, maxBytes: 1 << 20 })).items.map((r) => r.requestId)).toEqual([record.requestId]);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
       });
     });
   });

@@ -7,7 +7,7 @@ import { callbackApprover, hubApprover, type Approver, type OnApproval, type Too
 import { textOf } from './json-text.js';
 import { oneLine, requestContextOf } from './request-context.js';
 import { toolSpecOf, type Message, type Model, type ToolCall, type ToolSpec } from './model.js';
-import type { Tool } from './tool.js';
+import { challengesOf, type Tool } from './tool.js';
 import {
   cancelledMessage,
   deniedMessage,
@@ -50,6 +50,8 @@ export interface AgentConfig {
 export interface RunOptions {
   /** Groups a run's approval requests on the hub; a random UUID unless given. */
   runId?: string;
+  /** The end user this run acts for, sent with each approval request (grants can match on it). */
+  onBehalfOf?: string;
   conversationId?: string;
   maxSteps?: number;
   signal?: AbortSignal;
@@ -66,6 +68,7 @@ export interface RunResult {
 
 interface RunScope {
   runId: string;
+  onBehalfOf?: string;
   conversationId?: string;
   signal?: AbortSignal;
 }
@@ -112,6 +115,7 @@ export class Agent {
     const scope: RunScope = { runId: options.runId ?? crypto.randomUUID() };
     if (options.conversationId !== undefined) scope.conversationId = options.conversationId;
     if (options.signal !== undefined) scope.signal = options.signal;
+    if (options.onBehalfOf !== undefined) scope.onBehalfOf = options.onBehalfOf;
     const messages: Message[] = [];
     if (this.instructions !== undefined) messages.push({ role: 'system', content: this.instructions });
     messages.push({ role: 'user', content: input });
@@ -189,6 +193,7 @@ export class Agent {
       args,
       runId: scope.runId,
       ...(scope.conversationId !== undefined && { conversationId: scope.conversationId }),
+      ...(scope.onBehalfOf !== undefined && { onBehalfOf: scope.onBehalfOf }),
       toolCallId: call.id,
       ...trust,
     };
@@ -230,7 +235,7 @@ interface ModelSaid {
   before: readonly Message[];
 }
 
-type TrustFields = Pick<ToolApprovalRequest, 'risk' | 'summary' | 'context'>;
+type TrustFields = Pick<ToolApprovalRequest, 'risk' | 'summary' | 'context' | 'challenges'>;
 
 /** The tool's risk and summary for these arguments, and the model's reasons: what reviewers judge the call by. */
 function trustOf(tool: Tool, args: Record<string, unknown>, said: ModelSaid): TrustFields {
@@ -241,6 +246,8 @@ function trustOf(tool: Tool, args: Record<string, unknown>, said: ModelSaid): Tr
   if (summary !== undefined && summary.trim() !== '') trust.summary = oneLine(summary);
   const context = requestContextOf(said.text, said.before);
   if (context !== undefined) trust.context = context;
+  const challenges = challengesOf(tool.permissions, args);
+  if (challenges !== undefined) trust.challenges = challenges;
   return trust;
 }
 

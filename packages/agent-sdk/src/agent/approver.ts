@@ -1,4 +1,4 @@
-import type { JsonObject, RequestContext, RiskLevel } from '@approval-hub/protocol';
+import type { Challenge, JsonObject, RequestContext, RiskLevel } from '@approval-hub/protocol';
 import type { HubClient } from '../client/hub-client.js';
 import { outcomeOfDecision, outcomeOfHubCall, type ApprovalDecisionLike, type ApprovalOutcome } from './approval-outcome.js';
 
@@ -17,6 +17,10 @@ export interface ToolApprovalRequest {
   summary?: string;
   /** The model's words around the call and the recent turns. */
   context?: RequestContext;
+  /** What the call does, from the tool's `permissions`: actions and the resources they touch. */
+  challenges?: Challenge[];
+  /** The end user the agent acts for in this run. */
+  onBehalfOf?: string;
   /** Aborted when the decision is no longer wanted (timeout, or the run was aborted). */
   signal: AbortSignal;
 }
@@ -38,6 +42,8 @@ export function hubApprover(hub: HubClient, settings: { queue?: string; timeoutM
         ...(request.risk !== undefined && { risk: request.risk }),
         ...(request.summary !== undefined && { summary: request.summary }),
         ...(request.context !== undefined && { context: request.context }),
+        ...(request.challenges !== undefined && { challenges: request.challenges }),
+        ...(request.onBehalfOf !== undefined && { onBehalfOf: request.onBehalfOf }),
         ...(settings.queue !== undefined && { queue: settings.queue }),
         ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
         ...(signal !== undefined && { signal }),

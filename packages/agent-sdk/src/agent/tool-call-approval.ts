@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { findJsonProblem, isPlainObject, type JsonObject } from '@approval-hub/protocol';
+import { findJsonProblem, isPlainObject, type Challenge, type JsonObject } from '@approval-hub/protocol';
 import type { HubClient } from '../client/hub-client.js';
 import { outcomeOfHubCall, type ApprovalOutcome } from './approval-outcome.js';
 
@@ -28,6 +28,8 @@ export interface HubApprovalSettings {
   queue?: string;
   /** How long reviewers have; the hub's default when absent. */
   timeoutMs?: number;
+  /** The end user the agent acts for (grants can match on it). */
+  onBehalfOf?: string;
 }
 
 export interface ToolCallApprovalRequest {
@@ -37,6 +39,8 @@ export interface ToolCallApprovalRequest {
   toolName: string;
   args: unknown;
   description?: string;
+  /** ADK-style challenges for this call: the actions it performs on the resources it touches. */
+  challenges?: Challenge[];
   signal?: AbortSignal;
 }
 
@@ -51,6 +55,8 @@ export async function approveToolCall(settings: HubApprovalSettings, call: ToolC
       ...(settings.conversationId !== undefined && { conversationId: settings.conversationId }),
       ...(call.description !== undefined && { description: call.description }),
       ...(settings.queue !== undefined && { queue: settings.queue }),
+      ...(settings.onBehalfOf !== undefined && { onBehalfOf: settings.onBehalfOf }),
+      ...(call.challenges !== undefined && { challenges: call.challenges }),
       ...(settings.timeoutMs !== undefined && { timeoutMs: settings.timeoutMs }),
       ...(call.signal !== undefined && { signal: call.signal }),
     }),

@@ -1,4 +1,4 @@
-import type { RiskLevel } from '@approval-hub/protocol';
+import type { Challenge, RiskLevel } from '@approval-hub/protocol';
 import type { z } from 'zod';
 
 /** What a tool's `execute` gets besides its arguments. */
@@ -34,6 +34,17 @@ export interface Tool<Params extends z.ZodObject = z.ZodObject> {
   readonly risk?: RiskLevel | Derived<z.output<Params>, RiskLevel>;
   /** One line for the reviewer's queue, fixed or made from the arguments (`({ name }) => \`Delete pod ${name}\``). */
   readonly summary?: string | Derived<z.output<Params>, string>;
+  /**
+   * ADK-style permissions: the actions a call performs and the resources it touches, sent as the request's
+   * `challenges`. Reviewers can then grant by action and resource patterns (`tool:local_file:*` on `/home/ann/*`)
+   * instead of by raw arguments. `resources` may be derived from the arguments (`({ path }) => [path]`).
+   */
+  readonly permissions?: ToolPermissions<z.output<Params>>;
+}
+
+export interface ToolPermissions<Args> {
+  actions: readonly string[];
+  resources?: readonly string[] | Derived<Args, readonly string[]>;
 }
 
 // A method, for the same bivariance as ApprovalCheck.
@@ -42,4 +53,11 @@ type Derived<Args, T> = { derive(args: Args): T }['derive'];
 /** Declares a tool; only there to infer the types of `execute`'s arguments from `parameters`. */
 export function defineTool<Params extends z.ZodObject>(tool: Tool<Params>): Tool<Params> {
   return tool;
+}
+
+/** The challenges a tool's permissions give for these arguments; none when it declares no permissions. */
+export function challengesOf<Args>(permissions: ToolPermissions<Args> | undefined, args: Args): Challenge[] | undefined {
+  if (!permissions || permissions.actions.length === 0) return undefined;
+  const resources = typeof permissions.resources === 'function' ? permissions.resources(args) : (permissions.resources ?? []);
+  return [{ actions: [...permissions.actions], resources: [...resources] }];
 }

@@ -132,6 +132,8 @@ class SocketHubClient implements HubClient {
       risk: options.risk,
       summary: options.summary,
       context: options.context,
+      challenges: options.challenges,
+      onBehalfOf: options.onBehalfOf,
       queue: options.queue,
       timeoutMs: options.timeoutMs,
     });

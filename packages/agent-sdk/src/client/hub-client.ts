@@ -1,4 +1,4 @@
-import type { ApprovalResponse, JsonObject, RequestContext, RiskLevel } from '@approval-hub/protocol';
+import type { ApprovalResponse, Challenge, JsonObject, RequestContext, RiskLevel } from '@approval-hub/protocol';
 import type { Backoff } from './backoff.js';
 import type { Logger } from './logger.js';
 
@@ -34,6 +34,10 @@ export interface RequestApprovalOptions {
   summary?: string;
   /** Why: Markdown rationale and recent conversation turns, size-limited. */
   context?: RequestContext;
+  /** ADK-style challenges: the actions the call performs on the resources it touches. */
+  challenges?: Challenge[];
+  /** The end user the agent acts for; grants can match on it. */
+  onBehalfOf?: string;
   queue?: string;
   /** How long reviewers have before the hub applies its timeout rule. */
   timeoutMs?: number;

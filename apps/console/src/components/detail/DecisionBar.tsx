@@ -1,7 +1,10 @@
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import type { QueueItem } from '../../domain/queueItem';
+import { ALREADY_APPROVED_REASON, quorumProgress } from '../../domain/quorum';
 import { unseenReason } from '../../store/reviewSlice';
 import { Icon } from '../Icon';
+import { useState } from 'react';
+import { AllowSimilarForm } from './AllowSimilarForm';
 import { ConfirmCritical } from './ConfirmCritical';
 import { ReasonField } from './ReasonField';
 import { useDecisionBlocker } from './useDecisionBlocker';
@@ -19,12 +22,22 @@ export function DecisionBar({ item }: { item: QueueItem }) {
   const decision = useConsoleStore((s) => s.decisions[item.id]);
   const sendingKind = decision?.phase === 'sending' ? decision.kind : null;
   const failure = decision?.phase === 'failed' ? decision.message : null;
+  const myId = useConsoleStore((s) => s.principal?.id ?? null);
+  const quorum = quorumProgress(item.record, myId);
   const disabled = blocker !== null;
-  const approveBlocker = blocker ?? unseen;
+  const approveBlocker = blocker ?? (quorum?.approvedByMe ? ALREADY_APPROVED_REASON : unseen);
   const armed = confirming === 'high';
+  const [allowing, setAllowing] = useState<string | null>(null);
+  // An allow grant cannot stand in for several reviewers: not offered on a request that needs a quorum.
+  const mayAllowSimilar = !item.record.quorum;
 
   return (
     <footer className="detail-actions">
+      {quorum && (
+        <p className="quorum-progress" data-testid="quorum-progress">
+          {quorum.text}
+        </p>
+      )}
       <ReasonField />
       {confirming === 'critical' && !disabled && <ConfirmCritical item={item} onConfirm={(typed) => decisions.confirmCritical(item.id, typed)} />}
       <div className="decision-buttons">
@@ -53,17 +66,25 @@ export function DecisionBar({ item }: { item: QueueItem }) {
           {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a <kbd> is not focusable; hidden so the name stays the word (aria-keyshortcuts announces the key). */}
           <kbd aria-hidden="true">e</kbd>
         </button>
+        {mayAllowSimilar && (
+          <button type="button" className="btn btn-ghost" aria-expanded={allowing === item.id} disabled={disabled} onClick={() => setAllowing(allowing === item.id ? null : item.id)}>
+            Approve &amp; allow similar…
+          </button>
+        )}
         {armed && (
           <button type="button" className="btn btn-ghost" onClick={() => store.getState().cancelConfirmation()}>
             Cancel
           </button>
         )}
       </div>
+      {mayAllowSimilar && allowing === item.id && (
+        <AllowSimilarForm item={item} onClose={() => setAllowing(null)} disabledReason={approveBlocker ?? (confirming === 'critical' ? 'Confirm the tool name first.' : null)} />
+      )}
       <p id={`approve-why-${item.id}`} className={`decision-status${failure && !blocker && !armed ? ' decision-failed' : ''}${armed ? ' decision-confirm' : ''}`} aria-live="polite">
         {blocker ??
           (armed
             ? 'High risk: press Approve (or a) again to confirm, or Cancel.'
-            : (unseen ?? (failure ? `Last attempt failed: ${failure}` : '')))}
+            : ((quorum?.approvedByMe ? ALREADY_APPROVED_REASON : unseen) ?? (failure ? `Last attempt failed: ${failure}` : '')))}
       </p>
     </footer>
   );

@@ -11,6 +11,11 @@ export const AUDIT_TYPE_LABELS: Record<AuditType, string> = {
   delivered: 'Delivered to the agent',
   input_rejected: 'Input rejected',
   purged: 'Purged by retention',
+  grant_created: 'Standing grant made',
+  grant_used: 'Decided by a standing grant',
+  grant_revoked: 'Standing grant revoked',
+  quorum_approved: 'Approval counted toward quorum',
+  escalated: 'Escalated to another queue',
 };
 
 export function describeActor(actor: AuditActor): string {
@@ -25,6 +30,8 @@ export function describeActor(actor: AuditActor): string {
       return 'timeout';
     case 'hub':
       return 'hub';
+    case 'grant':
+      return `grant from ${actor.grantedBy.name}`;
   }
 }
 

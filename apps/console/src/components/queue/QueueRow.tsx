@@ -62,6 +62,16 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
             <span aria-hidden="true">⚠ </span>Suspicious text
           </span>
         )}
+        {record.quorum && (
+          <span className="tag tag-quorum" title={`Needs ${record.quorum.required} approvals from different reviewers`}>
+            {record.quorum.approvals.length} of {record.quorum.required} approvals
+          </span>
+        )}
+        {record.escalation?.fromQueue !== undefined && (
+          <span className="tag tag-escalated" title={`Escalated from queue ${record.escalation.fromQueue}`}>
+            Escalated
+          </span>
+        )}
         {sending && <span className="tag tag-sending">Sending…</span>}
         <Countdown expiresMs={item.expiresMs} id={`${dom}-time`} />
       </div>

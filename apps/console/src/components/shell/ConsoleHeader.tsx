@@ -24,6 +24,9 @@ export function ConsoleHeader() {
         <a href={VIEW_HASH.history} aria-current={view === 'history' ? 'page' : undefined} className="view-link">
           History
         </a>
+        <a href={VIEW_HASH.grants} aria-current={view === 'grants' ? 'page' : undefined} className="view-link">
+          Grants
+        </a>
       </nav>
       <div className="topbar-end">
         <ConnectionStatus />

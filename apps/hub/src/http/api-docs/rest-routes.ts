@@ -13,6 +13,8 @@ import {
   DecisionLinkBody,
   DecisionLinkToken,
   DecisionLinkView,
+  Grant,
+  GrantListQuery,
   HealthResponse,
   Identifier,
   Principal,
@@ -28,7 +30,7 @@ import { z } from 'zod';
  * test holds it equal to the router's real routes (`app.routes`), so neither can drift from the other.
  */
 export interface RouteDoc {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete';
   /** In the router's own form (`/api/approvals/:id`). */
   path: string;
   summary: string;
@@ -63,6 +65,7 @@ export const ProcessMetricsResponse = z.object({
 
 export const ApprovalPage = pageSchema(ApprovalRecord);
 export const AuditPage = pageSchema(AuditEntry);
+export const GrantPage = pageSchema(Grant);
 export const CancelBody = ApprovalCancel.omit({ requestId: true });
 export const OpenApiDocument = z.looseObject({ openapi: z.string() });
 export const AsyncApiDocument = z.looseObject({ asyncapi: z.string() });
@@ -166,7 +169,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     pathParams: IdParam,
     body: { schema: DecisionBody, required: true },
     responses: [{ status: 200, description: 'The decided record', schema: ApprovalRecord }],
-    errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'expired', 'payload_too_large'],
+    errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'already_approved_by_you', 'conflict', 'expired', 'payload_too_large'],
   },
   {
     method: 'get',
@@ -199,6 +202,38 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     body: { schema: CancelBody, required: false },
     responses: [{ status: 200, description: 'The cancelled record', schema: ApprovalRecord }],
     errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'payload_too_large'],
+  },
+  {
+    method: 'get',
+    path: '/api/grants',
+    summary: 'Standing grants (newest first)',
+    description: 'Reviewers see the grants of their queues; admins all. A grant covers requests of its own queue only.',
+    auth: 'bearer',
+    roles: reviewers,
+    query: GrantListQuery,
+    responses: [{ status: 200, description: 'One page', schema: GrantPage }],
+    errors: ['forbidden', 'invalid_payload'],
+  },
+  {
+    method: 'get',
+    path: '/api/grants/:id',
+    summary: 'One grant',
+    auth: 'bearer',
+    roles: reviewers,
+    pathParams: IdParam,
+    responses: [{ status: 200, description: 'The grant', schema: Grant }],
+    errors: ['forbidden', 'invalid_payload', 'not_found'],
+  },
+  {
+    method: 'delete',
+    path: '/api/grants/:id',
+    summary: 'Revoke a grant',
+    description: 'Effective at once on every hub node; audited as `grant_revoked`. Revoking a revoked grant answers it unchanged. A grant outside your queues is `not_found`.',
+    auth: 'bearer',
+    roles: reviewers,
+    pathParams: IdParam,
+    responses: [{ status: 200, description: 'The grant, revoked', schema: Grant }],
+    errors: ['forbidden', 'invalid_payload', 'not_found'],
   },
   {
     method: 'get',

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
+import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult, Grant } from '@approval-hub/protocol';
 import type pg from 'pg';
 import type { AuditEvent } from '../../audit/audit-events.js';
 import { budgeted, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from '../stored-rows.js';
+import { grantStatusSql, toGrant, type GrantRow } from '../stored-grants.js';
 import {
   StoreIntegrityError,
   type ApprovalStore,
   type AuditQuery,
+  type GrantQuery,
   type InsertOutcome,
+  type PendingUpdate,
+  type RevokeGrant,
   type InsertRequest,
   type ListQuery,
   type PendingQuery,
@@ -150,6 +154,61 @@ export class PostgresStore implements ApprovalStore {
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {
     return this.#write((client, head) => writes.purgeDecided(client, input, head));
+  }
+
+  updatePending(input: PendingUpdate): Promise<boolean> {
+    return this.#write((client, head) => writes.updatePending(client, input, head));
+  }
+
+  revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {
+    return this.#write((client, head) => writes.revokeGrant(client, input, head));
+  }
+
+  async liveGrants(queue: string, now: number): Promise<Grant[]> {
+    const rows = await this.#rows<GrantRow>(
+      `SELECT * FROM grants WHERE queue = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`,
+      [queue, now],
+    );
+    return rows.map((row) => toGrant(row, now));
+  }
+
+  async listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>> {
+    const params = new Params();
+    const where: string[] = [];
+    scopeFilter({ queues, principalId: null }, where, params);
+    if (query.status) where.push(`${grantStatusSql(`${params.add(query.now)}::bigint`)} = ANY(${params.add(query.status)}::text[])`);
+    for (const [column, value] of [
+      ['queue', query.queue],
+      ['tool_name', query.toolName],
+      ['granted_by_id', query.grantedBy],
+      ['from_request_id', query.fromRequestId],
+    ] as const) {
+      if (value !== undefined) where.push(`${column} = ${params.add(value)}`);
+    }
+    if (query.after !== undefined) where.push(`seq < ${params.add(query.after)}`);
+    const rows = await this.#rows<GrantRow>(`SELECT * FROM grants ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`, params.values);
+    const items = rows.slice(0, query.limit);
+    return { items: items.map((row) => toGrant(row, query.now)), next: rows.length > query.limit ? items.at(-1)!.seq : null };
+  }
+
+  async getGrant(grantId: string, queues: readonly string[] | null, now: number): Promise<Grant | null> {
+    const params = new Params();
+    const where = [`grant_id = ${params.add(grantId)}`];
+    scopeFilter({ queues, principalId: null }, where, params);
+    const row = (await this.#rows<GrantRow>(`SELECT * FROM grants ${whereClause(where)}`, params.values))[0];
+    return row ? toGrant(row, now) : null;
+  }
+
+  async dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
+    const rows = await this.#rows<ApprovalRow>(
+      `SELECT * FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL AND escalate_at <= $1 ORDER BY escalate_at, seq LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  }
+
+  async nextEscalation(): Promise<number | null> {
+    return (await this.#rows<{ at: number | null }>(`SELECT MIN(escalate_at) AS at FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL`, []))[0]?.at ?? null;
   }
 
   /** Other nodes' committed changes, heard on a dedicated LISTEN connection (see change-listener.ts). */

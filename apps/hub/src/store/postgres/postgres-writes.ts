@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import { stateHash } from '../../audit/audit-chain.js';
 import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
-import { decisionText, rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
-import type { InsertOutcome, InsertRequest, PurgeDecided, StoredRequest, Transition } from '../store.js';
+import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
+import { decisionText, escalateAtOf, progressText, rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
+import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
+import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, StoredRequest, Transition } from '../store.js';
 import { appendAudit, type ChainHead, type PendingAudit } from './audit-append.js';
 import { sendChangeNotice } from './change-notice.js';
 
@@ -44,14 +46,22 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
     if (counts.agent >= input.quota.maxPendingPerAgent) return { value: { kind: 'quota_exceeded', scope: 'agent', limit: input.quota.maxPendingPerAgent }, head: null, commit: false };
     if (counts.queue >= input.quota.maxPendingPerQueue) return { value: { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue }, head: null, commit: false };
   }
+  if (input.grantUse) {
+    // Row-locked: of concurrent uses of the last allowance, one counts and the others re-check and find it used up.
+    const used = await client.query(
+      `UPDATE grants SET uses = uses + 1 WHERE grant_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses)`,
+      [input.grantUse.grantId, input.grantUse.now],
+    );
+    if (used.rowCount === 0) return { value: { kind: 'grant_unavailable' }, head: null, commit: false };
+  }
   const p = rowParams(record, input.principalId, input.requestHash);
   const inserted = await client.query<ApprovalRow>(
     `INSERT INTO approvals
-       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
      ON CONFLICT (request_id) DO NOTHING
      RETURNING *`,
-    [p.requestId, p.principalId, p.principalName, p.requestHash, p.status, p.toolName, p.args, p.agentName, p.runId, p.conversationId, p.description, p.queue, p.createdAt, p.expiresAt, p.decision, p.trust, p.decidedAt],
+    [p.requestId, p.principalId, p.principalName, p.requestHash, p.status, p.toolName, p.args, p.agentName, p.runId, p.conversationId, p.description, p.queue, p.createdAt, p.expiresAt, p.decision, p.trust, p.decidedAt, p.quorum, p.escalation, p.escalateAt],
   );
   const row = inserted.rows[0];
   if (!row) {
@@ -77,12 +87,20 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   // pending and updates it; the others wait for its row lock, re-check, and find it decided.
   // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
   const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
-  const updated = await client.query<ApprovalRow>(`UPDATE approvals SET status = $2, decision = $3, decided_at = $4 WHERE request_id = $1 AND status = 'pending' RETURNING *`, [
-    input.requestId,
-    record.status,
-    record.decision ? decisionText(record.decision) : null,
-    decidedAt,
-  ]);
+  const decision = record.decision ? decisionText(record.decision) : null;
+  const updated = input.expect
+    ? // The last approval of a quorum: only if no other approval, edit or move came in since the engine read it.
+      await client.query<ApprovalRow>(
+        `UPDATE approvals SET status = $2, decision = $3, decided_at = $4, quorum = $5
+         WHERE request_id = $1 AND status = 'pending' AND quorum IS NOT DISTINCT FROM $6 AND escalation IS NOT DISTINCT FROM $7 AND queue = $8 RETURNING *`,
+        [input.requestId, record.status, decision, decidedAt, progressText(record.quorum), ...expected(input.expect)],
+      )
+    : await client.query<ApprovalRow>(`UPDATE approvals SET status = $2, decision = $3, decided_at = $4 WHERE request_id = $1 AND status = 'pending' RETURNING *`, [
+        input.requestId,
+        record.status,
+        decision,
+        decidedAt,
+      ]);
   const row = updated.rows[0];
   if (!row) return { value: false, head: null, commit: false };
   if (input.linkUse) {
@@ -96,6 +114,14 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
     ]);
     if (spent.rowCount === 0) return { value: false, head: null, commit: false };
   }
+  if (input.grant) {
+    const g = grantParams(input.grant);
+    await client.query(
+      `INSERT INTO grants (grant_id, effect, queue, tool_name, match, granted_by_id, granted_by, from_request_id, created_at, expires_at, max_uses)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [g.grantId, g.effect, g.queue, g.toolName, g.match, g.grantedById, g.grantedBy, g.fromRequestId, g.createdAt, g.expiresAt, g.maxUses],
+    );
+  }
   if (input.deliverTo !== null) {
     await client.query('INSERT INTO deliveries (request_id, principal_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [input.requestId, input.deliverTo, Date.parse(input.at)]);
   }
@@ -104,6 +130,33 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   await sendChangeNotice(client, { kind: 'transitioned', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id });
   const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, state), lastHead);
   return { value: true, head, commit: true };
+}
+
+function expected(before: ApprovalRecord): [string | null, string | null, string] {
+  return [progressText(before.quorum), progressText(before.escalation), before.queue];
+}
+
+export async function updatePending(client: pg.PoolClient, input: PendingUpdate, lastHead: ChainHead | null): Promise<WriteResult<boolean>> {
+  const { record } = input;
+  const updated = await client.query<ApprovalRow>(
+    `UPDATE approvals SET quorum = $2, escalation = $3, escalate_at = $4, queue = $5
+     WHERE request_id = $1 AND status = 'pending' AND quorum IS NOT DISTINCT FROM $6 AND escalation IS NOT DISTINCT FROM $7 AND queue = $8 RETURNING *`,
+    [input.requestId, progressText(record.quorum), progressText(record.escalation), escalateAtOf(record), record.queue, ...expected(input.before)],
+  );
+  const row = updated.rows[0];
+  if (!row) return { value: false, head: null, commit: false };
+  const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
+  const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), undelivered)), lastHead);
+  return { value: true, head, commit: true };
+}
+
+export async function revokeGrant(client: pg.PoolClient, input: RevokeGrant, lastHead: ChainHead | null): Promise<WriteResult<{ grant: Grant; revoked: boolean } | null>> {
+  const found = (await client.query<GrantRow>('SELECT * FROM grants WHERE grant_id = $1 FOR UPDATE', [input.grantId])).rows[0];
+  if (!found || (input.queues !== null && !input.queues.includes(found.queue))) return { value: null, head: null, commit: false };
+  if (found.revoked_at !== null) return { value: { grant: toGrant(found, input.now), revoked: false }, head: null, commit: false };
+  const row = (await client.query<GrantRow>('UPDATE grants SET revoked_at = $2, revoked_by = $3 WHERE grant_id = $1 RETURNING *', [input.grantId, Date.parse(input.at), JSON.stringify(input.by)])).rows[0]!;
+  const head = await appendAudit(client, input.audit.map((event) => ({ event, at: input.at, state: null })), lastHead);
+  return { value: { grant: toGrant(row, input.now), revoked: true }, head, commit: true };
 }
 
 export async function markDelivered(client: pg.PoolClient, requestId: string, principalId: string, audit: AuditEvent, at: string, lastHead: ChainHead | null, node: string): Promise<WriteResult<boolean>> {

@@ -96,6 +96,31 @@ const MIGRATIONS: string[] = [
     used_at BIGINT NOT NULL
   );
   `,
+  // Grants, quorum and escalation (issue 16), as on SQLite: quorum progress and escalation as canonical JSON text
+  // (compared whole by conditional updates), the due escalation time for the timer, and standing grants.
+  `
+  ALTER TABLE approvals ADD COLUMN quorum TEXT, ADD COLUMN escalation TEXT, ADD COLUMN escalate_at BIGINT;
+  CREATE INDEX approvals_escalate_at ON approvals (escalate_at) WHERE escalate_at IS NOT NULL;
+  CREATE TABLE grants (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    grant_id TEXT NOT NULL UNIQUE,
+    effect TEXT NOT NULL CHECK (effect IN ('allow','deny')),
+    queue TEXT NOT NULL,
+    tool_name TEXT NOT NULL,
+    match TEXT NOT NULL,
+    granted_by_id TEXT NOT NULL,
+    granted_by TEXT NOT NULL,
+    from_request_id TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0,
+    revoked_at BIGINT,
+    revoked_by TEXT
+  );
+  CREATE INDEX grants_queue_live ON grants (queue, expires_at) WHERE revoked_at IS NULL;
+  CREATE INDEX grants_queue_seq ON grants (queue, seq);
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */

@@ -80,6 +80,33 @@ const MIGRATIONS: string[] = [
     used_at INTEGER NOT NULL
   );
   `,
+  // Grants, quorum and escalation (issue 16): a request's quorum progress and escalation as canonical JSON (compared
+  // whole by conditional updates), the due escalation time as a column for the timer, and standing grants.
+  `
+  ALTER TABLE approvals ADD COLUMN quorum TEXT;
+  ALTER TABLE approvals ADD COLUMN escalation TEXT;
+  ALTER TABLE approvals ADD COLUMN escalate_at INTEGER;
+  CREATE INDEX approvals_escalate_at ON approvals (escalate_at) WHERE escalate_at IS NOT NULL;
+  CREATE TABLE grants (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    grant_id TEXT NOT NULL UNIQUE,
+    effect TEXT NOT NULL CHECK (effect IN ('allow','deny')),
+    queue TEXT NOT NULL,
+    tool_name TEXT NOT NULL,
+    match TEXT NOT NULL,
+    granted_by_id TEXT NOT NULL,
+    granted_by TEXT NOT NULL,
+    from_request_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0,
+    revoked_at INTEGER,
+    revoked_by TEXT
+  );
+  CREATE INDEX grants_queue_live ON grants (queue, expires_at) WHERE revoked_at IS NULL;
+  CREATE INDEX grants_queue_seq ON grants (queue, seq);
+  `,
 ];
 
 export function migrate(db: Database): number {

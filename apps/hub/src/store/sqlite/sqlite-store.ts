@@ -1,14 +1,17 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
+import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult, Grant } from '@approval-hub/protocol';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { AuditEvent } from '../../audit/audit-events.js';
 import {
   StoreIntegrityError,
   type ApprovalStore,
   type AuditQuery,
+  type GrantQuery,
   type InsertOutcome,
+  type PendingUpdate,
+  type RevokeGrant,
   type InsertRequest,
   type ListQuery,
   type PendingQuery,
@@ -20,6 +23,7 @@ import {
   type Transition,
   type VerifyInput,
 } from '../store.js';
+import { grantStatusSql, toGrant, type GrantRow } from '../stored-grants.js';
 import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { budgeted, readAuditHead, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from './rows.js';
@@ -201,7 +205,64 @@ export class SqliteStore implements ApprovalStore {
     return this.#write({ op: 'purge', input });
   }
 
+  updatePending(input: PendingUpdate): Promise<boolean> {
+    return this.#write({ op: 'update', input });
+  }
+
+  revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {
+    return this.#write({ op: 'revoke', input });
+  }
+
   // ---- reads ----
+
+  async liveGrants(queue: string, now: number): Promise<Grant[]> {
+    return (this.#stmt.liveGrants.all(queue, now) as GrantRow[]).map((row) => toGrant(row, now));
+  }
+
+  async listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    scopeFilter({ queues, principalId: null }, where, params);
+    if (query.status) {
+      where.push(`${grantStatusSql('?')} IN (${query.status.map(() => '?').join(',')})`);
+      params.push(query.now, ...query.status);
+    }
+    for (const [column, value] of [
+      ['queue', query.queue],
+      ['tool_name', query.toolName],
+      ['granted_by_id', query.grantedBy],
+      ['from_request_id', query.fromRequestId],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (query.after !== undefined) {
+      where.push('seq < ?');
+      params.push(query.after);
+    }
+    const sql = `SELECT * FROM grants ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.#statement(sql).all(...params, query.limit + 1) as GrantRow[];
+    const items = rows.slice(0, query.limit);
+    return { items: items.map((row) => toGrant(row, query.now)), next: rows.length > query.limit ? items.at(-1)!.seq : null };
+  }
+
+  async getGrant(grantId: string, queues: readonly string[] | null, now: number): Promise<Grant | null> {
+    const where = ['grant_id = ?'];
+    const params: unknown[] = [grantId];
+    scopeFilter({ queues, principalId: null }, where, params);
+    const row = this.#statement(`SELECT * FROM grants WHERE ${where.join(' AND ')}`).get(...params) as GrantRow | undefined;
+    return row ? toGrant(row, now) : null;
+  }
+
+  async dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
+    return (this.#stmt.dueEscalations.all(now, limit) as ApprovalRow[]).map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  }
+
+  async nextEscalation(): Promise<number | null> {
+    return (this.#stmt.nextEscalation.get() as { at: number | null }).at;
+  }
 
   async counts(): Promise<StoreCounts> {
     const pendingByQueue: Record<string, number> = {};
@@ -394,6 +455,9 @@ function prepareReads(db: Db) {
     nextDeadline: p(`SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'`),
     timeline: p('SELECT * FROM audit WHERE request_id = ? ORDER BY seq'),
     secret: p(`SELECT value FROM meta WHERE key = 'secret'`),
+    liveGrants: p(`SELECT * FROM grants WHERE queue = ? AND revoked_at IS NULL AND expires_at > ? AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`),
+    dueEscalations: p(`SELECT * FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT ?`),
+    nextEscalation: p(`SELECT MIN(escalate_at) AS at FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL`),
   };
 }
 

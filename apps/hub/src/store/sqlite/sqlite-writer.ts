@@ -2,9 +2,11 @@ import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
 import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
-import type { InsertOutcome, InsertRequest, PurgeDecided, Transition } from '../store.js';
+import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
+import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, Transition } from '../store.js';
 import { StoreIntegrityError } from '../store.js';
-import { rowParams, stateValues, toRecord, decisionText, type ApprovalRow } from './rows.js';
+import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
+import { escalateAtOf, progressText, rowParams, stateValues, toRecord, decisionText, type ApprovalRow } from './rows.js';
 
 /** One write, as the main thread posts it to the writer thread. */
 export type WriteOp =
@@ -13,9 +15,11 @@ export type WriteOp =
   | { op: 'delivered'; requestId: string; principalId: string; audit: AuditEvent; at: string }
   | { op: 'audit'; events: AuditEvent[]; at: string }
   | { op: 'purge'; input: PurgeDecided }
+  | { op: 'update'; input: PendingUpdate }
+  | { op: 'revoke'; input: RevokeGrant }
   | { op: 'probe' };
 
-export type WriteResult = InsertOutcome | boolean | string[] | null;
+export type WriteResult = InsertOutcome | boolean | string[] | { grant: Grant; revoked: boolean } | null;
 
 /** Test-only crash points reached inside a write transaction, before COMMIT. */
 export type InTransactionCrashPoint = 'request.before-commit' | 'deadline.before-commit';
@@ -107,6 +111,10 @@ export class SqliteWriter {
         return null;
       case 'purge':
         return this.#purge(op.input);
+      case 'update':
+        return this.#update(op.input);
+      case 'revoke':
+        return this.#revoke(op.input);
       case 'probe':
         this.#stmt.probe.run(Date.now());
         return null;
@@ -123,6 +131,8 @@ export class SqliteWriter {
       const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number }).n;
       if (inQueue >= input.quota.maxPendingPerQueue) return { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue };
     }
+    // Counted first, before anything is written: a grant that is no longer live leaves nothing behind.
+    if (input.grantUse && this.#stmt.useGrant.run({ grantId: input.grantUse.grantId, now: input.grantUse.now }).changes === 0) return { kind: 'grant_unavailable' };
     const params = rowParams(record, input.principalId, input.requestHash);
     this.#stmt.insertApproval.run(params);
     if (input.deliver) this.#stmt.insertDelivery.run({ requestId: record.requestId, principalId: input.principalId, createdAt: params.createdAt });
@@ -144,14 +154,49 @@ export class SqliteWriter {
       const spent = this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) });
       if (spent.changes === 0) return false;
     }
-    const { changes } = this.#stmt.resolve.run({ requestId: input.requestId, status: record.status, decision, decidedAt });
+    const { changes } = input.expect
+      ? this.#stmt.resolveExpecting.run({ requestId: input.requestId, status: record.status, decision, decidedAt, quorum: progressText(record.quorum), ...this.#expected(input.expect) })
+      : this.#stmt.resolve.run({ requestId: input.requestId, status: record.status, decision, decidedAt });
+    // A quorum's last approval can still lose (its expectation no longer holds): the link it spent stays unspent.
+    if (changes === 0 && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
     if (changes === 0) return false;
+    if (input.grant) this.#stmt.insertGrant.run(grantParams(input.grant));
     const { at } = input;
     if (input.deliverTo !== null) this.#stmt.insertDelivery.run({ requestId: input.requestId, principalId: input.deliverTo, createdAt: Date.parse(at) });
     const state = this.#stateOf(input.requestId);
     for (const event of input.audit) this.#append(event, at, event.requestId === input.requestId ? state : null);
     if (record.status === 'expired') this.#crash('deadline.before-commit');
     return true;
+  }
+
+  #expected(before: ApprovalRecord) {
+    return { beforeQuorum: progressText(before.quorum), beforeEscalation: progressText(before.escalation), beforeQueue: before.queue };
+  }
+
+  #update(input: PendingUpdate): boolean {
+    const { record } = input;
+    const { changes } = this.#stmt.updatePending.run({
+      requestId: input.requestId,
+      quorum: progressText(record.quorum),
+      escalation: progressText(record.escalation),
+      escalateAt: escalateAtOf(record),
+      queue: record.queue,
+      ...this.#expected(input.before),
+    });
+    if (changes === 0) return false;
+    const state = this.#stateOf(input.requestId);
+    for (const event of input.audit) this.#append(event, input.at, event.requestId === input.requestId ? state : null);
+    return true;
+  }
+
+  #revoke(input: RevokeGrant): { grant: Grant; revoked: boolean } | null {
+    const row = this.#stmt.grantById.get(input.grantId) as GrantRow | undefined;
+    if (!row || (input.queues !== null && !input.queues.includes(row.queue))) return null;
+    const { changes } = this.#stmt.revokeGrant.run({ grantId: input.grantId, at: Date.parse(input.at), by: JSON.stringify(input.by) });
+    const after = this.#stmt.grantById.get(input.grantId) as GrantRow;
+    if (changes === 0) return { grant: toGrant(after, input.now), revoked: false };
+    for (const event of input.audit) this.#append(event, input.at, null);
+    return { grant: toGrant(after, input.now), revoked: true };
   }
 
   #delivered(requestId: string, principalId: string, audit: AuditEvent, at: string): boolean {
@@ -253,12 +298,24 @@ function prepare(db: Db) {
     pendingOfAgent: p(`SELECT COUNT(*) AS n FROM approvals WHERE principal_id = ? AND status = 'pending'`),
     pendingInQueue: p(`SELECT COUNT(*) AS n FROM approvals WHERE queue = ? AND status = 'pending'`),
     insertApproval: p(`INSERT INTO approvals
-      (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at)
-      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt)`),
+      (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
+      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt, @quorum, @escalation, @escalateAt)`),
     resolve: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt WHERE request_id = @requestId AND status = 'pending'`),
     spendLink: p(`INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
       SELECT @linkId, @requestId, @principalId, @usedAt WHERE EXISTS (SELECT 1 FROM approvals WHERE request_id = @requestId AND status = 'pending')
       ON CONFLICT (link_id) DO NOTHING`),
+    unspendLink: p('DELETE FROM decision_link_uses WHERE link_id = ?'),
+    // The last approval of a quorum: only if no other approval, edit or move came in since the engine read the request.
+    resolveExpecting: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt, quorum = @quorum
+      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue`),
+    updatePending: p(`UPDATE approvals SET quorum = @quorum, escalation = @escalation, escalate_at = @escalateAt, queue = @queue
+      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue`),
+    useGrant: p(`UPDATE grants SET uses = uses + 1
+      WHERE grant_id = @grantId AND revoked_at IS NULL AND expires_at > @now AND (max_uses IS NULL OR uses < max_uses)`),
+    insertGrant: p(`INSERT INTO grants (grant_id, effect, queue, tool_name, match, granted_by_id, granted_by, from_request_id, created_at, expires_at, max_uses)
+      VALUES (@grantId, @effect, @queue, @toolName, @match, @grantedById, @grantedBy, @fromRequestId, @createdAt, @expiresAt, @maxUses)`),
+    grantById: p('SELECT * FROM grants WHERE grant_id = ?'),
+    revokeGrant: p('UPDATE grants SET revoked_at = @at, revoked_by = @by WHERE grant_id = @grantId AND revoked_at IS NULL'),
     insertDelivery: p('INSERT OR IGNORE INTO deliveries (request_id, principal_id, created_at) VALUES (@requestId, @principalId, @createdAt)'),
     deleteDelivery: p('DELETE FROM deliveries WHERE request_id = ? AND principal_id = ?'),
     insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
