@@ -1,5 +1,6 @@
 import type { ApprovalRecord, ApprovalStatus, AuditEntry, AuditHead, AuditType, AuditVerifyResult, Page } from '@approval-hub/protocol';
 import type { AuditEvent } from '../audit/audit-events.js';
+import type { OutboxEntry, OutboxStore } from './outbox-store.js';
 
 /**
  * Which requests a read may return, decided by the engine's access rules and applied by the store before it
@@ -34,6 +35,8 @@ export interface InsertRequest {
   /** Applied only when the record is pending: counted inside the inserting transaction. */
   quota: Quota | null;
   audit: AuditEvent[];
+  /** Notifications to queue in the same transaction (only when the request is created). */
+  outbox?: OutboxEntry[] | undefined;
 }
 
 export type InsertOutcome =
@@ -52,6 +55,8 @@ export interface Transition {
   audit: AuditEvent[];
   /** When it happened, by the engine's clock (the audit rows' time). */
   at: string;
+  /** Notifications to queue in the same transaction (only when the transition happens). */
+  outbox?: OutboxEntry[] | undefined;
 }
 
 export interface ListQuery {
@@ -144,7 +149,7 @@ export type StoreChange =
  * The store decides nothing: the engine hands it records and audit events, the store persists them and chains the
  * audit rows, reading the chain head inside its own write transaction.
  */
-export interface ApprovalStore {
+export interface ApprovalStore extends OutboxStore {
   insertRequest(input: InsertRequest): Promise<InsertOutcome>;
   /** True when this call moved the request out of `pending`; false when it was no longer pending (someone else won). */
   transition(input: Transition): Promise<boolean>;

@@ -5,6 +5,7 @@ import { decisionText, rowParams, stateValues, toRecord, type ApprovalRow } from
 import type { InsertOutcome, InsertRequest, PurgeDecided, StoredRequest, Transition } from '../store.js';
 import { appendAudit, type ChainHead, type PendingAudit } from './audit-append.js';
 import { sendChangeNotice } from './change-notice.js';
+import { queueOutbox } from './postgres-outbox.js';
 
 /** What a write leaves for the store: its result, and the chain head it committed (if it appended). */
 export interface WriteResult<T> {
@@ -65,6 +66,7 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   // A new request has a delivery exactly when this insert queued one.
   const state = stateHash(stateValues(row), input.deliver);
   const head = await appendAudit(client, pendingAudit(input.audit, record.createdAt, record.requestId, state), lastHead);
+  await queueOutbox(client, input.outbox);
   await sendChangeNotice(client, { kind: 'requested', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id, expiresAt: row.expires_at });
   return { value: { kind: 'created', record }, head, commit: true };
 }
@@ -89,6 +91,7 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
   const state = stateHash(stateValues(row), undelivered);
   const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, state), lastHead);
+  await queueOutbox(client, input.outbox);
   await sendChangeNotice(client, { kind: 'transitioned', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id });
   return { value: true, head, commit: true };
 }
