@@ -30,6 +30,10 @@ import { connectError, useAuthThrottle } from './sockets/handshake-auth.js';
 import { attachReviewerNamespace, type ReviewerNamespace } from './sockets/reviewer-namespace.js';
 import type { ApprovalStore } from './store/store.js';
 import { HUB_VERSION } from './version.js';
+import { mountDeliveryLogRoutes } from './notifications/delivery-log-routes.js';
+import { DeliveryLog } from './notifications/delivery-log.js';
+import { createNotifications, type DecisionLinkIssuer } from './notifications/notifications.js';
+import { mountSlackInteractions } from './notifications/slack-interactions.js';
 
 export interface CreateHubOptions {
   config: HubConfig;
@@ -42,6 +46,8 @@ export interface CreateHubOptions {
   crashHook?: CrashHook;
   /** Carries reviewer broadcasts to the other hub processes sharing the database (several nodes). */
   socketAdapter?: ServerOptions['adapter'];
+  /** Makes the per-reviewer decision link put into notification emails (null: the mail links to the console). */
+  decisionLinks?: DecisionLinkIssuer;
 }
 
 export interface Hub {
@@ -70,7 +76,9 @@ export function createHub(options: CreateHubOptions): Hub {
   const log = options.logger ?? createLogger(options.config.logLevel);
   // Every store write is timed for the commit-latency histogram (the observer is set once metrics exist).
   let observeCommit: CommitObserver = () => {};
-  const store = timeStoreWrites(options.store, (write, seconds, ok) => observeCommit(write, seconds, ok));
+  // Read lazily: `context` is built below, and a reload replaces its config.
+  const notifications = createNotifications({ clock, log, config: () => context.config.notifications, decisionLinks: options.decisionLinks });
+  const store = timeStoreWrites(notifications.wrapStore(options.store), (write, seconds, ok) => observeCommit(write, seconds, ok));
   const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
   const context: HubContext = {
     config: options.config,
@@ -99,12 +107,16 @@ export function createHub(options: CreateHubOptions): Hub {
     longPolls,
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
+    mountPublicRoutes: (api) => mountSlackInteractions(api, context),
   });
+  const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());
+  mountDeliveryLogRoutes(app, () => deliveryLog);
   const prometheus = createHubMetrics({
     engine,
     counts: () => store.counts(),
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
     configuredQueues: () => context.config.queues.map((q) => q.name),
+    outboxCounts: () => store.outboxCounts(),
   });
   observeCommit = prometheus.observeCommit;
   mountMetricsRoute(app, context, prometheus);
@@ -153,6 +165,7 @@ export function createHub(options: CreateHubOptions): Hub {
     async listen(port = options.config.port, host = options.config.host) {
       if (!started) {
         await engine.start();
+        notifications.start(store, engine);
         started = true;
       }
       await new Promise<void>((resolve, reject) => {
@@ -177,6 +190,7 @@ export function createHub(options: CreateHubOptions): Hub {
       context.config = config;
       context.principals = new PrincipalDirectory(config.tokens);
       engine.updateConfig(config);
+      notifications.restart();
       // A session whose token was revoked, or whose role or queues changed, ends now: sockets are disconnected (the
       // client reconnects with its new rights, if any) and long-polls end with 401.
       for (const nsp of [io.of(Ns.agent), io.of(Ns.reviewer)]) {
@@ -193,6 +207,7 @@ export function createHub(options: CreateHubOptions): Hub {
     },
     async close() {
       engine.stop();
+      await notifications.stop();
       metrics.stop();
       // This node's sockets only: with a cluster adapter, `io.disconnectSockets` would reach every node.
       io.local.disconnectSockets(true);

@@ -8,3 +8,4 @@ export * from './rest.js';
 export * from './text.js';
 export * from './risk.js';
 export * from './suspicious-text.js';
+export * from './notifications.js';

@@ -85,6 +85,8 @@ export interface RestApiOptions {
   longPolls: LongPolls;
   metrics: ProcessMetrics;
   connections: () => { agents: number; reviewers: number };
+  /** Routes that authenticate themselves (a signature, not a bearer token), mounted before the token check. */
+  mountPublicRoutes?: (app: Hono<Env>) => void;
 }
 
 /** A per-token limiter that follows the config: a reload with new limits starts fresh buckets. */
@@ -100,7 +102,7 @@ function reloadingLimiter(limits: () => HubContext['config']['limits']) {
 }
 
 
-export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections }: RestApiOptions): Hono<Env> {
+export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections, mountPublicRoutes }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
   const limits = () => hub.config.limits;
   const rateLimiter = reloadingLimiter(limits);
@@ -165,6 +167,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return c.json(body, health.ok ? 200 : 503);
   });
   serveApiDocs(app);
+  mountPublicRoutes?.(app);
 
   app.use('/api/*', async (c, next) => {
     // Failed bearer checks count against the remote address (shared with socket handshakes); a throttled
