@@ -27,7 +27,7 @@ export async function claimOutbox(pool: pg.Pool, input: OutboxClaim): Promise<Ou
 
 export async function settleOutbox(pool: pg.Pool, input: OutboxSettle): Promise<boolean> {
   const { rowCount } = await pool.query(
-    `UPDATE outbox SET status = $3, due_at = COALESCE($4, due_at), locked_until = 0, last_error = $5,
+    `UPDATE outbox SET status = $3, due_at = COALESCE($4, due_at), locked_until = 0, last_error = COALESCE($5, last_error),
        delivered_at = COALESCE($6, delivered_at), response = COALESCE($7, response)
      WHERE id = $1 AND status = 'pending' AND attempts = $2`,
     [

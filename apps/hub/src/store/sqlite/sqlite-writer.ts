@@ -313,7 +313,7 @@ function prepare(db: Db) {
     outboxLease: p('UPDATE outbox SET locked_until = @lockedUntil, attempts = attempts + 1, last_attempt_at = @now WHERE seq = @seq'),
     outboxBySeq: p('SELECT * FROM outbox WHERE seq = ?'),
     outboxById: p('SELECT * FROM outbox WHERE id = ?'),
-    outboxSettle: p(`UPDATE outbox SET status = @status, due_at = COALESCE(@dueAt, due_at), locked_until = 0, last_error = @error,
+    outboxSettle: p(`UPDATE outbox SET status = @status, due_at = COALESCE(@dueAt, due_at), locked_until = 0, last_error = COALESCE(@error, last_error),
       delivered_at = COALESCE(@deliveredAt, delivered_at), response = COALESCE(@response, response)
       WHERE id = @id AND status = 'pending' AND attempts = @attempt`),
     outboxRedeliver: p(`UPDATE outbox SET status = 'pending', attempts = 0, due_at = @now, window_start = @now, locked_until = 0, last_error = NULL WHERE id = @id`),
