@@ -99,7 +99,8 @@ export const NotificationsConfig = z
       if (names.has(channel.name)) ctx.addIssue({ code: 'custom', message: `duplicate channel name "${channel.name}"`, path: ['channels', i, 'name'] });
       names.add(channel.name);
       if (channel.kind === 'webhook' && !config.allowPrivateTargets) {
-        const host = new URL(channel.url).hostname;
+        // A trailing dot names the same host (`localhost.`).
+        const host = new URL(channel.url).hostname.toLowerCase().replace(/\.$/, '');
         const address = literalAddress(host);
         if (host === 'localhost' || host.endsWith('.localhost') || (address !== null && isPrivateAddress(address))) {
           ctx.addIssue({ code: 'custom', message: 'targets a loopback or private address; set notifications.allowPrivateTargets to allow it', path: ['channels', i, 'url'] });
