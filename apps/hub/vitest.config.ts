@@ -20,6 +20,7 @@ const onEveryStore = [
   'test/sdk-integration.test.ts',
   'test/notifications/webhooks.test.ts',
   'test/notifications/outbox-claims.test.ts',
+  'test/notifications/slack.test.ts',
 ];
 
 export default defineConfig({

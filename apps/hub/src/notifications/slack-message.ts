@@ -54,6 +54,7 @@ export function slackMessage(record: ApprovalRecord, consoleLink: string, escala
   ];
   if (record.summary !== undefined) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn(plain(record.summary, 500)) } });
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Arguments*\n\`\`\`${mrkdwn(argumentSummary(record.args, 1500))}\`\`\`` } });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${mrkdwn(record.requestId)}\`` }] });
   if (pending) {
     blocks.push({
       type: 'actions',
