@@ -13,6 +13,7 @@ const onEveryStore = [
   'test/agent-cannot-approve-itself.test.ts',
   'test/agent-requests.test.ts',
   'test/auth.test.ts',
+  'test/decision-links.test.ts',
   'test/delivery-and-restart.test.ts',
   'test/rest-api.test.ts',
   'test/reviewer-confinement-and-bounds.test.ts',

@@ -184,6 +184,17 @@ export const HubConfig = z
       .prefault({}),
     /** Webhooks, Slack and email for new requests, decisions and escalations (notifications/); off when absent. */
     notifications: NotificationsConfig.optional(),
+    /**
+     * Signed single-use decision links (`<publicUrl>/d/<token>`). `publicUrl`: where reviewers reach this hub (links
+     * are built on it; default the address it listens on). `signingKey`: the HMAC key (at least 32 characters);
+     * without it a random key kept in the database is used. Changing it voids every link issued before.
+     */
+    decisionLinks: z
+      .strictObject({
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        signingKey: z.string().min(32, 'decisionLinks.signingKey must be at least 32 characters').optional(),
+      })
+      .prefault({}),
     /** `auto`: human-readable when stdout is a terminal, JSON lines otherwise. */
     logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

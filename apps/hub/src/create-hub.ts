@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { HubConfig } from './config.js';
 import type { CrashHook } from './crash-hook.js';
 import { ApprovalEngine } from './engine/approval-engine.js';
+import { createDecisionLinks, type DecisionLinks } from './decision-links/decision-links.js';
 import { DecisionWaiters } from './engine/decision-waiters.js';
 import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
@@ -32,7 +33,7 @@ import type { ApprovalStore } from './store/store.js';
 import { HUB_VERSION } from './version.js';
 import { mountDeliveryLogRoutes } from './notifications/delivery-log-routes.js';
 import { DeliveryLog } from './notifications/delivery-log.js';
-import { createNotifications, type DecisionLinkIssuer } from './notifications/notifications.js';
+import { createNotifications } from './notifications/notifications.js';
 import { mountSlackInteractions } from './notifications/slack-interactions.js';
 
 export interface CreateHubOptions {
@@ -46,8 +47,6 @@ export interface CreateHubOptions {
   crashHook?: CrashHook;
   /** Carries reviewer broadcasts to the other hub processes sharing the database (several nodes). */
   socketAdapter?: ServerOptions['adapter'];
-  /** Makes the per-reviewer decision link put into notification emails (null: the mail links to the console). */
-  decisionLinks?: DecisionLinkIssuer;
 }
 
 export interface Hub {
@@ -57,6 +56,8 @@ export interface Hub {
   /** The HTTP router (the API documents are checked against its routes). */
   readonly app: Hono<any>;
   readonly context: HubContext;
+  /** Issues signed single-use decision links (`<publicUrl>/d/<token>`) for notifications to carry. */
+  readonly decisionLinks: DecisionLinks;
   /**
    * Starts listening (and the deadline timer); resolves with the bound port and base URL, and the URL of the
    * unauthenticated metrics port when `metrics.port` is set.
@@ -77,7 +78,14 @@ export function createHub(options: CreateHubOptions): Hub {
   // Every store write is timed for the commit-latency histogram (the observer is set once metrics exist).
   let observeCommit: CommitObserver = () => {};
   // Read lazily: `context` is built below, and a reload replaces its config.
-  const notifications = createNotifications({ clock, log, config: () => context.config.notifications, decisionLinks: options.decisionLinks });
+  const notifications = createNotifications({
+    clock,
+    log,
+    config: () => context.config.notifications,
+    tokens: () => context.config.tokens,
+    // Each email recipient gets a link of their own (`decisionLinks` is built below, before anything is sent).
+    decisionLinks: async (record, reviewer) => (await decisionLinks.issue(record, reviewer)).token,
+  });
   const store = timeStoreWrites(notifications.wrapStore(options.store), (write, seconds, ok) => observeCommit(write, seconds, ok));
   const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
   const context: HubContext = {
@@ -99,6 +107,15 @@ export function createHub(options: CreateHubOptions): Hub {
   engine.on('resync', () => {
     waiters.recheck((id) => engine.settledRecord(id)).catch((error: unknown) => log.error({ err: error }, 'could not re-read awaited requests; their long-polls end at their timeout'));
   });
+  let listeningUrl: string | null = null;
+  const decisionLinks = createDecisionLinks({
+    store,
+    engine,
+    clock,
+    config: () => context.config,
+    principals: () => context.principals,
+    listeningUrl: () => listeningUrl,
+  });
   const metrics = createProcessMetrics();
   // `io` is assigned below; the REST API reads connection counts only when asked.
   let io: Server;
@@ -108,6 +125,7 @@ export function createHub(options: CreateHubOptions): Hub {
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
     mountPublicRoutes: (api) => mountSlackInteractions(api, context),
+    decisionLinks,
   });
   const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());
   mountDeliveryLogRoutes(app, () => deliveryLog);
@@ -162,6 +180,7 @@ export function createHub(options: CreateHubOptions): Hub {
     httpServer,
     app,
     context,
+    decisionLinks,
     async listen(port = options.config.port, host = options.config.host) {
       if (!started) {
         await engine.start();
@@ -178,6 +197,7 @@ export function createHub(options: CreateHubOptions): Hub {
       const address = httpServer.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
       const url = `http://${shownHost}:${address.port}`;
+      listeningUrl = url;
       log.info({ event: 'hub.listening', port: address.port, host, console: consoleServed }, 'hub listening');
       const metricsPort = options.config.metrics.port;
       if (metricsPort === undefined || metricsServer) return { port: address.port, url };

@@ -6,3 +6,4 @@ export { openStore } from './store/open-store.js';
 export { verifyChain } from './audit/audit-chain.js';
 export type { ApprovalStore } from './store/store.js';
 export { createLogger } from './logger.js';
+export { createDecisionLinks, signDecisionLink, type DecisionLinks, type IssuedLink } from './decision-links/decision-links.js';

@@ -21,9 +21,12 @@ const REDACTED = '[redacted]';
 /** `scheme://user:password@host` → the password goes (database URLs, proxies). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'\\]+):[^\s@/"'\\]+@/gi;
 
-/** Takes every known secret and every URL password out of one serialised log line. */
+/** A decision link's token in a path (`/d/<token>`, `/api/decision-links/<token>`): it is a bearer credential. */
+const DECISION_LINK_TOKEN = /(\/d\/|\/decision-links\/)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*/g;
+
+/** Takes every known secret, every URL password and every decision link's token out of one serialised log line. */
 export function scrubSecrets(line: string, secrets: Iterable<string>): string {
-  let out = line.replace(URL_PASSWORD, `$1:${REDACTED}@`);
+  let out = line.replace(URL_PASSWORD, `$1:${REDACTED}@`).replace(DECISION_LINK_TOKEN, `$1${REDACTED}`);
   for (const secret of secrets) {
     // Short values could match ordinary words; configured tokens are at least 16 characters.
     if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join(REDACTED);

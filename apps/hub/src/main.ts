@@ -38,7 +38,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   let liveConfig = (): HubConfig => config;
   const log = createLogger(config.logLevel, undefined, {
     format: resolveLogFormat(config.logFormat, process.stdout.isTTY === true),
-    secrets: () => [...liveConfig().tokens.map((t) => t.token), ...(liveConfig().demo.model?.apiKey ? [liveConfig().demo.model!.apiKey!] : [])],
+    secrets: () => [...liveConfig().tokens.map((t) => t.token), ...(liveConfig().demo.model?.apiKey ? [liveConfig().demo.model!.apiKey!] : []), ...(liveConfig().decisionLinks.signingKey ? [liveConfig().decisionLinks.signingKey!] : [])],
   });
   // Dev tokens live beside the SQLite file, or in the default data folder when the data is in PostgreSQL.
   const dataDir = path.dirname(path.resolve(config.database.kind === 'sqlite' ? config.database.path : DEFAULT_DB_PATH));

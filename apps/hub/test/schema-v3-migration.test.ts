@@ -16,7 +16,7 @@ describe('SQLite schema v3', () => {
     const [row] = queryDb<{ trust: string; decided_at: number | null }>(t.dbPath, 'SELECT trust, decided_at FROM approvals WHERE request_id = ?', input.requestId);
     expect(JSON.parse(row!.trust)).toMatchObject({ risk: 'high', agentRisk: 'high', summary: 'Delete web-1', context: { rationale: 'stuck' }, suspicious: [{ field: 'args.name', kind: 'bidi_control' }] });
     expect(row!.decided_at).toBeNull();
-    expect(queryDb<{ user_version: number }>(t.dbPath, 'PRAGMA user_version')[0]!.user_version).toBe(3);
+    expect(queryDb<{ user_version: number }>(t.dbPath, 'PRAGMA user_version')[0]!.user_version).toBeGreaterThanOrEqual(3);
   });
 
   it('backfills decided_at from an earlier database’s decisions and cancellations', async () => {

@@ -9,3 +9,4 @@ export * from './text.js';
 export * from './risk.js';
 export * from './suspicious-text.js';
 export * from './notifications.js';
+export * from './decision-link.js';

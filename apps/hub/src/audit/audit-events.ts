@@ -17,7 +17,7 @@ export interface AuditPayloads {
   };
   auto_approved: { reason?: string | undefined };
   auto_denied: { reason?: string | undefined };
-  decided: { approved: boolean; reason?: string | undefined; modified: boolean; args?: JsonObject | undefined };
+  decided: { approved: boolean; reason?: string | undefined; modified: boolean; args?: JsonObject | undefined; via?: 'decision_link' | undefined };
   decision_rejected: { approved: boolean; edited: boolean; reason?: string | undefined; code: string; attemptedRequestId?: string | undefined; suppressedSinceLast?: number };
   expired: { approved: boolean; reason?: string | undefined; expiresAt: string };
   cancelled: { reason?: string | undefined };

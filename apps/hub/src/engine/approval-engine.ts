@@ -27,8 +27,9 @@ import type { HubConfig } from '../config.js';
 import type { CrashHook } from '../crash-hook.js';
 import type { Logger } from '../logger.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
-import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type StoredRequest } from '../store/store.js';
+import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type LinkUse, type StoredRequest } from '../store/store.js';
 import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostTo, readScope, reviewerQueues, seesWholeAudit } from './access.js';
+import { argsDigest } from './args-digest.js';
 import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { RetentionTimer } from './retention-timer.js';
@@ -61,6 +62,14 @@ export interface RequestOutcome {
   ack: Ack<ApprovalRecord>;
   /** True when this call made the request; false for an idempotent re-send (or a refusal). */
   created: boolean;
+}
+
+/** How a decision arrived when it came through a signed decision link (see `decision-links/`). */
+export interface DecideOptions {
+  /** The arguments' digest the link was issued for: a request whose arguments differ is not decided (`conflict`). */
+  expectedArgsDigest?: string;
+  /** Spent in the decision's own transaction: a link decides once. */
+  linkUse?: LinkUse;
 }
 
 export type Health = { ok: true } | { ok: false; reason: string };
@@ -380,7 +389,7 @@ export class ApprovalEngine {
 
   // ---- reviewers ----
 
-  async decide(principal: Principal, input: ReviewerDecision): Promise<Ack<ApprovalRecord>> {
+  async decide(principal: Principal, input: ReviewerDecision, options: DecideOptions = {}): Promise<Ack<ApprovalRecord>> {
     if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
     // The moment the decision arrived is what counts against the deadline, whatever the reads cost after it.
     const now = this.#clock.now();
@@ -395,6 +404,9 @@ export class ApprovalEngine {
     }
     const settled = await this.#settled(principal, stored, attempt, input.reason, arrivedAt, now);
     if (settled) return settled;
+    if (options.expectedArgsDigest !== undefined && argsDigest(stored.record.args) !== options.expectedArgsDigest) {
+      return fail('conflict', 'The arguments are not the ones this link was issued for; nothing was decided');
+    }
 
     const original = stored.record;
     const modified = input.approved && input.args !== undefined && canonicalJson(input.args) !== canonicalJson(original.args);
@@ -412,12 +424,14 @@ export class ApprovalEngine {
       record,
       deliverTo: stored.principalId,
       at: decision.decidedAt,
+      ...(options.linkUse && { linkUse: options.linkUse }),
       audit: [
         auditEvent('decided', original.requestId, original.queue, actorOf(principal), {
           approved: decision.approved,
           reason: decision.reason,
           modified,
           args: modified ? decision.args : undefined,
+          via: options.linkUse ? 'decision_link' : undefined,
         }),
       ],
     });

@@ -25,7 +25,9 @@ import { InvalidCursorError } from '../engine/cursors.js';
 import type { DecisionWaiters } from '../engine/decision-waiters.js';
 import type { HubContext } from '../hub-context.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
+import type { DecisionLinks } from '../decision-links/decision-links.js';
 import { serveApiDocs } from './api-docs/serve-api-docs.js';
+import { mountDecisionLinkRoutes } from './decision-link-routes.js';
 import { bearerToken } from './bearer-token.js';
 import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
@@ -87,6 +89,7 @@ export interface RestApiOptions {
   connections: () => { agents: number; reviewers: number };
   /** Routes that authenticate themselves (a signature, not a bearer token), mounted before the token check. */
   mountPublicRoutes?: (app: Hono<Env>) => void;
+  decisionLinks: DecisionLinks;
 }
 
 /** A per-token limiter that follows the config: a reload with new limits starts fresh buckets. */
@@ -102,7 +105,7 @@ function reloadingLimiter(limits: () => HubContext['config']['limits']) {
 }
 
 
-export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections, mountPublicRoutes }: RestApiOptions): Hono<Env> {
+export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections, decisionLinks, mountPublicRoutes }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
   const limits = () => hub.config.limits;
   const rateLimiter = reloadingLimiter(limits);
@@ -167,6 +170,8 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return c.json(body, health.ok ? 200 : 503);
   });
   serveApiDocs(app);
+  // Before the bearer check: a decision link is its own credential.
+  mountDecisionLinkRoutes(app, hub, { links: decisionLinks, rateLimiter });
   mountPublicRoutes?.(app);
 
   app.use('/api/*', async (c, next) => {

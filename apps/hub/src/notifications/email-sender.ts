@@ -4,10 +4,12 @@ import type { OutboxRow } from '../store/outbox-store.js';
 import { PermanentDeliveryError, type DeliveryResult } from './delivery-errors.js';
 import type { NotificationBody } from './notification-routing.js';
 import type { EmailChannel, NotificationsConfig } from './notifications-config.js';
+import type { TokenConfig } from '../config.js';
 import { consoleUrl, requestFacts } from './request-summary.js';
+import { reviewerPrincipal } from './reviewer-principal.js';
 
-/** A signed decision link for one reviewer and request (the decision-links module), or null when none can be made. */
-export type DecisionLinkIssuer = (record: ApprovalRecord, reviewerPrincipalId: string) => Promise<string | null>;
+/** Issues a signed decision link token for one reviewer and request (decision-links/); throws when it cannot. */
+export type DecisionLinkIssuer = (record: ApprovalRecord, reviewerPrincipalId: string) => Promise<string>;
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -41,11 +43,15 @@ export function emailMessage(record: ApprovalRecord, escalated: boolean, links: 
 }
 
 /** Sends one outbox row (one recipient) over the channel's SMTP server. */
-export async function sendEmail(row: OutboxRow, channel: EmailChannel, config: NotificationsConfig, issueLink: DecisionLinkIssuer): Promise<DeliveryResult> {
+export async function sendEmail(row: OutboxRow, channel: EmailChannel, config: NotificationsConfig, tokens: readonly TokenConfig[], issueLink: DecisionLinkIssuer | undefined): Promise<DeliveryResult> {
   const recipient = channel.to.find((r) => r.address === row.target);
   if (!recipient) throw new PermanentDeliveryError('the recipient is no longer in the channel');
   const { data: record } = JSON.parse(row.payload) as NotificationBody;
-  const decide = await issueLink(record, recipient.reviewer);
+  // A recipient whose reviewer may not see the queue learns nothing of the request, not even that it exists.
+  const reviewer = reviewerPrincipal(tokens, recipient.reviewer);
+  if (!reviewer || (reviewer.queues !== null && !reviewer.queues.includes(record.queue))) return { skipped: true };
+  const token = issueLink ? await issueLink(record, recipient.reviewer) : null;
+  const decide = token === null ? null : `${config.publicUrl}/d/${token}`;
   const message = emailMessage(record, row.event === 'approval.escalated', { decide, console: consoleUrl(config.publicUrl) });
   const transport = nodemailer.createTransport({
     host: channel.smtp.host,

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { TokenConfig } from '../config.js';
 import type { ApprovalEngine } from '../engine/approval-engine.js';
 import type { Logger } from '../logger.js';
 import type { ApprovalStore } from '../store/store.js';
@@ -14,6 +15,8 @@ export interface NotificationsOptions {
   log: Logger;
   /** The live config section (reloads apply to routing and channels). */
   config: () => NotificationsConfig | undefined;
+  /** The live tokens: email recipients are reviewers, and see only their queues. */
+  tokens: () => readonly TokenConfig[];
   /** Per-reviewer decision links for emails; without it, mails link to the console only. */
   decisionLinks?: DecisionLinkIssuer | undefined;
 }
@@ -30,7 +33,7 @@ export function createNotifications(options: NotificationsOptions) {
     wrapStore: (store: ApprovalStore): ApprovalStore => queueNotificationsWithWrites(store, options.config),
     start(store: ApprovalStore, engine: ApprovalEngine): void {
       dispatcher ??= new OutboxDispatcher({ store, clock: options.clock, log: options.log, notifications: options.config, send: sendByKind(options.clock, {
-        email: (row, channel, config) => sendEmail(row, channel, config, options.decisionLinks ?? (async () => null)),
+        email: (row, channel, config) => sendEmail(row, channel, config, options.tokens(), options.decisionLinks),
         slack: (row, channel, config) => sendSlack(row, channel, config, store),
       }) });
       engine.on('requested', () => dispatcher?.wake());

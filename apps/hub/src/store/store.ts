@@ -57,6 +57,20 @@ export interface Transition {
   at: string;
   /** Notifications to queue in the same transaction (only when the transition happens). */
   outbox?: OutboxEntry[] | undefined;
+  /**
+   * Spends this decision link in the same transaction: a link decides at most once, so when it was already spent
+   * (or the request is no longer pending) nothing is written and the transition reports false.
+   */
+  linkUse?: LinkUse | undefined;
+}
+
+/** A signed decision link, spent by the decision it made (see `decision-links/`). */
+export interface LinkUse {
+  /** The link's own id (its `jti`), never the token. */
+  linkId: string;
+  /** The reviewer the link was issued to, who decided through it. */
+  principalId: string;
+  usedAt: string;
 }
 
 export interface ListQuery {
@@ -178,6 +192,8 @@ export interface ApprovalStore extends OutboxStore {
   verifyAudit(input: VerifyInput): Promise<AuditVerifyResult>;
   auditHead(): Promise<AuditHead>;
   counts(): Promise<StoreCounts>;
+  /** True when this decision link has already decided its request (it was spent in that decision's transaction). */
+  decisionLinkUsed(linkId: string): Promise<boolean>;
   /** A secret kept with the data (made once), for keys that must survive restarts, such as cursor encryption. */
   secret(): Promise<Buffer>;
   /**

@@ -39,6 +39,7 @@ export function timeStoreWrites(store: ApprovalStore, observe: CommitObserver): 
     verifyAudit: (input) => store.verifyAudit(input),
     auditHead: () => store.auditHead(),
     counts: () => store.counts(),
+    decisionLinkUsed: (linkId) => store.decisionLinkUsed(linkId),
     secret: () => store.secret(),
     ping: () => store.ping(),
     claimOutbox: (input) => store.claimOutbox(input),

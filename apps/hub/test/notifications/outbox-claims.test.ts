@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { auditEvent } from '../../src/audit/audit-events.js';
 import type { OutboxEntry } from '../../src/store/outbox-store.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -43,7 +42,7 @@ describe('the notification outbox in the store', () => {
     const nodes = await openNodes();
     close = nodes.close;
     const record = pendingRecord();
-    const insert = (outbox: OutboxEntry[]) => nodes.a.insertRequest({ record, principalId: 'agent', requestHash: 'h', deliver: false, quota: null, audit: [auditEvent('requested', record.requestId, 'default', { kind: 'agent', id: 'agent', name: 'agent' } as never, {})], outbox });
+    const insert = (outbox: OutboxEntry[]) => nodes.a.insertRequest({ record, principalId: 'agent', requestHash: 'h', deliver: false, quota: null, audit: [], outbox });
     expect((await insert([entry(record.requestId, 1)])).kind).toBe('created');
     // The same requestId again ("existing"): its rows are not written.
     expect((await insert([entry(record.requestId, 2)])).kind).toBe('existing');

@@ -212,6 +212,32 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         expect(await store.verifyAudit({})).toMatchObject({ ok: true });
       });
 
+      it('a decision link is spent in its decision’s transaction, once: a spent link decides nothing more and writes nothing', async () => {
+        const record = await insertPending(store);
+        const linkUse = { linkId: 'link-0123456789abcdef', principalId: 'alice', usedAt: iso(BASE + 1000) };
+        const viaLink = (r: ApprovalRecord, reviewer: string) =>
+          store.transition({ requestId: r.requestId, record: decided(r, reviewer, true), deliverTo: 'agent-a', at: iso(BASE + 1000), linkUse, audit: [auditEvent('decided', r.requestId, r.queue, { kind: 'reviewer', id: reviewer, name: reviewer }, { approved: true, modified: false })] });
+        expect(await store.decisionLinkUsed(linkUse.linkId)).toBe(false);
+        const results = await Promise.all([viaLink(record, 'alice'), viaLink(record, 'alice'), decide(store, record, 'agent-a', 'bob')]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const spent = await store.decisionLinkUsed(linkUse.linkId);
+        // Spent exactly when a transition through the link won.
+        expect(spent).toBe(results[0] === true || results[1] === true);
+        // The same link on another pending request (it cannot be: a link names one request) decides nothing there.
+        const other = await insertPending(store);
+        const head = await store.auditHead();
+        if (spent) {
+          expect(await viaLink(other, 'alice')).toBe(false);
+          expect(await store.auditHead()).toEqual(head);
+          expect((await store.getRequest(other.requestId, EVERYTHING))?.record.status).toBe('pending');
+        }
+        // A link is never spent on a request that is no longer pending.
+        const late = { ...linkUse, linkId: 'link-late-0123456789' };
+        expect(await store.transition({ requestId: record.requestId, record: decided(record, 'carol', true), deliverTo: 'agent-a', at: iso(BASE + 2000), linkUse: late, audit: [] })).toBe(false);
+        expect(await store.decisionLinkUsed(late.linkId)).toBe(false);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
       it('a transition of an unknown request is false and writes nothing', async () => {
         const head = await store.auditHead();
         const { record } = pending();

@@ -95,6 +95,10 @@ function RequestDetail({ id }: { id: string }) {
   return (
     <>
       <header className="detail-head">
+        {/* Shown on a phone only, where the open request covers the list. */}
+        <button type="button" className="btn btn-ghost detail-back" onClick={() => store.getState().select(null)}>
+          <span aria-hidden="true">←</span> Back to queue
+        </button>
         <div className="detail-title">
           <p className="eyebrow">{editing ? 'Edit & approve' : 'Pending request'}</p>
           <h2 className="detail-tool">
@@ -130,13 +134,13 @@ export function DetailPane() {
           <p className="muted">
             {count > 0 ? (
               <>
-                Pick one from the list, or press <kbd>j</kbd> to start at the top.
+                Pick one from the list<span className="keyboard-hint">, or press <kbd>j</kbd> to start at the top</span>.
               </>
             ) : (
               'Requests appear here as agents ask.'
             )}
           </p>
-          <p className="muted small">
+          <p className="muted small keyboard-hint">
             Press <kbd>?</kbd> for all keyboard shortcuts.
           </p>
         </div>

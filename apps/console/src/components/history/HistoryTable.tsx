@@ -47,10 +47,10 @@ export function HistoryTable() {
             const row = toHistoryRow(record, myId);
             return (
               <tr key={record.requestId} aria-current={openId === record.requestId ? 'true' : undefined}>
-                <td>
+                <td data-label="Status">
                   <StatusBadge status={record.status} edited={row.edited} />
                 </td>
-                <td>
+                <td data-label="Tool">
                   {/* The tool name opens the request's timeline. */}
                   <button type="button" className="btn-link mono" onClick={() => void controller.openTimeline(record.requestId)} aria-label={safeString(`Timeline of ${row.toolName} (${record.requestId})`)}>
                     <SafeText text={row.toolName} />
@@ -61,7 +61,7 @@ export function HistoryTable() {
                     </div>
                   )}
                 </td>
-                <td className="nowrap">
+                <td className="nowrap" data-label="Risk">
                   <RiskBadge record={record} />
                   {(record.suspicious?.length ?? 0) > 0 && (
                     <span className="tag tag-suspicious">
@@ -69,19 +69,19 @@ export function HistoryTable() {
                     </span>
                   )}
                 </td>
-                <td className="nowrap">
+                <td className="nowrap" data-label="Agent">
                   <AgentName record={record} />
                 </td>
-                <td>
+                <td data-label="Queue">
                   <SafeText text={row.queue} />
                 </td>
-                <td>{row.decidedBy || '—'}</td>
-                <td className="nowrap">{row.decidedAt ? <time dateTime={row.decidedAt}>{formatTimestamp(row.decidedAt)}</time> : '—'}</td>
-                <td className="nowrap">
+                <td data-label="Decided by">{row.decidedBy || '—'}</td>
+                <td className="nowrap" data-label="Decided">{row.decidedAt ? <time dateTime={row.decidedAt}>{formatTimestamp(row.decidedAt)}</time> : '—'}</td>
+                <td className="nowrap" data-label="Created">
                   <time dateTime={row.createdAt}>{formatTimestamp(row.createdAt)}</time>
                 </td>
-                <td className="nowrap">{formatElapsed(row.timeToDecisionMs)}</td>
-                <td className="reason-cell">{row.reason ? <SafeText text={row.reason} /> : <span className="muted">—</span>}</td>
+                <td className="nowrap" data-label="Time to decision">{formatElapsed(row.timeToDecisionMs)}</td>
+                <td className="reason-cell" data-label="Reason">{row.reason ? <SafeText text={row.reason} /> : <span className="muted">—</span>}</td>
               </tr>
             );
           })}

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import { SEARCH_INPUT_ID } from '../../app/useKeyboardShortcuts';
+import { useTouchScreen } from '../../app/useTouchScreen';
 import type { FacetKey } from '../../domain/queueFilter';
 import { QUEUE_SORTS, type QueueSort, SORT_LABELS } from '../../domain/queueOrder';
 import { RISK_FILTER_ORDER, RISK_LABEL, type RiskDisplay } from '../../domain/risk';
@@ -40,6 +41,7 @@ function SearchBox() {
   const { store } = useServices();
   const committed = useConsoleStore((s) => s.filters.search);
   const [text, setText] = useState(committed);
+  const touch = useTouchScreen();
 
   // Debounced: a keystroke does not filter 10,000 rows, a pause does.
   useEffect(() => {
@@ -55,7 +57,7 @@ function SearchBox() {
       <input
         id={SEARCH_INPUT_ID}
         type="search"
-        placeholder="Tool, agent, ids or arguments…  ( / )"
+        placeholder={touch ? 'Tool, agent, ids or arguments…' : 'Tool, agent, ids or arguments…  ( / )'}
         value={text}
         aria-keyshortcuts="/"
         onChange={(e) => setText(e.target.value)}

@@ -28,7 +28,7 @@ export function ConsoleHeader() {
       <div className="topbar-end">
         <ConnectionStatus />
         <NotifySettings />
-        <button type="button" className="btn btn-ghost" onClick={() => store.getState().setShortcutsOpen(true)} aria-keyshortcuts="?">
+        <button type="button" className="btn btn-ghost keyboard-hint" onClick={() => store.getState().setShortcutsOpen(true)} aria-keyshortcuts="?">
           Shortcuts <kbd>?</kbd>
         </button>
         {name && (

@@ -10,6 +10,9 @@ import {
   AuditVerifyQuery,
   AuditVerifyResult,
   DecisionBody,
+  DecisionLinkBody,
+  DecisionLinkToken,
+  DecisionLinkView,
   HealthResponse,
   Identifier,
   Principal,
@@ -47,6 +50,8 @@ export interface RouteDoc {
 }
 
 const IdParam = z.object({ id: Identifier });
+const LinkParam = z.object({ token: DecisionLinkToken });
+const linkErrors: readonly ErrorCode[] = ['unauthorized', 'not_found', 'expired', 'rate_limited'];
 
 /** The JSON process figures of `GET /api/metrics` (benchmarks read them). */
 export const ProcessMetricsResponse = z.object({
@@ -166,6 +171,27 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     body: { schema: DecisionBody, required: true },
     responses: [{ status: 200, description: 'The decided record', schema: ApprovalRecord }],
     errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'expired', 'payload_too_large'],
+  },
+  {
+    method: 'get',
+    path: '/api/decision-links/:token',
+    summary: 'A signed decision link: the request as its reviewer may see it, and whether the link still decides',
+    description: 'No bearer token: the link is the credential. 401 for a forged, revoked or key-rotated link; 410 once it expired.',
+    auth: 'public',
+    pathParams: LinkParam,
+    responses: [{ status: 200, description: 'The request and the link state', schema: DecisionLinkView }],
+    errors: linkErrors,
+  },
+  {
+    method: 'post',
+    path: '/api/decision-links/:token',
+    summary: 'Approve or deny through a signed decision link (once)',
+    description: 'A second use, or a request decided elsewhere, is 409 `already_decided` with the record; arguments changed since the link was issued are 409 `conflict`.',
+    auth: 'public',
+    pathParams: LinkParam,
+    body: { schema: DecisionLinkBody, required: true },
+    responses: [{ status: 200, description: 'The decided record', schema: ApprovalRecord }],
+    errors: [...linkErrors, 'invalid_payload', 'already_decided', 'conflict', 'payload_too_large'],
   },
   {
     method: 'post',

@@ -310,6 +310,10 @@ export class PostgresStore implements ApprovalStore {
     return readAuditHead(this.#pool);
   }
 
+  async decisionLinkUsed(linkId: string): Promise<boolean> {
+    return (await this.#rows('SELECT 1 FROM decision_link_uses WHERE link_id = $1', [linkId])).length > 0;
+  }
+
   async secret(): Promise<Buffer> {
     if (this.#secret) return this.#secret;
     const row = (await this.#rows<{ value: Buffer }>(`SELECT value FROM meta WHERE key = 'secret'`, []))[0];

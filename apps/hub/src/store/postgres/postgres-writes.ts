@@ -85,6 +85,17 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   ]);
   const row = updated.rows[0];
   if (!row) return { value: false, head: null, commit: false };
+  if (input.linkUse) {
+    // A link decides once: spent in this transaction, or (spent already) the whole transition is rolled back.
+    const { linkId, principalId, usedAt } = input.linkUse;
+    const spent = await client.query('INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (link_id) DO NOTHING', [
+      linkId,
+      input.requestId,
+      principalId,
+      Date.parse(usedAt),
+    ]);
+    if (spent.rowCount === 0) return { value: false, head: null, commit: false };
+  }
   if (input.deliverTo !== null) {
     await client.query('INSERT INTO deliveries (request_id, principal_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [input.requestId, input.deliverTo, Date.parse(input.at)]);
   }

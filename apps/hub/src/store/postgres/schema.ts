@@ -86,6 +86,16 @@ const MIGRATIONS: string[] = [
     payload BYTEA
   );
   `,
+  // Signed decision links that have decided their request: one row per link, written in the decision's own
+  // transaction, so a link decides at most once (as on SQLite). No foreign key: retention may purge the request.
+  `
+  CREATE TABLE decision_link_uses (
+    link_id TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    principal_id TEXT NOT NULL,
+    used_at BIGINT NOT NULL
+  );
+  `,
   // Notifications outbox (webhooks, Slack, email), as on SQLite: written in the transaction of the request or
   // decision it reports; claimed with FOR UPDATE SKIP LOCKED and a lease, so nodes never send one row at once.
   `

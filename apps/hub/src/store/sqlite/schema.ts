@@ -70,6 +70,16 @@ const MIGRATIONS: string[] = [
     WHERE status = 'cancelled' AND decided_at IS NULL;
   CREATE INDEX approvals_decided ON approvals (decided_at, seq) WHERE decided_at IS NOT NULL;
   `,
+  // Signed decision links that have decided their request: one row per link, written in the decision's own
+  // transaction, so a link decides at most once. No foreign key: retention may purge the request and keep this.
+  `
+  CREATE TABLE decision_link_uses (
+    link_id TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    principal_id TEXT NOT NULL,
+    used_at INTEGER NOT NULL
+  );
+  `,
   // Notifications outbox (webhooks, Slack, email): rows are written in the transaction of the request or decision
   // they report, then claimed, sent and settled by the dispatcher (notifications/outbox-dispatcher.ts).
   `

@@ -392,6 +392,10 @@ export class SqliteStore implements ApprovalStore {
     return readAuditHead(this.#db);
   }
 
+  async decisionLinkUsed(linkId: string): Promise<boolean> {
+    return this.#statement('SELECT 1 FROM decision_link_uses WHERE link_id = ?').get(linkId) !== undefined;
+  }
+
   async secret(): Promise<Buffer> {
     const row = this.#stmt.secret.get() as { value: Buffer } | undefined;
     if (!row) throw new StoreIntegrityError(`The database ${this.#path} has no secret: it was not made by this hub`);

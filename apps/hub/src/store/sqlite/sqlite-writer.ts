@@ -152,6 +152,13 @@ export class SqliteWriter {
     const decision = record.decision ? decisionText(record.decision) : null;
     // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
     const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
+    if (input.linkUse) {
+      // Spent first, and only while the request is still pending: an already spent link (or a decided request)
+      // writes nothing. The single writer makes the check and the update below one step.
+      const { linkId, principalId, usedAt } = input.linkUse;
+      const spent = this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) });
+      if (spent.changes === 0) return false;
+    }
     const { changes } = this.#stmt.resolve.run({ requestId: input.requestId, status: record.status, decision, decidedAt });
     if (changes === 0) return false;
     const { at } = input;
@@ -295,6 +302,9 @@ function prepare(db: Db) {
       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at)
       VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt)`),
     resolve: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt WHERE request_id = @requestId AND status = 'pending'`),
+    spendLink: p(`INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
+      SELECT @linkId, @requestId, @principalId, @usedAt WHERE EXISTS (SELECT 1 FROM approvals WHERE request_id = @requestId AND status = 'pending')
+      ON CONFLICT (link_id) DO NOTHING`),
     insertDelivery: p('INSERT OR IGNORE INTO deliveries (request_id, principal_id, created_at) VALUES (@requestId, @principalId, @createdAt)'),
     deleteDelivery: p('DELETE FROM deliveries WHERE request_id = ? AND principal_id = ?'),
     insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)

@@ -1,0 +1,99 @@
+import { DecisionLinkBody, DecisionLinkToken, fail, httpStatusOf, type Ack, type ErrorCode } from '@approval-hub/protocol';
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { actorOf } from '../engine/access.js';
+import type { DecisionLinks, OpenedLink } from '../decision-links/decision-links.js';
+import type { HubContext } from '../hub-context.js';
+import { invalidPayload } from '../validation.js';
+
+export interface DecisionLinkRouteOptions {
+  links: DecisionLinks;
+  /** The REST API's per-principal limiter: a reviewer's link calls count with their other calls. */
+  rateLimiter: { take(key: string): boolean };
+}
+
+function problem(c: Context, code: ErrorCode, message: string, details?: unknown) {
+  const error = details === undefined ? { code, message } : { code, message, details };
+  return c.json({ error }, httpStatusOf[code] as 400);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `GET` and `POST /api/decision-links/:token`: the link is the credential (no bearer token), so these routes are
+ * mounted before the bearer check. A link that does not verify counts as a failed authentication for the remote
+ * address, like a 401 anywhere else; the token itself is never logged (the logger also scrubs it from any path).
+ */
+export function mountDecisionLinkRoutes(app: Hono<any>, hub: HubContext, { links, rateLimiter }: DecisionLinkRouteOptions): void {
+  const path = '/api/decision-links/:token';
+  const remoteAddress = (c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
+
+  const reply = <T>(c: Context, ack: Ack<T>) => (ack.ok ? c.json(ack.data as object) : problem(c, ack.error.code, ack.error.message, ack.error.details));
+
+  /** Throttle, verify, rate-limit: the link's reviewer, or the answer that ends the request. */
+  const openLink = async (c: Context): Promise<{ link: OpenedLink } | { response: Response }> => {
+    const address = remoteAddress(c);
+    if (hub.authThrottle.throttled(address)) {
+      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'decision-link', code: 'rate_limited' }, 'decision link refused: too many failed attempts from this address');
+      return { response: problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later') };
+    }
+    const token = DecisionLinkToken.safeParse(c.req.param('token'));
+    const opened = token.success ? await links.open(token.data) : ({ ok: false, code: 'unauthorized' } as const);
+    if (!opened.ok) {
+      if (opened.code === 'expired') return { response: problem(c, 'expired', 'This decision link has expired') };
+      hub.authThrottle.recordFailure(address);
+      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'decision-link', code: 'unauthorized' }, 'decision link refused');
+      return { response: problem(c, 'unauthorized', 'This decision link is not valid: it was revoked, replaced or never issued') };
+    }
+    if (!rateLimiter.take(opened.link.principal.id)) return { response: problem(c, 'rate_limited', 'Too many requests; slow down') };
+    return { link: opened.link };
+  };
+
+  const guarded = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
+    try {
+      return await handler(c);
+    } catch (error) {
+      hub.log.error({ err: error, method: c.req.method, route: path }, 'decision link handler failed');
+      return problem(c, 'internal', 'The hub could not complete this request; nothing was changed. Try again.');
+    }
+  };
+
+  app.use(
+    '/api/decision-links/*',
+    bodyLimit({
+      maxSize: hub.config.limits.maxPayloadBytes + 4096,
+      onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${hub.config.limits.maxPayloadBytes} bytes`),
+    }),
+  );
+
+  app.get(
+    path,
+    guarded(async (c) => {
+      const opened = await openLink(c);
+      if ('response' in opened) return opened.response;
+      return reply(c, await links.view(opened.link));
+    }),
+  );
+
+  app.post(
+    path,
+    guarded(async (c) => {
+      const opened = await openLink(c);
+      if ('response' in opened) return opened.response;
+      let body: unknown;
+      try {
+        body = JSON.parse(strictUtf8.decode(await c.req.arrayBuffer())) as unknown;
+      } catch {
+        return reply(c, fail('invalid_payload', 'Request body is not valid JSON'));
+      }
+      const parsed = DecisionLinkBody.safeParse(body);
+      if (!parsed.success) {
+        const refused = invalidPayload('decision', parsed.error);
+        const { principal } = opened.link;
+        hub.auditor.record({ actor: actorOf(principal), key: principal.id, channel: `POST ${path}`, code: 'invalid_payload', message: refused.error.message });
+        return reply(c, refused);
+      }
+      return reply(c, await links.decide(opened.link, parsed.data));
+    }),
+  );
+}
