@@ -34,8 +34,9 @@ describe('SQLite schema v3', () => {
     const dir = t.dir;
     await t.stop();
 
-    // Back to what a v2 hub left: no trust, no decided_at, schema version 2.
+    // Back to what a v2 hub left: no trust, no decided_at, schema version 2 (and none of the later tables).
     const db = new Database(`${dir}/hub.db`);
+    db.exec('DROP TABLE IF EXISTS decision_link_uses; DROP TABLE IF EXISTS outbox;');
     db.exec('DROP INDEX approvals_decided; ALTER TABLE approvals DROP COLUMN trust; ALTER TABLE approvals DROP COLUMN decided_at; PRAGMA user_version = 2;');
     db.close();
 
