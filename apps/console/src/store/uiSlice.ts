@@ -1,6 +1,6 @@
 import type { ConsoleSlice } from './types';
 
-export type ConsoleView = 'queue' | 'history';
+export type ConsoleView = 'queue' | 'history' | 'deliveries';
 
 export interface UiSlice {
   readonly view: ConsoleView;

@@ -1,6 +1,7 @@
 import { useConsoleStore } from '../../app/ConsoleContext';
 import { useKeyboardShortcuts } from '../../app/useKeyboardShortcuts';
 import { useTabTitle } from '../../app/useTabTitle';
+import { DeliveryLogView } from '../deliveries/DeliveryLogView';
 import { HistoryView } from '../history/HistoryView';
 import { QueueView } from '../queue/QueueView';
 import { DegradedBanner } from './ConnectionStatus';
@@ -19,7 +20,7 @@ export function ConsoleShell() {
         <ConsoleHeader />
         <DegradedBanner />
       </div>
-      <main className="app-main">{view === 'queue' ? <QueueView /> : <HistoryView />}</main>
+      <main className="app-main">{view === 'queue' ? <QueueView /> : view === 'deliveries' ? <DeliveryLogView /> : <HistoryView />}</main>
       <NoticeRegion />
       <ShortcutsDialog />
     </div>
