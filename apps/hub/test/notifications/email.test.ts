@@ -80,7 +80,7 @@ describe('email notifications', () => {
     await smtp.close();
     hub = await startTestHub(emailConfig(port, [{ match: { queue: 'default' }, channels: ['reviewers'] }]));
     expect((await api(hub, 'POST', '/api/approvals', tokens.agent, newRequest())).status).toBe(201);
-    await eventually(async () => (await api(hub!, 'GET', '/api/notifications/deliveries', tokens.admin)).body.items.some((d: { attempts: number; status: string }) => d.status === 'pending' && d.attempts >= 1 && d.lastError !== null));
+    await eventually(async () => (await api(hub!, 'GET', '/api/notifications/deliveries', tokens.admin)).body.items.some((d: { attempts: number; status: string; lastError: string | null }) => d.status === 'pending' && d.attempts >= 1 && d.lastError !== null));
     smtp = await startSmtpSink({ user: 'hub', pass: 'smtp-password' });
     // The sink may not get the same port back; point the channel at it (a reload keeps the outbox rows).
     hub.hub.reload({ ...hub.hub.context.config, notifications: { ...hub.hub.context.config.notifications!, channels: hub.hub.context.config.notifications!.channels.map((c) => (c.kind === 'email' ? { ...c, smtp: { ...c.smtp, port: smtp!.port } } : c)) } });
