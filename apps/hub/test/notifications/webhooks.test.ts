@@ -3,7 +3,7 @@ import { WebhookBody } from '@approval-hub/protocol';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HubConfigInput } from '../../src/config.js';
-import { api, eventually, newRequest, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
+import { api, eventually, newRequest, onPostgres, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -202,5 +202,26 @@ describe('webhooks (Standard Webhooks, durable outbox)', () => {
     expect(oncall.received).toHaveLength(1);
     const skipped = (await api(second, 'GET', '/api/notifications/deliveries?status=skipped', tokens.admin)).body.items;
     expect(skipped).toMatchObject([{ requestId: decided, channel: 'oncall', event: 'approval.escalated' }]);
+  });
+
+  it.runIf(onPostgres)('two nodes on one database send each notification and escalation once', async () => {
+    const sink = await receiver();
+    const oncall = await receiver();
+    const config = webhookConfig(sink.url, {}, {
+      channels: [
+        { name: 'audit-sink', kind: 'webhook', url: sink.url, secret },
+        { name: 'oncall', kind: 'webhook', url: oncall.url, secret },
+      ],
+      routes: [{ match: {}, channels: ['audit-sink'], escalateAfterMs: 400, escalateTo: ['oncall'] }],
+    });
+    const first = await startTestHub(config);
+    const second = await startTestHub(config, { dir: first.dir });
+    hubs.push(second, first);
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(i % 2 === 0 ? first : second)));
+    await eventually(() => sink.accepted().length === 10 && oncall.accepted().length === 10, 8000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.received).toHaveLength(10);
+    expect(oncall.received).toHaveLength(10);
+    expect(new Set(oncall.received.map((r) => verified(r).data.requestId))).toEqual(new Set(ids));
   });
 });
