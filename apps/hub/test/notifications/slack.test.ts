@@ -47,9 +47,9 @@ afterEach(async () => {
   slack = undefined;
 });
 
-async function setUp(approval: Record<string, unknown> = {}) {
+async function setUp(approval: Record<string, unknown> = {}, limits: Record<string, unknown> = {}) {
   slack = await startFakeSlack();
-  hub = await startTestHub(slackConfig(slack.apiUrl, approval));
+  hub = await startTestHub({ ...slackConfig(slack.apiUrl, approval), limits });
   return { hub, slack };
 }
 
@@ -90,6 +90,14 @@ describe('Slack', () => {
     expect((await pressSlackButton(hub!.url, signingSecret, press, { signature: 'v0=deadbeef' })).status).toBe(401);
     expect((await hub!.record(requestId))!.status).toBe('pending');
     expect(slack!.callsTo('chat.postEphemeral')).toHaveLength(0);
+  });
+
+  it('counts bad signatures against the caller, like bad tokens', async () => {
+    await setUp({}, { authFailureBurst: 2, authFailuresPerMinute: 1 });
+    const press = { userId: 'U0ALICE', actionId: 'approval.approve', requestId: 'whatever' };
+    expect((await pressSlackButton(hub!.url, 'wrong-secret-1', press)).status).toBe(401);
+    expect((await pressSlackButton(hub!.url, 'wrong-secret-2', press)).status).toBe(401);
+    expect((await pressSlackButton(hub!.url, 'wrong-secret-3', press)).status).toBe(429);
   });
 
   it('an unmapped or out-of-queue Slack user gets an ephemeral "not allowed" and decides nothing', async () => {

@@ -284,7 +284,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
       'Authenticated by Slack\'s request signature (`x-slack-signature`, `x-slack-request-timestamp`, 5-minute window), checked before the body is parsed. The Slack user must be mapped to a reviewer who may decide the request; otherwise they get an ephemeral "not allowed" and nothing is decided. The body is form-encoded as Slack sends it (`payload=<JSON>`). Answers an empty 200 to Slack.',
     auth: 'public',
     responses: [{ status: 200, description: 'Acknowledged (the decision, if any, is made; the message is updated by the outbox)' }],
-    errors: ['unauthorized', 'not_found', 'invalid_payload', 'payload_too_large'],
+    errors: ['unauthorized', 'not_found', 'invalid_payload', 'payload_too_large', 'rate_limited'],
   },
 ];
 
