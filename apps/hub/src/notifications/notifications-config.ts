@@ -84,7 +84,7 @@ export const NotificationsConfig = z
         /** Retries stop after this long; the row is then `dead` (redeliver it from the log). */
         retryForMs: z.int().min(1).max(30 * 86_400_000).default(86_400_000),
         /** First retry delay; each next one doubles, with jitter, up to `backoffMaxMs`. */
-        backoffBaseMs: z.int().min(1).default(5_000),
+        backoffBaseMs: z.int().min(1).default(1_000),
         backoffMaxMs: z.int().min(1).default(900_000),
         /** How often the outbox is checked for due rows (new rows are also sent at once). */
         pollIntervalMs: z.int().min(10).max(60_000).default(1_000),

@@ -33,7 +33,7 @@ export function nextAttemptAt(row: OutboxRow, now: number, delivery: Notificatio
 
 /**
  * Drains the durable outbox: claims due rows (leased, so no other node sends them meanwhile), sends each, and
- * settles it delivered, retrying later, skipped or dead. Rows of one request on one channel go in order (a Slack
+ * settles it delivered, retrying later, skipped or dead. Rows of one request to one recipient go in order (a Slack
  * update after its message); different ones go in parallel. Runs on a poll and whenever new rows may be due.
  */
 export class OutboxDispatcher {
@@ -88,7 +88,7 @@ export class OutboxDispatcher {
       const rows = await this.#options.store.claimOutbox({ now: this.#options.clock.now(), limit: CLAIM_BATCH, leaseMs });
       const groups = new Map<string, OutboxRow[]>();
       for (const row of rows) {
-        const key = `${row.requestId}\u0000${row.channel}`;
+        const key = `${row.requestId}\u0000${row.channel}\u0000${row.target ?? ''}`;
         groups.set(key, [...(groups.get(key) ?? []), row]);
       }
       await Promise.all(

@@ -3,7 +3,7 @@ import { WebhookBody } from '@approval-hub/protocol';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HubConfigInput } from '../../src/config.js';
-import { api, eventually, newRequest, onPostgres, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
+import { api, eventually, newRequest, onPostgres, startTestHub, tokens, withStore, type TestHub } from '../support/test-hub.js';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -223,5 +223,24 @@ describe('webhooks (Standard Webhooks, durable outbox)', () => {
     expect(sink.received).toHaveLength(10);
     expect(oncall.received).toHaveLength(10);
     expect(new Set(oncall.received.map((r) => verified(r).data.requestId))).toEqual(new Set(ids));
+  });
+
+  it.skipIf(onPostgres)('SQLite: a send a crashed hub had claimed goes again at once on restart, not when its lease runs out', async () => {
+    const sink = await receiver();
+    let down = true;
+    sink.answer = () => (down ? 503 : 200);
+    const config = webhookConfig(sink.url);
+    const first = await startTestHub(config);
+    const requestId = await ask(first);
+    await eventually(() => sink.received.length >= 1);
+    await first.stop();
+    // What a process killed mid-send leaves: the row claimed, with a lease an hour long.
+    const claimed = await withStore(first.dbPath, (store) => store.claimOutbox({ now: Date.now() + 60_000, limit: 10, leaseMs: 3_600_000 }));
+    expect(claimed.map((r) => r.requestId)).toEqual([requestId]);
+    down = false;
+    const second = await first.restart(config);
+    hubs.push(second);
+    await eventually(() => sink.accepted().length === 1, 3000);
+    expect(verified(sink.accepted()[0]!).data.requestId).toBe(requestId);
   });
 });
