@@ -50,7 +50,8 @@ export async function sendEmail(row: OutboxRow, channel: EmailChannel, config: N
   // A recipient whose reviewer may not see the queue learns nothing of the request, not even that it exists.
   const reviewer = reviewerPrincipal(tokens, recipient.reviewer);
   if (!reviewer || (reviewer.queues !== null && !reviewer.queues.includes(record.queue))) return { skipped: true };
-  const token = issueLink ? await issueLink(record, recipient.reviewer) : null;
+  // No link when none can be issued (the request was decided a moment ago): the mail still names the console.
+  const token = issueLink ? await issueLink(record, recipient.reviewer).catch(() => null) : null;
   const decide = token === null ? null : `${config.publicUrl}/d/${token}`;
   const message = emailMessage(record, row.event === 'approval.escalated', { decide, console: consoleUrl(config.publicUrl) });
   const transport = nodemailer.createTransport({

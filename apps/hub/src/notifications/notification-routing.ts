@@ -22,7 +22,9 @@ function matches(route: NotificationRoute, record: ApprovalRecord): boolean {
 
 /** The rows one channel gets for one event: email fans out to one row per recipient (each mail has its own links). */
 function entriesFor(channel: NotificationChannel, event: OutboxEvent, body: NotificationBody, requestId: string, at: number, dueAt: number): OutboxEntry[] {
-  const base = { channel: channel.name, kind: channel.kind, event, requestId, payload: JSON.stringify(body), dueAt, onlyIfPending: event === 'approval.escalated', createdAt: at };
+  // An escalation, or a mail asking for a decision, is pointless once the request is decided: skipped then.
+  const onlyIfPending = event === 'approval.escalated' || channel.kind === 'email';
+  const base = { channel: channel.name, kind: channel.kind, event, requestId, payload: JSON.stringify(body), dueAt, onlyIfPending, createdAt: at };
   if (channel.kind === 'email') return channel.to.map((recipient) => ({ ...base, id: newMessageId(), target: recipient.address }));
   return [{ ...base, id: newMessageId(), target: null }];
 }

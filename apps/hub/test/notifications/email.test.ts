@@ -87,6 +87,21 @@ describe('email notifications', () => {
     await eventually(() => smtp!.mails.length === 2, 8000);
   });
 
+  it('does not ask for a decision that was made while the mail was waiting', async () => {
+    smtp = await startSmtpSink({ user: 'hub', pass: 'smtp-password' });
+    const port = smtp.port;
+    await smtp.close();
+    hub = await startTestHub(emailConfig(port));
+    const input = newRequest();
+    expect((await api(hub, 'POST', '/api/approvals', tokens.agent, input)).status).toBe(201);
+    await eventually(async () => (await api(hub!, 'GET', '/api/notifications/deliveries?status=pending', tokens.admin)).body.items.some((d: { lastError: string | null }) => d.lastError !== null));
+    expect((await api(hub, 'POST', `/api/approvals/${input.requestId}/decision`, tokens.reviewer, { approved: false })).status).toBe(200);
+    smtp = await startSmtpSink({ user: 'hub', pass: 'smtp-password' });
+    hub.hub.reload({ ...hub.hub.context.config, notifications: { ...hub.hub.context.config.notifications!, channels: hub.hub.context.config.notifications!.channels.map((c) => (c.kind === 'email' ? { ...c, smtp: { ...c.smtp, port: smtp!.port } } : c)) } });
+    await eventually(async () => (await api(hub!, 'GET', '/api/notifications/deliveries?status=skipped', tokens.admin)).body.items.length === 3, 8000);
+    expect(smtp.mails).toHaveLength(0);
+  });
+
   it('escalates by email when nobody decides in time ("Still waiting")', async () => {
     smtp = await startSmtpSink({ user: 'hub', pass: 'smtp-password' });
     hub = await startTestHub(emailConfig(smtp.port, [{ match: {}, channels: [], escalateAfterMs: 300, escalateTo: ['reviewers'] }]));
