@@ -6,6 +6,7 @@ import type { NotificationBody } from './notification-routing.js';
 import type { EmailChannel, NotificationsConfig } from './notifications-config.js';
 import type { TokenConfig } from '../config.js';
 import { consoleUrl, requestFacts } from './request-summary.js';
+import { isLoopbackHost } from './private-targets.js';
 import { reviewerPrincipal } from './reviewer-principal.js';
 
 /** Issues a signed decision link token for one reviewer and request (decision-links/); throws when it cannot. */
@@ -59,6 +60,9 @@ export async function sendEmail(row: OutboxRow, channel: EmailChannel, config: N
     port: channel.smtp.port,
     secure: channel.smtp.secure,
     ...(channel.smtp.auth && { auth: channel.smtp.auth }),
+    // A relay on this machine often offers STARTTLS with a self-signed certificate; the traffic never leaves the
+    // host, so it is not checked there. Anywhere else, certificates are verified (nodemailer's default).
+    ...(isLoopbackHost(channel.smtp.host) && { tls: { rejectUnauthorized: false } }),
     connectionTimeout: config.delivery.timeoutMs,
     greetingTimeout: config.delivery.timeoutMs,
     socketTimeout: config.delivery.timeoutMs,

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type HubConfigInput } from '../../src/config.js';
-import { isPrivateAddress } from '../../src/notifications/private-targets.js';
+import { isLoopbackHost, isPrivateAddress } from '../../src/notifications/private-targets.js';
 import { api, eventually, newRequest, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -33,6 +33,9 @@ describe('webhook targets in private ranges are refused (SSRF)', () => {
       expect(isPrivateAddress(address), address).toBe(true);
     }
     for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(isPrivateAddress(address), address).toBe(false);
+    // Only this machine counts as loopback (an SMTP relay there is not asked for a verified certificate).
+    for (const host of ['localhost', 'LOCALHOST.', '127.0.0.1', '127.1.2.3', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['10.0.0.1', 'smtp.example.com', 'localhost.example.com']) expect(isLoopbackHost(host), host).toBe(false);
   });
 
   it('refuses loopback and private webhook URLs at config load unless allowPrivateTargets is set', () => {
