@@ -48,6 +48,7 @@ export type NotificationDelivery = z.infer<typeof NotificationDelivery>;
 export const NotificationDeliveryQuery = z.strictObject({
   status: DeliveryStatus.optional(),
   channel: z.string().max(64).optional(),
+  requestId: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().regex(/^\d{1,15}$/, 'not a cursor from this API').optional(),
 });

@@ -31,7 +31,7 @@ export class DeliveryLog {
   ) {}
 
   async list(query: NotificationDeliveryQuery): Promise<NotificationDeliveryPage> {
-    const page = await this.store.listOutbox({ status: query.status, channel: query.channel, limit: query.limit, before: query.cursor === undefined ? undefined : Number(query.cursor) });
+    const page = await this.store.listOutbox({ status: query.status, channel: query.channel, requestId: query.requestId, limit: query.limit, before: query.cursor === undefined ? undefined : Number(query.cursor) });
     return { items: page.items.map(toDelivery), nextCursor: page.next === null ? null : String(page.next) };
   }
 

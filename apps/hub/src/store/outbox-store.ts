@@ -62,6 +62,7 @@ export interface OutboxSettle {
 export interface OutboxQuery {
   status?: OutboxStatus | undefined;
   channel?: string | undefined;
+  requestId?: string | undefined;
   limit: number;
   /** Newest first: continue below this position. */
   before?: number | undefined;

@@ -80,6 +80,8 @@ describe('webhooks (Standard Webhooks, durable outbox)', () => {
     const log = await api(hub, 'GET', '/api/notifications/deliveries?status=delivered', tokens.admin);
     expect(log.status).toBe(200);
     expect(log.body.items.map((d: { event: string }) => d.event).sort()).toEqual(['approval.requested', 'approval.resolved']);
+    expect((await api(hub, 'GET', `/api/notifications/deliveries?requestId=${requestId}`, tokens.admin)).body.items).toHaveLength(2);
+    expect((await api(hub, 'GET', '/api/notifications/deliveries?requestId=nope', tokens.admin)).body.items).toHaveLength(0);
   });
 
   it('retries with backoff under the same webhook-id until the receiver takes it', async () => {

@@ -172,6 +172,7 @@ export class PostgresStore implements ApprovalStore {
     const where: string[] = [];
     if (query.status !== undefined) where.push(`status = ${params.add(query.status)}`);
     if (query.channel !== undefined) where.push(`channel = ${params.add(query.channel)}`);
+    if (query.requestId !== undefined) where.push(`request_id = ${params.add(query.requestId)}`);
     if (query.before !== undefined) where.push(`seq < ${params.add(query.before)}`);
     const rows = await this.#rows<OutboxDbRow>(`SELECT * FROM outbox ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`, params.values);
     const items = rows.slice(0, query.limit).map(toOutboxRow);

@@ -228,6 +228,10 @@ export class SqliteStore implements ApprovalStore {
       where.push('channel = ?');
       params.push(query.channel);
     }
+    if (query.requestId !== undefined) {
+      where.push('request_id = ?');
+      params.push(query.requestId);
+    }
     if (query.before !== undefined) {
       where.push('seq < ?');
       params.push(query.before);
