@@ -142,6 +142,14 @@ test.describe('the console on a phone', () => {
     await expectInViewport(page, alice.connection);
     await expect(page.locator('kbd:visible')).toHaveCount(0);
     await expect(page.getByRole('button', { name: /Shortcuts/ })).toBeHidden();
+    // The browser-notification settings open inside the screen.
+    await page.getByText('Alerts', { exact: true }).tap();
+    const popover = page.locator('.notify-settings .popover');
+    await expect(popover).toBeVisible();
+    await expectInViewport(page, popover);
+    await expectNoHorizontalOverflow(page);
+    await page.getByText('Alerts', { exact: true }).tap();
+    await expect(popover).toBeHidden();
     // The queue has the room: all four rows on screen at once.
     for (const row of await alice.rows.all()) await expectInViewport(page, row);
     await expectTouchTargets(page);

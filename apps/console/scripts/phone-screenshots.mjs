@@ -56,8 +56,10 @@ try {
   }
   await openFirst();
   await expect(details.getByRole('heading', { level: 2 }).first()).toBeVisible();
+  // A phone shows the newest notice only: dismiss until none is left.
   const dismissNotices = async () => {
-    for (const close of await page.getByLabel('Notices', { exact: true }).getByRole('button', { name: 'Dismiss notice' }).all()) await close.tap().catch(() => {});
+    const close = page.getByLabel('Notices', { exact: true }).getByRole('button', { name: 'Dismiss notice' });
+    for (let i = 0; i < 10 && (await close.count()) > 0; i++) await close.first().tap();
   };
   await dismissNotices();
   await page.waitForTimeout(400);
@@ -67,7 +69,7 @@ try {
   const table = page.getByRole('table', { name: /Decided requests/ });
   await expect(table.getByRole('row')).not.toHaveCount(1, { timeout: 15_000 });
   await dismissNotices();
-  await page.evaluate(() => document.querySelector('.history-filters')?.scrollIntoView({ block: 'end' }));
+  await page.evaluate(() => document.querySelector('.history-table tbody tr')?.scrollIntoView({ block: 'start' }));
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(outDir, 'phone-history.png') });
 

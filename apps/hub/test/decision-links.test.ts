@@ -207,6 +207,24 @@ describe('signed decision links', () => {
     expect((await t.record(ops.requestId))?.status).toBe('pending');
   });
 
+  it('rate-limited like other REST routes, and forged links count as failed authentications for the address', async () => {
+    const t = await hubWith({ limits: { ratePerSecond: 1, rateBurst: 3, authFailureBurst: 4, authFailuresPerMinute: 1 } });
+    const record = await pending(t);
+    const link = await t.hub.decisionLinks.issue(record, 'alice');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await api(t, 'GET', linkPath(link.token), null)).status);
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses.slice(3)).toContain(429);
+    // Forgeries: each is a failed authentication; past the burst the address is refused, even with a good link.
+    const forged = `${link.token.slice(0, -4)}AAAA`;
+    const refusals: number[] = [];
+    for (let i = 0; i < 6; i++) refusals.push((await api(t, 'GET', linkPath(forged), null)).status);
+    expect(refusals.slice(0, 4)).toEqual([401, 401, 401, 401]);
+    expect(refusals.slice(4)).toEqual([429, 429]);
+    expect((await api(t, 'POST', linkPath(link.token), null, { approved: true })).status).toBe(429);
+    expect((await t.record(record.requestId))?.status).toBe('pending');
+  });
+
   it('bodies are validated: no edited arguments, no unknown fields, JSON only', async () => {
     const t = await hubWith();
     const record = await pending(t);

@@ -126,7 +126,7 @@ function Outcome({ view, decidedNow }: { view: DecisionLinkView; decidedNow: boo
   );
 }
 
-function DecisionForm({ view, onDecide }: { view: DecisionLinkView; onDecide: (approved: boolean, reason: string) => Promise<string | null> }) {
+function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unseen: string | null; onDecide: (approved: boolean, reason: string) => Promise<string | null> }) {
   const record = view.record;
   const reasonId = useId();
   const confirmId = useId();
@@ -135,7 +135,6 @@ function DecisionForm({ view, onDecide }: { view: DecisionLinkView; onDecide: (a
   const [failure, setFailure] = useState<string | null>(null);
   const [armed, setArmed] = useState(false);
   const [typed, setTyped] = useState('');
-  const { tracker, unseen } = useLocalReveal(record);
   const confirmation = confirmationFor(record);
 
   const send = async (approved: boolean) => {
@@ -152,20 +151,6 @@ function DecisionForm({ view, onDecide }: { view: DecisionLinkView; onDecide: (a
 
   return (
     <>
-      <section className="detail-section" aria-label="Arguments">
-        <h3>Arguments</h3>
-        <RevealContext.Provider value={tracker}>
-          <JsonTree value={record.args} />
-        </RevealContext.Provider>
-      </section>
-      {record.description && (
-        <section className="detail-section" aria-label="Description">
-          <h3>Tool description</h3>
-          <p className="description">
-            <SafeText text={record.description} />
-          </p>
-        </section>
-      )}
       <footer className="link-actions">
         <div className="field reason">
           <label htmlFor={reasonId}>
@@ -273,6 +258,7 @@ export function DecisionLinkPage({ token, client }: { token: string; client: Dec
 
 function LinkRequest({ view, decidedNow, onDecide }: { view: DecisionLinkView; decidedNow: boolean; onDecide: (approved: boolean, reason: string) => Promise<string | null> }) {
   const record = view.record;
+  const { tracker, unseen } = useLocalReveal(view.usable ? record : null);
   return (
     <article className="link-request" aria-label="Request">
       <header className="link-head">
@@ -293,17 +279,25 @@ function LinkRequest({ view, decidedNow, onDecide }: { view: DecisionLinkView; d
         {view.usable && <LinkExpiry view={view} />}
       </header>
       {!view.usable && <Outcome view={view} decidedNow={decidedNow} />}
-      <RequestFacts record={record} />
       <SuspiciousWarning record={record} />
-      <ContextSection record={record} />
-      {view.usable ? (
-        <DecisionForm view={view} onDecide={onDecide} />
-      ) : (
-        <section className="detail-section" aria-label="Arguments">
-          <h3>Arguments</h3>
+      {/* On a phone the arguments come first: they are what is decided. */}
+      <section className="detail-section" aria-label="Arguments">
+        <h3>Arguments</h3>
+        <RevealContext.Provider value={view.usable ? tracker : null}>
           <JsonTree value={record.args} />
+        </RevealContext.Provider>
+      </section>
+      <RequestFacts record={record} />
+      <ContextSection record={record} />
+      {record.description && (
+        <section className="detail-section" aria-label="Description">
+          <h3>Tool description</h3>
+          <p className="description">
+            <SafeText text={record.description} />
+          </p>
         </section>
       )}
+      {view.usable && <DecisionForm view={view} unseen={unseen} onDecide={onDecide} />}
     </article>
   );
 }
