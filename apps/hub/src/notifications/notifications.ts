@@ -32,10 +32,11 @@ export function createNotifications(options: NotificationsOptions) {
   return {
     wrapStore: (store: ApprovalStore): ApprovalStore => queueNotificationsWithWrites(store, options.config),
     start(store: ApprovalStore, engine: ApprovalEngine): void {
-      dispatcher ??= new OutboxDispatcher({ store, clock: options.clock, log: options.log, notifications: options.config, send: sendByKind(options.clock, {
+      const send = sendByKind(options.clock, {
         email: (row, channel, config) => sendEmail(row, channel, config, options.tokens(), options.decisionLinks),
         slack: (row, channel, config) => sendSlack(row, channel, config, store),
-      }) });
+      });
+      dispatcher ??= new OutboxDispatcher({ store, clock: options.clock, log: options.log, notifications: options.config, send });
       engine.on('requested', () => dispatcher?.wake());
       engine.on('resolved', (_record, _principal, origin) => {
         if (origin === 'here') dispatcher?.wake();
