@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
-import { Namespace as Ns } from '@approval-hub/protocol';
+import { Namespace as Ns, type ApprovalRecord } from '@approval-hub/protocol';
 import type { Hono } from 'hono';
 import { Server, type ServerOptions } from 'socket.io';
 import { AuthThrottle } from './auth-throttle.js';
@@ -78,13 +78,15 @@ export function createHub(options: CreateHubOptions): Hub {
   // Every store write is timed for the commit-latency histogram (the observer is set once metrics exist).
   let observeCommit: CommitObserver = () => {};
   // Read lazily: `context` is built below, and a reload replaces its config.
+  // Each email recipient, and each Slack reviewer who asks, gets a link of their own (`decisionLinks` is built
+  // below, before anything is sent).
+  const issueDecisionLinkToken = async (record: ApprovalRecord, reviewer: string) => (await decisionLinks.issue(record, reviewer)).token;
   const notifications = createNotifications({
     clock,
     log,
     config: () => context.config.notifications,
     tokens: () => context.config.tokens,
-    // Each email recipient gets a link of their own (`decisionLinks` is built below, before anything is sent).
-    decisionLinks: async (record, reviewer) => (await decisionLinks.issue(record, reviewer)).token,
+    decisionLinks: issueDecisionLinkToken,
   });
   const store = timeStoreWrites(notifications.wrapStore(options.store), (write, seconds, ok) => observeCommit(write, seconds, ok));
   const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
@@ -124,7 +126,7 @@ export function createHub(options: CreateHubOptions): Hub {
     longPolls,
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
-    mountPublicRoutes: (api) => mountSlackInteractions(api, context),
+    mountPublicRoutes: (api) => mountSlackInteractions(api, context, issueDecisionLinkToken),
     decisionLinks,
   });
   const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());

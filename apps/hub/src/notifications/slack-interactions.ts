@@ -1,6 +1,7 @@
 import { SlackBlockActions } from '@approval-hub/protocol';
 import type { Hono } from 'hono';
 import type { HubContext } from '../hub-context.js';
+import type { DecisionLinkIssuer } from './email-sender.js';
 import type { SlackChannel } from './notifications-config.js';
 import { reviewerPrincipal } from './reviewer-principal.js';
 import { SLACK_ACTION } from './slack-message.js';
@@ -18,7 +19,7 @@ const NOT_ALLOWED = 'You are not allowed to decide this request from Slack. Ask 
  * decide the request, or gets an ephemeral "not allowed" and nothing is decided. Always answers Slack quickly
  * with an empty 200 once the signature holds; the message itself is updated by the outbox (`approval.resolved`).
  */
-export function mountSlackInteractions(app: Hono<any>, hub: HubContext): void {
+export function mountSlackInteractions(app: Hono<any>, hub: HubContext, issueLink?: DecisionLinkIssuer): void {
   app.post('/api/slack/interactions', async (c) => {
     const channels = (hub.config.notifications?.channels ?? []).filter((ch): ch is SlackChannel => ch.kind === 'slack');
     if (channels.length === 0) return c.json({ error: { code: 'not_found', message: 'Slack is not configured' } }, 404);
@@ -48,7 +49,8 @@ export function mountSlackInteractions(app: Hono<any>, hub: HubContext): void {
       return c.json({ error: { code: 'invalid_payload', message: 'The payload is not JSON' } }, 400);
     }
     const action = payload.actions[0]!;
-    if ((action.action_id !== SLACK_ACTION.approve && action.action_id !== SLACK_ACTION.deny) || action.value === undefined) return c.body(null, 200);
+    const known = [SLACK_ACTION.approve, SLACK_ACTION.deny, SLACK_ACTION.open] as string[];
+    if (!known.includes(action.action_id) || action.value === undefined) return c.body(null, 200);
     const slackUser = payload.user.id;
     const ephemeral = (text: string) =>
       slackClient(channel, 5_000)
@@ -60,6 +62,15 @@ export function mountSlackInteractions(app: Hono<any>, hub: HubContext): void {
     if (!principal) {
       hub.log.warn({ event: 'slack.refused', code: 'forbidden', channel: channel.name, slackUser }, 'Slack user is not mapped to a reviewer');
       await ephemeral(NOT_ALLOWED);
+      return c.body(null, 200);
+    }
+    if (action.action_id === SLACK_ACTION.open) {
+      // The shared message carries no one's link; each reviewer who asks gets their own, privately.
+      const record = await hub.engine.visibleRecord(principal, action.value);
+      const token = record?.status === 'pending' && issueLink ? await issueLink(record, principal.id).catch(() => null) : null;
+      const publicUrl = hub.config.notifications?.publicUrl;
+      if (token !== null && publicUrl !== undefined) await ephemeral(`Your own decision link for this request (only you can see it): ${publicUrl}/d/${token}`);
+      else if (!record) await ephemeral(NOT_ALLOWED);
       return c.body(null, 200);
     }
     const ack = await hub.engine.decide(principal, { requestId: action.value, approved: action.action_id === SLACK_ACTION.approve });

@@ -62,7 +62,8 @@ export function slackMessage(record: ApprovalRecord, consoleLink: string, escala
       elements: [
         { type: 'button', action_id: SLACK_ACTION.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: record.requestId },
         { type: 'button', action_id: SLACK_ACTION.deny, style: 'danger', text: { type: 'plain_text', text: 'Deny' }, value: record.requestId },
-        { type: 'button', action_id: SLACK_ACTION.open, text: { type: 'plain_text', text: 'Open in console' }, url: consoleLink },
+        // Opens the console; the press also reaches the hub, which answers the reviewer with their own decision link.
+        { type: 'button', action_id: SLACK_ACTION.open, text: { type: 'plain_text', text: 'Open in console' }, url: consoleLink, value: record.requestId },
       ],
     });
   } else {

@@ -16,6 +16,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/slack-block-kit-mes
 function slackConfig(apiUrl: string, approval: Record<string, unknown> = {}): HubConfigInput {
   return {
     approval,
+    decisionLinks: { signingKey: 'a-slack-test-signing-key-0123456789abcdef' },
     notifications: {
       publicUrl: 'https://hub.example.com',
       channels: [
@@ -128,6 +129,22 @@ describe('Slack', () => {
     await pressSlackButton(hub!.url, signingSecret, { userId: 'U0ALICE', actionId: 'approval.deny', requestId });
     expect(slack!.callsTo('chat.postEphemeral').at(-1)!.args.text).toMatch(/already decided/);
     expect((await hub!.record(requestId))!.status).toBe('approved');
+  });
+
+  it('"Open in console" answers a mapped reviewer, privately, with their own decision link; others get "not allowed"', async () => {
+    await setUp();
+    const requestId = await ask();
+    await pressSlackButton(hub!.url, signingSecret, { userId: 'U0ALICE', actionId: 'approval.open', requestId });
+    await pressSlackButton(hub!.url, signingSecret, { userId: 'U0MALLORY', actionId: 'approval.open', requestId });
+    const [toAlice, toMallory] = slack!.callsTo('chat.postEphemeral');
+    expect(toAlice!.args).toMatchObject({ user: 'U0ALICE', channel: 'C0APPROVALS' });
+    expect(toMallory!.args).toMatchObject({ user: 'U0MALLORY', text: expect.stringMatching(/not allowed/) });
+    const link = /https:\/\/hub\.example\.com\/d\/(\S+)/.exec(String(toAlice!.args.text));
+    expect(link).not.toBeNull();
+    const view = await api(hub!, 'GET', `/api/decision-links/${link![1]}`, null);
+    expect(view).toMatchObject({ status: 200, body: { reviewer: { id: 'alice' }, record: { requestId } } });
+    // Nothing was decided by asking.
+    expect((await hub!.record(requestId))!.status).toBe('pending');
   });
 
   it('updates the message when the request is decided elsewhere, cancelled, or expires', async () => {
