@@ -22,6 +22,9 @@ const onEveryStore = [
   'test/reviewer-confinement-and-bounds.test.ts',
   'test/reviewer-decisions.test.ts',
   'test/sdk-integration.test.ts',
+  'test/notifications/webhooks.test.ts',
+  'test/notifications/outbox-claims.test.ts',
+  'test/notifications/slack.test.ts',
 ];
 
 export default defineConfig({

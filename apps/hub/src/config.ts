@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ArgMatcherInput, DEFAULT_GRANT_TTL_MS, QueueName, RiskLevel } from '@approval-hub/protocol';
 import { z } from 'zod';
 import { CrashAt } from './crash-hook.js';
+import { NotificationsConfig } from './notifications/notifications-config.js';
 
 const TokenConfig = z.strictObject({
   token: z.string().min(16, 'tokens must be at least 16 characters'),
@@ -226,6 +227,8 @@ export const HubConfig = z
         host: z.string().min(1).default('127.0.0.1'),
       })
       .prefault({}),
+    /** Webhooks, Slack and email for new requests, decisions and escalations (notifications/); off when absent. */
+    notifications: NotificationsConfig.optional(),
     /**
      * Signed single-use decision links (`<publicUrl>/d/<token>`). `publicUrl`: where reviewers reach this hub (links
      * are built on it; default the address it listens on). `signingKey`: the HMAC key (at least 32 characters);
@@ -268,6 +271,7 @@ export const HubConfig = z
         ctx.addIssue({ code: 'custom', message: 'an admin token sees and decides every queue, so `queues` would not restrict it; remove `queues`, or use the reviewer role to limit a token to some queues', path: ['tokens', i, 'queues'] });
       }
     });
+    checkNotificationReviewers(config, ctx);
   })
   .transform(({ dbPath, durability, ...config }, ctx) => {
     if (config.database && (dbPath !== undefined || durability !== undefined)) {
@@ -278,6 +282,17 @@ export const HubConfig = z
     return { ...config, database };
   });
 export type HubConfig = z.output<typeof HubConfig>;
+
+/** Email recipients and Slack users decide as reviewers: each must name a reviewer or admin token's principal id. */
+function checkNotificationReviewers(config: { tokens: TokenConfig[]; notifications?: NotificationsConfig | undefined }, ctx: z.RefinementCtx): void {
+  const deciders = new Set(config.tokens.filter((t) => t.role !== 'agent').map((t) => t.id ?? t.name));
+  config.notifications?.channels.forEach((channel, i) => {
+    const people = channel.kind === 'email' ? channel.to.map((r, j) => ({ reviewer: r.reviewer, path: ['to', j, 'reviewer'] })) : channel.kind === 'slack' ? channel.users.map((u, j) => ({ reviewer: u.reviewer, path: ['users', j, 'reviewer'] })) : [];
+    for (const { reviewer, path } of people) {
+      if (!deciders.has(reviewer)) ctx.addIssue({ code: 'custom', message: `"${reviewer}" is not the id of a reviewer or admin token`, path: ['notifications', 'channels', i, ...path] });
+    }
+  });
+}
 export type HubConfigInput = z.input<typeof HubConfig>;
 
 export class ConfigError extends Error {

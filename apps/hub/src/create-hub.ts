@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
-import { Namespace as Ns } from '@approval-hub/protocol';
+import { Namespace as Ns, type ApprovalRecord } from '@approval-hub/protocol';
 import { Server, type ServerOptions } from 'socket.io';
 import { AuthThrottle } from './auth-throttle.js';
 import { systemClock, type Clock } from './clock.js';
@@ -30,6 +30,10 @@ import { connectError, useAuthThrottle } from './sockets/handshake-auth.js';
 import { attachReviewerNamespace, type ReviewerNamespace } from './sockets/reviewer-namespace.js';
 import type { ApprovalStore } from './store/store.js';
 import { HUB_VERSION } from './version.js';
+import { mountDeliveryLogRoutes } from './notifications/delivery-log-routes.js';
+import { DeliveryLog } from './notifications/delivery-log.js';
+import { createNotifications } from './notifications/notifications.js';
+import { mountSlackInteractions } from './notifications/slack-interactions.js';
 
 export interface CreateHubOptions {
   config: HubConfig;
@@ -72,7 +76,18 @@ export function createHub(options: CreateHubOptions): Hub {
   const log = options.logger ?? createLogger(options.config.logLevel);
   // Every store write is timed for the commit-latency histogram (the observer is set once metrics exist).
   let observeCommit: CommitObserver = () => {};
-  const store = timeStoreWrites(options.store, (write, seconds, ok) => observeCommit(write, seconds, ok));
+  // Read lazily: `context` is built below, and a reload replaces its config.
+  // Each email recipient, and each Slack reviewer who asks, gets a link of their own (`decisionLinks` is built
+  // below, before anything is sent).
+  const issueDecisionLinkToken = async (record: ApprovalRecord, reviewer: string) => (await decisionLinks.issue(record, reviewer)).token;
+  const notifications = createNotifications({
+    clock,
+    log,
+    config: () => context.config.notifications,
+    tokens: () => context.config.tokens,
+    decisionLinks: issueDecisionLinkToken,
+  });
+  const store = timeStoreWrites(notifications.wrapStore(options.store), (write, seconds, ok) => observeCommit(write, seconds, ok));
   const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
   const context: HubContext = {
     config: options.config,
@@ -110,13 +125,17 @@ export function createHub(options: CreateHubOptions): Hub {
     longPolls,
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
+    mountPublicRoutes: (api) => mountSlackInteractions(api, context, issueDecisionLinkToken),
     decisionLinks,
   });
+  const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());
+  mountDeliveryLogRoutes(app, () => deliveryLog);
   const prometheus = createHubMetrics({
     engine,
     counts: () => store.counts(),
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
     configuredQueues: () => context.config.queues.map((q) => q.name),
+    outboxCounts: () => store.outboxCounts(),
   });
   observeCommit = prometheus.observeCommit;
   mountMetricsRoute(app, context, prometheus);
@@ -166,6 +185,7 @@ export function createHub(options: CreateHubOptions): Hub {
     async listen(port = options.config.port, host = options.config.host) {
       if (!started) {
         await engine.start();
+        notifications.start(store, engine);
         started = true;
       }
       await new Promise<void>((resolve, reject) => {
@@ -191,6 +211,7 @@ export function createHub(options: CreateHubOptions): Hub {
       context.config = config;
       context.principals = new PrincipalDirectory(config.tokens);
       engine.updateConfig(config);
+      notifications.restart();
       // A session whose token was revoked, or whose role or queues changed, ends now: sockets are disconnected (the
       // client reconnects with its new rights, if any) and long-polls end with 401.
       for (const nsp of [io.of(Ns.agent), io.of(Ns.reviewer)]) {
@@ -207,6 +228,7 @@ export function createHub(options: CreateHubOptions): Hub {
     },
     async close() {
       engine.stop();
+      await notifications.stop();
       metrics.stop();
       // This node's sockets only: with a cluster adapter, `io.disconnectSockets` would reach every node.
       io.local.disconnectSockets(true);

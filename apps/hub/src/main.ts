@@ -10,6 +10,7 @@ import { createLogger, resolveLogFormat } from './logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
 import { postgresSocketAdapter } from './store/postgres/socket-adapter.js';
+import { notificationSecrets } from './notifications/notification-secrets.js';
 import { StoreIntegrityError, StoreUnavailableError, type ApprovalStore } from './store/store.js';
 
 /** Test-only wiring, passed by `testing/crash-main.ts`; the production entry passes none. */
@@ -38,7 +39,7 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
   let liveConfig = (): HubConfig => config;
   const log = createLogger(config.logLevel, undefined, {
     format: resolveLogFormat(config.logFormat, process.stdout.isTTY === true),
-    secrets: () => [...liveConfig().tokens.map((t) => t.token), ...(liveConfig().demo.model?.apiKey ? [liveConfig().demo.model!.apiKey!] : []), ...(liveConfig().decisionLinks.signingKey ? [liveConfig().decisionLinks.signingKey!] : [])],
+    secrets: () => [...liveConfig().tokens.map((t) => t.token), ...(liveConfig().demo.model?.apiKey ? [liveConfig().demo.model!.apiKey!] : []), ...(liveConfig().decisionLinks.signingKey ? [liveConfig().decisionLinks.signingKey!] : []), ...notificationSecrets(liveConfig().notifications)],
   });
   // Dev tokens live beside the SQLite file, or in the default data folder when the data is in PostgreSQL.
   const dataDir = path.dirname(path.resolve(config.database.kind === 'sqlite' ? config.database.path : DEFAULT_DB_PATH));

@@ -9,4 +9,5 @@ export * from './rest.js';
 export * from './text.js';
 export * from './risk.js';
 export * from './suspicious-text.js';
+export * from './notifications.js';
 export * from './decision-link.js';

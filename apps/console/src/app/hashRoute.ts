@@ -2,10 +2,11 @@ import { takeTokenFromLocation } from '../session/tokenStorage';
 import type { ConsoleStore } from '../store/consoleStore';
 import type { ConsoleView } from '../store/uiSlice';
 
-export const VIEW_HASH: Record<ConsoleView, string> = { queue: '#/queue', history: '#/history', grants: '#/grants' };
+export const VIEW_HASH: Record<ConsoleView, string> = { queue: '#/queue', history: '#/history', grants: '#/grants', deliveries: '#/deliveries' };
 
 export function viewFromHash(hash: string): ConsoleView {
   if (hash.startsWith(VIEW_HASH.grants)) return 'grants';
+  if (hash.startsWith(VIEW_HASH.deliveries)) return 'deliveries';
   return hash.startsWith(VIEW_HASH.history) ? 'history' : 'queue';
 }
 

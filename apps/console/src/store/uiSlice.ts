@@ -1,6 +1,6 @@
 import type { ConsoleSlice } from './types';
 
-export type ConsoleView = 'queue' | 'history' | 'grants';
+export type ConsoleView = 'queue' | 'history' | 'grants' | 'deliveries';
 
 export interface UiSlice {
   readonly view: ConsoleView;

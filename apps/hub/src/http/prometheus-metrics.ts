@@ -14,6 +14,8 @@ export interface MetricsSources {
   connections: () => { agents: number; reviewers: number };
   /** The queues in the config (empty = any queue is accepted). */
   configuredQueues: () => readonly string[];
+  /** Notification outbox rows by status (pending = the backlog, dead = the dead letters). */
+  outboxCounts?: () => Promise<Record<string, number>>;
 }
 
 /**
@@ -114,6 +116,20 @@ export function createHubMetrics(sources: MetricsSources) {
       this.set((await sources.engine.health()).ok ? 1 : 0);
     },
   });
+
+  const outboxCounts = sources.outboxCounts;
+  if (outboxCounts) {
+    new Gauge({
+      name: 'approval_hub_notification_outbox',
+      help: 'Notification outbox rows by status: pending is the backlog still to send (or retrying), dead the dead letters.',
+      labelNames: ['status'] as const,
+      registers,
+      async collect() {
+        const counts = await outboxCounts();
+        for (const status of ['pending', 'dead']) this.set({ status }, counts[status] ?? 0);
+      },
+    });
+  }
 
   // One store read per scrape, shared by the gauges that need it.
   let counting: Promise<StoreCounts> | null = null;

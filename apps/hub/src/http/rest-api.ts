@@ -88,6 +88,8 @@ export interface RestApiOptions {
   longPolls: LongPolls;
   metrics: ProcessMetrics;
   connections: () => { agents: number; reviewers: number };
+  /** Routes that authenticate themselves (a signature, not a bearer token), mounted before the token check. */
+  mountPublicRoutes?: (app: Hono<Env>) => void;
   decisionLinks: DecisionLinks;
 }
 
@@ -104,7 +106,7 @@ function reloadingLimiter(limits: () => HubContext['config']['limits']) {
 }
 
 
-export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections, decisionLinks }: RestApiOptions): Hono<Env> {
+export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections, decisionLinks, mountPublicRoutes }: RestApiOptions): Hono<Env> {
   const app = new Hono<Env>();
   const limits = () => hub.config.limits;
   const rateLimiter = reloadingLimiter(limits);
@@ -171,6 +173,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
   serveApiDocs(app);
   // Before the bearer check: a decision link is its own credential.
   mountDecisionLinkRoutes(app, hub, { links: decisionLinks, rateLimiter });
+  mountPublicRoutes?.(app);
 
   app.use('/api/*', async (c, next) => {
     // Failed bearer checks count against the remote address (shared with socket handshakes); a throttled

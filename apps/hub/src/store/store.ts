@@ -1,5 +1,6 @@
 import type { ApprovalRecord, ApprovalStatus, AuditEntry, AuditHead, AuditType, AuditVerifyResult, Grant, GrantStatus, Grantor } from '@approval-hub/protocol';
 import type { AuditEvent } from '../audit/audit-events.js';
+import type { OutboxEntry, OutboxStore } from './outbox-store.js';
 
 /**
  * Which requests a read may return, decided by the engine's access rules and applied by the store before it
@@ -39,6 +40,8 @@ export interface InsertRequest {
    * (not revoked, not expired, under its `maxUses`); otherwise nothing is written (`grant_unavailable`).
    */
   grantUse?: { grantId: string; now: number } | undefined;
+  /** Notifications to queue in the same transaction (only when the request is created). */
+  outbox?: OutboxEntry[] | undefined;
 }
 
 export type InsertOutcome =
@@ -59,6 +62,8 @@ export interface Transition {
   audit: AuditEvent[];
   /** When it happened, by the engine's clock (the audit rows' time). */
   at: string;
+  /** Notifications to queue in the same transaction (only when the transition happens). */
+  outbox?: OutboxEntry[] | undefined;
   /**
    * Spends this decision link in the same transaction: a link decides at most once, so when it was already spent
    * (or the request is no longer pending) nothing is written and the transition reports false.
@@ -206,7 +211,7 @@ export type StoreChange =
  * The store decides nothing: the engine hands it records and audit events, the store persists them and chains the
  * audit rows, reading the chain head inside its own write transaction.
  */
-export interface ApprovalStore {
+export interface ApprovalStore extends OutboxStore {
   insertRequest(input: InsertRequest): Promise<InsertOutcome>;
   /** True when this call moved the request out of `pending`; false when it was no longer pending (someone else won). */
   transition(input: Transition): Promise<boolean>;

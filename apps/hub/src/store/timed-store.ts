@@ -49,6 +49,12 @@ export function timeStoreWrites(store: ApprovalStore, observe: CommitObserver): 
     decisionLinkUsed: (linkId) => store.decisionLinkUsed(linkId),
     secret: () => store.secret(),
     ping: () => store.ping(),
+    claimOutbox: (input) => store.claimOutbox(input),
+    settleOutbox: (input) => store.settleOutbox(input),
+    redeliverOutbox: (id, now) => store.redeliverOutbox(id, now),
+    listOutbox: (query) => store.listOutbox(query),
+    outboxOf: (requestId, channel) => store.outboxOf(requestId, channel),
+    outboxCounts: () => store.outboxCounts(),
     close: () => store.close(),
     ...(store.watch && { watch: store.watch.bind(store) }),
   };

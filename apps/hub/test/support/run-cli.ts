@@ -39,7 +39,7 @@ export function startHubProcess(args: string[], env: Record<string, string> = {}
     output: () => output,
     stop: (signal: NodeJS.Signals = 'SIGTERM') =>
       new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),

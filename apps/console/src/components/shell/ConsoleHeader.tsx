@@ -10,6 +10,7 @@ export function ConsoleHeader() {
   const pendingCount = useConsoleStore((s) => s.items.size);
   const name = useConsoleStore((s) => s.principal?.name ?? null);
   const queues = useConsoleStore((s) => s.principal?.queues ?? null);
+  const isAdmin = useConsoleStore((s) => s.principal?.role === 'admin');
 
   return (
     <header className="topbar">
@@ -27,6 +28,11 @@ export function ConsoleHeader() {
         <a href={VIEW_HASH.grants} aria-current={view === 'grants' ? 'page' : undefined} className="view-link">
           Grants
         </a>
+        {isAdmin && (
+          <a href={VIEW_HASH.deliveries} aria-current={view === 'deliveries' ? 'page' : undefined} className="view-link">
+            Deliveries
+          </a>
+        )}
       </nav>
       <div className="topbar-end">
         <ConnectionStatus />

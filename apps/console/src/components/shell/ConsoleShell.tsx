@@ -2,6 +2,7 @@ import { useConsoleStore } from '../../app/ConsoleContext';
 import { useKeyboardShortcuts } from '../../app/useKeyboardShortcuts';
 import { useTabTitle } from '../../app/useTabTitle';
 import { GrantsView } from '../grants/GrantsView';
+import { DeliveryLogView } from '../deliveries/DeliveryLogView';
 import { HistoryView } from '../history/HistoryView';
 import { QueueView } from '../queue/QueueView';
 import { DegradedBanner } from './ConnectionStatus';
@@ -20,7 +21,9 @@ export function ConsoleShell() {
         <ConsoleHeader />
         <DegradedBanner />
       </div>
-      <main className="app-main">{view === 'queue' ? <QueueView /> : view === 'grants' ? <GrantsView /> : <HistoryView />}</main>
+      <main className="app-main">
+        {view === 'queue' ? <QueueView /> : view === 'grants' ? <GrantsView /> : view === 'deliveries' ? <DeliveryLogView /> : <HistoryView />}
+      </main>
       <NoticeRegion />
       <ShortcutsDialog />
     </div>

@@ -29,7 +29,10 @@ import { listenForChanges } from './change-listener.js';
 import { connectionFailure } from './connection-failure.js';
 import { createPool } from './pool.js';
 import { maskPostgresUrl } from './postgres-url.js';
+import * as outbox from './postgres-outbox.js';
 import * as writes from './postgres-writes.js';
+import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, type OutboxSettle, type OutboxStatus } from '../outbox-store.js';
+import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import { migrate } from './schema.js';
 import { readAuditHead, verifyPostgres } from './verify-postgres.js';
 
@@ -209,6 +212,40 @@ export class PostgresStore implements ApprovalStore {
 
   async nextEscalation(): Promise<number | null> {
     return (await this.#rows<{ at: number | null }>(`SELECT MIN(escalate_at) AS at FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL`, []))[0]?.at ?? null;
+  }
+
+  claimOutbox(input: OutboxClaim): Promise<OutboxRow[]> {
+    return outbox.claimOutbox(this.#pool, input);
+  }
+
+  settleOutbox(input: OutboxSettle): Promise<boolean> {
+    return outbox.settleOutbox(this.#pool, input);
+  }
+
+  redeliverOutbox(id: string, now: number): Promise<OutboxRow | null> {
+    return outbox.redeliverOutbox(this.#pool, id, now);
+  }
+
+  async listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {
+    const params = new Params();
+    const where: string[] = [];
+    if (query.status !== undefined) where.push(`status = ${params.add(query.status)}`);
+    if (query.channel !== undefined) where.push(`channel = ${params.add(query.channel)}`);
+    if (query.requestId !== undefined) where.push(`request_id = ${params.add(query.requestId)}`);
+    if (query.before !== undefined) where.push(`seq < ${params.add(query.before)}`);
+    const rows = await this.#rows<OutboxDbRow>(`SELECT * FROM outbox ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`, params.values);
+    const items = rows.slice(0, query.limit).map(toOutboxRow);
+    return { items, next: rows.length > query.limit ? items[items.length - 1]!.position : null };
+  }
+
+  async outboxOf(requestId: string, channel: string): Promise<OutboxRow[]> {
+    return (await this.#rows<OutboxDbRow>('SELECT * FROM outbox WHERE request_id = $1 AND channel = $2 ORDER BY seq', [requestId, channel])).map(toOutboxRow);
+  }
+
+  async outboxCounts(): Promise<Record<OutboxStatus, number>> {
+    const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+    for (const row of await this.#rows<{ status: OutboxStatus; n: number }>('SELECT status, COUNT(*)::bigint AS n FROM outbox GROUP BY status', [])) counts[row.status] = row.n;
+    return counts;
   }
 
   /** Other nodes' committed changes, heard on a dedicated LISTEN connection (see change-listener.ts). */

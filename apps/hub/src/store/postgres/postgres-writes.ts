@@ -7,6 +7,7 @@ import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, StoredRequest, Transition } from '../store.js';
 import { appendAudit, type ChainHead, type PendingAudit } from './audit-append.js';
 import { sendChangeNotice } from './change-notice.js';
+import { queueOutbox } from './postgres-outbox.js';
 
 /** What a write leaves for the store: its result, and the chain head it committed (if it appended). */
 export interface WriteResult<T> {
@@ -74,6 +75,7 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   }
   // A new request has a delivery exactly when this insert queued one.
   const state = stateHash(stateValues(row), input.deliver);
+  await queueOutbox(client, input.outbox);
   // The notice goes out at COMMIT whatever its place in the transaction: sent before the audit append, it is one
   // round trip less under the chain-head lock (see appendAudit), which every write on every node waits for.
   await sendChangeNotice(client, { kind: 'requested', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id, expiresAt: row.expires_at });
@@ -127,6 +129,7 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   }
   const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
   const state = stateHash(stateValues(row), undelivered);
+  await queueOutbox(client, input.outbox);
   await sendChangeNotice(client, { kind: 'transitioned', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id });
   const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, state), lastHead);
   return { value: true, head, commit: true };

@@ -121,6 +121,34 @@ const MIGRATIONS: string[] = [
   CREATE INDEX grants_queue_live ON grants (queue, expires_at) WHERE revoked_at IS NULL;
   CREATE INDEX grants_queue_seq ON grants (queue, seq);
   `,
+  // Notifications outbox (webhooks, Slack, email), as on SQLite: written in the transaction of the request or
+  // decision it reports; claimed with FOR UPDATE SKIP LOCKED and a lease, so nodes never send one row at once.
+  `
+  CREATE TABLE outbox (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    event TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    target TEXT,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','dead','skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at BIGINT NOT NULL,
+    only_if_pending BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL,
+    window_start BIGINT NOT NULL,
+    locked_until BIGINT NOT NULL DEFAULT 0,
+    last_attempt_at BIGINT,
+    last_error TEXT,
+    delivered_at BIGINT,
+    response TEXT
+  );
+  CREATE INDEX outbox_due ON outbox (status, due_at);
+  CREATE INDEX outbox_request ON outbox (request_id, channel);
+  CREATE INDEX outbox_channel ON outbox (channel, seq);
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */

@@ -107,6 +107,34 @@ const MIGRATIONS: string[] = [
   CREATE INDEX grants_queue_live ON grants (queue, expires_at) WHERE revoked_at IS NULL;
   CREATE INDEX grants_queue_seq ON grants (queue, seq);
   `,
+  // Notifications outbox (webhooks, Slack, email): rows are written in the transaction of the request or decision
+  // they report, then claimed, sent and settled by the dispatcher (notifications/outbox-dispatcher.ts).
+  `
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    event TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    target TEXT,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','dead','skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at INTEGER NOT NULL,
+    only_if_pending INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    locked_until INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at INTEGER,
+    last_error TEXT,
+    delivered_at INTEGER,
+    response TEXT
+  );
+  CREATE INDEX outbox_due ON outbox (status, due_at);
+  CREATE INDEX outbox_request ON outbox (request_id, channel);
+  CREATE INDEX outbox_channel ON outbox (channel, seq);
+  `,
 ];
 
 export function migrate(db: Database): number {

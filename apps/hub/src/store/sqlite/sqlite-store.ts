@@ -24,6 +24,8 @@ import {
   type VerifyInput,
 } from '../store.js';
 import { grantStatusSql, toGrant, type GrantRow } from '../stored-grants.js';
+import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, type OutboxSettle, type OutboxStatus } from '../outbox-store.js';
+import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { budgeted, readAuditHead, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from './rows.js';
@@ -213,6 +215,18 @@ export class SqliteStore implements ApprovalStore {
     return this.#write({ op: 'revoke', input });
   }
 
+  claimOutbox(input: OutboxClaim): Promise<OutboxRow[]> {
+    return this.#write({ op: 'outboxClaim', input });
+  }
+
+  settleOutbox(input: OutboxSettle): Promise<boolean> {
+    return this.#write({ op: 'outboxSettle', input });
+  }
+
+  redeliverOutbox(id: string, now: number): Promise<OutboxRow | null> {
+    return this.#write({ op: 'outboxRedeliver', id, now });
+  }
+
   // ---- reads ----
 
   async liveGrants(queue: string, now: number): Promise<Grant[]> {
@@ -262,6 +276,41 @@ export class SqliteStore implements ApprovalStore {
 
   async nextEscalation(): Promise<number | null> {
     return (this.#stmt.nextEscalation.get() as { at: number | null }).at;
+  }
+
+  async listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.status !== undefined) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.channel !== undefined) {
+      where.push('channel = ?');
+      params.push(query.channel);
+    }
+    if (query.requestId !== undefined) {
+      where.push('request_id = ?');
+      params.push(query.requestId);
+    }
+    if (query.before !== undefined) {
+      where.push('seq < ?');
+      params.push(query.before);
+    }
+    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.#statement(sql).all(...params, query.limit + 1) as OutboxDbRow[];
+    const items = rows.slice(0, query.limit).map(toOutboxRow);
+    return { items, next: rows.length > query.limit ? items[items.length - 1]!.position : null };
+  }
+
+  async outboxOf(requestId: string, channel: string): Promise<OutboxRow[]> {
+    return (this.#statement('SELECT * FROM outbox WHERE request_id = ? AND channel = ? ORDER BY seq').all(requestId, channel) as OutboxDbRow[]).map(toOutboxRow);
+  }
+
+  async outboxCounts(): Promise<Record<OutboxStatus, number>> {
+    const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+    for (const row of this.#statement('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as { status: OutboxStatus; n: number }[]) counts[row.status] = row.n;
+    return counts;
   }
 
   async counts(): Promise<StoreCounts> {

@@ -3,6 +3,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
 import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
 import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
+import { boundedError, OUTBOX_INSERT_COLUMNS, outboxInsertValues, toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
+import type { OutboxClaim, OutboxEntry, OutboxRow, OutboxSettle } from '../outbox-store.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, Transition } from '../store.js';
 import { StoreIntegrityError } from '../store.js';
 import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
@@ -17,9 +19,12 @@ export type WriteOp =
   | { op: 'purge'; input: PurgeDecided }
   | { op: 'update'; input: PendingUpdate }
   | { op: 'revoke'; input: RevokeGrant }
+  | { op: 'outboxClaim'; input: OutboxClaim }
+  | { op: 'outboxSettle'; input: OutboxSettle }
+  | { op: 'outboxRedeliver'; id: string; now: number }
   | { op: 'probe' };
 
-export type WriteResult = InsertOutcome | boolean | string[] | { grant: Grant; revoked: boolean } | null;
+export type WriteResult = InsertOutcome | boolean | string[] | { grant: Grant; revoked: boolean } | OutboxRow[] | OutboxRow | null;
 
 /** Test-only crash points reached inside a write transaction, before COMMIT. */
 export type InTransactionCrashPoint = 'request.before-commit' | 'deadline.before-commit';
@@ -115,6 +120,15 @@ export class SqliteWriter {
         return this.#update(op.input);
       case 'revoke':
         return this.#revoke(op.input);
+      case 'outboxClaim':
+        return this.#claimOutbox(op.input);
+      case 'outboxSettle':
+        return this.#settleOutbox(op.input);
+      case 'outboxRedeliver': {
+        const { changes } = this.#stmt.outboxRedeliver.run({ id: op.id, now: op.now });
+        if (changes === 0) return null;
+        return toOutboxRow(this.#stmt.outboxById.get(op.id) as OutboxDbRow);
+      }
       case 'probe':
         this.#stmt.probe.run(Date.now());
         return null;
@@ -138,6 +152,7 @@ export class SqliteWriter {
     if (input.deliver) this.#stmt.insertDelivery.run({ requestId: record.requestId, principalId: input.principalId, createdAt: params.createdAt });
     const state = this.#stateOf(record.requestId);
     for (const event of input.audit) this.#append(event, record.createdAt, event.requestId === record.requestId ? state : null);
+    this.#queueOutbox(input.outbox);
     this.#crash('request.before-commit');
     return { kind: 'created', record };
   }
@@ -165,6 +180,7 @@ export class SqliteWriter {
     if (input.deliverTo !== null) this.#stmt.insertDelivery.run({ requestId: input.requestId, principalId: input.deliverTo, createdAt: Date.parse(at) });
     const state = this.#stateOf(input.requestId);
     for (const event of input.audit) this.#append(event, at, event.requestId === input.requestId ? state : null);
+    this.#queueOutbox(input.outbox);
     if (record.status === 'expired') this.#crash('deadline.before-commit');
     return true;
   }
@@ -217,6 +233,36 @@ export class SqliteWriter {
     }
     this.#append(purgedEvent(ids, input.resolvedBefore), input.at, null);
     return ids;
+  }
+
+  #queueOutbox(entries: readonly OutboxEntry[] | undefined): void {
+    // SQLite has no booleans: only_if_pending is stored as 0/1.
+    for (const entry of entries ?? []) this.#stmt.outboxInsert.run(outboxInsertValues(entry).map((v) => (typeof v === 'boolean' ? Number(v) : v)));
+  }
+
+  #claimOutbox(input: OutboxClaim): OutboxRow[] {
+    // One writer per file: the claim is one transaction, so no other claimer can take the same row meanwhile.
+    const due = this.#stmt.outboxDue.all({ now: input.now, limit: input.limit }) as { seq: number }[];
+    const claimed: OutboxRow[] = [];
+    for (const { seq } of due) {
+      this.#stmt.outboxLease.run({ seq, now: input.now, lockedUntil: input.now + input.leaseMs });
+      claimed.push(toOutboxRow(this.#stmt.outboxBySeq.get(seq) as OutboxDbRow));
+    }
+    return claimed;
+  }
+
+  #settleOutbox(input: OutboxSettle): boolean {
+    const next = input.outcome === 'retry' ? 'pending' : input.outcome;
+    const { changes } = this.#stmt.outboxSettle.run({
+      id: input.id,
+      attempt: input.attempt,
+      status: next,
+      dueAt: input.nextAttemptAt ?? null,
+      error: boundedError(input.error),
+      deliveredAt: input.outcome === 'delivered' ? input.at : null,
+      response: input.response ?? null,
+    });
+    return changes > 0;
   }
 
   /** The state hash of a request as it now stands in this transaction, read back from the row itself. */
@@ -329,6 +375,15 @@ function prepare(db: Db) {
       ORDER BY seq LIMIT @limit`),
     purgeDelivery: p('DELETE FROM deliveries WHERE request_id = ?'),
     purgeApproval: p('DELETE FROM approvals WHERE request_id = ?'),
+    outboxInsert: p(`INSERT INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    outboxDue: p(`SELECT seq FROM outbox WHERE status = 'pending' AND due_at <= @now AND locked_until <= @now ORDER BY due_at, seq LIMIT @limit`),
+    outboxLease: p('UPDATE outbox SET locked_until = @lockedUntil, attempts = attempts + 1, last_attempt_at = @now WHERE seq = @seq'),
+    outboxBySeq: p('SELECT * FROM outbox WHERE seq = ?'),
+    outboxById: p('SELECT * FROM outbox WHERE id = ?'),
+    outboxSettle: p(`UPDATE outbox SET status = @status, due_at = COALESCE(@dueAt, due_at), locked_until = 0, last_error = COALESCE(@error, last_error),
+      delivered_at = COALESCE(@deliveredAt, delivered_at), response = COALESCE(@response, response)
+      WHERE id = @id AND status = 'pending' AND attempts = @attempt`),
+    outboxRedeliver: p(`UPDATE outbox SET status = 'pending', attempts = 0, due_at = @now, window_start = @now, locked_until = 0, last_error = NULL WHERE id = @id`),
     probe: p(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
 }

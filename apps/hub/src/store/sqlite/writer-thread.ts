@@ -55,6 +55,9 @@ try {
   migrate(db);
   // A key that lives with the data (cursor encryption): made once, kept across restarts.
   db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)`).run(randomBytes(32));
+  // One hub per file (database-lock.ts): notification claims an earlier process left are void, so its unfinished
+  // sends go again at once rather than when their lease runs out.
+  db.prepare(`UPDATE outbox SET locked_until = 0 WHERE status = 'pending' AND locked_until > 0`).run();
   let seen = 0;
   const crashAt = data.crashAt;
   writer = new SqliteWriter(db, {

@@ -1,0 +1,59 @@
+import type { Clock } from '../clock.js';
+import type { TokenConfig } from '../config.js';
+import type { ApprovalEngine } from '../engine/approval-engine.js';
+import type { Logger } from '../logger.js';
+import type { ApprovalStore } from '../store/store.js';
+import { sendByKind } from './channel-senders.js';
+import { sendEmail, type DecisionLinkIssuer } from './email-sender.js';
+import { sendSlack } from './slack-sender.js';
+import type { NotificationsConfig } from './notifications-config.js';
+import { OutboxDispatcher } from './outbox-dispatcher.js';
+import { queueNotificationsWithWrites } from './outbox-writing-store.js';
+
+export interface NotificationsOptions {
+  clock: Clock;
+  log: Logger;
+  /** The live config section (reloads apply to routing and channels). */
+  config: () => NotificationsConfig | undefined;
+  /** The live tokens: email recipients are reviewers, and see only their queues. */
+  tokens: () => readonly TokenConfig[];
+  /** Per-reviewer decision links for emails; without it, mails link to the console only. */
+  decisionLinks?: DecisionLinkIssuer | undefined;
+}
+
+export type { DecisionLinkIssuer };
+
+/**
+ * Notifications, wired around the store and the engine: `wrapStore` adds outbox rows to the writes they report,
+ * `start` runs the dispatcher once the engine is up (it is woken by every request and resolution committed here).
+ */
+export function createNotifications(options: NotificationsOptions) {
+  let dispatcher: OutboxDispatcher | null = null;
+  return {
+    wrapStore: (store: ApprovalStore): ApprovalStore => queueNotificationsWithWrites(store, options.config),
+    start(store: ApprovalStore, engine: ApprovalEngine): void {
+      const send = sendByKind(options.clock, {
+        email: (row, channel, config) => sendEmail(row, channel, config, options.tokens(), options.decisionLinks),
+        slack: (row, channel, config) => sendSlack(row, channel, config, store),
+      });
+      dispatcher ??= new OutboxDispatcher({ store, clock: options.clock, log: options.log, notifications: options.config, send });
+      engine.on('requested', () => dispatcher?.wake());
+      engine.on('resolved', (_record, _principal, origin) => {
+        if (origin === 'here') dispatcher?.wake();
+      });
+      dispatcher.start();
+    },
+    /** Looks for due rows now (a redelivery). */
+    wake(): void {
+      dispatcher?.wake();
+    },
+    /** After a reload that may have added the section. */
+    restart(): void {
+      dispatcher?.start();
+    },
+    async stop(): Promise<void> {
+      await dispatcher?.stop();
+    },
+  };
+}
+export type Notifications = ReturnType<typeof createNotifications>;

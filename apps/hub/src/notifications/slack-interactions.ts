@@ -1,0 +1,84 @@
+import { SlackBlockActions } from '@approval-hub/protocol';
+import type { Env, Hono } from 'hono';
+import type { HubContext } from '../hub-context.js';
+import type { DecisionLinkIssuer } from './email-sender.js';
+import type { SlackChannel } from './notifications-config.js';
+import { reviewerPrincipal } from './reviewer-principal.js';
+import { SLACK_ACTION } from './slack-message.js';
+import { slackClient } from './slack-sender.js';
+import { verifySlackSignature } from './slack-signature.js';
+
+/** Slack's interaction payloads are small; anything larger is not Slack. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const NOT_ALLOWED = 'You are not allowed to decide this request from Slack. Ask an admin to map your Slack user to a reviewer with access to its queue.';
+
+/**
+ * `POST /api/slack/interactions`: Slack's interactivity requests (Approve / Deny buttons). The signature is checked
+ * against the raw body BEFORE anything in it is parsed; the Slack user must map to a reviewer principal that may
+ * decide the request, or gets an ephemeral "not allowed" and nothing is decided. Always answers Slack quickly
+ * with an empty 200 once the signature holds; the message itself is updated by the outbox (`approval.resolved`).
+ */
+export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubContext, issueLink?: DecisionLinkIssuer): void {
+  app.post('/api/slack/interactions', async (c) => {
+    const channels = (hub.config.notifications?.channels ?? []).filter((ch): ch is SlackChannel => ch.kind === 'slack');
+    if (channels.length === 0) return c.json({ error: { code: 'not_found', message: 'Slack is not configured' } }, 404);
+    // Bad signatures count as failed authentications of the caller's address, like bad tokens.
+    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
+    if (hub.authThrottle.throttled(address)) return c.json({ error: { code: 'rate_limited', message: 'Too many failed attempts from your address; try again later' } }, 429);
+    const length = Number(c.req.header('content-length') ?? '0');
+    if (length > MAX_BODY_BYTES) return c.json({ error: { code: 'payload_too_large', message: 'Body too large' } }, 413);
+    const raw = await c.req.text();
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) return c.json({ error: { code: 'payload_too_large', message: 'Body too large' } }, 413);
+    const timestamp = c.req.header('x-slack-request-timestamp');
+    const signature = c.req.header('x-slack-signature');
+    const nowSeconds = Math.floor(hub.clock.now() / 1000);
+    const channel = channels.find((ch) => verifySlackSignature(ch.signingSecret, timestamp, signature, raw, nowSeconds));
+    if (!channel) {
+      hub.authThrottle.recordFailure(address);
+      hub.log.warn({ event: 'slack.refused', code: 'unauthorized' }, 'Slack interaction refused: bad or stale signature');
+      return c.json({ error: { code: 'unauthorized', message: 'Bad or stale Slack signature' } }, 401);
+    }
+    let payload: SlackBlockActions;
+    try {
+      const parsed = SlackBlockActions.safeParse(JSON.parse(new URLSearchParams(raw).get('payload') ?? ''));
+      // Signed by Slack but not a button press we handle (another interaction type): acknowledged, ignored.
+      if (!parsed.success) return c.body(null, 200);
+      payload = parsed.data;
+    } catch {
+      return c.json({ error: { code: 'invalid_payload', message: 'The payload is not JSON' } }, 400);
+    }
+    const action = payload.actions[0]!;
+    const known = [SLACK_ACTION.approve, SLACK_ACTION.deny, SLACK_ACTION.open] as string[];
+    if (!known.includes(action.action_id) || action.value === undefined) return c.body(null, 200);
+    const slackUser = payload.user.id;
+    const ephemeral = (text: string) =>
+      slackClient(channel, 5_000)
+        .chat.postEphemeral({ channel: payload.channel?.id ?? channel.channel, user: slackUser, text })
+        .catch((error: unknown) => hub.log.warn({ event: 'slack.ephemeral_failed', err: error }, 'could not send a Slack ephemeral message'));
+
+    const mapped = channel.users.find((u) => u.slackUserId === slackUser);
+    const principal = mapped ? reviewerPrincipal(hub.config.tokens, mapped.reviewer) : null;
+    if (!principal) {
+      hub.log.warn({ event: 'slack.refused', code: 'forbidden', channel: channel.name, slackUser }, 'Slack user is not mapped to a reviewer');
+      await ephemeral(NOT_ALLOWED);
+      return c.body(null, 200);
+    }
+    if (action.action_id === SLACK_ACTION.open) {
+      // The shared message carries no one's link; each reviewer who asks gets their own, privately.
+      const record = await hub.engine.visibleRecord(principal, action.value);
+      const token = record?.status === 'pending' && issueLink ? await issueLink(record, principal.id).catch(() => null) : null;
+      const publicUrl = hub.config.notifications?.publicUrl;
+      if (token !== null && publicUrl !== undefined) await ephemeral(`Your own decision link for this request (only you can see it): ${publicUrl}/d/${token}`);
+      else if (!record) await ephemeral(NOT_ALLOWED);
+      return c.body(null, 200);
+    }
+    const ack = await hub.engine.decide(principal, { requestId: action.value, approved: action.action_id === SLACK_ACTION.approve });
+    if (!ack.ok) {
+      // Out of the reviewer's queues reads as not_found: said the same way as "not mapped", so nothing leaks.
+      const text = ack.error.code === 'already_decided' ? 'This request was already decided.' : ack.error.code === 'expired' ? 'This request expired before your decision.' : NOT_ALLOWED;
+      await ephemeral(text);
+    }
+    return c.body(null, 200);
+  });
+}
