@@ -12,6 +12,7 @@ interface Mailbox {
 const readable = (raw: string) => raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 const emailTest = test.extend<{ mailbox: Mailbox }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's first parameter as a destructuring pattern; this fixture needs no other.
   mailbox: async ({}, use) => {
     const mailbox: Mailbox = { port: 0, mails: [] };
     const server = new SMTPServer({

@@ -12,6 +12,7 @@ interface Receiver {
 }
 
 const deliveriesTest = test.extend<{ receiver: Receiver }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's first parameter as a destructuring pattern; this fixture needs no other.
   receiver: async ({}, use) => {
     const receiver: Receiver = { url: '', up: false, bodies: [] };
     const server: Server = createServer((req, res) => {
