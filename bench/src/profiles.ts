@@ -23,6 +23,12 @@ export interface BenchProfile {
   storm: { targets: TargetId[]; settings: StormSettings };
   /** Steps disturbed by foreign load on this shared machine are measured again. */
   noise: NoisePolicy;
+  /**
+   * All servers up at once, steps taken on each in turn (true), or one server at a time (false). Interleaving
+   * compares servers over neighbouring seconds, but a server that keeps working off a backlog long after an
+   * overloaded step (the PostgreSQL hubs) then loads the machine while the others are measured.
+   */
+  interleave: boolean;
   /** A steady load on 1,000 × 20 for minutes, on hub-normal only: flat p99 per window, bounded WAL. */
   soak: SoakSettings;
 }
@@ -73,6 +79,7 @@ export const QUICK_PROFILE: BenchProfile = {
     settings: { agents: 2000, timeoutMs: 30_000, ...SDK_BACKOFF },
   },
   noise: { otherLoadLimitPercent: 30, maxAttempts: 2, retryBudgetMs: 20_000 },
+  interleave: true,
   soak: { ratePerSecond: 1000, durationMs: 60_000, windowMs: 10_000, graceMs: 5000 },
 };
 
@@ -117,6 +124,7 @@ export const FULL_PROFILE: BenchProfile = {
     settings: { agents: 2000, timeoutMs: 60_000, ...SDK_BACKOFF },
   },
   noise: { otherLoadLimitPercent: 30, maxAttempts: 5, retryBudgetMs: 180_000 },
+  interleave: true,
   soak: { ratePerSecond: 1000, durationMs: 300_000, windowMs: 10_000, graceMs: 5000 },
 };
 
@@ -134,6 +142,7 @@ export function withPostgres(profile: BenchProfile): BenchProfile {
     idle: { ...profile.idle, targets: [] },
     storm: { ...profile.storm, targets: ['relay', 'hub-normal', 'hub-postgres'] },
     soak: { ...profile.soak, durationMs: 0 },
+    interleave: false,
   };
 }
 

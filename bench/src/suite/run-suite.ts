@@ -12,7 +12,7 @@ import { startBenchPostgres } from '../servers/bench-postgres.js';
 import { hubTarget } from '../servers/hub-target.js';
 import { postgresHubTarget } from '../servers/postgres-hub-target.js';
 import { relayTarget } from '../servers/relay-target.js';
-import { runInterleavedThroughput } from './interleaved-throughput.js';
+import { runInterleavedThroughput, type ThroughputResult } from './interleaved-throughput.js';
 import { runLightSession, type LightSessionResult } from './light-session.js';
 import { runPayloadSessions, type PayloadResult } from './payload-sessions.js';
 import { ServerHolder } from './server-holder.js';
@@ -92,7 +92,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
     const light = new Map<TargetId, LightSessionResult>();
     for (const target of targets) light.set(target.id, await runLightSession(target, profile, pool, holder, quiet, log));
 
-    const throughput = await runInterleavedThroughput(targets, profile, pool, holder, quiet, log);
+    const throughput = profile.interleave ? await runInterleavedThroughput(targets, profile, pool, holder, quiet, log) : new Map<TargetId, ThroughputResult>();
+    if (!profile.interleave) {
+      for (const target of targets) {
+        for (const [id, result] of await runInterleavedThroughput([target], profile, pool, holder, quiet, log)) throughput.set(id, result);
+      }
+    }
 
     const payloads = new Map<TargetId, PayloadResult[]>();
     for (const target of targets.filter((t) => profile.payloads.targets.includes(t.id))) {
