@@ -26,9 +26,18 @@ export interface ChainedAuditRow extends AuditRowContent {
  * Rows without a state hash hash exactly as the first schema did, so older databases still verify.
  */
 export function auditHash(prevHash: string, row: AuditRowContent): string {
-  const fields: unknown[] = [row.seq, row.at, row.type, row.requestId, row.queue, row.actor, row.data];
+  return createHash('sha256').update(prevHash).update('\n').update(`[${row.seq},${auditHashTail(row)}`).digest('hex');
+}
+
+/**
+ * What the hash covers after the position: the JSON array `[seq, at, type, requestId, queue, actor, data,
+ * stateHash?]` without its opening `[seq,`. PostgreSQL appends rows given only this text (the position and the
+ * previous hash are known there, under the chain-head lock), so both sides hash the very same bytes.
+ */
+export function auditHashTail(row: Omit<AuditRowContent, 'seq'>): string {
+  const fields: unknown[] = [row.at, row.type, row.requestId, row.queue, row.actor, row.data];
   if (row.stateHash !== null) fields.push(row.stateHash);
-  return createHash('sha256').update(prevHash).update('\n').update(JSON.stringify(fields)).digest('hex');
+  return JSON.stringify(fields).slice(1);
 }
 
 /** One stored value of a request, exactly as the store keeps it (text as stored, numbers, nulls). */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { auditHash, type AuditRowContent } from '../../audit/audit-chain.js';
+import { auditHashTail } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../audit/audit-events.js';
 import { StoreIntegrityError } from '../store.js';
 
@@ -15,28 +15,43 @@ export interface PendingAudit {
   state: string | null;
 }
 
+/** SQLSTATEs raised by the functions in schema.ts. */
+const CHAIN_WENT_BACK = 'AH001';
+const HEAD_MISSING = 'AH002';
+const AGENT_QUOTA = 'AH003';
+const QUEUE_QUOTA = 'AH004';
+
+/** Pending requests allowed per agent and per queue, the new one included. */
+export interface QuotaCheck {
+  principalId: string;
+  queue: string;
+  maxPendingPerAgent: number;
+  maxPendingPerQueue: number;
+}
+
+/** The insert would go over a pending quota: nothing was written. */
+export class QuotaExceededError extends Error {
+  override name = 'QuotaExceededError';
+  constructor(
+    readonly scope: 'agent' | 'queue',
+    readonly limit: number,
+  ) {
+    super(`over the ${scope} quota of ${limit} pending requests`);
+  }
+}
+
 /**
- * Appends audit rows to the chain inside the caller's transaction. The head row is locked (`FOR UPDATE`) and read
- * here, never taken from memory, so concurrent writers on any node append one after another; the lock is held
- * until the caller commits. Callers append last, just before COMMIT, to hold it as briefly as possible.
+ * Appends audit rows to the one chain and commits the caller's transaction, in a single round trip. The chain head
+ * row is locked (`FOR UPDATE`) inside `audit_append` (schema.ts), which chains the rows from the head it finds there:
+ * concurrent writers on every node append one after another, and the lock is released by the COMMIT sent in the
+ * same message. No client round trip happens under the lock, which is what bounds all writes of all nodes.
  *
  * `lastCommitted` is the head this store last wrote: the chain may have grown since (other nodes), but a head
  * behind it, or the same position with another hash, means the database was restored or replaced under us.
  */
-export async function appendAudit(client: pg.PoolClient, entries: readonly PendingAudit[], lastCommitted: ChainHead | null): Promise<ChainHead | null> {
-  if (entries.length === 0) return null;
-  const { rows } = await client.query<ChainHead>('SELECT seq, hash FROM audit_head FOR UPDATE');
-  const locked = rows[0];
-  if (!locked) throw new StoreIntegrityError('The audit_head row is missing: the database was changed outside the hub. Writes are refused.');
-  if (lastCommitted && (locked.seq < lastCommitted.seq || (locked.seq === lastCommitted.seq && locked.hash !== lastCommitted.hash))) {
-    throw new StoreIntegrityError(`The audit chain went back behind row ${lastCommitted.seq} that this hub wrote: the database was restored or replaced. Writes are refused.`);
-  }
-  let head: ChainHead = { seq: locked.seq, hash: locked.hash };
-  const values: unknown[] = [];
-  const tuples: string[] = [];
-  for (const { event, at, state } of entries) {
-    const row: AuditRowContent = {
-      seq: head.seq + 1,
+export async function appendAuditAndCommit(client: pg.PoolClient, entries: readonly PendingAudit[], lastCommitted: ChainHead | null, quota?: QuotaCheck): Promise<ChainHead> {
+  const rows = entries.map(({ event, at, state }) => {
+    const content = {
       at,
       type: event.type,
       // What PostgreSQL keeps (UTF-8): a lone surrogate would read back as U+FFFD and no longer match its hash.
@@ -46,20 +61,32 @@ export async function appendAudit(client: pg.PoolClient, entries: readonly Pendi
       data: JSON.stringify(event.data),
       stateHash: state,
     };
-    const hash = auditHash(head.hash, row);
-    const base = values.length;
-    values.push(row.seq, row.at, row.type, row.requestId, row.queue, row.actor, row.data, row.stateHash, head.hash, hash);
-    tuples.push(`(${Array.from({ length: 10 }, (_, i) => `$${base + i + 1}`).join(',')})`);
-    head = { seq: row.seq, hash };
+    return { ...content, tail: auditHashTail(content) };
+  });
+  // The simple query protocol takes several statements in one message but no parameters: the values go as one
+  // escaped JSON literal. If audit_append raises, the COMMIT after it is not run and the caller rolls back.
+  // Quotas first: `approval_quota_check` takes the per-agent and per-queue advisory locks (held to this COMMIT) and
+  // counts the pending requests, the new one included, so two nodes cannot both slip under a limit.
+  const quotaSql = quota
+    ? `SELECT approval_quota_check(${client.escapeLiteral(quota.principalId)}, ${client.escapeLiteral(quota.queue)}, ${Number(quota.maxPendingPerAgent)}, ${Number(quota.maxPendingPerQueue)}); `
+    : '';
+  const sql =
+    `${quotaSql}SELECT seq, hash FROM audit_append(${client.escapeLiteral(JSON.stringify(rows))}::json, ` +
+    `${lastCommitted ? `${Number(lastCommitted.seq)}, ${client.escapeLiteral(lastCommitted.hash)}` : 'NULL, NULL'}); COMMIT`;
+  let results: pg.QueryResult<ChainHead>[];
+  try {
+    results = (await client.query(sql)) as unknown as pg.QueryResult<ChainHead>[];
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === CHAIN_WENT_BACK) {
+      throw new StoreIntegrityError(`The audit chain went back behind row ${lastCommitted?.seq} that this hub wrote: the database was restored or replaced. Writes are refused.`);
+    }
+    if (code === HEAD_MISSING) throw new StoreIntegrityError('The audit_head row is missing: the database was changed outside the hub. Writes are refused.');
+    if (quota && code === AGENT_QUOTA) throw new QuotaExceededError('agent', quota.maxPendingPerAgent);
+    if (quota && code === QUEUE_QUOTA) throw new QuotaExceededError('queue', quota.maxPendingPerQueue);
+    throw error;
   }
-  values.push(head.seq, head.hash);
-  const n = values.length;
-  await client.query(
-    `WITH appended AS (
-       INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash) VALUES ${tuples.join(',')}
-     )
-     UPDATE audit_head SET seq = $${n - 1}, hash = $${n}`,
-    values,
-  );
-  return head;
+  const head = results[quota ? 1 : 0]?.rows[0];
+  if (!head) throw new Error('audit_append returned no head');
+  return { seq: Number(head.seq), hash: head.hash };
 }

@@ -24,7 +24,7 @@ import {
   type Transition,
   type VerifyInput,
 } from '../store.js';
-import type { ChainHead } from './audit-append.js';
+import { appendAuditAndCommit, type ChainHead, QuotaExceededError } from './audit-append.js';
 import { listenForChanges } from './change-listener.js';
 import { connectionFailure } from './connection-failure.js';
 import { createPool } from './pool.js';
@@ -107,7 +107,7 @@ export class PostgresStore implements ApprovalStore {
   }
 
   /** Runs one write in one transaction; commits only when the write did something, and rolls back otherwise. */
-  async #write<T>(run: (client: pg.PoolClient, lastHead: ChainHead | null) => Promise<writes.WriteResult<T>>): Promise<T> {
+  async #write<T>(run: (client: pg.PoolClient) => Promise<writes.WriteResult<T>>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -118,13 +118,18 @@ export class PostgresStore implements ApprovalStore {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await run(client, this.#lastHead);
-      await client.query(result.commit ? 'COMMIT' : 'ROLLBACK');
-      if (result.head && (!this.#lastHead || result.head.seq > this.#lastHead.seq)) this.#lastHead = result.head;
+      const result = await run(client);
+      if (!result.commit) await client.query('ROLLBACK');
+      else if (!result.audit?.length && !result.quota) await client.query('COMMIT');
+      else {
+        const head = await appendAuditAndCommit(client, result.audit ?? [], this.#lastHead, result.quota);
+        if (!this.#lastHead || head.seq > this.#lastHead.seq) this.#lastHead = head;
+      }
       this.#writeFailure = null;
       return result.value;
     } catch (error) {
-      this.#writeFailure = error as Error;
+      // A quota refusal is an answer, not a failing database.
+      if (!(error instanceof QuotaExceededError)) this.#writeFailure = error as Error;
       try {
         await client.query('ROLLBACK');
       } catch (rollbackError) {
@@ -139,32 +144,37 @@ export class PostgresStore implements ApprovalStore {
 
   // ---- writes ----
 
-  insertRequest(input: InsertRequest): Promise<InsertOutcome> {
-    return this.#write((client, head) => writes.insertRequest(client, input, head, this.#node));
+  async insertRequest(input: InsertRequest): Promise<InsertOutcome> {
+    try {
+      return await this.#write((client) => writes.insertRequest(client, input, this.#node));
+    } catch (error) {
+      if (error instanceof QuotaExceededError) return { kind: 'quota_exceeded', scope: error.scope, limit: error.limit };
+      throw error;
+    }
   }
 
   transition(input: Transition): Promise<boolean> {
-    return this.#write((client, head) => writes.transition(client, input, head, this.#node));
+    return this.#write((client) => writes.transition(client, input, this.#node));
   }
 
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
-    return this.#write((client, head) => writes.markDelivered(client, requestId, principalId, audit, at, head, this.#node));
+    return this.#write((client) => writes.markDelivered(client, requestId, principalId, audit, at, this.#node));
   }
 
   appendAudit(events: AuditEvent[], at: string): Promise<void> {
-    return this.#write((client, head) => writes.appendEvents(client, events, at, head));
+    return this.#write((client) => writes.appendEvents(client, events, at));
   }
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {
-    return this.#write((client, head) => writes.purgeDecided(client, input, head));
+    return this.#write((client) => writes.purgeDecided(client, input));
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {
-    return this.#write((client, head) => writes.updatePending(client, input, head));
+    return this.#write((client) => writes.updatePending(client, input));
   }
 
   revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {
-    return this.#write((client, head) => writes.revokeGrant(client, input, head));
+    return this.#write((client) => writes.revokeGrant(client, input));
   }
 
   async liveGrants(queue: string, now: number): Promise<Grant[]> {

@@ -5,21 +5,22 @@ import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
 import { decisionText, escalateAtOf, progressText, rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
 import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, StoredRequest, Transition } from '../store.js';
-import { appendAudit, type ChainHead, type PendingAudit } from './audit-append.js';
+import type { PendingAudit, QuotaCheck } from './audit-append.js';
 import { sendChangeNotice } from './change-notice.js';
 import { queueOutbox } from './postgres-outbox.js';
 
-/** What a write leaves for the store: its result, and the chain head it committed (if it appended). */
+/**
+ * What a write leaves for the store: its result, and the audit rows it appends. The store appends them and commits in
+ * one round trip (see audit-append.ts), so the chain-head lock is held for no client round trip at all.
+ */
 export interface WriteResult<T> {
   value: T;
-  head: ChainHead | null;
+  audit?: PendingAudit[];
+  /** Pending-request quotas to hold this insert to, checked just before COMMIT (see audit-append.ts). */
+  quota?: QuotaCheck;
   /** False when the write found nothing to do: the transaction is rolled back (nothing was written). */
   commit: boolean;
 }
-
-/** Advisory-lock namespaces (first key of pg_advisory_xact_lock(int, int)) for the quota counts. */
-const AGENT_QUOTA_LOCK = 1;
-const QUEUE_QUOTA_LOCK = 2;
 
 const stored = (row: ApprovalRow): StoredRequest => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash });
 
@@ -27,33 +28,18 @@ function pendingAudit(events: readonly AuditEvent[], at: string, requestId: stri
   return events.map((event) => ({ event, at, state: event.requestId === requestId ? state : null }));
 }
 
-export async function insertRequest(client: pg.PoolClient, input: InsertRequest, lastHead: ChainHead | null, node: string): Promise<WriteResult<InsertOutcome>> {
+export async function insertRequest(client: pg.PoolClient, input: InsertRequest, node: string): Promise<WriteResult<InsertOutcome>> {
   const { record } = input;
   const byId = 'SELECT * FROM approvals WHERE request_id = $1';
   const existing = (await client.query<ApprovalRow>(byId, [record.requestId])).rows[0];
-  if (existing) return { value: { kind: 'existing', stored: stored(existing) }, head: null, commit: false };
-  if (record.status === 'pending' && input.quota) {
-    // Per agent and per queue, inserts take turns (an advisory lock keyed on a hash of the name, held to COMMIT), so
-    // the counts below see every insert committed before and two nodes cannot both slip under the limit. Always
-    // agent then queue: one order, no deadlock.
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [AGENT_QUOTA_LOCK, input.principalId]);
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [QUEUE_QUOTA_LOCK, record.queue]);
-    const { rows } = await client.query<{ agent: number; queue: number }>(
-      `SELECT (SELECT COUNT(*) FROM approvals WHERE principal_id = $1 AND status = 'pending') AS agent,
-              (SELECT COUNT(*) FROM approvals WHERE queue = $2 AND status = 'pending') AS queue`,
-      [input.principalId, record.queue],
-    );
-    const counts = rows[0]!;
-    if (counts.agent >= input.quota.maxPendingPerAgent) return { value: { kind: 'quota_exceeded', scope: 'agent', limit: input.quota.maxPendingPerAgent }, head: null, commit: false };
-    if (counts.queue >= input.quota.maxPendingPerQueue) return { value: { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue }, head: null, commit: false };
-  }
+  if (existing) return { value: { kind: 'existing', stored: stored(existing) }, commit: false };
   if (input.grantUse) {
     // Row-locked: of concurrent uses of the last allowance, one counts and the others re-check and find it used up.
     const used = await client.query(
       `UPDATE grants SET uses = uses + 1 WHERE grant_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses)`,
       [input.grantUse.grantId, input.grantUse.now],
     );
-    if (used.rowCount === 0) return { value: { kind: 'grant_unavailable' }, head: null, commit: false };
+    if (used.rowCount === 0) return { value: { kind: 'grant_unavailable' }, commit: false };
   }
   const p = rowParams(record, input.principalId, input.requestHash);
   const inserted = await client.query<ApprovalRow>(
@@ -68,7 +54,7 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   if (!row) {
     // Another transaction inserted this requestId since we looked; it has committed now (ON CONFLICT waited for it).
     const winner = (await client.query<ApprovalRow>(byId, [record.requestId])).rows[0]!;
-    return { value: { kind: 'existing', stored: stored(winner) }, head: null, commit: false };
+    return { value: { kind: 'existing', stored: stored(winner) }, commit: false };
   }
   if (input.deliver) {
     await client.query('INSERT INTO deliveries (request_id, principal_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [record.requestId, input.principalId, p.createdAt]);
@@ -76,14 +62,14 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   // A new request has a delivery exactly when this insert queued one.
   const state = stateHash(stateValues(row), input.deliver);
   await queueOutbox(client, input.outbox);
-  // The notice goes out at COMMIT whatever its place in the transaction: sent before the audit append, it is one
-  // round trip less under the chain-head lock (see appendAudit), which every write on every node waits for.
   await sendChangeNotice(client, { kind: 'requested', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id, expiresAt: row.expires_at });
-  const head = await appendAudit(client, pendingAudit(input.audit, record.createdAt, record.requestId, state), lastHead);
-  return { value: { kind: 'created', record }, head, commit: true };
+  const appended: PendingAudit[] = pendingAudit(input.audit, record.createdAt, record.requestId, state);
+  // Quotas are checked server-side in the committing message, so their locks are held for no client round trip.
+  const quota = record.status === 'pending' && input.quota ? { principalId: input.principalId, queue: record.queue, ...input.quota } : undefined;
+  return { value: { kind: 'created', record }, audit: appended, commit: true, ...(quota && { quota }) };
 }
 
-export async function transition(client: pg.PoolClient, input: Transition, lastHead: ChainHead | null, node: string): Promise<WriteResult<boolean>> {
+export async function transition(client: pg.PoolClient, input: Transition, node: string): Promise<WriteResult<boolean>> {
   const { record } = input;
   // The conditional statement every decision hangs on: of concurrent transitions (from any node) one finds the row
   // pending and updates it; the others wait for its row lock, re-check, and find it decided.
@@ -104,7 +90,7 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
         decidedAt,
       ]);
   const row = updated.rows[0];
-  if (!row) return { value: false, head: null, commit: false };
+  if (!row) return { value: false, commit: false };
   if (input.linkUse) {
     // A link decides once: spent in this transaction, or (spent already) the whole transition is rolled back.
     const { linkId, principalId, usedAt } = input.linkUse;
@@ -114,7 +100,7 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
       principalId,
       Date.parse(usedAt),
     ]);
-    if (spent.rowCount === 0) return { value: false, head: null, commit: false };
+    if (spent.rowCount === 0) return { value: false, commit: false };
   }
   if (input.grant) {
     const g = grantParams(input.grant);
@@ -131,15 +117,15 @@ export async function transition(client: pg.PoolClient, input: Transition, lastH
   const state = stateHash(stateValues(row), undelivered);
   await queueOutbox(client, input.outbox);
   await sendChangeNotice(client, { kind: 'transitioned', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id });
-  const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, state), lastHead);
-  return { value: true, head, commit: true };
+  const appended: PendingAudit[] = pendingAudit(input.audit, input.at, input.requestId, state);
+  return { value: true, audit: appended, commit: true };
 }
 
 function expected(before: ApprovalRecord): [string | null, string | null, string] {
   return [progressText(before.quorum), progressText(before.escalation), before.queue];
 }
 
-export async function updatePending(client: pg.PoolClient, input: PendingUpdate, lastHead: ChainHead | null): Promise<WriteResult<boolean>> {
+export async function updatePending(client: pg.PoolClient, input: PendingUpdate): Promise<WriteResult<boolean>> {
   const { record } = input;
   const updated = await client.query<ApprovalRow>(
     `UPDATE approvals SET quorum = $2, escalation = $3, escalate_at = $4, queue = $5
@@ -147,34 +133,34 @@ export async function updatePending(client: pg.PoolClient, input: PendingUpdate,
     [input.requestId, progressText(record.quorum), progressText(record.escalation), escalateAtOf(record), record.queue, ...expected(input.before)],
   );
   const row = updated.rows[0];
-  if (!row) return { value: false, head: null, commit: false };
+  if (!row) return { value: false, commit: false };
   const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
-  const head = await appendAudit(client, pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), undelivered)), lastHead);
-  return { value: true, head, commit: true };
+  const appended: PendingAudit[] = pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), undelivered));
+  return { value: true, audit: appended, commit: true };
 }
 
-export async function revokeGrant(client: pg.PoolClient, input: RevokeGrant, lastHead: ChainHead | null): Promise<WriteResult<{ grant: Grant; revoked: boolean } | null>> {
+export async function revokeGrant(client: pg.PoolClient, input: RevokeGrant): Promise<WriteResult<{ grant: Grant; revoked: boolean } | null>> {
   const found = (await client.query<GrantRow>('SELECT * FROM grants WHERE grant_id = $1 FOR UPDATE', [input.grantId])).rows[0];
-  if (!found || (input.queues !== null && !input.queues.includes(found.queue))) return { value: null, head: null, commit: false };
-  if (found.revoked_at !== null) return { value: { grant: toGrant(found, input.now), revoked: false }, head: null, commit: false };
+  if (!found || (input.queues !== null && !input.queues.includes(found.queue))) return { value: null, commit: false };
+  if (found.revoked_at !== null) return { value: { grant: toGrant(found, input.now), revoked: false }, commit: false };
   const row = (await client.query<GrantRow>('UPDATE grants SET revoked_at = $2, revoked_by = $3 WHERE grant_id = $1 RETURNING *', [input.grantId, Date.parse(input.at), JSON.stringify(input.by)])).rows[0]!;
-  const head = await appendAudit(client, input.audit.map((event) => ({ event, at: input.at, state: null })), lastHead);
-  return { value: { grant: toGrant(row, input.now), revoked: true }, head, commit: true };
+  const appended: PendingAudit[] = input.audit.map((event) => ({ event, at: input.at, state: null }));
+  return { value: { grant: toGrant(row, input.now), revoked: true }, audit: appended, commit: true };
 }
 
-export async function markDelivered(client: pg.PoolClient, requestId: string, principalId: string, audit: AuditEvent, at: string, lastHead: ChainHead | null, node: string): Promise<WriteResult<boolean>> {
+export async function markDelivered(client: pg.PoolClient, requestId: string, principalId: string, audit: AuditEvent, at: string, node: string): Promise<WriteResult<boolean>> {
   const deleted = await client.query('DELETE FROM deliveries WHERE request_id = $1 AND principal_id = $2', [requestId, principalId]);
-  if (deleted.rowCount === 0) return { value: false, head: null, commit: false };
+  if (deleted.rowCount === 0) return { value: false, commit: false };
   const row = (await client.query<ApprovalRow>('SELECT * FROM approvals WHERE request_id = $1', [requestId])).rows[0]!;
   // One delivery per request (its primary key): none is left after this one.
   await sendChangeNotice(client, { kind: 'delivered', node, requestId, queue: row.queue, principalId });
-  const head = await appendAudit(client, [{ event: audit, at, state: stateHash(stateValues(row), false) }], lastHead);
-  return { value: true, head, commit: true };
+  const appended: PendingAudit[] = [{ event: audit, at, state: stateHash(stateValues(row), false) }];
+  return { value: true, audit: appended, commit: true };
 }
 
-export async function appendEvents(client: pg.PoolClient, events: AuditEvent[], at: string, lastHead: ChainHead | null): Promise<WriteResult<void>> {
-  const head = await appendAudit(client, events.map((event) => ({ event, at, state: null })), lastHead);
-  return { value: undefined, head, commit: true };
+export async function appendEvents(client: pg.PoolClient, events: AuditEvent[], at: string): Promise<WriteResult<void>> {
+  const appended: PendingAudit[] = events.map((event) => ({ event, at, state: null }));
+  return { value: undefined, audit: appended, commit: true };
 }
 
 /**
@@ -182,7 +168,7 @@ export async function appendEvents(client: pg.PoolClient, events: AuditEvent[], 
  * first, with one `purged` audit row. Rows another node is purging right now are skipped (SKIP LOCKED), so two
  * nodes running retention at once split the work instead of waiting on each other.
  */
-export async function purgeDecided(client: pg.PoolClient, input: PurgeDecided, lastHead: ChainHead | null): Promise<WriteResult<string[]>> {
+export async function purgeDecided(client: pg.PoolClient, input: PurgeDecided): Promise<WriteResult<string[]>> {
   const { rows } = await client.query<{ request_id: string }>(
     `SELECT request_id FROM approvals
      WHERE status <> 'pending'
@@ -191,10 +177,10 @@ export async function purgeDecided(client: pg.PoolClient, input: PurgeDecided, l
      FOR UPDATE SKIP LOCKED`,
     [input.resolvedBefore, new Date(input.resolvedBefore).toISOString(), input.limit],
   );
-  if (rows.length === 0) return { value: [], head: null, commit: false };
+  if (rows.length === 0) return { value: [], commit: false };
   const ids = rows.map((r) => r.request_id);
   await client.query('DELETE FROM deliveries WHERE request_id = ANY($1::text[])', [ids]);
   await client.query('DELETE FROM approvals WHERE request_id = ANY($1::text[])', [ids]);
-  const head = await appendAudit(client, [{ event: purgedEvent(ids, input.resolvedBefore), at: input.at, state: null }], lastHead);
-  return { value: ids, head, commit: true };
+  const appended: PendingAudit[] = [{ event: purgedEvent(ids, input.resolvedBefore), at: input.at, state: null }];
+  return { value: ids, audit: appended, commit: true };
 }

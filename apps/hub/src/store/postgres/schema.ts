@@ -149,6 +149,55 @@ const MIGRATIONS: string[] = [
   CREATE INDEX outbox_request ON outbox (request_id, channel);
   CREATE INDEX outbox_channel ON outbox (channel, seq);
   `,
+  // The audit append as one server-side step (audit-append.ts): it locks the chain head, chains the given rows from
+  // it with the same SHA-256 the hub computes (previous hash, a newline, then `[seq,` and the row's JSON tail), and
+  // moves the head, so the lock is held for no client round trip. Integrity failures raise AH001 / AH002.
+  `
+  CREATE FUNCTION audit_append(entries json, last_seq bigint, last_hash text) RETURNS TABLE (seq bigint, hash text)
+  LANGUAGE plpgsql AS $fn$
+  DECLARE
+    head_seq bigint;
+    head_hash text;
+    next_hash text;
+    entry json;
+  BEGIN
+    SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'the audit_head row is missing' USING ERRCODE = 'AH002';
+    END IF;
+    IF last_seq IS NOT NULL AND (head_seq < last_seq OR (head_seq = last_seq AND head_hash <> last_hash)) THEN
+      RAISE EXCEPTION 'the audit chain went back behind row %', last_seq USING ERRCODE = 'AH001';
+    END IF;
+    FOR entry IN SELECT e.value FROM json_array_elements(entries) WITH ORDINALITY AS e(value, n) ORDER BY e.n LOOP
+      next_hash := encode(sha256(convert_to(head_hash || E'\n[' || (head_seq + 1)::text || ',' || (entry ->> 'tail'), 'UTF8')), 'hex');
+      INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
+      VALUES (head_seq + 1, entry ->> 'at', entry ->> 'type', entry ->> 'requestId', entry ->> 'queue', entry ->> 'actor', entry ->> 'data', entry ->> 'stateHash', head_hash, next_hash);
+      head_seq := head_seq + 1;
+      head_hash := next_hash;
+    END LOOP;
+    UPDATE audit_head SET seq = head_seq, hash = head_hash;
+    RETURN QUERY SELECT head_seq, head_hash;
+  END
+  $fn$;
+  `,
+  // Pending quotas checked in the committing message (audit-append.ts): per agent and per queue, inserts take turns
+  // on an advisory lock keyed on a hash of the name (held to COMMIT; always agent then queue, so no deadlock) and
+  // count the pending requests, the new one included. Over a limit raises AH003 (agent) or AH004 (queue).
+  `
+  CREATE FUNCTION approval_quota_check(principal text, queue_name text, max_agent bigint, max_queue bigint) RETURNS void
+  LANGUAGE plpgsql AS $fn$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1, hashtext(principal));
+    PERFORM pg_advisory_xact_lock(2, hashtext(queue_name));
+    IF (SELECT COUNT(*) FROM approvals WHERE principal_id = principal AND status = 'pending') > max_agent THEN
+      RAISE EXCEPTION 'over the agent quota' USING ERRCODE = 'AH003';
+    END IF;
+    IF (SELECT COUNT(*) FROM approvals WHERE queue = queue_name AND status = 'pending') > max_queue THEN
+      RAISE EXCEPTION 'over the queue quota' USING ERRCODE = 'AH004';
+    END IF;
+  END
+  $fn$;
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */
