@@ -162,7 +162,7 @@ export class PostgresStore implements ApprovalStore {
   }
 
   appendAudit(events: AuditEvent[], at: string): Promise<void> {
-    return this.#write((client) => writes.appendEvents(client, events, at));
+    return this.#write(() => writes.appendEvents(events, at));
   }
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {

@@ -158,7 +158,7 @@ export async function markDelivered(client: pg.PoolClient, requestId: string, pr
   return { value: true, audit: appended, commit: true };
 }
 
-export async function appendEvents(client: pg.PoolClient, events: AuditEvent[], at: string): Promise<WriteResult<void>> {
+export async function appendEvents(events: AuditEvent[], at: string): Promise<WriteResult<void>> {
   const appended: PendingAudit[] = events.map((event) => ({ event, at, state: null }));
   return { value: undefined, audit: appended, commit: true };
 }
