@@ -44,8 +44,12 @@ export interface StepMeasurement extends StepSettings {
   sustainable: boolean;
 }
 
-/** Lets leftovers of an overloaded step come back first, so they do not load this one. */
-export async function settle(pool: WorkerPool, plans: readonly ConnectPlan[], timeoutMs = 5000): Promise<number> {
+/**
+ * Lets leftovers of an overloaded step come back first, so they do not load this one. A server that fell far behind
+ * (thousands of requests) takes a while to work them off; starting the next, lower rate before that would measure
+ * its backlog instead of the rate.
+ */
+export async function settle(pool: WorkerPool, plans: readonly ConnectPlan[], timeoutMs = 30_000): Promise<number> {
   const replies = await pool.all(plans.map((plan) => ({ type: 'settle', url: plan.url, timeoutMs }) as const), 'settled');
   return replies.reduce((n, r) => n + r.leftover, 0);
 }
