@@ -1,7 +1,8 @@
 import type { Grant } from '@approval-hub/protocol';
 import { describe, expect, it } from 'vitest';
 import { grantInputOf, initialGrantForm } from '../src/domain/grantForm';
-import { describeLifetime, describeMatch, previewMatch } from '../src/domain/grantText';
+import { grantMatchFor } from '@approval-hub/protocol';
+import { describeLifetime, describeMatch } from '../src/domain/grantText';
 import { T0, iso, pending, syncedStore } from './fixtures';
 
 describe('grants in plain words', () => {
@@ -11,14 +12,14 @@ describe('grants in plain words', () => {
     const form = initialGrantForm(record);
     const input = grantInputOf(form);
     expect(input).toEqual({ ttlMs: 3_600_000 });
-    expect(describeMatch('allow', previewMatch(record, input.match), 'default')).toBe('Allow “write_file” by agent “bot-1” in queue “default” when path is “/tmp/a.txt”, size is 50');
+    expect(describeMatch('allow', grantMatchFor(record, input.match), 'default')).toBe('Allow “write_file” by agent “bot-1” in queue “default” when path is “/tmp/a.txt”, size is 50');
   });
 
   it('widened arguments, any agent and a use limit show in the preview and the grant sent', () => {
     const form = { ...initialGrantForm(record), anyAgent: true, maxUses: '3', args: { path: { kind: 'glob' as const, pattern: '/tmp/*' }, size: { kind: 'range' as const, gte: '', lte: '100' } } };
     const input = grantInputOf(form);
     expect(input).toEqual({ match: { agent: '*', args: { path: { glob: '/tmp/*' }, size: { lte: 100 } } }, ttlMs: 3_600_000, maxUses: 3 });
-    expect(describeMatch('allow', previewMatch(record, input.match), 'default')).toBe('Allow “write_file” by any agent in queue “default” when path matches “/tmp/*”, size ≤ 100');
+    expect(describeMatch('allow', grantMatchFor(record, input.match), 'default')).toBe('Allow “write_file” by any agent in queue “default” when path matches “/tmp/*”, size ≤ 100');
   });
 
   it('challenges replace arguments when chosen', () => {
@@ -26,8 +27,8 @@ describe('grants in plain words', () => {
     const form = { ...initialGrantForm(withChallenges), byChallenges: true, actions: 'tool:local_file:*', resources: '/home/ann/*' };
     const input = grantInputOf(form);
     expect(input.match).toEqual({ actions: ['tool:local_file:*'], resources: ['/home/ann/*'] });
-    expect(describeMatch('allow', previewMatch(withChallenges, input.match), 'default')).toContain('on behalf of “ann”');
-    expect(describeMatch('allow', previewMatch(withChallenges, input.match), 'default')).toContain('for actions tool:local_file:* on /home/ann/*');
+    expect(describeMatch('allow', grantMatchFor(withChallenges, input.match), 'default')).toContain('on behalf of “ann”');
+    expect(describeMatch('allow', grantMatchFor(withChallenges, input.match), 'default')).toContain('for actions tool:local_file:* on /home/ann/*');
   });
 
   it('uses and expiry', () => {

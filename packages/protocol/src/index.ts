@@ -1,6 +1,7 @@
 export * from './ack.js';
 export * from './approval.js';
 export * from './grants.js';
+export * from './grant-match.js';
 export * from './audit.js';
 export * from './errors.js';
 export * from './events.js';

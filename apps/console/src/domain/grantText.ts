@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ArgMatcher, Grant, GrantMatch, GrantMatchInput, JsonValue } from '@approval-hub/protocol';
+import type { ArgMatcher, Grant, GrantMatch, JsonValue } from '@approval-hub/protocol';
 
 const quote = (value: JsonValue): string => (typeof value === 'string' ? `“${value}”` : JSON.stringify(value));
 
@@ -25,38 +25,6 @@ export function describeMatch(effect: Grant['effect'], match: GrantMatch, queue:
     parts.push(args.length > 0 ? `when ${args.join(', ')}` : 'when called without arguments');
   }
   return parts.join(' ');
-}
-
-function normalized(input: GrantMatchInput['args']): Record<string, ArgMatcher> {
-  const out: Record<string, ArgMatcher> = {};
-  for (const [key, value] of Object.entries(input ?? {})) {
-    if (typeof value === 'string') out[key] = value.includes('*') ? { glob: value } : { equals: value };
-    else if (value === null || typeof value !== 'object') out[key] = { equals: value };
-    else out[key] = value;
-  }
-  return out;
-}
-
-/** The match the hub will store for `input` made on `record` (the same defaults it applies), for the preview. */
-export function previewMatch(record: ApprovalRecord, input: GrantMatchInput = {}): GrantMatch {
-  const match: GrantMatch = {
-    agent: input.agent ?? record.agent.id,
-    toolName: input.toolName ?? record.toolName,
-    onBehalfOf: input.onBehalfOf !== undefined ? input.onBehalfOf : (record.onBehalfOf ?? null),
-  };
-  const byChallenges = input.actions !== undefined || input.resources !== undefined;
-  if (byChallenges) {
-    const own = record.challenges ?? [];
-    match.challenges = {
-      actions: input.actions ?? [...new Set(own.flatMap((c) => c.actions))],
-      resources: input.resources ?? [...new Set(own.flatMap((c) => c.resources))],
-    };
-  }
-  if (!byChallenges || input.args !== undefined) {
-    const exact = Object.fromEntries(Object.entries(record.args).map(([key, value]) => [key, { equals: value } as ArgMatcher]));
-    match.args = { ...exact, ...normalized(input.args) };
-  }
-  return match;
 }
 
 /** "12 min left", "expired", "used 2 of 5". */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ApprovalRecord, Grant, GrantInput, Principal } from '@approval-hub/protocol';
+import { type ApprovalRecord, type Grant, type GrantInput, grantMatchFor, type Principal } from '@approval-hub/protocol';
 import { toIso } from '../clock.js';
 import type { HubConfig } from '../config.js';
-import { grantMatchFor, grantScopeProblem } from './grant-matching.js';
+import { grantScopeProblem } from './grant-matching.js';
 
 /**
  * The grant a reviewer's decision on `record` asks for, or why it cannot be made. An allow grant is refused with

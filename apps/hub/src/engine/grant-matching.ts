@@ -1,31 +1,5 @@
-import type { ApprovalRecord, ArgMatcher, Grant, GrantMatch, GrantMatchInput } from '@approval-hub/protocol';
-import { matchesAllArgs, matchesPattern, normalizeMatchers } from './patterns.js';
-
-/**
- * The stored match of a grant made on `record`: what the reviewer widened, and the request's own values for the rest
- * (same agent, tool, end user and arguments).
- */
-export function grantMatchFor(record: ApprovalRecord, input: GrantMatchInput = {}): GrantMatch {
-  const match: GrantMatch = {
-    agent: input.agent ?? record.agent.id,
-    toolName: input.toolName ?? record.toolName,
-    onBehalfOf: input.onBehalfOf !== undefined ? input.onBehalfOf : (record.onBehalfOf ?? null),
-  };
-  const byChallenges = input.actions !== undefined || input.resources !== undefined;
-  if (byChallenges) {
-    const own = record.challenges ?? [];
-    match.challenges = {
-      actions: input.actions ?? [...new Set(own.flatMap((c) => c.actions))],
-      resources: input.resources ?? [...new Set(own.flatMap((c) => c.resources))],
-    };
-  }
-  // Matching on challenges replaces matching on arguments, unless the reviewer also constrains arguments.
-  if (!byChallenges || input.args !== undefined) {
-    const exact: Record<string, ArgMatcher> = Object.fromEntries(Object.entries(record.args).map(([key, value]) => [key, { equals: value }]));
-    match.args = { ...exact, ...normalizeMatchers(input.args ?? {}) };
-  }
-  return match;
-}
+import type { ApprovalRecord, Grant, GrantMatch } from '@approval-hub/protocol';
+import { matchesAllArgs, matchesPattern } from './patterns.js';
 
 /** Why a grant made on `record` with this scope would be refused, or null when it may be made. */
 export function grantScopeProblem(record: ApprovalRecord, match: GrantMatch): string | null {

@@ -1,4 +1,4 @@
-import type { ArgMatcher, ArgMatcherInput, JsonValue } from '@approval-hub/protocol';
+import type { ArgMatcher, JsonValue } from '@approval-hub/protocol';
 import { canonicalJson } from '../audit/canonical-json.js';
 
 /**
@@ -20,17 +20,6 @@ export function matchesPattern(pattern: string, value: string): boolean {
     at = found + part.length;
   }
   return true;
-}
-
-/** The explicit matcher a shorthand stands for: a string with `*` is a glob; other bare values must be equal. */
-export function normalizeMatcher(input: ArgMatcherInput): ArgMatcher {
-  if (typeof input === 'string') return input.includes('*') ? { glob: input } : { equals: input };
-  if (input === null || typeof input !== 'object') return { equals: input };
-  return input;
-}
-
-export function normalizeMatchers(args: Record<string, ArgMatcherInput>): Record<string, ArgMatcher> {
-  return Object.fromEntries(Object.entries(args).map(([key, matcher]) => [key, normalizeMatcher(matcher)]));
 }
 
 /** Whether one argument (undefined = absent) satisfies a matcher. */

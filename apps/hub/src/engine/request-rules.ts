@@ -1,6 +1,6 @@
-import type { ApprovalRecord, Principal } from '@approval-hub/protocol';
+import { type ApprovalRecord, normalizeMatchers, type Principal } from '@approval-hub/protocol';
 import type { EscalationRule, QuorumRule, RuleMatch } from '../config.js';
-import { matchesPattern, matchesSomeArgs, normalizeMatchers } from './patterns.js';
+import { matchesPattern, matchesSomeArgs } from './patterns.js';
 
 /** Whether a quorum or escalation rule's match picks out this request (agent by its token's name, never its label). */
 export function ruleMatches(match: RuleMatch, principal: Principal, record: ApprovalRecord): boolean {

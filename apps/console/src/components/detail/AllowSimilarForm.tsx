@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useServices } from '../../app/ConsoleContext';
 import { type ArgScope, type GrantFormState, TTL_CHOICES, grantInputOf, initialGrantForm } from '../../domain/grantForm';
-import { describeMatch, previewMatch } from '../../domain/grantText';
+import { grantMatchFor } from '@approval-hub/protocol';
+import { describeMatch } from '../../domain/grantText';
 import type { QueueItem } from '../../domain/queueItem';
 
 /**
@@ -13,7 +14,7 @@ export function AllowSimilarForm({ item, onClose, disabledReason }: { item: Queu
   const record = item.record;
   const [form, setForm] = useState<GrantFormState>(() => initialGrantForm(record));
   const grant = grantInputOf(form);
-  const preview = describeMatch('allow', previewMatch(record, grant.match), record.queue);
+  const preview = describeMatch('allow', grantMatchFor(record, grant.match), record.queue);
   const ttl = TTL_CHOICES.find((c) => c.ms === form.ttlMs)?.label ?? `${form.ttlMs} ms`;
   const setArg = (key: string, scope: ArgScope) => setForm({ ...form, args: { ...form.args, [key]: scope } });
 

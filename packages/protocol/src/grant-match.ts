@@ -1,0 +1,39 @@
+import type { ApprovalRecord } from './approval.js';
+import type { ArgMatcher, ArgMatcherInput, GrantMatch, GrantMatchInput } from './grants.js';
+
+/** The explicit matcher a shorthand stands for: a string with `*` is a glob; other bare values must be equal. */
+export function normalizeMatcher(input: ArgMatcherInput): ArgMatcher {
+  if (typeof input === 'string') return input.includes('*') ? { glob: input } : { equals: input };
+  if (input === null || typeof input !== 'object') return { equals: input };
+  return input;
+}
+
+export function normalizeMatchers(args: Record<string, ArgMatcherInput>): Record<string, ArgMatcher> {
+  return Object.fromEntries(Object.entries(args).map(([key, matcher]) => [key, normalizeMatcher(matcher)]));
+}
+
+/**
+ * The stored match of a grant made on `record`: what the reviewer widened, and the request's own values for the rest
+ * (same agent, tool, end user and arguments). The hub stores this; the console previews it before a grant is made.
+ */
+export function grantMatchFor(record: ApprovalRecord, input: GrantMatchInput = {}): GrantMatch {
+  const match: GrantMatch = {
+    agent: input.agent ?? record.agent.id,
+    toolName: input.toolName ?? record.toolName,
+    onBehalfOf: input.onBehalfOf !== undefined ? input.onBehalfOf : (record.onBehalfOf ?? null),
+  };
+  const byChallenges = input.actions !== undefined || input.resources !== undefined;
+  if (byChallenges) {
+    const own = record.challenges ?? [];
+    match.challenges = {
+      actions: input.actions ?? [...new Set(own.flatMap((c) => c.actions))],
+      resources: input.resources ?? [...new Set(own.flatMap((c) => c.resources))],
+    };
+  }
+  // Matching on challenges replaces matching on arguments, unless the reviewer also constrains arguments.
+  if (!byChallenges || input.args !== undefined) {
+    const exact: Record<string, ArgMatcher> = Object.fromEntries(Object.entries(record.args).map(([key, value]) => [key, { equals: value }]));
+    match.args = { ...exact, ...normalizeMatchers(input.args ?? {}) };
+  }
+  return match;
+}
