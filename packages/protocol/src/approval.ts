@@ -63,6 +63,22 @@ export const Escalation = z.object({
 });
 export type Escalation = z.infer<typeof Escalation>;
 
+/** SHA-256 (base64url, unpadded) of the canonical JSON of a set of arguments: names exactly what an approval approves. */
+export const ArgsDigest = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an argsDigest from this hub (43 base64url characters)');
+export type ArgsDigest = z.infer<typeof ArgsDigest>;
+
+/**
+ * A reviewer's edit of a pending request's arguments that has not yet run (it waits for more approvals of a quorum).
+ * It is what would run; approvals of other arguments do not count toward it.
+ */
+export const Proposal = z.object({
+  args: ToolArgs,
+  argsDigest: ArgsDigest,
+  proposedBy: z.object({ id: z.string(), name: z.string() }),
+  proposedAt: IsoTime,
+});
+export type Proposal = z.infer<typeof Proposal>;
+
 /** One approval request as the hub keeps it. Times are ISO-8601 from the hub's clock. */
 export const ApprovalRecord = z.object({
   requestId: Identifier,
@@ -93,6 +109,10 @@ export const ApprovalRecord = z.object({
   challenges: z.array(Challenge).optional(),
   /** The end user the agent acts for, as the agent states it. */
   onBehalfOf: z.string().optional(),
+  /** Digest of the agent's own `args`. */
+  argsDigest: ArgsDigest.optional(),
+  /** While pending: a reviewer's edited arguments, which would run instead of `args` if the quorum completes. */
+  proposal: Proposal.optional(),
   /** Present when the request needs several approvals. */
   quorum: Quorum.optional(),
   /** Present when an escalation rule applies (or applied) to the request. */
@@ -140,6 +160,11 @@ export type ApprovalRequestInput = z.infer<typeof ApprovalRequestInput>;
 
 export const DEFAULT_QUEUE = 'default';
 
+/** The digest an approval of this record as shown must carry: the pending proposal's, else the agent's arguments'. */
+export function digestToApprove(record: Pick<ApprovalRecord, 'argsDigest' | 'proposal'>): string | undefined {
+  return record.proposal?.argsDigest ?? record.argsDigest;
+}
+
 /** Delivered to the agent when its request is decided (`approval.response` on `/agent`): the decision, with its id and status. */
 export const ApprovalResponse = Decision.extend({ requestId: Identifier, status: ApprovalStatus });
 export type ApprovalResponse = z.infer<typeof ApprovalResponse>;
@@ -179,6 +204,11 @@ const decisionFields = {
   approved: z.boolean(),
   reason: text(MAX_REASON_LENGTH).optional(),
   args: ToolArgs.optional(),
+  /**
+   * The digest of the arguments the reviewer was shown and approves: `digestToApprove(record)`. Required while an
+   * edited `proposal` is pending; the hub refuses with `proposal_changed` when it is not the digest of what would run.
+   */
+  argsDigest: ArgsDigest.optional(),
   /** Also decide later calls like this one the same way, within the scope given (see `GrantInput`). */
   grant: GrantInput.optional(),
 };

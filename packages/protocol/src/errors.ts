@@ -9,6 +9,11 @@ export const ErrorCode = z.enum([
   'already_decided',
   /** A quorum request this reviewer has already approved: another reviewer must give the next approval. */
   'already_approved_by_you',
+  /**
+   * The approval named arguments (`argsDigest`) that are not what would run now: another reviewer proposed an edit, or
+   * no digest was sent while an edited proposal is pending. `details` holds the current `proposal` and `argsDigest`.
+   */
+  'proposal_changed',
   'expired',
   'conflict',
   'payload_too_large',
@@ -37,6 +42,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   not_found: 404,
   already_decided: 409,
   already_approved_by_you: 409,
+  proposal_changed: 409,
   conflict: 409,
   expired: 410,
   payload_too_large: 413,
