@@ -1,3 +1,4 @@
+import type { DecisionChannel } from '../engine/decision-contract.js';
 import type { AuditActor, AuditType, Grant, GrantEffect, JsonObject, RiskLevel, SuspiciousKind } from '@approval-hub/protocol';
 
 /** The typed payload of each kind of audit row; the engine builds them, the store only serialises them. */
@@ -17,7 +18,8 @@ export interface AuditPayloads {
   };
   auto_approved: { reason?: string | undefined };
   auto_denied: { reason?: string | undefined };
-  decided: { approved: boolean; reason?: string | undefined; modified: boolean; args?: JsonObject | undefined; via?: 'decision_link' | undefined };
+  /** `via`: the channel the reviewer decided through (absent on rows written before channels were recorded). */
+  decided: { approved: boolean; reason?: string | undefined; modified: boolean; args?: JsonObject | undefined; via?: DecisionChannel | undefined };
   decision_rejected: { approved: boolean; edited: boolean; reason?: string | undefined; code: string; attemptedRequestId?: string | undefined; suppressedSinceLast?: number };
   expired: { approved: boolean; reason?: string | undefined; expiresAt: string };
   cancelled: { reason?: string | undefined };
@@ -27,7 +29,7 @@ export interface AuditPayloads {
   grant_created: { grant: Grant };
   grant_used: { grantId: string; effect: GrantEffect; approved: boolean };
   grant_revoked: { grantId: string; effect: GrantEffect; fromRequestId: string };
-  quorum_approved: { approvals: number; required: number; rule: string; modified: boolean; args?: JsonObject | undefined; reason?: string | undefined };
+  quorum_approved: { approvals: number; required: number; rule: string; modified: boolean; args?: JsonObject | undefined; reason?: string | undefined; via?: DecisionChannel | undefined };
   escalated: { fromQueue: string; toQueue: string; rule: string; afterMs: number };
 }
 

@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import { fail, ok, type Ack, type ApprovalRecord, type DecisionLinkBody, type DecisionLinkState, type DecisionLinkView, type Principal } from '@approval-hub/protocol';
+import { digestToApprove, ok, fail, type Ack, type ApprovalRecord, type DecisionLinkBody, type DecisionLinkState, type DecisionLinkView, type Principal } from '@approval-hub/protocol';
 import { toIso, type Clock } from '../clock.js';
 import type { HubConfig } from '../config.js';
 import type { ApprovalEngine } from '../engine/approval-engine.js';
@@ -31,12 +31,15 @@ export interface DecisionLinks {
    * `ttlMs` from now, if sooner). Throws when the reviewer does not exist, may not decide the request's queue, or
    * the request is no longer pending.
    */
-  issue(record: ApprovalRecord, reviewerPrincipalId: string, options?: { ttlMs?: number }): Promise<IssuedLink>;
+  issue(record: ApprovalRecord, reviewerPrincipalId: string, options?: IssueOptions): Promise<IssuedLink>;
   /** Verifies a token: `unauthorized` when forged, signed with another key or for a revoked reviewer; `expired` after its expiry. */
   open(token: string): Promise<OpenOutcome>;
   /** The request as the link's reviewer may see it, and what the link can still do; `not_found` outside their queues. */
   view(link: OpenedLink): Promise<Ack<DecisionLinkView>>;
-  /** Decides through the link: once, only on the arguments it was issued for, within the reviewer's queues. */
+  /**
+   * Decides through the link, in the engine's one decision path: once (a partial quorum approval spends it too), only
+   * on what would run now (the page's `argsDigest`, else the one signed into the link), within the reviewer's queues.
+   */
   decide(link: OpenedLink, body: DecisionLinkBody): Promise<Ack<ApprovalRecord>>;
 }
 
@@ -49,17 +52,26 @@ export async function signDecisionLink(input: {
   linkKey: Buffer;
   reviewerToken: string;
   principalId: string;
-  record: Pick<ApprovalRecord, 'requestId' | 'args'>;
+  /** The request as the link's message shows it: the link names its `proposal` when one is pending, else its `args`. */
+  record: Pick<ApprovalRecord, 'requestId' | 'args' | 'proposal'>;
   expiresAtMs: number;
   nowMs: number;
+  via?: 'email' | 'slack' | undefined;
 }): Promise<{ token: string; expiresAt: string }> {
   // JWT times are whole seconds: round down, so the link never outlives the deadline.
   const exp = Math.floor(input.expiresAtMs / 1000);
   if (exp * 1000 <= input.nowMs) throw new Error(`Request ${input.record.requestId} is due too soon for a decision link`);
   const key = reviewerLinkKey(input.linkKey, tokenDigest(input.reviewerToken));
-  const claims = { sub: input.principalId, rid: input.record.requestId, ah: argsDigest(input.record.args), exp, iat: Math.floor(input.nowMs / 1000) };
+  const ah = input.record.proposal?.argsDigest ?? argsDigest(input.record.args);
+  const claims = { sub: input.principalId, rid: input.record.requestId, ah, exp, iat: Math.floor(input.nowMs / 1000), ...(input.via && { via: input.via }) };
   const { token } = await signLinkToken(claims, key);
   return { token, expiresAt: toIso(exp * 1000) };
+}
+
+export interface IssueOptions {
+  ttlMs?: number;
+  /** The channel that carries the link (an email, a Slack reply): the audit names it when the link decides. */
+  via?: 'email' | 'slack';
 }
 
 export interface DecisionLinksOptions {
@@ -112,7 +124,7 @@ export function createDecisionLinks(options: DecisionLinksOptions): DecisionLink
       const now = clock.now();
       const deadline = Date.parse(record.expiresAt);
       const expiresMs = issueOptions.ttlMs === undefined ? deadline : Math.min(deadline, now + issueOptions.ttlMs);
-      const signed = await signDecisionLink({ linkKey: await linkKey(), reviewerToken: token, principalId: principal.id, record, expiresAtMs: expiresMs, nowMs: now });
+      const signed = await signDecisionLink({ linkKey: await linkKey(), reviewerToken: token, principalId: principal.id, record, expiresAtMs: expiresMs, nowMs: now, via: issueOptions.via });
       return { token: signed.token, url: `${publicUrl()}/d/${signed.token}`, expiresAt: signed.expiresAt };
     },
 
@@ -132,11 +144,11 @@ export function createDecisionLinks(options: DecisionLinksOptions): DecisionLink
       const record = await engine.visibleRecord(principal, claims.rid);
       if (!record) return fail('not_found', 'No such request visible to you');
       const used = await store.decisionLinkUsed(claims.jti);
-      const state: DecisionLinkState = used ? 'used' : record.status !== 'pending' ? 'decided_elsewhere' : argsDigest(record.args) !== claims.ah ? 'args_changed' : 'open';
+      const state: DecisionLinkState = used ? 'used' : record.status !== 'pending' ? 'decided_elsewhere' : digestToApprove(record) !== claims.ah ? 'args_changed' : 'open';
       return ok({
         record,
         state,
-        usable: state === 'open',
+        usable: state === 'open' || state === 'args_changed',
         reviewer: { id: principal.id, name: principal.name },
         linkExpiresAt: toIso(claims.exp * 1000),
         serverTime: toIso(clock.now()),
@@ -144,14 +156,16 @@ export function createDecisionLinks(options: DecisionLinksOptions): DecisionLink
     },
 
     async decide({ claims, principal }, body) {
-      if (await store.decisionLinkUsed(claims.jti)) {
-        const record = await engine.visibleRecord(principal, claims.rid);
-        if (!record) return fail('not_found', 'No such request visible to you');
-        return fail('already_decided', 'This link was already used', record);
-      }
-      const decision = { requestId: claims.rid, approved: body.approved, ...(body.reason !== undefined && { reason: body.reason }) };
+      const decision = {
+        requestId: claims.rid,
+        approved: body.approved,
+        ...(body.reason !== undefined && { reason: body.reason }),
+        ...(body.argsDigest !== undefined && { argsDigest: body.argsDigest }),
+      };
       return engine.decide(principal, decision, {
-        expectedArgsDigest: claims.ah,
+        channel: claims.via === 'email' ? 'email' : 'decision_link',
+        signedArgsDigest: claims.ah,
+        confirmToolName: body.confirmToolName,
         linkUse: { linkId: claims.jti, principalId: principal.id, usedAt: toIso(clock.now()) },
       });
     },

@@ -10,8 +10,10 @@ export const LinkClaims = z.object({
   sub: z.string().min(1).max(128),
   /** The request it decides. */
   rid: z.string().min(1).max(128),
-  /** SHA-256 of the arguments as shown (`argsDigest`). */
+  /** SHA-256 of the arguments as shown, i.e. what would run when it was issued (`digestToApprove`). */
   ah: z.string().min(16).max(64),
+  /** Where the link was sent, when not handed out directly: the audit names the channel that decided. */
+  via: z.enum(['email', 'slack']).optional(),
   /** Expiry, in seconds: never after the request's deadline. */
   exp: z.int(),
   iat: z.int(),

@@ -29,9 +29,11 @@ import type { HubConfig } from '../config.js';
 import type { CrashHook } from '../crash-hook.js';
 import type { Logger } from '../logger.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
-import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type InsertRequest, type LinkUse, type StoredRequest } from '../store/store.js';
+import { EVERYTHING, StoreIntegrityError, type ApprovalStore, type InsertRequest, type LinkUse, type ReadScope, type StoredRequest } from '../store/store.js';
 import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostTo, readScope, reviewerQueues, seesWholeAudit } from './access.js';
 import { argsDigest } from './args-digest.js';
+import { contractRefusal, type DecisionVia } from './decision-contract.js';
+import { withDecisionTerms } from './decision-terms.js';
 import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { RetentionTimer } from './retention-timer.js';
@@ -77,12 +79,10 @@ export interface RequestOutcome {
   created: boolean;
 }
 
-/** How a decision arrived when it came through a signed decision link (see `decision-links/`). */
-export interface DecideOptions {
-  /** The arguments' digest the link was issued for: a request whose arguments differ is not decided (`conflict`). */
-  expectedArgsDigest?: string;
-  /** Spent in the decision's own transaction: a link decides once. */
-  linkUse?: LinkUse;
+/** How a decision arrived: its channel, what a link or button signed, and the link it spends. */
+export interface DecideOptions extends Partial<DecisionVia> {
+  /** Spent in the decision's own transaction (a partial quorum approval's too): a link decides once. */
+  linkUse?: LinkUse | undefined;
 }
 
 export type Health = { ok: true } | { ok: false; reason: string };
@@ -147,6 +147,12 @@ export class ApprovalEngine {
   /** Where refused attempts are recorded (against the principal that made them, rate-limited). */
   useAuditor(auditor: RejectionAuditor): void {
     this.#auditor = auditor;
+  }
+
+  /** A request as stored, with the terms a decision names (`argsDigest`, `proposal`): every record the engine hands out is read here. */
+  async #read(requestId: string, scope: ReadScope): Promise<StoredRequest | null> {
+    const stored = await this.#store.getRequest(requestId, scope);
+    return stored && { ...stored, record: withDecisionTerms(stored.record) };
   }
 
   on<K extends keyof EngineEvents>(event: K, listener: EngineEvents[K]): void {
@@ -285,6 +291,7 @@ export class ApprovalEngine {
       queue,
       createdAt: toIso(now),
       expiresAt: toIso(now + timeoutMs),
+      argsDigest: argsDigest(input.args),
     };
     if (input.conversationId !== undefined) record.conversationId = input.conversationId;
     if (input.description !== undefined) record.description = input.description;
@@ -377,7 +384,7 @@ export class ApprovalEngine {
       case 'existing': {
         const same = outcome.stored.principalId === principal.id && outcome.stored.requestHash === requestHash;
         if (!same) return refuse(fail('conflict', `requestId ${input.requestId} was already used for a different request`));
-        return { ack: ok(outcome.stored.record), created: false };
+        return { ack: ok(withDecisionTerms(outcome.stored.record)), created: false };
       }
       case 'quota_exceeded': {
         const message =
@@ -436,7 +443,7 @@ export class ApprovalEngine {
 
   async cancel(principal: Principal, requestId: string, reason: string | undefined): Promise<Ack<ApprovalRecord>> {
     if (!mayCancel(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
-    const stored = await this.#store.getRequest(requestId, readScope(principal));
+    const stored = await this.#read(requestId, readScope(principal));
     if (!stored) return fail('not_found', `No request ${requestId} of yours`);
     if (stored.record.status !== 'pending') return fail('already_decided', 'The request was already decided', stored.record);
     const { decision: _none, ...rest } = stored.record;
@@ -450,7 +457,7 @@ export class ApprovalEngine {
       audit: [auditEvent('cancelled', requestId, record.queue, actorOf(principal), { reason })],
     });
     if (!moved) {
-      const now = await this.#store.getRequest(requestId, readScope(principal));
+      const now = await this.#read(requestId, readScope(principal));
       return fail('already_decided', 'The request was already decided', now?.record ?? stored.record);
     }
     this.#log.info({ event: 'approval.cancelled', requestId, agent: principal.id }, 'approval cancelled');
@@ -464,15 +471,16 @@ export class ApprovalEngine {
     const scope = readScope(principal);
     const records: ApprovalRecord[] = [];
     for (const id of requestIds) {
-      const stored = await this.#store.getRequest(id, scope);
+      const stored = await this.#read(id, scope);
       if (stored) records.push(stored.record);
     }
     return ok(records);
   }
 
   /** One page of decisions still waiting for this agent's acknowledgement, after `afterPosition`. */
-  undelivered(principal: Principal, limit: number, afterPosition?: number) {
-    return this.#store.undelivered(principal.id, limit, afterPosition);
+  async undelivered(principal: Principal, limit: number, afterPosition?: number) {
+    const page = await this.#store.undelivered(principal.id, limit, afterPosition);
+    return { ...page, items: page.items.map(withDecisionTerms) };
   }
 
   async markDelivered(requestId: string, principal: Principal): Promise<void> {
@@ -482,6 +490,10 @@ export class ApprovalEngine {
 
   // ---- reviewers ----
 
+  /**
+   * The one entry point for a reviewer's decision from every channel (socket, REST, decision link, email link, Slack):
+   * the decision contract (`decision-contract.ts`) is enforced here, on the request as it stands, never by a channel.
+   */
   async decide(principal: Principal, input: ReviewerDecision, options: DecideOptions = {}): Promise<Ack<ApprovalRecord>> {
     if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
     // The moment the decision arrived is what counts against the deadline, whatever the reads cost after it.
@@ -491,16 +503,22 @@ export class ApprovalEngine {
     // A quorum approval that lost a race to another approval reads the request again and counts on top of it.
     for (let round = 0; ; round++) {
       // The scope is applied by the read itself: outside it, a request is indistinguishable from a missing one.
-      const stored = await this.#store.getRequest(input.requestId, readScope(principal));
+      const stored = await this.#read(input.requestId, readScope(principal));
       if (!stored) {
         // Recorded against the reviewer, never in the timeline of a request it cannot see.
         await this.#auditor?.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
         return fail('not_found', `No request ${input.requestId} in your queues`);
       }
+      // A link decides once: checked again each round, since a concurrent use of the same link may just have won.
+      if (options.linkUse && (await this.#store.decisionLinkUsed(options.linkUse.linkId))) {
+        return fail('already_decided', 'This link was already used', stored.record);
+      }
       const settled = await this.#settled(principal, stored, attempt, input.reason, arrivedAt, now);
       if (settled) return settled;
-      if (options.expectedArgsDigest !== undefined && argsDigest(stored.record.args) !== options.expectedArgsDigest) {
-        return fail('conflict', 'The arguments are not the ones this link was issued for; nothing was decided');
+      const refused = contractRefusal(stored.record, input, { channel: options.channel ?? 'rest', signedArgsDigest: options.signedArgsDigest, confirmToolName: options.confirmToolName });
+      if (refused) {
+        if (!refused.ok) await this.#auditor?.rejectedDecision(principal, stored.record.requestId, stored.record.queue, { ...attempt, reason: input.reason, code: refused.error.code });
+        return refused;
       }
       const result = await this.#decideOpen(principal, input, stored, now, arrivedAt, attempt, options);
       if (result !== 'retry') return result;
@@ -532,7 +550,7 @@ export class ApprovalEngine {
       if (input.grant && (input.grant.effect ?? 'allow') === 'allow') {
         return fail('invalid_payload', 'an allow grant cannot be made on a request that needs several approvals', { fieldErrors: { grant: ['not on a request that needs several approvals'] } });
       }
-      if (step.kind === 'partial') return this.#approvePartly(principal, input, stored, step.quorum, step.modified, at);
+      if (step.kind === 'partial') return this.#approvePartly(principal, input, stored, step.quorum, step.modified, at, options);
       quorum = step.quorum;
       args = step.args;
       modified = step.modified;
@@ -551,7 +569,7 @@ export class ApprovalEngine {
       if ('problem' in made) return fail('invalid_payload', `Cannot make this grant: ${made.problem}`, { fieldErrors: { grant: [made.problem] } });
       grant = made.grant;
     }
-    const { quorum: _read, ...rest } = original;
+    const { quorum: _read, proposal: _proposal, ...rest } = original;
     const record: ApprovalRecord = { ...rest, ...(quorum && { quorum }), status: input.approved ? 'approved' : 'denied', decision, resolvedAt: decision.decidedAt };
     const audit = [
       auditEvent('decided', original.requestId, original.queue, actorOf(principal), {
@@ -559,7 +577,7 @@ export class ApprovalEngine {
         reason: decision.reason,
         modified,
         args: modified ? decision.args : undefined,
-        via: options.linkUse ? 'decision_link' : undefined,
+        via: options.channel ?? 'rest',
       }),
     ];
     if (grant) audit.push(auditEvent('grant_created', original.requestId, original.queue, actorOf(principal), { grant }));
@@ -576,7 +594,7 @@ export class ApprovalEngine {
     });
     if (!moved) {
       // Someone else won between the read and the conditional write: report what they did.
-      const after = await this.#store.getRequest(original.requestId, readScope(principal));
+      const after = await this.#read(original.requestId, readScope(principal));
       if (after?.record.status === 'pending' && input.approved && original.quorum) return 'retry';
       const lost = after && (await this.#settled(principal, after, attempt, input.reason, arrivedAt, now));
       return lost || fail('already_decided', 'Another decision was made first', after?.record ?? original);
@@ -592,14 +610,24 @@ export class ApprovalEngine {
   }
 
   /** An approval toward a quorum that is not the last one: counted, audited, and the request stays pending. */
-  async #approvePartly(principal: Principal, input: ReviewerDecision, stored: StoredRequest, quorum: NonNullable<ApprovalRecord['quorum']>, modified: boolean, at: string): Promise<Ack<ApprovalRecord> | 'retry'> {
+  async #approvePartly(
+    principal: Principal,
+    input: ReviewerDecision,
+    stored: StoredRequest,
+    quorum: NonNullable<ApprovalRecord['quorum']>,
+    modified: boolean,
+    at: string,
+    options: DecideOptions,
+  ): Promise<Ack<ApprovalRecord> | 'retry'> {
     const before = stored.record;
-    const record: ApprovalRecord = { ...before, quorum };
+    // An edit is a new proposal: the record names it (and its digest) from here on.
+    const record = withDecisionTerms({ ...before, quorum });
     const updated = await this.#store.updatePending({
       requestId: before.requestId,
       before,
       record,
       at,
+      ...(options.linkUse && { linkUse: options.linkUse }),
       audit: [
         auditEvent('quorum_approved', before.requestId, before.queue, actorOf(principal), {
           approvals: quorum.approvals.length,
@@ -608,6 +636,7 @@ export class ApprovalEngine {
           modified,
           args: quorum.args,
           reason: input.reason,
+          via: options.channel ?? 'rest',
         }),
       ],
     });
@@ -667,7 +696,7 @@ export class ApprovalEngine {
     const expired: ApprovalRecord[] = [];
     for (;;) {
       const now = this.#clock.now();
-      const due = await this.#store.due(this.#expiryNow(), EXPIRY_BATCH);
+      const due = (await this.#store.due(this.#expiryNow(), EXPIRY_BATCH)).map((stored) => ({ ...stored, record: withDecisionTerms(stored.record) }));
       if (due.length === 0) break;
       const results = await Promise.all(due.map((stored) => this.#expire(stored, now)));
       this.#crash('deadline.after-commit');
@@ -690,7 +719,7 @@ export class ApprovalEngine {
     const moved: ApprovalRecord[] = [];
     for (;;) {
       const now = this.#clock.now();
-      const due = await this.#store.dueEscalations(now, EXPIRY_BATCH);
+      const due = (await this.#store.dueEscalations(now, EXPIRY_BATCH)).map((stored) => ({ ...stored, record: withDecisionTerms(stored.record) }));
       if (due.length === 0) break;
       let progressed = false;
       for (const stored of due) {
@@ -797,12 +826,12 @@ export class ApprovalEngine {
   /** A record as the principal may see it: reviewers within their queues, agents their own. */
   /** The record once it has left `pending`, else null: for waking waiters that were authorized when they began. */
   async settledRecord(requestId: string): Promise<ApprovalRecord | null> {
-    const stored = await this.#store.getRequest(requestId, EVERYTHING);
+    const stored = await this.#read(requestId, EVERYTHING);
     return stored && stored.record.status !== 'pending' ? stored.record : null;
   }
 
   async visibleRecord(principal: Principal, requestId: string): Promise<ApprovalRecord | null> {
-    return (await this.#store.getRequest(requestId, readScope(principal)))?.record ?? null;
+    return (await this.#read(requestId, readScope(principal)))?.record ?? null;
   }
 
   async detail(principal: Principal, requestId: string): Promise<Ack<ApprovalDetail>> {
@@ -832,7 +861,7 @@ export class ApprovalEngine {
       },
       readScope(principal),
     );
-    return { items: page.items, nextCursor: page.next === null ? null : this.#codec.encode(kind, page.next) };
+    return { items: page.items.map(withDecisionTerms), nextCursor: page.next === null ? null : this.#codec.encode(kind, page.next) };
   }
 
   /** One page of what is pending in `queues` (null = all), by deadline. */
@@ -840,7 +869,7 @@ export class ApprovalEngine {
     const kind = `pending:${queues === null ? '*' : [...queues].sort().join(',')}`;
     const after = options.cursor === undefined ? undefined : this.#codec.decode(kind, options.cursor, isDeadlinePosition);
     const page = await this.#store.listPending(queues, { limit: options.limit ?? DEFAULT_SNAPSHOT_PAGE, after, maxBytes: this.#config.limits.maxPageBytes });
-    return { pending: page.items, nextCursor: page.next === null ? null : this.#codec.encode(kind, page.next) };
+    return { pending: page.items.map(withDecisionTerms), nextCursor: page.next === null ? null : this.#codec.encode(kind, page.next) };
   }
 
   async listAudit(principal: Principal, query: AuditListQuery): Promise<Page<AuditEntry>> {

@@ -97,6 +97,11 @@ export interface PendingUpdate {
   record: ApprovalRecord;
   audit: AuditEvent[];
   at: string;
+  /**
+   * Spends this decision link in the same transaction (a partial quorum approval made through a link): when it was
+   * already spent nothing is written and the update reports false, as for a transition.
+   */
+  linkUse?: LinkUse | undefined;
 }
 
 export interface GrantQuery {

@@ -4,7 +4,7 @@ import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
 import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
 import { decisionText, escalateAtOf, progressText, rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
 import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
-import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, StoredRequest, Transition } from '../store.js';
+import type { InsertOutcome, InsertRequest, LinkUse, PendingUpdate, PurgeDecided, RevokeGrant, StoredRequest, Transition } from '../store.js';
 import type { PendingAudit, QuotaCheck } from './audit-append.js';
 import { sendChangeNotice } from './change-notice.js';
 import { queueOutbox } from './postgres-outbox.js';
@@ -69,6 +69,17 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   return { value: { kind: 'created', record }, audit: appended, commit: true, ...(quota && { quota }) };
 }
 
+/** Records a decision link's use; false when it was already spent. */
+async function spendLink(client: pg.PoolClient, requestId: string, use: LinkUse): Promise<boolean> {
+  const spent = await client.query('INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (link_id) DO NOTHING', [
+    use.linkId,
+    requestId,
+    use.principalId,
+    Date.parse(use.usedAt),
+  ]);
+  return spent.rowCount !== 0;
+}
+
 export async function transition(client: pg.PoolClient, input: Transition, node: string): Promise<WriteResult<boolean>> {
   const { record } = input;
   // The conditional statement every decision hangs on: of concurrent transitions (from any node) one finds the row
@@ -91,17 +102,8 @@ export async function transition(client: pg.PoolClient, input: Transition, node:
       ]);
   const row = updated.rows[0];
   if (!row) return { value: false, commit: false };
-  if (input.linkUse) {
-    // A link decides once: spent in this transaction, or (spent already) the whole transition is rolled back.
-    const { linkId, principalId, usedAt } = input.linkUse;
-    const spent = await client.query('INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (link_id) DO NOTHING', [
-      linkId,
-      input.requestId,
-      principalId,
-      Date.parse(usedAt),
-    ]);
-    if (spent.rowCount === 0) return { value: false, commit: false };
-  }
+  // A link decides once: spent in this transaction, or (spent already) the whole transition is rolled back.
+  if (input.linkUse && !(await spendLink(client, input.requestId, input.linkUse))) return { value: false, commit: false };
   if (input.grant) {
     const g = grantParams(input.grant);
     await client.query(
@@ -134,6 +136,8 @@ export async function updatePending(client: pg.PoolClient, input: PendingUpdate)
   );
   const row = updated.rows[0];
   if (!row) return { value: false, commit: false };
+  // A partial quorum approval made through a link spends it here, or (spent already) the update is rolled back.
+  if (input.linkUse && !(await spendLink(client, input.requestId, input.linkUse))) return { value: false, commit: false };
   const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
   const appended: PendingAudit[] = pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), undelivered));
   return { value: true, audit: appended, commit: true };

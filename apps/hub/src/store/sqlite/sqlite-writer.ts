@@ -191,6 +191,11 @@ export class SqliteWriter {
 
   #update(input: PendingUpdate): boolean {
     const { record } = input;
+    if (input.linkUse) {
+      // As in a transition: spent first, only while the request is pending; a spent link writes nothing.
+      const { linkId, principalId, usedAt } = input.linkUse;
+      if (this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) }).changes === 0) return false;
+    }
     const { changes } = this.#stmt.updatePending.run({
       requestId: input.requestId,
       quorum: progressText(record.quorum),
@@ -199,6 +204,7 @@ export class SqliteWriter {
       queue: record.queue,
       ...this.#expected(input.before),
     });
+    if (changes === 0 && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
     if (changes === 0) return false;
     const state = this.#stateOf(input.requestId);
     for (const event of input.audit) this.#append(event, input.at, event.requestId === input.requestId ? state : null);
