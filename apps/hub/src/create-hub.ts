@@ -79,13 +79,14 @@ export function createHub(options: CreateHubOptions): Hub {
   // Read lazily: `context` is built below, and a reload replaces its config.
   // Each email recipient, and each Slack reviewer who asks, gets a link of their own (`decisionLinks` is built
   // below, before anything is sent).
-  const issueDecisionLinkToken = async (record: ApprovalRecord, reviewer: string) => (await decisionLinks.issue(record, reviewer)).token;
+  const issueDecisionLinkToken = async (record: ApprovalRecord, reviewer: string, via: 'email' | 'slack') => (await decisionLinks.issue(record, reviewer, { via })).token;
   const notifications = createNotifications({
     clock,
     log,
     config: () => context.config.notifications,
     tokens: () => context.config.tokens,
     decisionLinks: issueDecisionLinkToken,
+    sealButton: (record) => decisionLinks.sealButton(record),
   });
   const store = timeStoreWrites(notifications.wrapStore(options.store), (write, seconds, ok) => observeCommit(write, seconds, ok));
   const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
@@ -125,7 +126,7 @@ export function createHub(options: CreateHubOptions): Hub {
     longPolls,
     metrics,
     connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
-    mountPublicRoutes: (api) => mountSlackInteractions(api, context, issueDecisionLinkToken),
+    mountPublicRoutes: (api) => mountSlackInteractions(api, context, { issue: issueDecisionLinkToken, openButton: (value) => decisionLinks.openButton(value) }),
     decisionLinks,
   });
   const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());

@@ -175,18 +175,21 @@ describe('signed decision links', () => {
     expect((await api(t, 'GET', linkPath('a.b.c'), tokens.admin)).status).toBe(401);
   });
 
-  it('arguments changed since the link was issued: the page says so and the link decides nothing', async () => {
+  it('arguments changed since the link was issued: the page says so, the signed digest approves nothing, only the shown one does', async () => {
     const t = await hubWith();
     const record = await pending(t);
     // Issued for arguments other than the stored ones (as if they had changed after the message was sent).
     const link = await t.hub.decisionLinks.issue({ ...record, args: { name: 'web-1', namespace: 'staging' } }, 'alice');
     const view = DecisionLinkView.parse((await api(t, 'GET', linkPath(link.token), null)).body);
-    expect(view).toMatchObject({ state: 'args_changed', usable: false });
+    expect(view).toMatchObject({ state: 'args_changed', usable: true, record: { argsDigest: record.argsDigest } });
     const post = await api(t, 'POST', linkPath(link.token), null, { approved: true });
     expect(post.status).toBe(409);
-    expect(post.body.error.code).toBe('conflict');
+    expect(post.body.error).toMatchObject({ code: 'proposal_changed', details: { argsDigest: record.argsDigest } });
     expect((await t.record(record.requestId))?.status).toBe('pending');
     expect(await t.store.decisionLinkUsed((decodeClaims(link.token) as { jti: string }).jti)).toBe(false);
+    // The page approves what it showed, by that digest.
+    const shown = await api(t, 'POST', linkPath(link.token), null, { approved: true, argsDigest: view.record.argsDigest });
+    expect(shown.body).toMatchObject({ status: 'approved', decision: { args: record.args } });
   });
 
   it('queue confinement: no link outside the reviewer’s queues, and a link whose reviewer lost the queue is 404', async () => {

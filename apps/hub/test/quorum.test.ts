@@ -115,8 +115,14 @@ describe('quorum: several distinct reviewers', () => {
     const reset = await respond(t, tokens.reviewer2, { requestId: input.requestId, approved: true, args: edited });
     expect(reset.ok && reset.data).toMatchObject({ status: 'pending', quorum: { args: edited, approvals: [{ id: 'bob' }] } });
     expect(reset.ok && reset.data.quorum?.approvals).toHaveLength(1);
-    const final = await respond(t, tokens.reviewer, { requestId: input.requestId, approved: true });
+    // The edit is a new proposal: a plain approval does not name it, and is refused with what would run.
+    const proposal = reset.ok ? reset.data.proposal : undefined;
+    expect(proposal).toMatchObject({ args: edited, proposedBy: { id: 'bob', name: 'Bob' } });
+    const plain = await respond(t, tokens.reviewer, { requestId: input.requestId, approved: true });
+    expect(plain).toMatchObject({ ok: false, error: { code: 'proposal_changed', details: { argsDigest: proposal?.argsDigest, proposal: { args: edited } } } });
+    const final = await respond(t, tokens.reviewer, { requestId: input.requestId, approved: true, argsDigest: proposal?.argsDigest });
     expect(final.ok && final.data).toMatchObject({ status: 'approved', decision: { args: edited, modified: true } });
+    expect(final.ok && final.data.proposal).toBeUndefined();
   });
 
   it('an allow grant never decides a request that needs a quorum, and cannot be made on one', async () => {

@@ -14,6 +14,9 @@ import { confirmationFor } from '../domain/risk';
 import type { DecisionLinkClient, LinkAnswer } from './decisionLinkClient';
 import { useLocalReveal } from './useLocalReveal';
 
+/** Sends a decision; resolves with a failure to show, or null. */
+type OnDecide = (approved: boolean, reason: string, confirmToolName?: string) => Promise<string | null>;
+
 /** What the page shows: the request and what the link can still do, or why there is nothing to show. */
 type PageState =
   | { kind: 'loading' }
@@ -126,7 +129,7 @@ function Outcome({ view, decidedNow }: { view: DecisionLinkView; decidedNow: boo
   );
 }
 
-function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unseen: string | null; onDecide: (approved: boolean, reason: string) => Promise<string | null> }) {
+function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unseen: string | null; onDecide: OnDecide }) {
   const record = view.record;
   const reasonId = useId();
   const confirmId = useId();
@@ -139,7 +142,8 @@ function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unse
 
   const send = async (approved: boolean) => {
     setSending(approved ? 'approve' : 'deny');
-    setFailure(await onDecide(approved, reason.trim()));
+    // The hub checks the typed tool name of a critical approval itself.
+    setFailure(await onDecide(approved, reason.trim(), approved && confirmation === 'type-name' ? typed.trim() : undefined));
     setSending(null);
   };
   const approve = () => {
@@ -214,8 +218,8 @@ export function DecisionLinkPage({ token, client }: { token: string; client: Dec
     void load();
   }, [load]);
 
-  const decide = async (approved: boolean, reason: string): Promise<string | null> => {
-    const answer = await client.decide(token, { approved, ...(reason ? { reason } : {}) });
+  const decide: OnDecide = async (approved, reason, confirmToolName) => {
+    const answer = await client.decide(token, { approved, ...(reason ? { reason } : {}), ...(confirmToolName !== undefined && { confirmToolName }) });
     if (answer.ok) {
       setState((current) => (current.kind === 'request' ? { kind: 'request', view: { ...current.view, record: answer.data, state: 'used', usable: false }, decidedNow: true } : current));
       return null;
@@ -254,7 +258,7 @@ export function DecisionLinkPage({ token, client }: { token: string; client: Dec
   );
 }
 
-function LinkRequest({ view, decidedNow, onDecide }: { view: DecisionLinkView; decidedNow: boolean; onDecide: (approved: boolean, reason: string) => Promise<string | null> }) {
+function LinkRequest({ view, decidedNow, onDecide }: { view: DecisionLinkView; decidedNow: boolean; onDecide: OnDecide }) {
   const record = view.record;
   const { tracker, unseen } = useLocalReveal(view.usable ? record : null);
   return (

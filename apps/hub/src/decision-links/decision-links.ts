@@ -7,6 +7,7 @@ import { argsDigest } from '../engine/args-digest.js';
 import { mayDecide, reviewerQueues } from '../engine/access.js';
 import { tokenDigest, type PrincipalDirectory } from '../principals.js';
 import type { ApprovalStore } from '../store/store.js';
+import { openButton, sealButton, type SealedButton } from './button-seal.js';
 import { claimedSubject, reviewerLinkKey, signLinkToken, verifyLinkToken, type LinkClaims } from './link-token.js';
 
 export interface IssuedLink {
@@ -41,6 +42,10 @@ export interface DecisionLinks {
    * on what would run now (the page's `argsDigest`, else the one signed into the link), within the reviewer's queues.
    */
   decide(link: OpenedLink, body: DecisionLinkBody): Promise<Ack<ApprovalRecord>>;
+  /** The value a chat button carries for this record: its id and the digest of what the message shows, sealed. */
+  sealButton(record: ApprovalRecord): Promise<string>;
+  /** A pressed button's sealed value; null when it is not one this hub sealed (then it names no arguments). */
+  openButton(value: string): Promise<SealedButton | null>;
 }
 
 /**
@@ -108,6 +113,9 @@ export function createDecisionLinks(options: DecisionLinksOptions): DecisionLink
     return derivedKey;
   };
 
+  /** Buttons get a key of their own, derived from the link key: a button value is never a link token, nor the reverse. */
+  const buttonKey = async (): Promise<Buffer> => Buffer.from(hkdfSync('sha256', await linkKey(), Buffer.alloc(0), 'approval-hub chat buttons', 32));
+
   const publicUrl = (): string => {
     const base = options.config().decisionLinks.publicUrl ?? options.listeningUrl();
     if (base === null) throw new Error('decision links need decisionLinks.publicUrl, or a hub that is listening');
@@ -168,6 +176,14 @@ export function createDecisionLinks(options: DecisionLinksOptions): DecisionLink
         confirmToolName: body.confirmToolName,
         linkUse: { linkId: claims.jti, principalId: principal.id, usedAt: toIso(clock.now()) },
       });
+    },
+
+    async sealButton(record) {
+      return sealButton(await buttonKey(), { requestId: record.requestId, argsDigest: digestToApprove(record) ?? argsDigest(record.args) });
+    },
+
+    async openButton(value) {
+      return openButton(await buttonKey(), value);
     },
   };
 }

@@ -830,6 +830,11 @@ export class ApprovalEngine {
     return stored && stored.record.status !== 'pending' ? stored.record : null;
   }
 
+  /** The record as it stands, whoever may see it: for messages the hub composes itself (a notification sent later than queued). */
+  async currentRecord(requestId: string): Promise<ApprovalRecord | null> {
+    return (await this.#read(requestId, EVERYTHING))?.record ?? null;
+  }
+
   async visibleRecord(principal: Principal, requestId: string): Promise<ApprovalRecord | null> {
     return (await this.#read(requestId, readScope(principal)))?.record ?? null;
   }

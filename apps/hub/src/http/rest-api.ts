@@ -255,7 +255,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     const body = await jsonBody(c);
     if (payloadBytes(body) > limits().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`);
     const decision = parseOrThrow(DecisionBody, body, 'decision');
-    return reply(c, await hub.engine.decide(c.get('principal'), { requestId: id, ...decision }));
+    return reply(c, await hub.engine.decide(c.get('principal'), { requestId: id, ...decision }, { channel: 'rest' }));
   });
 
   app.post('/api/approvals/:id/cancel', async (c) => {

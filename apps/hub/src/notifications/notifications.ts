@@ -1,3 +1,4 @@
+import type { ApprovalRecord } from '@approval-hub/protocol';
 import type { Clock } from '../clock.js';
 import type { TokenConfig } from '../config.js';
 import type { ApprovalEngine } from '../engine/approval-engine.js';
@@ -19,6 +20,8 @@ export interface NotificationsOptions {
   tokens: () => readonly TokenConfig[];
   /** Per-reviewer decision links for emails; without it, mails link to the console only. */
   decisionLinks?: DecisionLinkIssuer | undefined;
+  /** Seals the value of a Slack message's buttons (the digest of what it shows); without it they carry the bare id. */
+  sealButton?: ((record: ApprovalRecord) => Promise<string>) | undefined;
 }
 
 export type { DecisionLinkIssuer };
@@ -33,9 +36,10 @@ export function createNotifications(options: NotificationsOptions) {
     wrapStore: (store: ApprovalStore): ApprovalStore => queueNotificationsWithWrites(store, options.config),
     start(store: ApprovalStore, engine: ApprovalEngine): void {
       const send = sendByKind(options.clock, {
-        email: (row, channel, config) => sendEmail(row, channel, config, options.tokens(), options.decisionLinks),
-        slack: (row, channel, config) => sendSlack(row, channel, config, store),
+        email: (row, channel, config) => sendEmail(row, channel, config, options.tokens(), options.decisionLinks, current),
+        slack: (row, channel, config) => sendSlack(row, channel, config, store, options.sealButton && { seal: options.sealButton, current }),
       });
+      const current = (requestId: string) => engine.currentRecord(requestId);
       dispatcher ??= new OutboxDispatcher({ store, clock: options.clock, log: options.log, notifications: options.config, send });
       engine.on('requested', () => dispatcher?.wake());
       engine.on('resolved', (_record, _principal, origin) => {

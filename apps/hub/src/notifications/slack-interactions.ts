@@ -19,7 +19,14 @@ const NOT_ALLOWED = 'You are not allowed to decide this request from Slack. Ask 
  * decide the request, or gets an ephemeral "not allowed" and nothing is decided. Always answers Slack quickly
  * with an empty 200 once the signature holds; the message itself is updated by the outbox (`approval.resolved`).
  */
-export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubContext, issueLink?: DecisionLinkIssuer): void {
+export interface SlackLinks {
+  /** The reviewer's own decision link token, for what Slack cannot decide (a critical request, a changed proposal). */
+  issue: DecisionLinkIssuer;
+  /** A button's sealed value: the request and the digest of what its message showed. */
+  openButton: (value: string) => Promise<{ requestId: string; argsDigest: string } | null>;
+}
+
+export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubContext, links?: SlackLinks): void {
   app.post('/api/slack/interactions', async (c) => {
     const channels = (hub.config.notifications?.channels ?? []).filter((ch): ch is SlackChannel => ch.kind === 'slack');
     if (channels.length === 0) return c.json({ error: { code: 'not_found', message: 'Slack is not configured' } }, 404);
@@ -64,19 +71,37 @@ export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubCont
       await ephemeral(NOT_ALLOWED);
       return c.body(null, 200);
     }
+    // A sealed value names the request and what the message showed; a bare id (a message posted before buttons were
+    // sealed) names no arguments, so it approves only where no edited proposal is pending.
+    const sealed = links ? await links.openButton(action.value) : null;
+    const requestId = sealed?.requestId ?? action.value;
+    /** The reviewer's own decision link, privately: where what Slack cannot decide is decided. */
+    const ownLink = async (): Promise<string | null> => {
+      const record = await hub.engine.visibleRecord(principal, requestId);
+      const token = record?.status === 'pending' && links ? await links.issue(record, principal.id, 'slack').catch(() => null) : null;
+      const publicUrl = hub.config.notifications?.publicUrl;
+      return token !== null && publicUrl !== undefined ? `${publicUrl}/d/${token}` : null;
+    };
     if (action.action_id === SLACK_ACTION.open) {
       // The shared message carries no one's link; each reviewer who asks gets their own, privately.
-      const record = await hub.engine.visibleRecord(principal, action.value);
-      const token = record?.status === 'pending' && issueLink ? await issueLink(record, principal.id).catch(() => null) : null;
-      const publicUrl = hub.config.notifications?.publicUrl;
-      if (token !== null && publicUrl !== undefined) await ephemeral(`Your own decision link for this request (only you can see it): ${publicUrl}/d/${token}`);
-      else if (!record) await ephemeral(NOT_ALLOWED);
+      const link = await ownLink();
+      if (link !== null) await ephemeral(`Your own decision link for this request (only you can see it): ${link}`);
+      else if (!(await hub.engine.visibleRecord(principal, requestId))) await ephemeral(NOT_ALLOWED);
       return c.body(null, 200);
     }
-    const ack = await hub.engine.decide(principal, { requestId: action.value, approved: action.action_id === SLACK_ACTION.approve });
+    const ack = await hub.engine.decide(principal, { requestId, approved: action.action_id === SLACK_ACTION.approve }, { channel: 'slack', signedArgsDigest: sealed?.argsDigest });
     if (!ack.ok) {
+      const code = ack.error.code;
+      if (code === 'proposal_changed' || code === 'forbidden') {
+        // Slack cannot show an edited proposal once its message is posted, nor take a typed tool name: it decides
+        // neither, and sends the reviewer where both are shown.
+        const link = await ownLink();
+        const why = code === 'proposal_changed' ? 'The arguments that would run changed since this message was posted (a reviewer proposed an edit). Nothing was decided.' : 'A critical request cannot be approved from Slack. Nothing was decided.';
+        await ephemeral(link ? `${why} Review it and decide on your own decision link (only you can see it): ${link}` : `${why} Open the console to review it.`);
+        return c.body(null, 200);
+      }
       // Out of the reviewer's queues reads as not_found: said the same way as "not mapped", so nothing leaks.
-      const text = ack.error.code === 'already_decided' ? 'This request was already decided.' : ack.error.code === 'expired' ? 'This request expired before your decision.' : NOT_ALLOWED;
+      const text = code === 'already_decided' ? 'This request was already decided.' : code === 'expired' ? 'This request expired before your decision.' : NOT_ALLOWED;
       await ephemeral(text);
     }
     return c.body(null, 200);

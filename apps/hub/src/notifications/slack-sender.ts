@@ -1,4 +1,6 @@
+import type { ApprovalRecord } from '@approval-hub/protocol';
 import { LogLevel, WebClient } from '@slack/web-api';
+import type { CurrentRecord } from './email-sender.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
 import { PermanentDeliveryError, type DeliveryResult } from './delivery-errors.js';
 import type { NotificationBody } from './notification-routing.js';
@@ -36,10 +38,19 @@ function slackFailure(error: unknown): Error {
  * A new or escalated request: posts its message. A resolution: updates every message posted for the request on
  * this channel (waiting while one is still being posted; nothing to do when none was).
  */
-export async function sendSlack(row: OutboxRow, channel: SlackChannel, config: NotificationsConfig, outbox: Pick<OutboxStore, 'outboxOf'>): Promise<DeliveryResult> {
-  const { data: record } = JSON.parse(row.payload) as NotificationBody;
+export async function sendSlack(
+  row: OutboxRow,
+  channel: SlackChannel,
+  config: NotificationsConfig,
+  outbox: Pick<OutboxStore, 'outboxOf'>,
+  buttons?: { seal: (record: ApprovalRecord) => Promise<string>; current: CurrentRecord },
+): Promise<DeliveryResult> {
+  const queued = (JSON.parse(row.payload) as NotificationBody).data;
+  // A message posted later than it was queued (an escalation) shows, and its buttons name, what would run by then.
+  const record = (row.event !== 'approval.resolved' && buttons && (await buttons.current(queued.requestId))) || queued;
   const client = slackClient(channel, config.delivery.timeoutMs);
-  const message = slackMessage(record, consoleUrl(config.publicUrl), row.event === 'approval.escalated');
+  const buttonValue = buttons && record.status === 'pending' ? await buttons.seal(record) : record.requestId;
+  const message = slackMessage(record, consoleUrl(config.publicUrl), row.event === 'approval.escalated', buttonValue);
   try {
     if (row.event !== 'approval.resolved') {
       const posted = await client.chat.postMessage({ channel: channel.channel, text: message.text, blocks: message.blocks as never, unfurl_links: false });

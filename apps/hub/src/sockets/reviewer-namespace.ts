@@ -73,7 +73,7 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
       const page = await engine.pendingPage(subscribed, { cursor, limit });
       return ok({ pending: page.pending, serverTime: toIso(hub.clock.now()), queues: subscribed, nextCursor: page.nextCursor });
     });
-    listen(ctx, ReviewerEvent.respond, ReviewerDecision, (decision) => engine.decide(principal, decision));
+    listen(ctx, ReviewerEvent.respond, ReviewerDecision, (decision) => engine.decide(principal, decision, { channel: 'socket' }));
     listen(ctx, ReviewerEvent.get, ApprovalGet, ({ requestId }) => engine.detail(principal, requestId));
     refuseUnknownEvents(
       ctx,
