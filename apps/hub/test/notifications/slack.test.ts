@@ -79,7 +79,8 @@ describe('Slack', () => {
     const post = postedFor(requestId);
     expect(post).toMatchObject({ token: 'xoxb-test-bot-token', args: { channel: 'C0APPROVALS' } });
     const record = (await hub!.record(requestId))!;
-    expect(post.args.blocks).toEqual(slackMessage(record, 'https://hub.example.com/#/queue').blocks);
+    // Its buttons carry the request's id and the digest of the arguments shown, sealed by the hub.
+    expect(post.args.blocks).toEqual(slackMessage(record, 'https://hub.example.com/#/queue', false, await hub!.hub.decisionLinks.sealButton(record)).blocks);
   });
 
   it('refuses a bad or stale signature before reading the payload, and decides nothing', async () => {
