@@ -70,7 +70,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 }
 
 /** Sends a button press as Slack does: form-encoded `payload`, signed with the signing secret. */
-export async function pressSlackButton(hubUrl: string, signingSecret: string, press: { userId: string; actionId: string; requestId: string; channelId?: string }, options: { timestamp?: number; signature?: string } = {}) {
+export async function pressSlackButton(hubUrl: string, signingSecret: string, press: { userId: string; actionId: string; requestId: string; channelId?: string; /** The button's value as posted (default: the bare request id). */ value?: string }, options: { timestamp?: number; signature?: string } = {}) {
   const payload = {
     type: 'block_actions',
     user: { id: press.userId, username: press.userId, team_id: 'T0001' },
@@ -80,7 +80,7 @@ export async function pressSlackButton(hubUrl: string, signingSecret: string, pr
     container: { type: 'message', message_ts: '1700000000.000100', channel_id: press.channelId ?? 'C0APPROVALS' },
     trigger_id: '123.456.abc',
     response_url: 'https://hooks.slack.com/actions/T0001/1/xyz',
-    actions: [{ type: 'button', block_id: 'approval', action_id: press.actionId, value: press.requestId, action_ts: '1700000001.000300' }],
+    actions: [{ type: 'button', block_id: 'approval', action_id: press.actionId, value: press.value ?? press.requestId, action_ts: '1700000001.000300' }],
   };
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
