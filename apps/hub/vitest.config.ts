@@ -25,6 +25,7 @@ const onEveryStore = [
   'test/notifications/webhooks.test.ts',
   'test/notifications/outbox-claims.test.ts',
   'test/notifications/slack.test.ts',
+  'test/channel-contract/channel-contract.test.ts',
 ];
 
 export default defineConfig({
