@@ -398,7 +398,7 @@ export class ApprovalEngine {
         // Only returned with a grant use, which the loop above replaces by a plain insert; kept for exhaustiveness.
         return refuse(fail('internal', 'The hub could not complete this request; nothing was changed. Try again.'));
       case 'created':
-        record = outcome.record;
+        record = withDecisionTerms(outcome.record);
         break;
     }
     this.#crash('request.after-commit');

@@ -17,7 +17,8 @@ export function pendingProposal(record: ApprovalRecord): Proposal | undefined {
  * approvals, the `proposal` that would run. Derived on every read (never stored), so no reader sees them disagree.
  */
 export function withDecisionTerms(record: ApprovalRecord): ApprovalRecord {
-  const { proposal: _stale, ...rest } = record;
+  // Always in the same place (last): a record reads the same, key for key, however it was made.
+  const { proposal: _stale, argsDigest: known, ...rest } = record;
   const proposal = pendingProposal(record);
-  return { ...rest, argsDigest: record.argsDigest ?? argsDigest(record.args), ...(proposal && { proposal }) };
+  return { ...rest, argsDigest: known ?? argsDigest(record.args), ...(proposal && { proposal }) };
 }
