@@ -83,7 +83,7 @@ describe('messages sent while an edit is pending', () => {
   });
 
   it('the mail shows the proposal, and its link, signed with the proposal, approves it', async () => {
-    const { requestId, responses, edited, proposal } = await editedPayment();
+    const { responses, edited, proposal } = await editedPayment();
     await eventually(() => smtp!.mails.length > 0, 10_000);
     const text = mailText(smtp!.mails[0]!);
     expect(text).toContain('Alice proposed edited arguments');
