@@ -192,6 +192,26 @@ describe('signed decision links', () => {
     expect(shown.body).toMatchObject({ status: 'approved', decision: { args: record.args } });
   });
 
+  it('a partial quorum approval spends the link: two uses at once count once, and a spent link cannot approve a later proposal', async () => {
+    const t = await hubWith({ approval: { quorum: [{ rule: 'two', match: { toolName: 'send_payment' }, approvals: 2 }] } });
+    const record = await pending(t, { toolName: 'send_payment', args: { to: 'acme', amount: 10 } });
+    const link = await t.hub.decisionLinks.issue(record, 'bob');
+    const posts = await Promise.all([0, 1].map(() => api(t, 'POST', linkPath(link.token), null, { approved: true })));
+    expect(posts.map((p) => p.status).sort()).toEqual([200, 409]);
+    expect(posts.find((p) => p.status === 409)?.body.error.code).toBe('already_decided');
+    expect((await t.record(record.requestId))?.quorum?.approvals.map((a) => a.id)).toEqual(['bob']);
+    // Alice edits: the count restarts with her alone; Bob's spent link approves nothing, whatever digest it names.
+    const edited = await api(t, 'POST', `/api/approvals/${record.requestId}/decision`, tokens.reviewer, { approved: true, args: { to: 'acme', amount: 9 }, argsDigest: record.argsDigest });
+    expect(edited.body).toMatchObject({ status: 'pending', proposal: { proposedBy: { id: 'alice' } } });
+    const view = DecisionLinkView.parse((await api(t, 'GET', linkPath(link.token), null)).body);
+    expect(view).toMatchObject({ state: 'used', usable: false });
+    const again = await api(t, 'POST', linkPath(link.token), null, { approved: true, argsDigest: edited.body.proposal.argsDigest });
+    expect(again.body.error.code).toBe('already_decided');
+    expect((await t.record(record.requestId))?.quorum?.approvals.map((a) => a.id)).toEqual(['alice']);
+    const via = await api(t, 'GET', `/api/audit?requestId=${record.requestId}&type=quorum_approved`, tokens.admin);
+    expect(via.body.items.map((e: { data: { via: string } }) => e.data.via).sort()).toEqual(['decision_link', 'rest']);
+  });
+
   it('queue confinement: no link outside the reviewer’s queues, and a link whose reviewer lost the queue is 404', async () => {
     const t = await hubWith();
     const defaultQueue = await pending(t);

@@ -679,6 +679,28 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         expect(await store.verifyAudit({})).toMatchObject({ ok: true });
       });
 
+      it('a partial quorum approval through a link spends it in the same write: once, and only with the update', async () => {
+        const record = await insertPending(store, { quorum: { rule: 'two', required: 2, approvals: [] } });
+        const linkUse = { linkId: 'link-partial-0123456789', principalId: 'alice', usedAt: iso(BASE + 1) };
+        const approve = (before: ApprovalRecord, id: string) => {
+          const after = { ...before, quorum: { ...before.quorum!, approvals: [...before.quorum!.approvals, { id, name: id, at: iso(BASE + 1) }] } };
+          return store.updatePending({ requestId: record.requestId, before, record: after, at: iso(BASE + 1), linkUse, audit: [auditEvent('quorum_approved', record.requestId, record.queue, { kind: 'reviewer', id, name: id }, { approvals: 1, required: 2, rule: 'two', modified: false })] });
+        };
+        // A stale read loses and leaves the link unspent.
+        const stale = { ...record, quorum: { ...record.quorum!, approvals: [{ id: 'zed', name: 'zed', at: iso(BASE) }] } };
+        expect(await approve(stale, 'alice')).toBe(false);
+        expect(await store.decisionLinkUsed(linkUse.linkId)).toBe(false);
+        expect(await approve(record, 'alice')).toBe(true);
+        expect(await store.decisionLinkUsed(linkUse.linkId)).toBe(true);
+        // Spent: the next update through it writes nothing, even on the state as it now is.
+        const head = await store.auditHead();
+        const now = (await store.getRequest(record.requestId, EVERYTHING))!.record;
+        expect(await approve(now, 'alice')).toBe(false);
+        expect(await store.auditHead()).toEqual(head);
+        expect((await store.getRequest(record.requestId, EVERYTHING))!.record.quorum?.approvals.map((a) => a.id)).toEqual(['alice']);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
       it('escalation: due requests by time, moved once, and the move survives a reopen', async () => {
         const record = await insertPending(store, { escalation: { rule: 'r', toQueue: 'ops', escalateAt: iso(BASE + 5000) } });
         await insertPending(store);
