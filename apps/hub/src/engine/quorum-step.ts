@@ -11,8 +11,10 @@ export type QuorumStep =
 
 /**
  * Adds `principal`'s approval (with `editedArgs`, if the reviewer edited them) to the quorum as read. Everyone must
- * approve the same arguments: an edit that changes what is being approved starts the count again with the editor's
- * approval alone. `modified` says whether the arguments approved differ from the agent's own.
+ * approve the same arguments: an edit that changes what is being approved is a new proposal, and starts the count
+ * again with the editor's approval alone (so the proposer is always `approvals[0]`, which `decision-terms.ts` reads).
+ * A plain approval reaches here only once the decision contract checked it names what would run.
+ * `modified` says whether the arguments approved differ from the agent's own.
  */
 export function quorumStep(record: ApprovalRecord, quorum: Quorum, principal: Principal, editedArgs: JsonObject | undefined, at: string): QuorumStep {
   const current = quorum.args ?? record.args;
