@@ -60,7 +60,8 @@ const collapseSeparators = (text: string) => text.replace(/\/{2,}/g, '/').replac
 /**
  * A text matcher against a value an agent sent. Equal text always matches, and a pattern of only `*` matches any
  * text. Otherwise a value with `.` or `..` path segments, or with a list separator the pattern lacks, cannot be
- * evaluated; repeated `/` or `\` count as one, in the pattern and in the value alike.
+ * evaluated; nor can one that matches only once repeated `/` or `\` are counted as one (`/etc//passwd` against
+ * `/etc/passwd`). So a literal matches exactly its own text, and a protective rule still catches the variants.
  */
 export function textVerdict(matcher: TextMatcher, value: string | undefined): Verdict {
   if (value === undefined) return 'unknown';
@@ -68,8 +69,9 @@ export function textVerdict(matcher: TextMatcher, value: string | undefined): Ve
   const text = literal ? matcher.equals : matcher;
   if (text === value || (!literal && /^\*+$/.test(text))) return 'match';
   if (hasDotSegment(value) || hasListCharacterOutside(text, value)) return 'unknown';
-  const [expected, actual] = [collapseSeparators(text), collapseSeparators(value)];
-  return (literal ? expected === actual : matchesPattern(expected, actual)) ? 'match' : 'no_match';
+  const matches = (expected: string, actual: string) => (literal ? expected === actual : matchesPattern(expected, actual));
+  if (matches(text, value)) return 'match';
+  return matches(collapseSeparators(text), collapseSeparators(value)) ? 'unknown' : 'no_match';
 }
 
 export function matchesText(matcher: TextMatcher, value: string | undefined, effect: RuleEffect): boolean {
