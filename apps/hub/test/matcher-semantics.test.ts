@@ -118,9 +118,9 @@ describe('the fail direction: protective rules apply to what they cannot read, p
   it('deny grants catch what allow grants refuse', () => {
     const etc: GrantMatch = { ...base, args: { path: { glob: '/etc/*' } } };
     const tmp: GrantMatch = { ...base, args: { path: { glob: '/tmp/*' } } };
-    const escape = recordOf({ args: { path: '/tmp/../etc/shadow' } });
-    expect(grantCovers(deny(etc), escape)).toBe(true);
-    expect(grantCovers(allow(tmp), escape)).toBe(false);
+    const escapingPath = recordOf({ args: { path: '/tmp/../etc/shadow' } });
+    expect(grantCovers(deny(etc), escapingPath)).toBe(true);
+    expect(grantCovers(allow(tmp), escapingPath)).toBe(false);
     // A deny grant also covers the same call with extra arguments; an allow grant must vouch for every argument.
     expect(grantCovers(deny(etc), recordOf({ args: { path: '/etc/passwd', force: true } }))).toBe(true);
     expect(grantCovers(allow(tmp), recordOf({ args: { path: '/tmp/a', force: true } }))).toBe(false);
