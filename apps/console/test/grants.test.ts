@@ -31,6 +31,17 @@ describe('grants in plain words', () => {
     expect(describeMatch('allow', grantMatchFor(withChallenges, input.match), 'default')).toContain('for actions tool:local_file:* on /home/ann/*');
   });
 
+  it('an agent’s * in the defaults is previewed as exactly “*”, never as anyone', () => {
+    const star = pending({ toolName: 'local_file', args: { path: '/home/ann/a' }, challenges: [{ actions: ['tool:local_file:read'], resources: ['*'] }], onBehalfOf: '*' });
+    const preview = describeMatch('allow', grantMatchFor(star, { actions: ['tool:local_file:*'] }), 'default');
+    expect(preview).toContain('on behalf of exactly “*”');
+    expect(preview).toContain('for actions tool:local_file:* on exactly “*”');
+    // Matching on challenges with the prefilled text untouched: the agent's "*" is sent as a literal.
+    const input = grantInputOf({ ...initialGrantForm(star), byChallenges: true });
+    expect(input.match).toEqual({ actions: ['tool:local_file:read'], resources: [{ equals: '*' }] });
+    expect(describeMatch('allow', grantMatchFor(star, input.match), 'default')).toContain('for actions tool:local_file:read on exactly “*”');
+  });
+
   it('uses and expiry', () => {
     const grant: Grant = {
       grantId: 'g1',

@@ -42,7 +42,8 @@ const RiskRule = z.strictObject({
   rule: z.string().min(1).max(128).optional(),
   /**
    * Every given field must match (`*` = any; in `toolName`, `*` also stands for any run of characters, as in
-   * `delete_*`). `principal`/`agentName` are the token's; `args` compares top-level arguments by value.
+   * `delete_*`). `principal`/`agentName` are the token's; `args` takes the grant matchers (a bare value must be
+   * equal, a bare string with `*` is a glob), read as a protective rule reads them.
    */
   match: z
     .strictObject({
@@ -50,7 +51,7 @@ const RiskRule = z.strictObject({
       principal: z.string().optional(),
       agentName: z.string().optional(),
       queue: z.string().optional(),
-      args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+      args: z.record(z.string(), ArgMatcherInput).optional(),
     })
     .refine((m) => Object.keys(m).length > 0, 'match needs at least one of toolName, principal, agentName, queue, args'),
   /** The least risk a matching request gets: a higher risk from the agent stays; a lower one is raised to this. */

@@ -1,5 +1,5 @@
 import type { ApprovalRecord } from './approval.js';
-import type { ArgMatcher, ArgMatcherInput, GrantMatch, GrantMatchInput } from './grants.js';
+import type { ArgMatcher, ArgMatcherInput, GrantMatch, GrantMatchInput, TextMatcher } from './grants.js';
 
 /** The explicit matcher a shorthand stands for: a string with `*` is a glob; other bare values must be equal. */
 export function normalizeMatcher(input: ArgMatcherInput): ArgMatcher {
@@ -13,21 +13,32 @@ export function normalizeMatchers(args: Record<string, ArgMatcherInput>): Record
 }
 
 /**
+ * A value the request carried, as a matcher that matches it literally: agent text never becomes a pattern. Without a
+ * `*` the bare text already means itself, and stays bare so grants read as they always have.
+ */
+export function literalText(value: string): TextMatcher {
+  return value.includes('*') ? { equals: value } : value;
+}
+
+const literalList = (values: readonly string[]): TextMatcher[] => [...new Set(values)].map(literalText);
+
+/**
  * The stored match of a grant made on `record`: what the reviewer widened, and the request's own values for the rest
- * (same agent, tool, end user and arguments). The hub stores this; the console previews it before a grant is made.
+ * (same agent, tool, end user and arguments), which match literally. The hub stores this; the console previews it
+ * before a grant is made.
  */
 export function grantMatchFor(record: ApprovalRecord, input: GrantMatchInput = {}): GrantMatch {
   const match: GrantMatch = {
-    agent: input.agent ?? record.agent.id,
+    agent: input.agent ?? literalText(record.agent.id),
     toolName: input.toolName ?? record.toolName,
-    onBehalfOf: input.onBehalfOf !== undefined ? input.onBehalfOf : (record.onBehalfOf ?? null),
+    onBehalfOf: input.onBehalfOf !== undefined ? input.onBehalfOf : record.onBehalfOf !== undefined ? literalText(record.onBehalfOf) : null,
   };
   const byChallenges = input.actions !== undefined || input.resources !== undefined;
   if (byChallenges) {
     const own = record.challenges ?? [];
     match.challenges = {
-      actions: input.actions ?? [...new Set(own.flatMap((c) => c.actions))],
-      resources: input.resources ?? [...new Set(own.flatMap((c) => c.resources))],
+      actions: input.actions ?? literalList(own.flatMap((c) => c.actions)),
+      resources: input.resources ?? literalList(own.flatMap((c) => c.resources)),
     };
   }
   // Matching on challenges replaces matching on arguments, unless the reviewer also constrains arguments.

@@ -7,8 +7,20 @@ import { Identifier, IsoTime, QueueName, label } from './text.js';
  * See docs/protocol.md, "Grants", for the matching rules.
  */
 
-/** A `*`-wildcard pattern: `*` stands for any run of characters (including none); everything else matches itself. */
+/**
+ * A `*`-wildcard pattern: `*` stands for any run of characters (including none); everything else matches itself.
+ * Only a reviewer's (or an admin's) explicit choice is a pattern; what an agent sent is stored as a `TextMatcher`
+ * literal. See docs/protocol.md, "What a matcher means", for paths, lists and values that cannot be evaluated.
+ */
 export const Pattern = z.string().min(1).max(512);
+
+/**
+ * A text field of a grant's match: a bare string is a `Pattern`; `{ equals: "..." }` is this text exactly, `*`
+ * included. The hub writes a request's own value (an agent's `onBehalfOf`, challenge actions and resources) as the
+ * bare text when it holds no `*` (the same thing) and as `{ equals }` when it does, so agent text is never a pattern.
+ */
+export const TextMatcher = z.union([Pattern, z.strictObject({ equals: z.string().min(1).max(1024) })]);
+export type TextMatcher = z.infer<typeof TextMatcher>;
 
 /**
  * How one argument of a later call must look for a grant to cover it:
@@ -29,7 +41,8 @@ export type ArgMatcher = z.infer<typeof ArgMatcher>;
 
 /**
  * What a client may write for one argument: a matcher, or a bare value as shorthand. A bare string containing `*` is a
- * glob; any other bare value (string without `*`, number, boolean, null) must be equal.
+ * glob (the reviewer typed it); any other bare value (string without `*`, number, boolean, null) must be equal. A
+ * client that copies an agent's value into a grant should send `{ equals: value }`, which is never a pattern.
  */
 export const ArgMatcherInput = z.union([z.string(), z.number(), z.boolean(), z.null(), ArgMatcher]);
 export type ArgMatcherInput = z.infer<typeof ArgMatcherInput>;
@@ -54,13 +67,13 @@ export type GrantEffect = z.infer<typeof GrantEffect>;
 export const GrantMatchInput = z.strictObject({
   /** `*` pattern on the tool name. */
   toolName: Pattern.optional(),
-  /** `*` pattern on the agent's principal id (from its token). */
-  agent: Pattern.optional(),
-  /** `*` pattern on the end user the agent acts for; `null` = only requests on behalf of nobody. */
-  onBehalfOf: Pattern.nullable().optional(),
+  /** `*` pattern (or `{ equals }`) on the agent's principal id (from its token). */
+  agent: TextMatcher.optional(),
+  /** `*` pattern (or `{ equals }`) on the end user the agent acts for; `null` = only requests on behalf of nobody. */
+  onBehalfOf: TextMatcher.nullable().optional(),
   args: z.record(z.string().max(256), ArgMatcherInput).optional(),
-  actions: z.array(Pattern).min(1).max(32).optional(),
-  resources: z.array(Pattern).max(64).optional(),
+  actions: z.array(TextMatcher).min(1).max(32).optional(),
+  resources: z.array(TextMatcher).max(64).optional(),
 });
 export type GrantMatchInput = z.infer<typeof GrantMatchInput>;
 
@@ -84,12 +97,13 @@ export type GrantInput = z.infer<typeof GrantInput>;
  * `challenges` is set, every action and resource of every challenge of the request must match one of its patterns.
  */
 export const GrantMatch = z.object({
-  agent: Pattern,
+  agent: TextMatcher,
+  /** Always a bare string: tool names cannot hold `*`, so the request's own name is a literal. */
   toolName: Pattern,
   /** null: the request must not name an end user. */
-  onBehalfOf: Pattern.nullable(),
+  onBehalfOf: TextMatcher.nullable(),
   args: z.record(z.string(), ArgMatcher).optional(),
-  challenges: z.object({ actions: z.array(Pattern), resources: z.array(Pattern) }).optional(),
+  challenges: z.object({ actions: z.array(TextMatcher), resources: z.array(TextMatcher) }).optional(),
 });
 export type GrantMatch = z.infer<typeof GrantMatch>;
 

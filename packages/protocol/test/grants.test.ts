@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApprovalRequestInput, ArgMatcherInput, DecisionBody, GrantListQuery, ReviewerDecision } from '../src/index.js';
+import { ApprovalRecord, ApprovalRequestInput, ArgMatcherInput, DecisionBody, GrantListQuery, GrantMatch, grantMatchFor, ReviewerDecision } from '../src/index.js';
 
 describe('grant payloads', () => {
   it('a decision may carry a grant with each kind of matcher', () => {
@@ -31,5 +31,36 @@ describe('grant payloads', () => {
     expect(ApprovalRequestInput.safeParse({ ...request, challenges: [{ actions: [], resources: [] }] }).success).toBe(false);
     expect(GrantListQuery.parse({ status: 'active,revoked' })).toMatchObject({ status: ['active', 'revoked'], limit: 50 });
     expect(GrantListQuery.safeParse({ status: 'gone' }).success).toBe(false);
+  });
+
+  it('text fields take a literal { equals } as well as a pattern, in a decision and in a stored match', () => {
+    const literal = { equals: '*' };
+    expect(DecisionBody.safeParse({ approved: true, grant: { match: { onBehalfOf: literal, agent: literal, actions: ['tool:*', literal], resources: [literal] } } }).success).toBe(true);
+    expect(DecisionBody.safeParse({ approved: true, grant: { match: { toolName: literal } } }).success).toBe(false);
+    expect(DecisionBody.safeParse({ approved: true, grant: { match: { onBehalfOf: { equals: '' } } } }).success).toBe(false);
+    expect(GrantMatch.safeParse({ agent: 'a', toolName: 't', onBehalfOf: literal, challenges: { actions: [literal], resources: ['/tmp/*'] } }).success).toBe(true);
+    // Stored grants from before keep parsing: bare strings are still patterns.
+    expect(GrantMatch.safeParse({ agent: '*', toolName: 'read_*', onBehalfOf: 'ann', challenges: { actions: ['tool:*'], resources: [] } }).success).toBe(true);
+  });
+
+  it('grant defaults are the request’s own values, literal where they hold a *', () => {
+    const record = ApprovalRecord.parse({
+      requestId: 'r1',
+      status: 'pending',
+      toolName: 'read',
+      args: { path: '/tmp/*' },
+      agent: { id: 'bot', name: 'Bot' },
+      agentName: 'Bot',
+      runId: 'run',
+      queue: 'default',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-01T01:00:00.000Z',
+      onBehalfOf: '*',
+      challenges: [{ actions: ['tool:read'], resources: ['*', '/a'] }],
+    });
+    expect(grantMatchFor(record)).toEqual({ agent: 'bot', toolName: 'read', onBehalfOf: { equals: '*' }, args: { path: { equals: '/tmp/*' } } });
+    expect(grantMatchFor(record, { actions: ['tool:*'] }).challenges).toEqual({ actions: ['tool:*'], resources: [{ equals: '*' }, '/a'] });
+    // The reviewer's explicit choice is a pattern.
+    expect(grantMatchFor(record, { onBehalfOf: '*', args: { path: '/tmp/*' } })).toMatchObject({ onBehalfOf: '*', args: { path: { glob: '/tmp/*' } } });
   });
 });

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ArgMatcherInput, GrantInput, GrantMatchInput } from '@approval-hub/protocol';
+import type { ApprovalRecord, ArgMatcherInput, GrantInput, GrantMatchInput, TextMatcher } from '@approval-hub/protocol';
 
 /** How far one argument is widened in the "allow similar" form. */
 export type ArgScope = { kind: 'exact' } | { kind: 'any' } | { kind: 'glob'; pattern: string } | { kind: 'range'; gte: string; lte: string };
@@ -10,6 +10,8 @@ export interface GrantFormState {
   readonly byChallenges: boolean;
   readonly actions: string;
   readonly resources: string;
+  /** The request's own actions and resources holding a `*`: agent text, sent as `{ equals }`, never as a pattern. */
+  readonly literalDefaults: readonly string[];
   readonly ttlMs: number;
   /** Empty: unlimited. */
   readonly maxUses: string;
@@ -30,6 +32,7 @@ export function initialGrantForm(record: ApprovalRecord): GrantFormState {
     byChallenges: false,
     actions: [...new Set(own.flatMap((c) => c.actions))].join(', '),
     resources: [...new Set(own.flatMap((c) => c.resources))].join(', '),
+    literalDefaults: own.flatMap((c) => [...c.actions, ...c.resources]).filter((text) => text.includes('*')),
     ttlMs: 3_600_000,
     maxUses: '',
   };
@@ -69,8 +72,9 @@ export function grantInputOf(form: GrantFormState): GrantInput {
     if (matcher !== null) args[key] = matcher;
   }
   if (form.byChallenges) {
-    match.actions = list(form.actions);
-    match.resources = list(form.resources);
+    const asSent = (text: string): TextMatcher => (form.literalDefaults.includes(text) ? { equals: text } : text);
+    match.actions = list(form.actions).map(asSent);
+    match.resources = list(form.resources).map(asSent);
   } else if (Object.keys(args).length > 0) match.args = args;
   const maxUses = Number.parseInt(form.maxUses, 10);
   return {

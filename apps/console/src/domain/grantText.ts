@@ -1,4 +1,4 @@
-import type { ArgMatcher, Grant, GrantMatch, JsonValue } from '@approval-hub/protocol';
+import type { ArgMatcher, Grant, GrantMatch, JsonValue, TextMatcher } from '@approval-hub/protocol';
 
 const quote = (value: JsonValue): string => (typeof value === 'string' ? `“${value}”` : JSON.stringify(value));
 
@@ -11,7 +11,10 @@ export function describeArgMatcher(name: string, matcher: ArgMatcher): string {
   return matcher.gte !== undefined ? `${name} ≥ ${matcher.gte}` : `${name} ≤ ${matcher.lte}`;
 }
 
-const pattern = (p: string, anything: string) => (p === '*' ? anything : p.includes('*') ? `matching “${p}”` : `“${p}”`);
+/** `{ equals }` is the request's own text holding a `*`, which matches only itself. */
+const pattern = (p: TextMatcher, anything: string) =>
+  typeof p !== 'string' ? `exactly “${p.equals}”` : p === '*' ? anything : p.includes('*') ? `matching “${p}”` : `“${p}”`;
+const listed = (ps: readonly TextMatcher[]) => ps.map((p) => (typeof p === 'string' ? p : `exactly “${p.equals}”`)).join(', ');
 
 /** A grant's match in plain words, for the Grants view and the preview before one is made. */
 export function describeMatch(effect: Grant['effect'], match: GrantMatch, queue: string): string {
@@ -19,7 +22,7 @@ export function describeMatch(effect: Grant['effect'], match: GrantMatch, queue:
   const who = match.agent === '*' ? 'any agent' : `agent ${pattern(match.agent, 'any agent')}`;
   const user = match.onBehalfOf === null ? '' : ` on behalf of ${pattern(match.onBehalfOf, 'anyone')}`;
   const parts = [`${verb} ${pattern(match.toolName, 'any tool')} by ${who}${user} in queue “${queue}”`];
-  if (match.challenges) parts.push(`for actions ${match.challenges.actions.join(', ')} on ${match.challenges.resources.join(', ') || 'no resources'}`);
+  if (match.challenges) parts.push(`for actions ${listed(match.challenges.actions)} on ${listed(match.challenges.resources) || 'no resources'}`);
   if (match.args) {
     const args = Object.entries(match.args).map(([name, m]) => describeArgMatcher(name, m));
     parts.push(args.length > 0 ? `when ${args.join(', ')}` : 'when called without arguments');

@@ -1,13 +1,18 @@
 import { type ApprovalRecord, normalizeMatchers, type Principal } from '@approval-hub/protocol';
 import type { EscalationRule, QuorumRule, RuleMatch } from '../config.js';
-import { matchesPattern, matchesSomeArgs } from './patterns.js';
+import { matchesSomeArgs } from './arg-matching.js';
+import { matchesPattern, matchesText } from './patterns.js';
 
-/** Whether a quorum or escalation rule's match picks out this request (agent by its token's name, never its label). */
+/**
+ * Whether a quorum or escalation rule's match picks out this request (agent by its token's name, never its label).
+ * Both add protection, so a value the rule cannot evaluate counts as matching (docs/protocol.md, "What a matcher
+ * means").
+ */
 export function ruleMatches(match: RuleMatch, principal: Principal, record: ApprovalRecord): boolean {
-  if (match.toolName !== undefined && !matchesPattern(match.toolName, record.toolName)) return false;
+  if (match.toolName !== undefined && !matchesText(match.toolName, record.toolName, 'protective')) return false;
   if (match.queue !== undefined && !matchesPattern(match.queue, record.queue)) return false;
   if (match.agentName !== undefined && !matchesPattern(match.agentName, principal.name)) return false;
-  if (match.args !== undefined && !matchesSomeArgs(normalizeMatchers(match.args), record.args)) return false;
+  if (match.args !== undefined && !matchesSomeArgs(normalizeMatchers(match.args), record.args, 'protective')) return false;
   return true;
 }
 

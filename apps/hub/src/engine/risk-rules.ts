@@ -1,5 +1,7 @@
-import { higherRisk, riskRank, type ApprovalRecord, type Principal, type RiskLevel } from '@approval-hub/protocol';
+import { higherRisk, normalizeMatchers, riskRank, type ApprovalRecord, type Principal, type RiskLevel } from '@approval-hub/protocol';
 import type { RiskRule } from '../config.js';
+import { matchesSomeArgs } from './arg-matching.js';
+import { matchesText } from './patterns.js';
 
 export interface EffectiveRisk {
   /** The agent's level, raised to the highest matching rule's; never below the agent's. */
@@ -8,24 +10,13 @@ export interface EffectiveRisk {
   raisedBy: string | undefined;
 }
 
-function globMatches(pattern: string, value: string): boolean {
-  if (pattern === '*' || pattern === value) return true;
-  if (!pattern.includes('*')) return false;
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${source}$`).test(value);
-}
-
+/** A risk raise adds protection, so a value it cannot evaluate counts as matching (docs/protocol.md). */
 function ruleMatches(rule: RiskRule, principal: Principal, record: ApprovalRecord): boolean {
   const exact = (pattern: string | undefined, value: string) => pattern === undefined || pattern === '*' || pattern === value;
   const { match } = rule;
-  if (match.toolName !== undefined && !globMatches(match.toolName, record.toolName)) return false;
+  if (match.toolName !== undefined && !matchesText(match.toolName, record.toolName, 'protective')) return false;
   if (!exact(match.principal, principal.id) || !exact(match.agentName, principal.name) || !exact(match.queue, record.queue)) return false;
-  if (match.args) {
-    for (const [key, expected] of Object.entries(match.args)) {
-      if (!Object.hasOwn(record.args, key) || record.args[key] !== expected) return false;
-    }
-  }
-  return true;
+  return match.args === undefined || matchesSomeArgs(normalizeMatchers(match.args), record.args, 'protective');
 }
 
 export function describeRule(rule: RiskRule): string {
