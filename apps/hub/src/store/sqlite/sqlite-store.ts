@@ -496,7 +496,7 @@ function prepareReads(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
   return {
     ping: p('SELECT 1'),
-    pendingByQueue: p(`SELECT queue, COUNT(*) AS n FROM approvals WHERE status = 'pending' GROUP BY queue`),
+    pendingByQueue: p(`SELECT name AS queue, n FROM pending_counts WHERE scope = 'queue' AND n > 0`),
     undeliveredCount: p('SELECT COUNT(*) AS n FROM deliveries'),
     undelivered: p(`SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
       WHERE d.principal_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`),

@@ -140,9 +140,9 @@ export class SqliteWriter {
     const existing = this.#stmt.byRequestId.get(record.requestId) as ApprovalRow | undefined;
     if (existing) return { kind: 'existing', stored: { record: toRecord(existing), principalId: existing.principal_id, requestHash: existing.request_hash } };
     if (record.status === 'pending' && input.quota) {
-      const byAgent = (this.#stmt.pendingOfAgent.get(input.principalId) as { n: number }).n;
+      const byAgent = (this.#stmt.pendingOfAgent.get(input.principalId) as { n: number } | undefined)?.n ?? 0;
       if (byAgent >= input.quota.maxPendingPerAgent) return { kind: 'quota_exceeded', scope: 'agent', limit: input.quota.maxPendingPerAgent };
-      const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number }).n;
+      const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number } | undefined)?.n ?? 0;
       if (inQueue >= input.quota.maxPendingPerQueue) return { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue };
     }
     // Counted first, before anything is written: a grant that is no longer live leaves nothing behind.
@@ -341,8 +341,9 @@ function prepare(db: Db) {
     rollbackTo: p('ROLLBACK TO write'),
     byRequestId: p('SELECT * FROM approvals WHERE request_id = ?'),
     hasDelivery: p('SELECT 1 FROM deliveries WHERE request_id = ?'),
-    pendingOfAgent: p(`SELECT COUNT(*) AS n FROM approvals WHERE principal_id = ? AND status = 'pending'`),
-    pendingInQueue: p(`SELECT COUNT(*) AS n FROM approvals WHERE queue = ? AND status = 'pending'`),
+    // Counters kept by triggers in the writing transaction (schema.ts): one primary-key read, whatever the backlog.
+    pendingOfAgent: p(`SELECT n FROM pending_counts WHERE scope = 'agent' AND name = ?`),
+    pendingInQueue: p(`SELECT n FROM pending_counts WHERE scope = 'queue' AND name = ?`),
     insertApproval: p(`INSERT INTO approvals
       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
       VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt, @quorum, @escalation, @escalateAt)`),
