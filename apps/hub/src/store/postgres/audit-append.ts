@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { auditHashTail } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../audit/audit-events.js';
+import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
 
 export interface ChainHead {
@@ -51,16 +52,7 @@ export class QuotaExceededError extends Error {
  */
 export async function appendAuditAndCommit(client: pg.PoolClient, entries: readonly PendingAudit[], lastCommitted: ChainHead | null, quota?: QuotaCheck): Promise<ChainHead> {
   const rows = entries.map(({ event, at, state }) => {
-    const content = {
-      at,
-      type: event.type,
-      // What PostgreSQL keeps (UTF-8): a lone surrogate would read back as U+FFFD and no longer match its hash.
-      requestId: event.requestId?.toWellFormed() ?? null,
-      queue: event.queue?.toWellFormed() ?? null,
-      actor: JSON.stringify(event.actor),
-      data: JSON.stringify(event.data),
-      stateHash: state,
-    };
+    const content = auditRowContent(event, at, state);
     return { ...content, tail: auditHashTail(content) };
   });
   // The simple query protocol takes several statements in one message but no parameters: the values go as one
