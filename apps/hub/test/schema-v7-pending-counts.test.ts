@@ -31,7 +31,7 @@ describe('SQLite schema v7: pending counters', () => {
       ['agent-b', 'pending', 'default'],
       ['agent-b', 'expired', 'default'],
     ];
-    rows.forEach(([agent, status, queue], i) => insert.run(`old-${i}`, agent, status, queue));
+    for (const [i, [agent, status, queue]] of rows.entries()) insert.run(`old-${i}`, agent, status, queue);
     db.close();
 
     const store = await openSqliteStore({ path: file, durability: 'normal' });
