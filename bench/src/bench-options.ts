@@ -15,6 +15,8 @@ export interface BenchOptions {
   hubMain: string | null;
   /** Overrides the profile's soak length (0 skips the soak). */
   soakSeconds: number | null;
+  /** Only the backlog scenario: hub-normal at one rate, empty and with 100,000 pending (no report file). */
+  backlogOnly: boolean;
 }
 
 export const USAGE = `pnpm bench [--full] [--postgres] [--targets ${TARGET_IDS.join(',')}] [--profile-hub] [--no-docs] [--keep]
@@ -26,6 +28,7 @@ export const USAGE = `pnpm bench [--full] [--postgres] [--targets ${TARGET_IDS.j
   --no-docs       do not append to docs/benchmarks.md (the JSON result is still written)
   --keep          keep the servers' databases and logs
   --hub-main P    run this hub main.js instead of apps/hub/dist/main.js (A/B a candidate fix against the relay)
+  --backlog-only  only the backlog scenario: hub-normal at one rate with 0 and with 100,000 pending requests
   --soak-seconds N  length of the steady 1,000 req/s soak on hub-normal (quick 60, full 300, postgres 0; 0 skips it)`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
@@ -40,6 +43,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       keep: { type: 'boolean', default: false },
       'hub-main': { type: 'string' },
       'soak-seconds': { type: 'string' },
+      'backlog-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     // `pnpm bench -- --full` forwards a literal `--`; tolerate it.
@@ -66,6 +70,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     keepWorkDir: values.keep,
     hubMain: values['hub-main'] ?? null,
     soakSeconds: soakSeconds(values['soak-seconds']),
+    backlogOnly: values['backlog-only'],
   };
 }
 

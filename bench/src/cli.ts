@@ -23,7 +23,23 @@ async function main(): Promise<void> {
   const cpuProfileDir = options.profileHub ? path.join(benchDir, 'results', 'profiles', stamp) : null;
 
   log(`Approval Hub benchmark, ${profile.name} profile (${profile.workers} load workers)`);
-  const run = await runSuite({ profile, targets: options.targets ?? profile.targets, cpuProfileDir, keepWorkDir: options.keepWorkDir, hubMain: options.hubMain, soakSeconds: options.soakSeconds, log });
+  const run = await runSuite({
+    profile,
+    targets: options.targets ?? profile.targets,
+    cpuProfileDir,
+    keepWorkDir: options.keepWorkDir,
+    hubMain: options.hubMain,
+    soakSeconds: options.soakSeconds,
+    backlogOnly: options.backlogOnly,
+    log,
+  });
+  const backlogLine = run.backlog
+    ? `backlog: p99 with ${run.backlog.loaded.pending} pending ÷ with none: create (ack) ${run.backlog.ratios.create}×, decide (decision to agent) ${run.backlog.ratios.decide}×, round trip ${run.backlog.ratios.roundTrip}×`
+    : null;
+  if (options.backlogOnly) {
+    log(backlogLine ?? 'backlog: not run (the profile seeds no backlog, or hub-normal is not a target)');
+    return;
+  }
 
   const finishedAt = new Date();
   const report: BenchReport = {
@@ -52,6 +68,7 @@ async function main(): Promise<void> {
     comparisons: compareTargets(run.results),
     targets: run.results,
     cpuProfiles: run.cpuProfiles,
+    backlog: run.backlog,
   };
   const resultsFile = writeResultsFile(path.join(benchDir, 'results'), report);
   const relativeResults = path.relative(repoRoot, resultsFile);
@@ -59,6 +76,7 @@ async function main(): Promise<void> {
   if (options.writeDocs) appendToBenchmarksDoc(path.join(repoRoot, 'docs', 'benchmarks.md'), markdown);
 
   log('');
+  if (backlogLine) log(backlogLine);
   for (const goal of report.goals) log(`${goal.met === null ? '?' : goal.met ? 'met   ' : 'NOT met'}  ${goal.goal}: ${goal.measured}`);
   for (const [id, summary] of Object.entries(run.cpuProfiles)) {
     log(`\nTop self time in ${id} (${summary?.busyMs} ms busy):`);

@@ -1,3 +1,4 @@
+import type { BacklogSettings } from './scenarios/backlog-seed.js';
 import type { IdleSettings } from './scenarios/idle-connections.js';
 import type { LoadShape } from './scenarios/load-shape.js';
 import type { StepSettings } from './scenarios/measured-step.js';
@@ -31,6 +32,8 @@ export interface BenchProfile {
   interleave: boolean;
   /** A steady load on 1,000 × 20 for minutes, on hub-normal only: flat p99 per window, bounded WAL. */
   soak: SoakSettings;
+  /** The fixed shape at one rate on hub-normal, with an empty database and with a large pending backlog (0 skips it). */
+  backlog: { settings: BacklogSettings; step: StepSettings };
 }
 
 const SMALL_SHAPE: LoadShape = { agents: 10, reviewers: 1, idleAgents: 0 };
@@ -81,6 +84,10 @@ export const QUICK_PROFILE: BenchProfile = {
   noise: { otherLoadLimitPercent: 30, maxAttempts: 2, retryBudgetMs: 20_000 },
   interleave: true,
   soak: { ratePerSecond: 1000, durationMs: 60_000, windowMs: 10_000, graceMs: 5000 },
+  backlog: {
+    settings: { pending: 100_000, agents: FIXED_SHAPE.agents, queues: FIXED_SHAPE.reviewers },
+    step: { ratePerSecond: 500, durationMs: 3000, warmupMs: 500, graceMs: 2000, argsBytes: 0 },
+  },
 };
 
 /** `pnpm bench --full`: longer steps, a finer ladder, every scenario on every server (about ten minutes). */
@@ -126,6 +133,10 @@ export const FULL_PROFILE: BenchProfile = {
   noise: { otherLoadLimitPercent: 30, maxAttempts: 5, retryBudgetMs: 180_000 },
   interleave: true,
   soak: { ratePerSecond: 1000, durationMs: 300_000, windowMs: 10_000, graceMs: 5000 },
+  backlog: {
+    settings: { pending: 100_000, agents: FIXED_SHAPE.agents, queues: FIXED_SHAPE.reviewers },
+    step: { ratePerSecond: 1000, durationMs: 10_000, warmupMs: 1000, graceMs: 5000, argsBytes: 0 },
+  },
 };
 
 /**
@@ -142,6 +153,8 @@ export function withPostgres(profile: BenchProfile): BenchProfile {
     idle: { ...profile.idle, targets: [] },
     storm: { ...profile.storm, targets: ['relay', 'hub-normal', 'hub-postgres'] },
     soak: { ...profile.soak, durationMs: 0 },
+    // The backlog scenario seeds hub-normal's SQLite file; PostgreSQL's counters are covered by the contract suite.
+    backlog: { ...profile.backlog, settings: { ...profile.backlog.settings, pending: 0 } },
     interleave: false,
   };
 }

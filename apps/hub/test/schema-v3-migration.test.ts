@@ -36,6 +36,7 @@ describe('SQLite schema v3', () => {
 
     // Back to what a v2 hub left: no trust, no decided_at, schema version 2 (and nothing of later migrations).
     const db = new Database(`${dir}/hub.db`);
+    db.exec('DROP TRIGGER approvals_pending_insert; DROP TRIGGER approvals_pending_leave; DROP TRIGGER approvals_pending_enter; DROP TRIGGER approvals_pending_delete; DROP TABLE pending_counts;');
     db.exec('DROP TABLE outbox; DROP TABLE decision_link_uses; DROP TABLE grants; DROP INDEX approvals_escalate_at; ALTER TABLE approvals DROP COLUMN quorum; ALTER TABLE approvals DROP COLUMN escalation; ALTER TABLE approvals DROP COLUMN escalate_at;');
     db.exec('DROP INDEX approvals_decided; ALTER TABLE approvals DROP COLUMN trust; ALTER TABLE approvals DROP COLUMN decided_at; PRAGMA user_version = 2;');
     db.close();

@@ -1,6 +1,7 @@
 import type { ProfileSummary } from '../profiling/cpu-profile-summary.js';
 import type { BenchProfile } from '../profiles.js';
 import type { TargetId } from '../servers/bench-target.js';
+import type { BacklogResult } from '../suite/backlog-session.js';
 import type { TargetResult } from '../suite/target-result.js';
 import type { MachineInfo, Versions } from './machine-info.js';
 import type { Comparison, GoalCheck } from './ratios.js';
@@ -29,6 +30,8 @@ export interface BenchReport {
   comparisons: Comparison[];
   targets: Partial<Record<TargetId, TargetResult>>;
   cpuProfiles: Partial<Record<TargetId, ProfileSummary>>;
+  /** Create and decide p99 with a large pending backlog ÷ without (null when the profile runs no backlog). */
+  backlog?: BacklogResult | null;
 }
 
 export const POSTGRES_NOTES = [

@@ -12,6 +12,7 @@ import { startBenchPostgres } from '../servers/bench-postgres.js';
 import { hubTarget } from '../servers/hub-target.js';
 import { postgresHubTarget } from '../servers/postgres-hub-target.js';
 import { relayTarget } from '../servers/relay-target.js';
+import { runBacklogSession, type BacklogResult } from './backlog-session.js';
 import { runInterleavedThroughput, type ThroughputResult } from './interleaved-throughput.js';
 import { runLightSession, type LightSessionResult } from './light-session.js';
 import { runPayloadSessions, type PayloadResult } from './payload-sessions.js';
@@ -33,6 +34,8 @@ export interface SuiteOptions {
   hubMain: string | null;
   /** Overrides the profile's soak length; 0 skips it. */
   soakSeconds: number | null;
+  /** Run only the backlog scenario (hub-normal, empty and with the backlog). */
+  backlogOnly: boolean;
   log: Log;
 }
 
@@ -42,6 +45,7 @@ export interface SuiteRun {
   cpuProfiles: Partial<Record<TargetId, ProfileSummary>>;
   /** Steps measured again because foreign load disturbed them. */
   noisyRetries: number;
+  backlog: BacklogResult | null;
 }
 
 const isPostgresTarget = (id: TargetId) => id === 'hub-postgres' || id === 'hub-postgres-3';
@@ -87,6 +91,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
   const quiet = new QuietMeasurer(profile.noise);
   let failed = false;
   try {
+    const backlogWanted = profile.backlog.settings.pending > 0 && options.targets.includes('hub-normal');
+    const backlog = () => (backlogWanted ? runBacklogSession(profile, workDir, options.hubMain, pool, holder, quiet, log) : Promise.resolve(null));
+    if (options.backlogOnly) return { workDir, results: {}, cpuProfiles: {}, noisyRetries: quiet.retries, backlog: await backlog() };
     const targets: BenchTarget[] = [];
     for (const id of options.targets) targets.push(await makeTarget(id, profile, workDir, options.cpuProfileDir, options.hubMain, postgres));
     const light = new Map<TargetId, LightSessionResult>();
@@ -112,7 +119,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
     const soakTarget = targets.find((t) => t.id === 'hub-normal');
     if (soakTarget && soakSettings.durationMs > 0) soak = await runSoakSession(soakTarget, profile, soakSettings, pool, holder, log);
 
-    const run: SuiteRun = { workDir, results: {}, cpuProfiles: {}, noisyRetries: quiet.retries };
+    const backlogResult = await backlog();
+    const run: SuiteRun = { workDir, results: {}, cpuProfiles: {}, noisyRetries: quiet.retries, backlog: backlogResult };
     for (const target of targets) {
       const l = light.get(target.id)!;
       const t = throughput.get(target.id)!;

@@ -12,6 +12,8 @@ export interface StoreUnderTest {
   store: ApprovalStore;
   /** Opens the same data again (after `store.close()`); for stores that persist. */
   reopen: () => Promise<ApprovalStore>;
+  /** Runs the store in another process on the same data until it is killed with writes in flight (after `store.close()`). */
+  crashWhileWriting: () => Promise<void>;
   cleanup: () => Promise<void>;
 }
 
@@ -95,6 +97,39 @@ async function allUndelivered(store: ApprovalStore, principalId: string, pageSiz
     ids.push(...page.items.map((r) => r.requestId));
     if (page.next === null) return ids;
     after = page.next;
+  }
+}
+
+/** Pending requests per queue and per agent as the rows say, read page by page through the store. */
+async function pendingTruth(store: ApprovalStore): Promise<{ byQueue: Record<string, number>; byAgent: Record<string, number> }> {
+  const byQueue: Record<string, number> = {};
+  const byAgent: Record<string, number> = {};
+  let after: { expiresAt: number; position: number } | undefined;
+  for (;;) {
+    const page = await store.listPending(null, { limit: 500, maxBytes: 1 << 24, after });
+    for (const r of page.items) {
+      byQueue[r.queue] = (byQueue[r.queue] ?? 0) + 1;
+      byAgent[r.agent.id] = (byAgent[r.agent.id] ?? 0) + 1;
+    }
+    if (page.next === null) return { byQueue, byAgent };
+    after = page.next;
+  }
+}
+
+/**
+ * The store's pending counters agree with its rows: per queue as `counts()` reports them, per agent as the quota
+ * sees it (an agent at its count is refused, one above it is not; the probe that gets in is counted too).
+ */
+async function expectCountersExact(store: ApprovalStore): Promise<void> {
+  const truth = await pendingTruth(store);
+  expect((await store.counts()).pendingByQueue).toEqual(truth.byQueue);
+  for (const [agent, n] of Object.entries(truth.byAgent)) {
+    const probe = (max: number) => {
+      const p = pending({ principalId: agent, queue: 'probe' });
+      return store.insertRequest(insertOf(p.record, agent, { quota: { maxPendingPerAgent: max, maxPendingPerQueue: 1_000_000 } }));
+    };
+    expect(await probe(n), `agent ${agent} holds ${n}`).toEqual({ kind: 'quota_exceeded', scope: 'agent', limit: n });
+    expect((await probe(n + 1)).kind, `agent ${agent} holds ${n}`).toBe('created');
   }
 }
 
@@ -561,6 +596,60 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         expect(await store.counts()).toEqual({ pendingByQueue: { ops: 1, default: 1 }, undelivered: 1 });
         await store.markDelivered(a.requestId, 'agent-a', delivered(a.requestId, 'agent-a'), iso(BASE + 2000));
         expect(await store.counts()).toEqual({ pendingByQueue: { ops: 1, default: 1 }, undelivered: 0 });
+      });
+    });
+
+    describe('pending counters (quotas and counts read counters kept in the writing transaction)', () => {
+      it('stay exact across request, decide, expire, cancel, escalate, purge and writes that lose or fail', async () => {
+        const a1 = await insertPending(store);
+        const a2 = await insertPending(store);
+        const a3 = await insertPending(store, { queue: 'ops' });
+        const b1 = await insertPending(store, { principalId: 'agent-b', queue: 'ops' });
+        const b2 = await insertPending(store, { principalId: 'agent-b', escalation: { rule: 'r', toQueue: 'ops', escalateAt: iso(BASE + 5000) } });
+        await expectCountersExact(store);
+        // Decided, expired and cancelled: each leaves pending once; a second transition loses and changes nothing.
+        expect(await decide(store, a1, 'agent-a', 'alice')).toBe(true);
+        expect(await decide(store, a1, 'agent-a', 'bob')).toBe(false);
+        const expired: ApprovalRecord = { ...a2, status: 'expired', resolvedAt: a2.expiresAt };
+        expect(await store.transition({ requestId: a2.requestId, record: expired, deliverTo: 'agent-a', at: a2.expiresAt, audit: [] })).toBe(true);
+        const cancelled: ApprovalRecord = { ...b1, status: 'cancelled', resolvedAt: iso(BASE + 10) };
+        expect(await store.transition({ requestId: b1.requestId, record: cancelled, deliverTo: null, at: iso(BASE + 10), audit: [] })).toBe(true);
+        await expectCountersExact(store);
+        // An escalation moves a pending request to another queue.
+        const moved = { ...b2, queue: 'ops', escalation: { ...b2.escalation!, fromQueue: 'default', escalatedAt: iso(BASE + 5000) } };
+        expect(await store.updatePending({ requestId: b2.requestId, before: b2, record: moved, at: iso(BASE + 5000), audit: [] })).toBe(true);
+        await expectCountersExact(store);
+        // Writes that fail inside their transaction count nothing: an insert whose outbox row clashes, a decision
+        // whose grant clashes, an insert refused by its quota, an insert of a requestId already taken.
+        const entry = { id: 'outbox-clash', channel: 'hook', kind: 'webhook', event: 'approval.requested', requestId: a3.requestId, target: null, payload: '{}', dueAt: BASE, onlyIfPending: false, createdAt: BASE } as const;
+        await insertPending(store, { queue: 'ops' }).then((r) => store.transition({ requestId: r.requestId, record: decided(r, 'alice', true), deliverTo: null, at: iso(BASE), audit: [], outbox: [entry] }));
+        const clash = pending({ queue: 'ops' });
+        await expect(store.insertRequest(insertOf(clash.record, clash.principalId, { outbox: [entry] }))).rejects.toThrow();
+        expect(await store.getRequest(clash.record.requestId, EVERYTHING)).toBeNull();
+        const grant: Grant = { grantId: 'grant-clash', effect: 'allow', queue: 'ops', match: { agent: 'agent-a', toolName: 'delete_pod', onBehalfOf: null, args: {} }, grantedBy: { id: 'alice', name: 'Alice' }, fromRequestId: a1.requestId, createdAt: iso(BASE), expiresAt: iso(BASE + 60_000), uses: 0, status: 'active' };
+        const granting = await insertPending(store, { queue: 'ops' });
+        expect(await store.transition({ requestId: granting.requestId, record: decided(granting, 'alice', true), deliverTo: null, at: iso(BASE), audit: [], grant })).toBe(true);
+        await expect(store.transition({ requestId: a3.requestId, record: decided(a3, 'alice', true), deliverTo: null, at: iso(BASE), audit: [], grant })).rejects.toThrow();
+        expect((await store.getRequest(a3.requestId, EVERYTHING))?.record.status).toBe('pending');
+        const over = pending({ queue: 'ops' });
+        expect((await store.insertRequest(insertOf(over.record, over.principalId, { quota: { maxPendingPerAgent: 100, maxPendingPerQueue: 1 } }))).kind).toBe('quota_exceeded');
+        expect((await store.insertRequest(insertOf(a3, 'agent-a'))).kind).toBe('existing');
+        await expectCountersExact(store);
+        // Retention removes only resolved requests.
+        expect(await store.purgeDecided({ resolvedBefore: BASE + 3_600_000, limit: 100, at: iso(BASE + 3_600_000) })).not.toEqual([]);
+        await expectCountersExact(store);
+      });
+
+      it('stay exact after the store is killed with writes in flight, and across a reopen', async () => {
+        await insertPending(store, { queue: 'crash-q0', principalId: 'crash-agent-0' });
+        await store.close();
+        await s.crashWhileWriting();
+        store = await s.reopen();
+        s.store = store;
+        const truth = await pendingTruth(store);
+        expect(Object.values(truth.byQueue).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(1);
+        await expectCountersExact(store);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
       });
     });
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { auditHashTail } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../audit/audit-events.js';
+import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
 
 export interface ChainHead {
@@ -51,27 +52,20 @@ export class QuotaExceededError extends Error {
  */
 export async function appendAuditAndCommit(client: pg.PoolClient, entries: readonly PendingAudit[], lastCommitted: ChainHead | null, quota?: QuotaCheck): Promise<ChainHead> {
   const rows = entries.map(({ event, at, state }) => {
-    const content = {
-      at,
-      type: event.type,
-      // What PostgreSQL keeps (UTF-8): a lone surrogate would read back as U+FFFD and no longer match its hash.
-      requestId: event.requestId?.toWellFormed() ?? null,
-      queue: event.queue?.toWellFormed() ?? null,
-      actor: JSON.stringify(event.actor),
-      data: JSON.stringify(event.data),
-      stateHash: state,
-    };
+    const content = auditRowContent(event, at, state);
     return { ...content, tail: auditHashTail(content) };
   });
   // The simple query protocol takes several statements in one message but no parameters: the values go as one
   // escaped JSON literal. If audit_append raises, the COMMIT after it is not run and the caller rolls back.
-  // Quotas first: `approval_quota_check` takes the per-agent and per-queue advisory locks (held to this COMMIT) and
-  // counts the pending requests, the new one included, so two nodes cannot both slip under a limit.
+  // The deferred pending-counter trigger (schema.ts) runs first, before the chain head is locked: every transaction
+  // takes the counter rows before the head, never after, so no two wait on each other in a cycle. Then quotas: the
+  // counters include this insert and stay locked by this transaction to its COMMIT, so two nodes cannot both slip
+  // under a limit, and the check reads two rows whatever the backlog.
   const quotaSql = quota
     ? `SELECT approval_quota_check(${client.escapeLiteral(quota.principalId)}, ${client.escapeLiteral(quota.queue)}, ${Number(quota.maxPendingPerAgent)}, ${Number(quota.maxPendingPerQueue)}); `
     : '';
   const sql =
-    `${quotaSql}SELECT seq, hash FROM audit_append(${client.escapeLiteral(JSON.stringify(rows))}::json, ` +
+    `SET CONSTRAINTS approvals_pending_counts IMMEDIATE; ${quotaSql}SELECT seq, hash FROM audit_append(${client.escapeLiteral(JSON.stringify(rows))}::json, ` +
     `${lastCommitted ? `${Number(lastCommitted.seq)}, ${client.escapeLiteral(lastCommitted.hash)}` : 'NULL, NULL'}); COMMIT`;
   let results: pg.QueryResult<ChainHead>[];
   try {
@@ -86,7 +80,7 @@ export async function appendAuditAndCommit(client: pg.PoolClient, entries: reado
     if (quota && code === QUEUE_QUOTA) throw new QuotaExceededError('queue', quota.maxPendingPerQueue);
     throw error;
   }
-  const head = results[quota ? 1 : 0]?.rows[0];
+  const head = results[quota ? 2 : 1]?.rows[0];
   if (!head) throw new Error('audit_append returned no head');
   return { seq: Number(head.seq), hash: head.hash };
 }

@@ -73,7 +73,7 @@ const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(' A
 
 /**
  * A store on PostgreSQL, for one or many hub nodes sharing one database. Each write is one transaction on a pooled
- * connection; transitions are conditional updates, quotas are counted under advisory locks, and audit appends take
+ * connection; transitions are conditional updates, quotas are read from counters kept in the writing transaction, and audit appends take
  * turns on the one-row `audit_head` (see audit-append.ts), so the same guarantees hold across nodes as within one.
  * Times are the engine's (the node's clock), stored as the SQLite store stores them.
  */
@@ -265,7 +265,7 @@ export class PostgresStore implements ApprovalStore {
 
   async counts(): Promise<StoreCounts> {
     const pendingByQueue: Record<string, number> = {};
-    for (const row of await this.#rows<{ queue: string; n: number }>(`SELECT queue, COUNT(*)::bigint AS n FROM approvals WHERE status = 'pending' GROUP BY queue`, [])) {
+    for (const row of await this.#rows<{ queue: string; n: number }>(`SELECT name AS queue, n FROM pending_counts WHERE scope = 'queue' AND n > 0`, [])) {
       pendingByQueue[row.queue] = row.n;
     }
     const [undelivered] = await this.#rows<{ n: number }>('SELECT COUNT(*)::bigint AS n FROM deliveries', []);

@@ -87,6 +87,19 @@ export async function transition(client: pg.PoolClient, input: Transition, node:
   // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
   const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
   const decision = record.decision ? decisionText(record.decision) : null;
+  if (input.linkUse) {
+    // Spent first, as on SQLite, and only while the request is still pending: a link decides once. A spent link
+    // (its key taken, or being taken by a transaction this one then waits for) writes nothing; a transition that
+    // loses below rolls the spend back with it.
+    const { linkId, principalId, usedAt } = input.linkUse;
+    const spent = await client.query(
+      `INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
+       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM approvals WHERE request_id = $2 AND status = 'pending')
+       ON CONFLICT (link_id) DO NOTHING`,
+      [linkId, input.requestId, principalId, Date.parse(usedAt)],
+    );
+    if (spent.rowCount === 0) return { value: false, commit: false };
+  }
   const updated = input.expect
     ? // The last approval of a quorum: only if no other approval, edit or move came in since the engine read it.
       await client.query<ApprovalRow>(
@@ -102,8 +115,6 @@ export async function transition(client: pg.PoolClient, input: Transition, node:
       ]);
   const row = updated.rows[0];
   if (!row) return { value: false, commit: false };
-  // A link decides once: spent in this transaction, or (spent already) the whole transition is rolled back.
-  if (input.linkUse && !(await spendLink(client, input.requestId, input.linkUse))) return { value: false, commit: false };
   if (input.grant) {
     const g = grantParams(input.grant);
     await client.query(

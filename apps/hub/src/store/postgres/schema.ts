@@ -198,6 +198,78 @@ const MIGRATIONS: string[] = [
   END
   $fn$;
   `,
+  // Pending-request counters per agent and per queue (issue 23), as on SQLite: the quota check reads one row instead
+  // of counting the backlog. A deferred constraint trigger keeps them in the transaction that inserts, resolves, moves
+  // or deletes a pending row, whatever the write path, and runs at COMMIT (or at SET CONSTRAINTS … IMMEDIATE), so
+  // the counter rows' locks are held for no client round trip. Rows are always locked agents first, then queues,
+  // each pair in name order, so two transactions never wait on each other in a cycle. The counter row lock now
+  // serialises inserts per agent and per queue, as the advisory locks did: approval_quota_check only reads.
+  `
+  CREATE TABLE pending_counts (
+    scope TEXT NOT NULL CHECK (scope IN ('agent','queue')),
+    name TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (scope, name)
+  );
+  INSERT INTO pending_counts (scope, name, n)
+    SELECT 'agent', principal_id, COUNT(*) FROM approvals WHERE status = 'pending' GROUP BY principal_id;
+  INSERT INTO pending_counts (scope, name, n)
+    SELECT 'queue', queue, COUNT(*) FROM approvals WHERE status = 'pending' GROUP BY queue;
+
+  CREATE FUNCTION pending_count_add(count_scope text, count_name text, delta bigint) RETURNS void
+  LANGUAGE plpgsql AS $fn$
+  BEGIN
+    IF delta = 0 OR count_name IS NULL THEN RETURN; END IF;
+    INSERT INTO pending_counts AS c (scope, name, n) VALUES (count_scope, count_name, delta)
+      ON CONFLICT (scope, name) DO UPDATE SET n = c.n + delta;
+  END
+  $fn$;
+
+  -- One scope's change: -1 for the name the row left (if it was pending), +1 for the one it entered.
+  CREATE FUNCTION pending_count_move(count_scope text, left_name text, entered_name text) RETURNS void
+  LANGUAGE plpgsql AS $fn$
+  BEGIN
+    IF left_name IS NOT DISTINCT FROM entered_name THEN RETURN; END IF;
+    IF entered_name IS NULL OR (left_name IS NOT NULL AND left_name < entered_name) THEN
+      PERFORM pending_count_add(count_scope, left_name, -1);
+      PERFORM pending_count_add(count_scope, entered_name, 1);
+    ELSE
+      PERFORM pending_count_add(count_scope, entered_name, 1);
+      PERFORM pending_count_add(count_scope, left_name, -1);
+    END IF;
+  END
+  $fn$;
+
+  CREATE FUNCTION approvals_pending_counts() RETURNS trigger
+  LANGUAGE plpgsql AS $fn$
+  DECLARE
+    was_pending boolean := TG_OP <> 'INSERT' AND OLD.status = 'pending';
+    is_pending boolean := TG_OP <> 'DELETE' AND NEW.status = 'pending';
+  BEGIN
+    PERFORM pending_count_move('agent', CASE WHEN was_pending THEN OLD.principal_id END, CASE WHEN is_pending THEN NEW.principal_id END);
+    PERFORM pending_count_move('queue', CASE WHEN was_pending THEN OLD.queue END, CASE WHEN is_pending THEN NEW.queue END);
+    RETURN NULL;
+  END
+  $fn$;
+
+  CREATE CONSTRAINT TRIGGER approvals_pending_counts
+    AFTER INSERT OR UPDATE OF status, queue, principal_id OR DELETE ON approvals
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION approvals_pending_counts();
+
+  -- Called after SET CONSTRAINTS approvals_pending_counts IMMEDIATE (audit-append.ts), so the counters already
+  -- include this transaction's insert and their rows are locked by it until COMMIT.
+  CREATE OR REPLACE FUNCTION approval_quota_check(principal text, queue_name text, max_agent bigint, max_queue bigint) RETURNS void
+  LANGUAGE plpgsql AS $fn$
+  BEGIN
+    IF COALESCE((SELECT n FROM pending_counts WHERE scope = 'agent' AND name = principal), 0) > max_agent THEN
+      RAISE EXCEPTION 'over the agent quota' USING ERRCODE = 'AH003';
+    END IF;
+    IF COALESCE((SELECT n FROM pending_counts WHERE scope = 'queue' AND name = queue_name), 0) > max_queue THEN
+      RAISE EXCEPTION 'over the queue quota' USING ERRCODE = 'AH004';
+    END IF;
+  END
+  $fn$;
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */

@@ -135,6 +135,43 @@ const MIGRATIONS: string[] = [
   CREATE INDEX outbox_request ON outbox (request_id, channel);
   CREATE INDEX outbox_channel ON outbox (channel, seq);
   `,
+  // Pending-request counters per agent and per queue (issue 23): the quota check reads one row instead of counting
+  // the backlog. Triggers keep them in the very transaction that inserts, resolves, moves or deletes a pending row,
+  // whichever write path does it, so they cannot drift from the rows they count; existing rows are counted once here.
+  `
+  CREATE TABLE pending_counts (
+    scope TEXT NOT NULL CHECK (scope IN ('agent','queue')),
+    name TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (scope, name)
+  ) WITHOUT ROWID;
+  INSERT INTO pending_counts (scope, name, n)
+    SELECT 'agent', principal_id, COUNT(*) FROM approvals WHERE status = 'pending' GROUP BY principal_id;
+  INSERT INTO pending_counts (scope, name, n)
+    SELECT 'queue', queue, COUNT(*) FROM approvals WHERE status = 'pending' GROUP BY queue;
+  CREATE TRIGGER approvals_pending_insert AFTER INSERT ON approvals WHEN NEW.status = 'pending'
+  BEGIN
+    INSERT INTO pending_counts (scope, name, n) VALUES ('agent', NEW.principal_id, 1) ON CONFLICT (scope, name) DO UPDATE SET n = n + 1;
+    INSERT INTO pending_counts (scope, name, n) VALUES ('queue', NEW.queue, 1) ON CONFLICT (scope, name) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER approvals_pending_leave AFTER UPDATE OF status, queue, principal_id ON approvals
+    WHEN OLD.status = 'pending' AND (NEW.status <> 'pending' OR NEW.queue <> OLD.queue OR NEW.principal_id <> OLD.principal_id)
+  BEGIN
+    UPDATE pending_counts SET n = n - 1 WHERE scope = 'agent' AND name = OLD.principal_id;
+    UPDATE pending_counts SET n = n - 1 WHERE scope = 'queue' AND name = OLD.queue;
+  END;
+  CREATE TRIGGER approvals_pending_enter AFTER UPDATE OF status, queue, principal_id ON approvals
+    WHEN NEW.status = 'pending' AND (OLD.status <> 'pending' OR NEW.queue <> OLD.queue OR NEW.principal_id <> OLD.principal_id)
+  BEGIN
+    INSERT INTO pending_counts (scope, name, n) VALUES ('agent', NEW.principal_id, 1) ON CONFLICT (scope, name) DO UPDATE SET n = n + 1;
+    INSERT INTO pending_counts (scope, name, n) VALUES ('queue', NEW.queue, 1) ON CONFLICT (scope, name) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER approvals_pending_delete AFTER DELETE ON approvals WHEN OLD.status = 'pending'
+  BEGIN
+    UPDATE pending_counts SET n = n - 1 WHERE scope = 'agent' AND name = OLD.principal_id;
+    UPDATE pending_counts SET n = n - 1 WHERE scope = 'queue' AND name = OLD.queue;
+  END;
+  `,
 ];
 
 export function migrate(db: Database): number {

@@ -29,7 +29,7 @@ import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { budgeted, readAuditHead, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from './rows.js';
-import { fileIdentity, type InTransactionCrashPoint } from './sqlite-writer.js';
+import { fileIdentity, type CreatedAnswer, type InTransactionCrashPoint } from './sqlite-writer.js';
 import { WriterClient } from './writer-client.js';
 
 export interface SqliteStoreOptions {
@@ -187,8 +187,9 @@ export class SqliteStore implements ApprovalStore {
 
   // ---- writes ----
 
-  insertRequest(input: InsertRequest): Promise<InsertOutcome> {
-    return this.#write({ op: 'insert', input });
+  async insertRequest(input: InsertRequest): Promise<InsertOutcome> {
+    const outcome = await this.#write<InsertOutcome | CreatedAnswer>({ op: 'insert', input });
+    return outcome.kind === 'created' ? { kind: 'created', record: input.record } : outcome;
   }
 
   transition(input: Transition): Promise<boolean> {
@@ -496,7 +497,7 @@ function prepareReads(db: Db) {
   const p = (sql: string): Statement => db.prepare(sql);
   return {
     ping: p('SELECT 1'),
-    pendingByQueue: p(`SELECT queue, COUNT(*) AS n FROM approvals WHERE status = 'pending' GROUP BY queue`),
+    pendingByQueue: p(`SELECT name AS queue, n FROM pending_counts WHERE scope = 'queue' AND n > 0`),
     undeliveredCount: p('SELECT COUNT(*) AS n FROM deliveries'),
     undelivered: p(`SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
       WHERE d.principal_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`),

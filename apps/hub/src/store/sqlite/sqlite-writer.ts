@@ -6,6 +6,7 @@ import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
 import { boundedError, OUTBOX_INSERT_COLUMNS, outboxInsertValues, toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import type { OutboxClaim, OutboxEntry, OutboxRow, OutboxSettle } from '../outbox-store.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, Transition } from '../store.js';
+import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
 import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
 import { escalateAtOf, progressText, rowParams, stateValues, toRecord, decisionText, type ApprovalRow } from './rows.js';
@@ -24,7 +25,11 @@ export type WriteOp =
   | { op: 'outboxRedeliver'; id: string; now: number }
   | { op: 'probe' };
 
-export type WriteResult = InsertOutcome | boolean | string[] | { grant: Grant; revoked: boolean } | OutboxRow[] | OutboxRow | null;
+/** An insert that was created, as the writer thread answers it: without the record, which the caller already holds. */
+export type CreatedAnswer = { kind: 'created' };
+const CREATED: CreatedAnswer = { kind: 'created' };
+
+export type WriteResult = InsertOutcome | CreatedAnswer | boolean | string[] | { grant: Grant; revoked: boolean } | OutboxRow[] | OutboxRow | null;
 
 /** Test-only crash points reached inside a write transaction, before COMMIT. */
 export type InTransactionCrashPoint = 'request.before-commit' | 'deadline.before-commit';
@@ -135,26 +140,29 @@ export class SqliteWriter {
     }
   }
 
-  #insert(input: InsertRequest): InsertOutcome {
+  #insert(input: InsertRequest): InsertOutcome | CreatedAnswer {
     const { record } = input;
     const existing = this.#stmt.byRequestId.get(record.requestId) as ApprovalRow | undefined;
     if (existing) return { kind: 'existing', stored: { record: toRecord(existing), principalId: existing.principal_id, requestHash: existing.request_hash } };
     if (record.status === 'pending' && input.quota) {
-      const byAgent = (this.#stmt.pendingOfAgent.get(input.principalId) as { n: number }).n;
+      const byAgent = (this.#stmt.pendingOfAgent.get(input.principalId) as { n: number } | undefined)?.n ?? 0;
       if (byAgent >= input.quota.maxPendingPerAgent) return { kind: 'quota_exceeded', scope: 'agent', limit: input.quota.maxPendingPerAgent };
-      const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number }).n;
+      const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number } | undefined)?.n ?? 0;
       if (inQueue >= input.quota.maxPendingPerQueue) return { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue };
     }
     // Counted first, before anything is written: a grant that is no longer live leaves nothing behind.
     if (input.grantUse && this.#stmt.useGrant.run({ grantId: input.grantUse.grantId, now: input.grantUse.now }).changes === 0) return { kind: 'grant_unavailable' };
     const params = rowParams(record, input.principalId, input.requestHash);
-    this.#stmt.insertApproval.run(params);
+    // RETURNING: the row as SQLite stored it (its text as UTF-8) is what the state hash must cover, read in the same statement.
+    const row = this.#stmt.insertApproval.get(params) as ApprovalRow;
     if (input.deliver) this.#stmt.insertDelivery.run({ requestId: record.requestId, principalId: input.principalId, createdAt: params.createdAt });
-    const state = this.#stateOf(record.requestId);
+    // A new request has a delivery exactly when this insert queued one.
+    const state = stateHash(stateValues(row), input.deliver);
     for (const event of input.audit) this.#append(event, record.createdAt, event.requestId === record.requestId ? state : null);
     this.#queueOutbox(input.outbox);
     this.#crash('request.before-commit');
-    return { kind: 'created', record };
+    // The caller holds the record it asked to insert: it is not copied back across the thread (sqlite-store.ts).
+    return CREATED;
   }
 
   #transition(input: Transition): boolean {
@@ -169,16 +177,18 @@ export class SqliteWriter {
       const spent = this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) });
       if (spent.changes === 0) return false;
     }
-    const { changes } = input.expect
-      ? this.#stmt.resolveExpecting.run({ requestId: input.requestId, status: record.status, decision, decidedAt, quorum: progressText(record.quorum), ...this.#expected(input.expect) })
-      : this.#stmt.resolve.run({ requestId: input.requestId, status: record.status, decision, decidedAt });
+    const row = (
+      input.expect
+        ? this.#stmt.resolveExpecting.get({ requestId: input.requestId, status: record.status, decision, decidedAt, quorum: progressText(record.quorum), ...this.#expected(input.expect) })
+        : this.#stmt.resolve.get({ requestId: input.requestId, status: record.status, decision, decidedAt })
+    ) as ApprovalRow | undefined;
     // A quorum's last approval can still lose (its expectation no longer holds): the link it spent stays unspent.
-    if (changes === 0 && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
-    if (changes === 0) return false;
+    if (!row && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
+    if (!row) return false;
     if (input.grant) this.#stmt.insertGrant.run(grantParams(input.grant));
     const { at } = input;
     if (input.deliverTo !== null) this.#stmt.insertDelivery.run({ requestId: input.requestId, principalId: input.deliverTo, createdAt: Date.parse(at) });
-    const state = this.#stateOf(input.requestId);
+    const state = stateHash(stateValues(row), input.deliverTo !== null || this.#stmt.hasDelivery.get(input.requestId) !== undefined);
     for (const event of input.audit) this.#append(event, at, event.requestId === input.requestId ? state : null);
     this.#queueOutbox(input.outbox);
     if (record.status === 'expired') this.#crash('deadline.before-commit');
@@ -196,17 +206,17 @@ export class SqliteWriter {
       const { linkId, principalId, usedAt } = input.linkUse;
       if (this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) }).changes === 0) return false;
     }
-    const { changes } = this.#stmt.updatePending.run({
+    const row = this.#stmt.updatePending.get({
       requestId: input.requestId,
       quorum: progressText(record.quorum),
       escalation: progressText(record.escalation),
       escalateAt: escalateAtOf(record),
       queue: record.queue,
       ...this.#expected(input.before),
-    });
-    if (changes === 0 && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
-    if (changes === 0) return false;
-    const state = this.#stateOf(input.requestId);
+    }) as ApprovalRow | undefined;
+    if (!row && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
+    if (!row) return false;
+    const state = stateHash(stateValues(row), this.#stmt.hasDelivery.get(input.requestId) !== undefined);
     for (const event of input.audit) this.#append(event, input.at, event.requestId === input.requestId ? state : null);
     return true;
   }
@@ -224,7 +234,9 @@ export class SqliteWriter {
   #delivered(requestId: string, principalId: string, audit: AuditEvent, at: string): boolean {
     const { changes } = this.#stmt.deleteDelivery.run(requestId, principalId);
     if (changes === 0) return false;
-    this.#append(audit, at, this.#stateOf(requestId));
+    // One delivery per request (its primary key): none is left after this one.
+    const row = this.#stmt.byRequestId.get(requestId) as ApprovalRow;
+    this.#append(audit, at, stateHash(stateValues(row), false));
     return true;
   }
 
@@ -271,28 +283,9 @@ export class SqliteWriter {
     return changes > 0;
   }
 
-  /** The state hash of a request as it now stands in this transaction, read back from the row itself. */
-  #stateOf(requestId: string): string | null {
-    const row = this.#stmt.byRequestId.get(requestId) as ApprovalRow | undefined;
-    if (!row) return null;
-    const undelivered = this.#stmt.hasDelivery.get(requestId) !== undefined;
-    return stateHash(stateValues(row), undelivered);
-  }
-
   #append(event: AuditEvent, at: string, state: string | null): void {
     const seq = this.#head.seq + 1;
-    // Hash exactly what SQLite keeps: it stores text as UTF-8, so a lone surrogate would read back as U+FFFD and the
-    // row would no longer match its hash (JSON.stringify already escapes them in actor and data).
-    const row = {
-      seq,
-      at,
-      type: event.type,
-      requestId: event.requestId?.toWellFormed() ?? null,
-      queue: event.queue?.toWellFormed() ?? null,
-      actor: JSON.stringify(event.actor),
-      data: JSON.stringify(event.data),
-      stateHash: state,
-    };
+    const row = { seq, ...auditRowContent(event, at, state) };
     const hash = auditHash(this.#head.hash, row);
     this.#stmt.insertAudit.run({ ...row, prevHash: this.#head.hash, hash });
     this.#head = { seq, hash };
@@ -347,21 +340,25 @@ function prepare(db: Db) {
     rollbackTo: p('ROLLBACK TO write'),
     byRequestId: p('SELECT * FROM approvals WHERE request_id = ?'),
     hasDelivery: p('SELECT 1 FROM deliveries WHERE request_id = ?'),
-    pendingOfAgent: p(`SELECT COUNT(*) AS n FROM approvals WHERE principal_id = ? AND status = 'pending'`),
-    pendingInQueue: p(`SELECT COUNT(*) AS n FROM approvals WHERE queue = ? AND status = 'pending'`),
+    // Counters kept by triggers in the writing transaction (schema.ts): one primary-key read, whatever the backlog.
+    pendingOfAgent: p(`SELECT n FROM pending_counts WHERE scope = 'agent' AND name = ?`),
+    pendingInQueue: p(`SELECT n FROM pending_counts WHERE scope = 'queue' AND name = ?`),
     insertApproval: p(`INSERT INTO approvals
       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
-      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt, @quorum, @escalation, @escalateAt)`),
-    resolve: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt WHERE request_id = @requestId AND status = 'pending'`),
+      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt, @quorum, @escalation, @escalateAt)
+      RETURNING *`),
+    resolve: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt WHERE request_id = @requestId AND status = 'pending' RETURNING *`),
     spendLink: p(`INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
       SELECT @linkId, @requestId, @principalId, @usedAt WHERE EXISTS (SELECT 1 FROM approvals WHERE request_id = @requestId AND status = 'pending')
       ON CONFLICT (link_id) DO NOTHING`),
     unspendLink: p('DELETE FROM decision_link_uses WHERE link_id = ?'),
     // The last approval of a quorum: only if no other approval, edit or move came in since the engine read the request.
     resolveExpecting: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt, quorum = @quorum
-      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue`),
+      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue
+      RETURNING *`),
     updatePending: p(`UPDATE approvals SET quorum = @quorum, escalation = @escalation, escalate_at = @escalateAt, queue = @queue
-      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue`),
+      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue
+      RETURNING *`),
     useGrant: p(`UPDATE grants SET uses = uses + 1
       WHERE grant_id = @grantId AND revoked_at IS NULL AND expires_at > @now AND (max_uses IS NULL OR uses < max_uses)`),
     insertGrant: p(`INSERT INTO grants (grant_id, effect, queue, tool_name, match, granted_by_id, granted_by, from_request_id, created_at, expires_at, max_uses)

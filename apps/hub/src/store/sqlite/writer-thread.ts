@@ -92,9 +92,17 @@ function flush(): void {
   if (Date.now() >= nextCheckpointAt) checkpoint(walFrames >= WAL_FRAMES_BEFORE_WAITING ? 'RESTART' : 'PASSIVE');
 }
 
+/** Prepared once: `db.pragma()` would compile the statement again on every call. */
+let checkpoints: Record<'PASSIVE' | 'RESTART' | 'TRUNCATE', Database.Statement> | null = null;
+
 function checkpoint(mode: 'PASSIVE' | 'RESTART' | 'TRUNCATE'): void {
   try {
-    const [result] = db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
+    checkpoints ??= {
+      PASSIVE: db.prepare('PRAGMA wal_checkpoint(PASSIVE)'),
+      RESTART: db.prepare('PRAGMA wal_checkpoint(RESTART)'),
+      TRUNCATE: db.prepare('PRAGMA wal_checkpoint(TRUNCATE)'),
+    };
+    const result = checkpoints[mode].get() as { busy: number; log: number; checkpointed: number } | undefined;
     walFrames = result?.log ?? 0;
     const complete = result !== undefined && result.busy === 0 && result.checkpointed === result.log;
     nextCheckpointAt = Date.now() + (complete ? CHECKPOINT_EVERY_MS : CHECKPOINT_RETRY_MS);
