@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ArgMatcherInput, DEFAULT_GRANT_TTL_MS, QueueName, RiskLevel } from '@approval-hub/protocol';
 import { z } from 'zod';
 import { CrashAt } from './crash-hook.js';
+import { isAddressOrCidr } from './http/client-address.js';
 import { NotificationsConfig } from './notifications/notifications-config.js';
 
 const TokenConfig = z.strictObject({
@@ -136,6 +137,11 @@ export const HubConfig = z
     durability: Durability.optional(),
     /** The queues requests may go to; when listed, a request for any other queue is refused. Empty = any queue. */
     queues: z.array(QueueConfig).default([]),
+    /**
+     * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed: the client is the first
+     * untrusted hop from the right. Empty = the TCP peer is the client (the hub faces clients directly).
+     */
+    trustedProxies: z.array(z.string().refine(isAddressOrCidr, 'must be an IP address or a CIDR range such as 10.0.0.0/8')).max(1000).default([]),
     /** Browser origins allowed besides the hub's own. */
     allowedOrigins: z.array(z.url()).default([]),
     tokens: z.array(TokenConfig).default([]),
@@ -335,6 +341,7 @@ function databaseOverride(dbFlag: string | undefined, urlFlag: string | undefine
 
 /**
  * Reads the config the way the entry point does: a JSON file (`--config` or `HUB_CONFIG`), then `--port`/`PORT`, `--host`/`HUB_HOST`,
+ * `HUB_TRUSTED_PROXIES` (comma-separated),
  * the database (`--db`/`HUB_DB` or `--database-url`/`DATABASE_URL`) and `--no-demo` on top, the command line
  * before the environment. The only reader of `process.env`.
  */
@@ -389,6 +396,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     delete raw.durability;
     raw.database = { kind: 'postgres', url: db.url };
   }
+  if (env.HUB_TRUSTED_PROXIES !== undefined && env.HUB_TRUSTED_PROXIES.trim() !== '') raw.trustedProxies = env.HUB_TRUSTED_PROXIES.split(',').map((p) => p.trim()).filter((p) => p !== '');
   const logFormat = values['log-format'] ?? env.HUB_LOG_FORMAT;
   if (logFormat !== undefined) raw.logFormat = logFormat;
   if (values['no-demo']) raw.demo = { ...(raw.demo as object | undefined), enabled: false };

@@ -13,6 +13,7 @@ import { createDecisionLinks, type DecisionLinks } from './decision-links/decisi
 import { DecisionWaiters } from './engine/decision-waiters.js';
 import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
+import { clientAddressOf } from './http/client-address.js';
 import { serveConsole } from './http/console-static.js';
 import { requestOriginAllowed } from './http/origin-policy.js';
 import { refuseForeignOriginUpgrades } from './http/upgrade-origin-guard.js';
@@ -97,6 +98,8 @@ export function createHub(options: CreateHubOptions): Hub {
     log,
     auditor: new RejectionAuditor(store, log, clock),
     authThrottle: new AuthThrottle(() => context.config.limits, () => log),
+    linkThrottle: new AuthThrottle(() => context.config.limits, () => log),
+    slackThrottle: new AuthThrottle(() => context.config.limits, () => log),
     startedAt: Date.now(),
     version: HUB_VERSION,
   };
@@ -150,7 +153,7 @@ export function createHub(options: CreateHubOptions): Hub {
     maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
     allowRequest: (req, callback) => {
       const allowed = requestOriginAllowed(req, context.config.allowedOrigins);
-      if (!allowed) context.authThrottle.logRefusal(req.socket.remoteAddress ?? 'unknown', { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'handshake from a foreign origin refused');
+      if (!allowed) context.authThrottle.logRefusal(clientAddressOf(req, context.config.trustedProxies), { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'handshake from a foreign origin refused');
       callback(allowed ? null : 'Origin not allowed', allowed);
     },
     cors: { origin: (origin, cb) => cb(null, origin !== undefined && context.config.allowedOrigins.includes(origin)), credentials: false },
@@ -163,10 +166,10 @@ export function createHub(options: CreateHubOptions): Hub {
   // looked at, the per-token cap after the namespace's own handshakeAuth has set the principal.
   const connectionLimits = () => context.config.limits;
   refuseForeignOriginUpgrades(httpServer, (req) => requestOriginAllowed(req, context.config.allowedOrigins), (req) =>
-    context.authThrottle.logRefusal(req.socket.remoteAddress ?? 'unknown', { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'upgrade from a foreign origin refused'),
+    context.authThrottle.logRefusal(clientAddressOf(req, context.config.trustedProxies), { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'upgrade from a foreign origin refused'),
   );
   limitHttpConnections(httpServer, limits);
-  useAuthThrottle(io, context.authThrottle);
+  useAuthThrottle(io, context.authThrottle, () => context.config.trustedProxies);
   for (const ns of [Ns.agent, Ns.reviewer]) io.of(ns).use(totalConnectionCap(io, connectionLimits, log));
   // One server, two contracts: each namespace gets its own typed event maps.
   attachAgentNamespace(io.of(Ns.agent) as unknown as AgentNamespace, context);

@@ -14,8 +14,12 @@ export interface HubContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly auditor: RejectionAuditor;
-  /** Failed handshakes and 401s per remote address (sockets and REST share it). */
+  /** Failed handshakes and 401s per client address (sockets, REST and the metrics route share it). */
   readonly authThrottle: AuthThrottle;
+  /** Decision links that do not verify, per client address: their own bucket, so they cannot lock out bearer tokens. */
+  readonly linkThrottle: AuthThrottle;
+  /** Slack interactions with a bad signature, per client address: their own bucket as well. */
+  readonly slackThrottle: AuthThrottle;
   readonly startedAt: number;
   readonly version: string;
 }

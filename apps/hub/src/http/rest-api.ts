@@ -30,6 +30,7 @@ import type { DecisionLinks } from '../decision-links/decision-links.js';
 import { serveApiDocs } from './api-docs/serve-api-docs.js';
 import { mountDecisionLinkRoutes } from './decision-link-routes.js';
 import { bearerToken } from './bearer-token.js';
+import { requestClientAddress } from './client-address.js';
 import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 import type { ProcessMetrics } from './metrics.js';
@@ -176,16 +177,17 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
   mountPublicRoutes?.(app);
 
   app.use('/api/*', async (c, next) => {
-    // Failed bearer checks count against the remote address (shared with socket handshakes); a throttled
-    // address is answered 429 before its token is looked at, so it cannot tell a hit from a miss.
-    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
-    if (hub.authThrottle.throttled(address)) {
-      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'rate_limited' }, 'REST call refused: too many failed attempts from this address');
-      return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
-    }
     const token = bearerToken(c.req.header('authorization'));
     const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {
+      // Failed bearer checks count against the client's address (behind `trustedProxies`, the forwarded one),
+      // shared with socket handshakes. Only failures are throttled: a good token is served whatever others sent
+      // from the same address, and guessing is hopeless against tokens of at least 16 random characters.
+      const address = requestClientAddress(c, hub.config.trustedProxies);
+      if (hub.authThrottle.throttled(address)) {
+        hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'rate_limited' }, 'REST call refused: too many failed attempts from this address');
+        return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
+      }
       hub.authThrottle.recordFailure(address);
       hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'unauthorized' }, 'REST call refused');
       return problem(c, 'unauthorized', 'Missing or unknown bearer token');
