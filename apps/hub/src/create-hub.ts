@@ -132,7 +132,7 @@ export function createHub(options: CreateHubOptions): Hub {
     decisionLinks,
   });
   const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());
-  mountDeliveryLogRoutes(app, () => deliveryLog);
+  mountDeliveryLogRoutes(app, () => deliveryLog, () => context.config.limits.maxPageBytes);
   const prometheus = createHubMetrics({
     engine,
     counts: () => store.counts(),

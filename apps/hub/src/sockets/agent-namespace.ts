@@ -6,6 +6,7 @@ import {
   DeliveryReceipt,
   ReviewerEvent,
   ackSchema,
+  ok,
   responseOf,
   type AgentClientToServerEvents,
   type AgentServerToClientEvents,
@@ -103,7 +104,10 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     void socket.join(agentRoom(principal.id));
 
     listen(ctx, AgentEvent.request, ApprovalRequestInput, async (input) => (await engine.request(principal, input)).ack);
-    listen(ctx, AgentEvent.sync, ApprovalSync, ({ requestIds }) => engine.sync(principal, requestIds));
+    listen(ctx, AgentEvent.sync, ApprovalSync, async ({ requestIds, paged }) => {
+      const page = await engine.sync(principal, requestIds);
+      return ok(paged ? page : page.records);
+    });
     listen(ctx, AgentEvent.cancel, ApprovalCancel, ({ requestId, reason }) => engine.cancel(principal, requestId, reason));
     refuseUnknownEvents(ctx, [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel], [ReviewerEvent.subscribe, ReviewerEvent.page, ReviewerEvent.get, ReviewerEvent.respond]);
 
