@@ -192,6 +192,14 @@ export const HubConfig = z
         maxPageBytes: z.int().min(64 * 1024).default(4 * 1024 * 1024),
         /** Undelivered decisions sent to one new agent connection at once; the rest follow as it acknowledges. */
         redeliveryBatch: z.int().positive().max(1000).default(50),
+        /**
+         * Bytes one token (principal) may write per minute, on each node: request, cancel and decision bodies plus
+         * 512 bytes a write for its audit row. Over it, writes are refused `rate_limited` (the budget named in
+         * `details`) until the allowance refills. At the default one token writes at most ~1.4 GiB a day.
+         */
+        writeBytesPerMinute: z.int().min(64 * 1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+        /** Long-polls (`GET /api/approvals/:id/wait`) one token may hold open at once, on each node; more are refused `rate_limited`. */
+        maxLongPollsPerToken: z.int().min(1).max(100_000).default(20),
         /** Sockets one token (principal) may hold open at once, over both namespaces; more are refused `rate_limited`. */
         maxSocketsPerToken: z.int().min(1).max(100_000).default(50),
         /** Socket.IO connections in total, counted before authentication; more are refused `rate_limited`. */

@@ -23,6 +23,7 @@ import { createHubMetrics } from './http/prometheus-metrics.js';
 import { createRestApi } from './http/rest-api.js';
 import { timeStoreWrites, type CommitObserver } from './store/timed-store.js';
 import { createLogger, type Logger } from './logger.js';
+import { PrincipalBudgets } from './principal-budgets.js';
 import { PrincipalDirectory } from './principals.js';
 import { RejectionAuditor } from './rejection-audit.js';
 import { attachAgentNamespace, type AgentNamespace } from './sockets/agent-namespace.js';
@@ -100,6 +101,7 @@ export function createHub(options: CreateHubOptions): Hub {
     authThrottle: new AuthThrottle(() => context.config.limits, () => log),
     linkThrottle: new AuthThrottle(() => context.config.limits, () => log),
     slackThrottle: new AuthThrottle(() => context.config.limits, () => log),
+    budgets: new PrincipalBudgets(() => context.config.limits, () => context.auditor),
     startedAt: Date.now(),
     version: HUB_VERSION,
   };

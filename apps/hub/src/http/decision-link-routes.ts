@@ -85,6 +85,9 @@ export function mountDecisionLinkRoutes<E extends Env>(app: Hono<E>, hub: HubCon
     guarded(async (c) => {
       const opened = await openLink(c);
       if ('response' in opened) return opened.response;
+      const declared = Number(c.req.header('content-length') ?? Number.NaN);
+      const refused = hub.budgets.chargeWrite(opened.link.principal, Number.isFinite(declared) && declared >= 0 ? declared : hub.config.limits.maxPayloadBytes, `POST ${path}`);
+      if (refused) return reply(c, refused);
       let body: unknown;
       try {
         body = JSON.parse(strictUtf8.decode(await c.req.arrayBuffer())) as unknown;

@@ -193,6 +193,14 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
       return problem(c, 'unauthorized', 'Missing or unknown bearer token');
     }
     if (!rateLimiter.take(principal.id)) return problem(c, 'rate_limited', 'Too many requests; slow down');
+    // Every call that changes something lands on disk: charged to the token's write budget by its declared size
+    // (the body limit below holds it to that), the largest allowed when it declares none.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS') {
+      const declared = Number(c.req.header('content-length') ?? Number.NaN);
+      const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limits().maxPayloadBytes) : limits().maxPayloadBytes;
+      const refused = hub.budgets.chargeWrite(principal, size, `${c.req.method} ${c.req.path.slice(0, 128)}`);
+      if (refused) return problem(c, refused.error.code, refused.error.message, refused.error.details);
+    }
     c.set('principal', principal);
     await next();
   });
@@ -234,14 +242,22 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     let record = await hub.engine.visibleRecord(principal, id);
     if (!record) return problem(c, 'not_found', `No request ${id} visible to you`);
     if (record.status === 'pending' && timeoutMs > 0) {
+      const slot = hub.budgets.openLongPoll(principal, 'GET /api/approvals/:id/wait');
+      if ('ok' in slot) return problem(c, slot.error.code, slot.error.message, slot.error.details);
       // Ends early with 401 when a reload revokes or changes this token.
       const poll = longPolls.track(bearerToken(c.req.header('authorization')) ?? '', principal);
       try {
-        const woken = await waiters.wait(id, timeoutMs, AbortSignal.any([c.req.raw.signal, poll.signal]));
+        await waiters.wait(id, timeoutMs, AbortSignal.any([c.req.raw.signal, poll.signal]));
         if (poll.signal.aborted) return problem(c, 'unauthorized', 'This token was revoked or its rights changed; sign in again');
-        record = woken ?? (await hub.engine.visibleRecord(principal, id)) ?? record;
+        // Only what the asker may see NOW (issue #24): the waiter's record is the hub's, and an escalation may have
+        // moved the request out of this reviewer's queues while it waited (its new queue, decider and reason are
+        // not theirs to read).
+        const now = await hub.engine.visibleRecord(principal, id);
+        if (!now) return problem(c, 'not_found', `No request ${id} visible to you`);
+        record = now;
       } finally {
         poll.done();
+        slot.release();
       }
     }
     if (record.status !== 'pending' && record.decision && principal.role === 'agent') {

@@ -1,0 +1,113 @@
+import { statSync } from 'node:fs';
+import { AgentEvent, type ApprovalRecord } from '@approval-hub/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allAudit, api, connected, connectError, emitAck, newRequest, onPostgres, startTestHub, tokens, type TestHub } from '../support/test-hub.js';
+
+/** Issue #24, attacks 3 and 4: one token fills the disk, or holds every long-poll. Budgets follow the token. */
+const SERVED_WITHIN_MS = 3000;
+const WRITE_BUDGET = 1024 * 1024;
+
+let hub: TestHub | null = null;
+afterEach(async () => {
+  await hub?.close();
+  hub = null;
+});
+
+/** The SQLite file and its write-ahead log, in bytes. */
+function diskBytes(dbPath: string): number {
+  let total = 0;
+  for (const file of [dbPath, `${dbPath}-wal`]) {
+    try {
+      total += statSync(file).size;
+    } catch {}
+  }
+  return total;
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await run();
+  return { value, ms: performance.now() - started };
+}
+
+describe('limits: budgets per token', () => {
+  it('create-and-cancel of 60 KB requests stops at limits.writeBytesPerMinute; other agents are served meanwhile', async () => {
+    hub = await startTestHub({ limits: { writeBytesPerMinute: WRITE_BUDGET, maxPendingPerAgent: 20, ratePerSecond: 1000, rateBurst: 1000 } });
+    const before = onPostgres ? 0 : diskBytes(hub.dbPath);
+    const blob = 'z'.repeat(60_000);
+    const codes: string[] = [];
+    let details: unknown;
+    // 200 × (60 KB request + cancel) = 12 MB offered: what the issue's attacker wrote in a quarter of a second.
+    for (let i = 0; i < 200; i++) {
+      const created = await api(hub, 'POST', '/api/approvals', tokens.agent, newRequest({ args: { blob } }));
+      if (created.status !== 201) {
+        codes.push(created.body.error.code as string);
+        details ??= created.body.error.details;
+        continue;
+      }
+      codes.push('created');
+      await api(hub, 'POST', `/api/approvals/${created.body.requestId}/cancel`, tokens.agent, { reason: 'again' });
+    }
+    const created = codes.filter((c) => c === 'created').length;
+    expect(created).toBeGreaterThan(5);
+    expect(created).toBeLessThan(25);
+    expect(codes.filter((c) => c === 'rate_limited').length).toBe(200 - created);
+    expect(details).toMatchObject({ budget: 'writeBytesPerMinute', limit: WRITE_BUDGET });
+    // Another agent, and a reviewer, are served at normal speed meanwhile.
+    const other = await timed(() => api(hub!, 'POST', '/api/approvals', tokens.agent2, newRequest({ args: { blob } })));
+    expect(other.value.status).toBe(201);
+    expect(other.ms).toBeLessThan(SERVED_WITHIN_MS);
+    const reviewer = await timed(() => api(hub!, 'GET', '/api/approvals?limit=5', tokens.reviewer));
+    expect(reviewer.value.status).toBe(200);
+    expect(reviewer.ms).toBeLessThan(SERVED_WITHIN_MS);
+    // The socket door shares the same budget.
+    const agent = hub.connectAgent();
+    await connected(agent);
+    const socketAck = await emitAck<ApprovalRecord>(agent, AgentEvent.request, newRequest({ args: { blob } }));
+    expect(socketAck.ok ? 'created' : socketAck.error.code).toBe('rate_limited');
+    // What reached the disk: the budget, plus audit and index overhead (a request's args are stored in its row and
+    // in its audit entry), nowhere near the 12 MB offered.
+    if (!onPostgres) expect(diskBytes(hub.dbPath) - before).toBeLessThan(4 * WRITE_BUDGET);
+    // Refusals are audited once per minute per token and budget, not once per refusal.
+    const audited = (await allAudit(hub.store, { type: ['input_rejected'] })).filter((e) => e.actor.kind === 'agent' && JSON.stringify(e.data).includes('writeBytesPerMinute'));
+    expect(audited).toHaveLength(1);
+  });
+
+  it('long-polls: one token holds at most limits.maxLongPollsPerToken; others still long-poll and call', async () => {
+    hub = await startTestHub({ limits: { maxLongPollsPerToken: 3 } });
+    const mine = await api(hub, 'POST', '/api/approvals', tokens.agent, newRequest());
+    const theirs = await api(hub, 'POST', '/api/approvals', tokens.agent2, newRequest());
+    const controller = new AbortController();
+    const held = Array.from({ length: 3 }, () =>
+      fetch(`${hub!.url}/api/approvals/${mine.body.requestId}/wait?timeoutMs=60000`, { headers: { authorization: `Bearer ${tokens.agent}` }, signal: controller.signal }).catch(() => null),
+    );
+    // The fourth is refused once the three are open (they open in the order the hub reads them).
+    let refused: Awaited<ReturnType<typeof api>> | null = null;
+    for (let i = 0; i < 50 && refused?.status !== 429; i++) {
+      refused = await api(hub, 'GET', `/api/approvals/${mine.body.requestId}/wait?timeoutMs=1000`, tokens.agent);
+    }
+    expect(refused?.status).toBe(429);
+    expect(refused?.body.error).toMatchObject({ code: 'rate_limited', details: { budget: 'maxLongPollsPerToken', limit: 3 } });
+    // Another agent long-polls, and is woken by the decision, within normal latency.
+    const waiting = timed(() => api(hub!, 'GET', `/api/approvals/${theirs.body.requestId}/wait?timeoutMs=30000`, tokens.agent2));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await api(hub, 'POST', `/api/approvals/${theirs.body.requestId}/decision`, tokens.reviewer, { approved: true })).status).toBe(200);
+    const woken = await waiting;
+    expect(woken.value.status).toBe(200);
+    expect(woken.value.body.status).toBe('approved');
+    controller.abort();
+    await Promise.all(held);
+  });
+
+  it('sockets: one token holds at most limits.maxSocketsPerToken; another token still connects', async () => {
+    hub = await startTestHub({ limits: { maxSocketsPerToken: 3 } });
+    const sockets = Array.from({ length: 3 }, () => hub!.connectAgent());
+    await Promise.all(sockets.map((s) => connected(s)));
+    const fourth = hub.connectAgent();
+    expect((await connectError(fourth)).data?.code).toBe('rate_limited');
+    fourth.disconnect();
+    const other = hub.connectAgent(tokens.agent2);
+    await connected(other);
+    expect(other.connected).toBe(true);
+  });
+});
