@@ -15,7 +15,7 @@ import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
 import { clientAddressOf } from './http/client-address.js';
 import { serveConsole } from './http/console-static.js';
-import { requestOriginAllowed } from './http/origin-policy.js';
+import { originPolicyOf, requestOriginAllowed } from './http/origin-policy.js';
 import { refuseForeignOriginUpgrades } from './http/upgrade-origin-guard.js';
 import { createProcessMetrics } from './http/metrics.js';
 import { listenMetricsPort, mountMetricsRoute } from './http/metrics-endpoint.js';
@@ -154,7 +154,7 @@ export function createHub(options: CreateHubOptions): Hub {
     // Room above the payload limit so a slightly larger payload is answered `payload_too_large`, not dropped.
     maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
     allowRequest: (req, callback) => {
-      const allowed = requestOriginAllowed(req, context.config.allowedOrigins);
+      const allowed = requestOriginAllowed(req, originPolicyOf(context.config));
       if (!allowed) context.authThrottle.logRefusal(clientAddressOf(req, context.config.trustedProxies), { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'handshake from a foreign origin refused');
       callback(allowed ? null : 'Origin not allowed', allowed);
     },
@@ -167,7 +167,7 @@ export function createHub(options: CreateHubOptions): Hub {
   // Connection caps and the failed-authentication throttle (issue #9): the total cap runs before the token is
   // looked at, the per-token cap after the namespace's own handshakeAuth has set the principal.
   const connectionLimits = () => context.config.limits;
-  refuseForeignOriginUpgrades(httpServer, (req) => requestOriginAllowed(req, context.config.allowedOrigins), (req) =>
+  refuseForeignOriginUpgrades(httpServer, (req) => requestOriginAllowed(req, originPolicyOf(context.config)), (req) =>
     context.authThrottle.logRefusal(clientAddressOf(req, context.config.trustedProxies), { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'upgrade from a foreign origin refused'),
   );
   limitHttpConnections(httpServer, limits);

@@ -34,7 +34,7 @@ import { requestClientAddress } from './client-address.js';
 import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 import type { ProcessMetrics } from './metrics.js';
-import { isOriginAllowed } from './origin-policy.js';
+import { isOriginAllowed, originPolicyOf } from './origin-policy.js';
 
 type Env = { Variables: { principal: Principal } };
 type Ctx = Context<Env>;
@@ -145,7 +145,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
   app.notFound((c) => problem(c, 'not_found', `No route ${c.req.method} ${c.req.path}`));
 
   app.use('/api/*', async (c, next) => {
-    if (!isOriginAllowed(c.req.header('origin'), c.req.header('host'), hub.config.allowedOrigins)) {
+    if (!isOriginAllowed(c.req.header('origin'), c.req.header('host'), originPolicyOf(hub.config))) {
       return problem(c, 'forbidden', 'This origin is not allowed');
     }
     await next();
