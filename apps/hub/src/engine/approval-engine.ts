@@ -471,6 +471,8 @@ export class ApprovalEngine {
     const records: ApprovalRecord[] = [];
     let used = 0;
     for (const [i, id] of requestIds.entries()) {
+      // Let other callers' I/O in now and then: a store read may complete without ever leaving the microtask queue.
+      if (i > 0 && i % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
       const stored = await this.#store.getRequest(id, scope);
       if (!stored) continue;
       const bytes = jsonBytes(stored.record);

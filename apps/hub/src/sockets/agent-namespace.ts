@@ -70,6 +70,21 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
       catchingUp.delete(socket.id);
     }
   };
+  /**
+   * Syncs of one token run one after another (issue #24): each reads up to a page budget of records, so thirty
+   * sockets of one token syncing at once would otherwise hold thirty budgets and starve everyone else's calls.
+   */
+  const syncChains = new Map<string, Promise<unknown>>();
+  const oneSyncAtATime = <T>(principalId: string, run: () => Promise<T>): Promise<T> => {
+    const previous = syncChains.get(principalId) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.catch(() => undefined);
+    syncChains.set(principalId, settled);
+    void settled.then(() => {
+      if (syncChains.get(principalId) === settled) syncChains.delete(principalId);
+    });
+    return next;
+  };
   /** Sockets whose catch-up is running, with the decisions sent to them live meanwhile. */
   const catchingUp = new Map<string, Set<string>>();
 
@@ -105,7 +120,7 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
 
     listen(ctx, AgentEvent.request, ApprovalRequestInput, async (input) => (await engine.request(principal, input)).ack);
     listen(ctx, AgentEvent.sync, ApprovalSync, async ({ requestIds, paged }) => {
-      const page = await engine.sync(principal, requestIds);
+      const page = await oneSyncAtATime(principal.id, () => engine.sync(principal, requestIds));
       return ok(paged ? page : page.records);
     });
     listen(ctx, AgentEvent.cancel, ApprovalCancel, ({ requestId, reason }) => engine.cancel(principal, requestId, reason));
