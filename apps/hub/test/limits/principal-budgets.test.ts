@@ -65,9 +65,11 @@ describe('limits: budgets per token', () => {
     await connected(agent);
     const socketAck = await emitAck<ApprovalRecord>(agent, AgentEvent.request, newRequest({ args: { blob } }));
     expect(socketAck.ok ? 'created' : socketAck.error.code).toBe('rate_limited');
-    // What reached the disk: the budget, plus audit and index overhead (a request's args are stored in its row and
-    // in its audit entry), nowhere near the 12 MB offered.
-    if (!onPostgres) expect(diskBytes(hub.dbPath) - before).toBeLessThan(4 * WRITE_BUDGET);
+    // What reached the disk: the budget times the store's amplification (a request's args are in its row and in its
+    // audit entry, and the write-ahead log holds the pages again until a checkpoint; ~3.5 MiB measured), nowhere near
+    // the 12 MB offered (×3 on disk).
+    if (!onPostgres) expect(diskBytes(hub.dbPath) - before).toBeLessThan(8 * WRITE_BUDGET);
+    if (!onPostgres) console.info(`[limits] disk flood: 12 MB offered, ${created} requests written, disk +${((diskBytes(hub.dbPath) - before) / 1024).toFixed(0)} KiB; other agent ${other.ms.toFixed(0)} ms, reviewer ${reviewer.ms.toFixed(0)} ms`);
     // Refusals are audited once per minute per token and budget, not once per refusal.
     const audited = (await allAudit(hub.store, { type: ['input_rejected'] })).filter((e) => e.actor.kind === 'agent' && JSON.stringify(e.data).includes('writeBytesPerMinute'));
     expect(audited).toHaveLength(1);

@@ -69,6 +69,7 @@ describe('limits: failed authentication behind a reverse proxy', () => {
     const after = await callFrom(USER, `${url}/api/me`, 'GET', tokens.reviewer);
     expect(after.status).toBe(200);
     expect(after.ms).toBeLessThan(SERVED_WITHIN_MS);
+    console.info(`[limits] proxy (${proxy.kind}): 200 wrong tokens → ${statuses.filter((s) => s === 401).length}×401, ${statuses.filter((s) => s === 429).length}×429; others served in ${served.map((a) => a.ms.toFixed(0)).join(', ')} ms during, ${after.ms.toFixed(0)} ms after`);
     // Socket handshakes through the proxy: the user's connects, the attacker's wrong token is refused rate_limited,
     // and the attacker's own good token still connects.
     expect(await handshake(url, tokens.reviewer, USER)).toBe('connected');
