@@ -93,4 +93,21 @@ describe('limits: failed authentication behind a reverse proxy', () => {
     expect((await callFrom(ATTACKER, `${hub.url}/api/me`, 'GET', 'wrong-token-0123456789')).status).toBe(401);
     expect((await callFrom(ATTACKER, `${hub.url}/api/me`, 'GET', tokens.reviewer)).status).toBe(200);
   });
+
+  it('bad Slack signatures have their own bucket too', async () => {
+    hub = await startTestHub({
+      limits: { authFailureBurst: 3, authFailuresPerMinute: 1 },
+      notifications: {
+        publicUrl: 'https://hub.example.com',
+        channels: [{ name: 'slack', kind: 'slack', botToken: 'xoxb-test-bot-token', signingSecret: 'a-slack-signing-secret-0123456789', channel: 'C0APPROVALS', users: [{ slackUserId: 'U0ALICE', reviewer: 'alice' }] }],
+        routes: [{ match: {}, channels: ['slack'] }],
+      },
+    });
+    const press = () => callFrom(ATTACKER, `${hub!.url}/api/slack/interactions`, 'POST', null, undefined, { 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-slack-signature': 'v0=deadbeef' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await press()).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect((await callFrom(ATTACKER, `${hub.url}/api/me`, 'GET', 'wrong-token-0123456789')).status).toBe(401);
+    expect((await callFrom(ATTACKER, `${hub.url}/api/decision-links/forged-link-token`, 'GET', null)).status).toBe(401);
+  });
 });
