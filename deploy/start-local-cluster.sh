@@ -44,7 +44,8 @@ if [ -z "$DATABASE_URL_ARG" ]; then
   DATABASE_URL_ARG="postgres://hub@127.0.0.1:$PG_PORT/approval_hub"
 fi
 
-# One config for every node: the same tokens, the load balancer's origin allowed.
+# One config for every node: the same tokens, the load balancer's origin allowed, and nginx (on this machine) as the
+# one trusted proxy, so the hub counts failed sign-ins per real client (X-Forwarded-For), not per nginx.
 TOKENS_FILE="$DIR/tokens.json"
 node -e '
   const { randomBytes } = require("node:crypto");
@@ -59,7 +60,7 @@ node -e '
 node -e '
   const fs = require("node:fs");
   const [tokensFile, configFile, origin] = process.argv.slice(1);
-  const config = { tokens: JSON.parse(fs.readFileSync(tokensFile, "utf8")), allowedOrigins: [origin], demo: { enabled: false } };
+  const config = { tokens: JSON.parse(fs.readFileSync(tokensFile, "utf8")), allowedOrigins: [origin], trustedProxies: ["127.0.0.1"], demo: { enabled: false } };
   fs.writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
 ' "$TOKENS_FILE" "$DIR/hub.json" "http://127.0.0.1:$PORT"
 

@@ -9,7 +9,8 @@ export default defineConfig({
   plugins: [react()],
   // `source` makes `@approval-hub/protocol` resolve to its TypeScript, so no build of it is needed.
   resolve: { conditions: ['source', ...defaultClientConditions] },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  // `hidden`: maps are written for debugging builds but not referenced by the bundle, and the hub never serves them.
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: 'hidden' },
   server: {
     port: 5173,
     proxy: {

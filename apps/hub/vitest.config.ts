@@ -26,6 +26,9 @@ const onEveryStore = [
   'test/notifications/outbox-claims.test.ts',
   'test/notifications/slack.test.ts',
   'test/channel-contract/channel-contract.test.ts',
+  'test/limits/bounded-answers.test.ts',
+  'test/limits/principal-budgets.test.ts',
+  'test/limits/long-poll-visibility.test.ts',
 ];
 
 export default defineConfig({

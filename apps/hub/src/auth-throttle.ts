@@ -44,10 +44,12 @@ export interface RefusalLog {
 }
 
 /**
- * Failed handshakes and 401s, counted per remote address and shared by the socket handshake and the REST
- * bearer check: an address that fails too often is answered `rate_limited` — even with a good token, so a
- * guesser cannot tell a hit from a miss — until its allowance refills. Logging about an address is itself
- * rate-limited, so a flood of wrong tokens cannot turn into a flood of log lines.
+ * Failed authentications, counted per client address (the forwarded one behind `trustedProxies`): an address
+ * that fails too often has its further failures answered `rate_limited` until its allowance refills. Only failures
+ * are refused: a good credential is served whatever others sent from the same address (issue #24: behind a
+ * shared proxy, one guesser locked every user out). Logging about an address is itself rate-limited, so a flood of
+ * wrong tokens cannot turn into a flood of log lines. The hub keeps one throttle per kind of credential (bearer
+ * tokens, decision links, Slack signatures), so failures of one kind never throttle another.
  */
 export class AuthThrottle {
   readonly #addresses = new Map<string, AddressState>();

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ArgMatcherInput, DEFAULT_GRANT_TTL_MS, QueueName, RiskLevel } from '@approval-hub/protocol';
 import { z } from 'zod';
 import { CrashAt } from './crash-hook.js';
+import { isAddressOrCidr } from './http/client-address.js';
 import { NotificationsConfig } from './notifications/notifications-config.js';
 
 const TokenConfig = z.strictObject({
@@ -137,6 +138,11 @@ export const HubConfig = z
     durability: Durability.optional(),
     /** The queues requests may go to; when listed, a request for any other queue is refused. Empty = any queue. */
     queues: z.array(QueueConfig).default([]),
+    /**
+     * Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed: the client is the first
+     * untrusted hop from the right. Empty = the TCP peer is the client (the hub faces clients directly).
+     */
+    trustedProxies: z.array(z.string().refine(isAddressOrCidr, 'must be an IP address or a CIDR range such as 10.0.0.0/8')).max(1000).default([]),
     /** Browser origins allowed besides the hub's own. */
     allowedOrigins: z.array(z.url()).default([]),
     tokens: z.array(TokenConfig).default([]),
@@ -187,6 +193,14 @@ export const HubConfig = z
         maxPageBytes: z.int().min(64 * 1024).default(4 * 1024 * 1024),
         /** Undelivered decisions sent to one new agent connection at once; the rest follow as it acknowledges. */
         redeliveryBatch: z.int().positive().max(1000).default(50),
+        /**
+         * Bytes one token (principal) may write per minute, on each node: request, cancel and decision bodies plus
+         * 512 bytes a write for its audit row. Over it, writes are refused `rate_limited` (the budget named in
+         * `details`) until the allowance refills. At the default one token writes at most ~1.4 GiB a day.
+         */
+        writeBytesPerMinute: z.int().min(64 * 1024).max(1024 * 1024 * 1024).default(1024 * 1024),
+        /** Long-polls (`GET /api/approvals/:id/wait`) one token may hold open at once, on each node; more are refused `rate_limited`. */
+        maxLongPollsPerToken: z.int().min(1).max(100_000).default(20),
         /** Sockets one token (principal) may hold open at once, over both namespaces; more are refused `rate_limited`. */
         maxSocketsPerToken: z.int().min(1).max(100_000).default(50),
         /** Socket.IO connections in total, counted before authentication; more are refused `rate_limited`. */
@@ -336,6 +350,7 @@ function databaseOverride(dbFlag: string | undefined, urlFlag: string | undefine
 
 /**
  * Reads the config the way the entry point does: a JSON file (`--config` or `HUB_CONFIG`), then `--port`/`PORT`, `--host`/`HUB_HOST`,
+ * `HUB_TRUSTED_PROXIES` (comma-separated),
  * the database (`--db`/`HUB_DB` or `--database-url`/`DATABASE_URL`) and `--no-demo` on top, the command line
  * before the environment. The only reader of `process.env`.
  */
@@ -390,6 +405,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
     delete raw.durability;
     raw.database = { kind: 'postgres', url: db.url };
   }
+  if (env.HUB_TRUSTED_PROXIES !== undefined && env.HUB_TRUSTED_PROXIES.trim() !== '') raw.trustedProxies = env.HUB_TRUSTED_PROXIES.split(',').map((p) => p.trim()).filter((p) => p !== '');
   const logFormat = values['log-format'] ?? env.HUB_LOG_FORMAT;
   if (logFormat !== undefined) raw.logFormat = logFormat;
   if (values['no-demo']) raw.demo = { ...(raw.demo as object | undefined), enabled: false };

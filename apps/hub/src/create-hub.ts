@@ -13,8 +13,9 @@ import { createDecisionLinks, type DecisionLinks } from './decision-links/decisi
 import { DecisionWaiters } from './engine/decision-waiters.js';
 import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
+import { clientAddressOf } from './http/client-address.js';
 import { serveConsole } from './http/console-static.js';
-import { requestOriginAllowed } from './http/origin-policy.js';
+import { originPolicyOf, requestOriginAllowed } from './http/origin-policy.js';
 import { refuseForeignOriginUpgrades } from './http/upgrade-origin-guard.js';
 import { createProcessMetrics } from './http/metrics.js';
 import { listenMetricsPort, mountMetricsRoute } from './http/metrics-endpoint.js';
@@ -22,6 +23,7 @@ import { createHubMetrics } from './http/prometheus-metrics.js';
 import { createRestApi } from './http/rest-api.js';
 import { timeStoreWrites, type CommitObserver } from './store/timed-store.js';
 import { createLogger, type Logger } from './logger.js';
+import { PrincipalBudgets } from './principal-budgets.js';
 import { PrincipalDirectory } from './principals.js';
 import { RejectionAuditor } from './rejection-audit.js';
 import { attachAgentNamespace, type AgentNamespace } from './sockets/agent-namespace.js';
@@ -98,6 +100,9 @@ export function createHub(options: CreateHubOptions): Hub {
     log,
     auditor: new RejectionAuditor(store, log, clock),
     authThrottle: new AuthThrottle(() => context.config.limits, () => log),
+    linkThrottle: new AuthThrottle(() => context.config.limits, () => log),
+    slackThrottle: new AuthThrottle(() => context.config.limits, () => log),
+    budgets: new PrincipalBudgets(() => context.config.limits, () => context.auditor),
     startedAt: Date.now(),
     version: HUB_VERSION,
   };
@@ -130,7 +135,7 @@ export function createHub(options: CreateHubOptions): Hub {
     decisionLinks,
   });
   const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());
-  mountDeliveryLogRoutes(app, () => deliveryLog);
+  mountDeliveryLogRoutes(app, () => deliveryLog, () => context.config.limits.maxPageBytes);
   const prometheus = createHubMetrics({
     engine,
     counts: () => store.counts(),
@@ -150,8 +155,8 @@ export function createHub(options: CreateHubOptions): Hub {
     // Room above the payload limit so a slightly larger payload is answered `payload_too_large`, not dropped.
     maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
     allowRequest: (req, callback) => {
-      const allowed = requestOriginAllowed(req, context.config.allowedOrigins);
-      if (!allowed) context.authThrottle.logRefusal(req.socket.remoteAddress ?? 'unknown', { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'handshake from a foreign origin refused');
+      const allowed = requestOriginAllowed(req, originPolicyOf(context.config));
+      if (!allowed) context.authThrottle.logRefusal(clientAddressOf(req, context.config.trustedProxies), { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'handshake from a foreign origin refused');
       callback(allowed ? null : 'Origin not allowed', allowed);
     },
     cors: { origin: (origin, cb) => cb(null, origin !== undefined && context.config.allowedOrigins.includes(origin)), credentials: false },
@@ -163,11 +168,11 @@ export function createHub(options: CreateHubOptions): Hub {
   // Connection caps and the failed-authentication throttle (issue #9): the total cap runs before the token is
   // looked at, the per-token cap after the namespace's own handshakeAuth has set the principal.
   const connectionLimits = () => context.config.limits;
-  refuseForeignOriginUpgrades(httpServer, (req) => requestOriginAllowed(req, context.config.allowedOrigins), (req) =>
-    context.authThrottle.logRefusal(req.socket.remoteAddress ?? 'unknown', { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'upgrade from a foreign origin refused'),
+  refuseForeignOriginUpgrades(httpServer, (req) => requestOriginAllowed(req, originPolicyOf(context.config)), (req) =>
+    context.authThrottle.logRefusal(clientAddressOf(req, context.config.trustedProxies), { event: 'origin.refused', code: 'forbidden', origin: req.headers.origin }, 'upgrade from a foreign origin refused'),
   );
   limitHttpConnections(httpServer, limits);
-  useAuthThrottle(io, context.authThrottle);
+  useAuthThrottle(io, context.authThrottle, () => context.config.trustedProxies);
   for (const ns of [Ns.agent, Ns.reviewer]) io.of(ns).use(totalConnectionCap(io, connectionLimits, log));
   // One server, two contracts: each namespace gets its own typed event maps.
   attachAgentNamespace(io.of(Ns.agent) as unknown as AgentNamespace, context);

@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { HubConfig } from './config.js';
 import type { ApprovalEngine } from './engine/approval-engine.js';
 import type { Logger } from './logger.js';
+import type { PrincipalBudgets } from './principal-budgets.js';
 import type { PrincipalDirectory } from './principals.js';
 import type { RejectionAuditor } from './rejection-audit.js';
 
@@ -14,8 +15,14 @@ export interface HubContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly auditor: RejectionAuditor;
-  /** Failed handshakes and 401s per remote address (sockets and REST share it). */
+  /** Failed handshakes and 401s per client address (sockets, REST and the metrics route share it). */
   readonly authThrottle: AuthThrottle;
+  /** Decision links that do not verify, per client address: their own bucket, so they cannot lock out bearer tokens. */
+  readonly linkThrottle: AuthThrottle;
+  /** Slack interactions with a bad signature, per client address: their own bucket as well. */
+  readonly slackThrottle: AuthThrottle;
+  /** Per-token budgets whatever the route or event: bytes written per minute, open long-polls. */
+  readonly budgets: PrincipalBudgets;
   readonly startedAt: number;
   readonly version: string;
 }

@@ -77,26 +77,30 @@ function handshakeOver(mgr: Manager, nsp: string, token: string): Promise<string
 const refusals = (lines: Record<string, unknown>[]) => lines.filter((l) => l.event === 'auth.refused');
 
 describe('failed authentication is throttled per remote address', () => {
-  it('answers rate_limited after limits.authFailureBurst wrong-token handshakes, then refuses even a good token', async () => {
+  it('answers rate_limited after limits.authFailureBurst wrong-token handshakes, while a good token still connects', async () => {
     const { url } = await startLoggedHub({ limits: { authFailureBurst: 5, authFailuresPerMinute: 1 } });
     manager = new Manager(url, { transports: ['websocket'], reconnection: false, autoConnect: false });
     const codes: string[] = [];
     for (let i = 0; i < 8; i++) codes.push(await handshakeOver(manager, Namespace.agent, 'wrong-token-0123456789'));
     expect(codes).toEqual([...Array(5).fill('unauthorized'), ...Array(3).fill('rate_limited')]);
-    // A throttled address cannot tell a hit from a miss.
-    expect(await handshakeOver(manager, Namespace.agent, tokens.agent)).toBe('rate_limited');
-    // And REST shares the count: the same address gets 429 there too.
-    const res = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${tokens.agent}` } });
+    // Issue #24: a good token is never refused because others failed from the same address. (A new manager: one
+    // caches its namespace socket, auth included.)
+    manager.engine?.close();
+    manager = new Manager(url, { transports: ['websocket'], reconnection: false, autoConnect: false });
+    expect(await handshakeOver(manager, Namespace.agent, tokens.agent)).toBe('connected');
+    expect((await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${tokens.agent}` } })).status).toBe(200);
+    // REST shares the count: a wrong token from the same address gets 429 there too.
+    const res = await fetch(`${url}/api/me`, { headers: { authorization: 'Bearer wrong-token-0123456789' } });
     expect(res.status).toBe(429);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
   });
 
-  it('REST: 401s up to the burst, then 429 for wrong and good tokens alike; health stays open', async () => {
+  it('REST: 401s up to the burst, then 429 for wrong tokens while good tokens are served; health stays open', async () => {
     const { url } = await startLoggedHub({ limits: { authFailureBurst: 4, authFailuresPerMinute: 1 } });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await fetch(`${url}/api/approvals`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
-    expect((await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${tokens.reviewer}` } })).status).toBe(429);
+    expect((await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${tokens.reviewer}` } })).status).toBe(200);
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
   });
 

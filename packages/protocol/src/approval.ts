@@ -226,8 +226,20 @@ export type ReviewerDecision = z.infer<typeof ReviewerDecision>;
 export const DecisionBody = z.strictObject(decisionFields).refine(editsOnlyWhenApproved, editsOnlyWhenApprovedIssue);
 export type DecisionBody = z.infer<typeof DecisionBody>;
 
-export const ApprovalSync = z.strictObject({ requestIds: z.array(Identifier).max(1000) });
+/**
+ * `approval.sync`: the current records of the agent's own requests. With `paged: true` the ack is an
+ * `ApprovalSyncPage`; without it (clients before 0.2) a bare record list, cut at the hub's page budget in the same
+ * way: an id left out is unknown or not yet read, and asking for it again is safe.
+ */
+export const ApprovalSync = z.strictObject({ requestIds: z.array(Identifier).max(1000), paged: z.boolean().optional() });
 export type ApprovalSync = z.infer<typeof ApprovalSync>;
+
+/**
+ * The answer to a paged `approval.sync`: records of the ids read, in the order asked, unknown ids left out, cut at
+ * the hub's page budget (`limits.maxPageBytes`). `remaining`: ids not read yet; send them in another sync.
+ */
+export const ApprovalSyncPage = z.object({ records: z.array(ApprovalRecord), remaining: z.array(Identifier) });
+export type ApprovalSyncPage = z.infer<typeof ApprovalSyncPage>;
 
 export const ApprovalCancel = z.strictObject({ requestId: Identifier, reason: text(MAX_REASON_LENGTH).optional() });
 export type ApprovalCancel = z.infer<typeof ApprovalCancel>;

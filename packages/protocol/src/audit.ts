@@ -55,8 +55,11 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
-/** `approval.get` / `GET /api/approvals/:id`: the record's own fields plus its audit timeline, oldest first. */
-export const ApprovalDetail = ApprovalRecord.extend({ timeline: z.array(AuditEntry) });
+/**
+ * `approval.get` / `GET /api/approvals/:id`: the record's own fields plus its audit timeline, oldest first, cut at
+ * the hub's page budget: `timelineTruncated` says entries were left out (read them with `GET /api/audit?requestId=`).
+ */
+export const ApprovalDetail = ApprovalRecord.extend({ timeline: z.array(AuditEntry), timelineTruncated: z.literal(true).optional() });
 export type ApprovalDetail = z.infer<typeof ApprovalDetail>;
 
 export const AuditVerifyResult = z.object({

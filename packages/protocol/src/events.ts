@@ -8,6 +8,7 @@ import type {
   ApprovalRequestInput,
   ApprovalResponse,
   ApprovalSync,
+  ApprovalSyncPage,
   DeliveryReceipt,
   QueuePage,
   QueueSnapshot,
@@ -50,7 +51,8 @@ export const ReviewerEvent = {
 
 export interface AgentClientToServerEvents {
   'approval.request': (payload: ApprovalRequestInput, ack: AckCallback<ApprovalRecord>) => void;
-  'approval.sync': (payload: ApprovalSync, ack: AckCallback<ApprovalRecord[]>) => void;
+  /** Acked with an `ApprovalSyncPage` when the payload says `paged: true`, else (older clients) a record list. */
+  'approval.sync': (payload: ApprovalSync, ack: AckCallback<ApprovalSyncPage | ApprovalRecord[]>) => void;
   'approval.cancel': (payload: ApprovalCancel, ack: AckCallback<ApprovalRecord>) => void;
 }
 

@@ -14,6 +14,7 @@ import {
   type AuditHead,
   type AuditListQuery,
   type AuditVerifyResult,
+  type ApprovalSyncPage,
   type Decision,
   type Grant,
   type GrantListQuery,
@@ -34,6 +35,7 @@ import { actorOf, auditEntryFor, defaultQueueFor, mayCancel, mayDecide, mayPostT
 import { argsDigest } from './args-digest.js';
 import { contractRefusal, type DecisionVia } from './decision-contract.js';
 import { withDecisionTerms } from './decision-terms.js';
+import { fitToBudget, jsonBytes, readWithinBudget } from './page-budget.js';
 import { CursorCodec, isDeadlinePosition, isPosition } from './cursors.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { RetentionTimer } from './retention-timer.js';
@@ -466,15 +468,26 @@ export class ApprovalEngine {
     return ok(record);
   }
 
-  /** The current record of each of the agent's own requests; unknown ids are left out. */
-  async sync(principal: Principal, requestIds: readonly string[]): Promise<Ack<ApprovalRecord[]>> {
+  /**
+   * The current record of each of the agent's own requests, in order, until `limits.maxPageBytes` is spent; unknown
+   * ids are left out. `remaining`: the ids not read yet, to ask for in another sync.
+   */
+  async sync(principal: Principal, requestIds: readonly string[]): Promise<ApprovalSyncPage> {
     const scope = readScope(principal);
+    const maxBytes = this.#config.limits.maxPageBytes;
     const records: ApprovalRecord[] = [];
-    for (const id of requestIds) {
+    let used = 0;
+    for (const [i, id] of requestIds.entries()) {
+      // Let other callers' I/O in now and then: a store read may complete without ever leaving the microtask queue.
+      if (i > 0 && i % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
       const stored = await this.#read(id, scope);
-      if (stored) records.push(stored.record);
+      if (!stored) continue;
+      const bytes = jsonBytes(stored.record);
+      if (records.length > 0 && used + bytes > maxBytes) return { records, remaining: requestIds.slice(i) };
+      used += bytes;
+      records.push(stored.record);
     }
-    return ok(records);
+    return { records, remaining: [] };
   }
 
   /** One page of decisions still waiting for this agent's acknowledgement, after `afterPosition`. */
@@ -760,10 +773,16 @@ export class ApprovalEngine {
   async listGrants(principal: Principal, query: GrantListQuery): Promise<Ack<Page<Grant>>> {
     if (!mayDecide(principal)) return fail('forbidden', `Not allowed for the ${principal.role} role`);
     const after = query.cursor === undefined ? undefined : this.#codec.decode('grants', query.cursor, isPosition);
-    const page = await this.#store.listGrants(
-      { status: query.status, queue: query.queue, toolName: query.toolName, grantedBy: query.grantedBy, fromRequestId: query.fromRequestId, limit: query.limit, after, now: this.#clock.now() },
-      reviewerQueues(principal),
-    );
+    const now = this.#clock.now();
+    const page = await readWithinBudget({
+      read: (from, limit) =>
+        this.#store.listGrants({ status: query.status, queue: query.queue, toolName: query.toolName, grantedBy: query.grantedBy, fromRequestId: query.fromRequestId, limit, after: from, now }, reviewerQueues(principal)),
+      limit: query.limit,
+      after,
+      maxBytes: this.#config.limits.maxPageBytes,
+      // A grant is made from one decision, so it is no larger than a decision's payload (plus its own fields).
+      itemMaxBytes: this.#config.limits.maxPayloadBytes + 4096,
+    });
     return ok({ items: page.items, nextCursor: page.next === null ? null : this.#codec.encode('grants', page.next) });
   }
 
@@ -842,8 +861,10 @@ export class ApprovalEngine {
   async detail(principal: Principal, requestId: string): Promise<Ack<ApprovalDetail>> {
     const record = await this.visibleRecord(principal, requestId);
     if (!record) return fail('not_found', `No request ${requestId} visible to you`);
-    const timeline = (await this.#store.timeline(requestId)).map((entry) => auditEntryFor(principal, entry));
-    return ok({ ...record, timeline });
+    const entries = (await this.#store.timeline(requestId)).map((entry) => auditEntryFor(principal, entry));
+    // The record goes whole; its timeline (oldest first) fills what is left of the page budget.
+    const { kept, cut } = fitToBudget(entries, this.#config.limits.maxPageBytes - jsonBytes(record), jsonBytes, false);
+    return ok({ ...record, timeline: kept, ...(cut ? { timelineTruncated: true } : {}) });
   }
 
   async list(principal: Principal, query: ApprovalListQuery): Promise<Page<ApprovalRecord>> {
@@ -879,19 +900,18 @@ export class ApprovalEngine {
 
   async listAudit(principal: Principal, query: AuditListQuery): Promise<Page<AuditEntry>> {
     const after = query.cursor === undefined ? undefined : this.#codec.decode('audit', query.cursor, isPosition);
-    const page = await this.#store.listAudit(
-      {
-        requestId: query.requestId,
-        type: query.type,
-        queue: query.queue,
-        since: query.since,
-        until: query.until,
-        limit: query.limit,
-        after,
-        includeHubRows: seesWholeAudit(principal),
-      },
-      reviewerQueues(principal),
-    );
+    const page = await readWithinBudget({
+      read: (from, limit) =>
+        this.#store.listAudit(
+          { requestId: query.requestId, type: query.type, queue: query.queue, since: query.since, until: query.until, limit, after: from, includeHubRows: seesWholeAudit(principal) },
+          reviewerQueues(principal),
+        ),
+      limit: query.limit,
+      after,
+      maxBytes: this.#config.limits.maxPageBytes,
+      // The largest row is a request's `requested` entry: its arguments (at most a payload) and the hub's fields.
+      itemMaxBytes: this.#config.limits.maxPayloadBytes + 8192,
+    });
     return { items: page.items.map((entry) => auditEntryFor(principal, entry)), nextCursor: page.next === null ? null : this.#codec.encode('audit', page.next) };
   }
 

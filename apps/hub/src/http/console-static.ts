@@ -14,6 +14,8 @@ export function serveConsole<E extends Env>(app: Hono<E>, consoleDir: string): b
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
   };
+  // Source maps stay on the build machine (issue #24: they hand out the console's whole source): never served.
+  app.get('/*', async (c, next) => (c.req.path.endsWith('.map') ? c.notFound() : next()));
   app.use('/assets/*', async (c, next) => {
     await next();
     c.header('Cache-Control', 'public, max-age=31536000, immutable');

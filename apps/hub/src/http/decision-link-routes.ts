@@ -5,6 +5,7 @@ import { actorOf } from '../engine/access.js';
 import type { DecisionLinks, OpenedLink } from '../decision-links/decision-links.js';
 import type { HubContext } from '../hub-context.js';
 import { invalidPayload } from '../validation.js';
+import { requestClientAddress } from './client-address.js';
 
 export interface DecisionLinkRouteOptions {
   links: DecisionLinks;
@@ -26,23 +27,27 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function mountDecisionLinkRoutes<E extends Env>(app: Hono<E>, hub: HubContext, { links, rateLimiter }: DecisionLinkRouteOptions): void {
   const path = '/api/decision-links/:token';
-  const remoteAddress = (c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
 
   const reply = <T>(c: Context, ack: Ack<T>) => (ack.ok ? c.json(ack.data as object) : problem(c, ack.error.code, ack.error.message, ack.error.details));
 
-  /** Throttle, verify, rate-limit: the link's reviewer, or the answer that ends the request. */
+  const linkThrottled = (c: Context, address: string) => {
+    hub.linkThrottle.logRefusal(address, { event: 'auth.refused', channel: 'decision-link', code: 'rate_limited' }, 'decision link refused: too many failed attempts from this address');
+    return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
+  };
+
+  /** Verify, then throttle failures, rate-limit: the link's reviewer, or the answer that ends the request. */
   const openLink = async (c: Context): Promise<{ link: OpenedLink } | { response: Response }> => {
-    const address = remoteAddress(c);
-    if (hub.authThrottle.throttled(address)) {
-      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'decision-link', code: 'rate_limited' }, 'decision link refused: too many failed attempts from this address');
-      return { response: problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later') };
-    }
     const token = DecisionLinkToken.safeParse(c.req.param('token'));
+    const address = requestClientAddress(c, hub.config.trustedProxies);
+    // Only failures are throttled, in the links' own bucket: a good link opens whatever others sent.
+    // Forged links fail their signature check before the database is read, so a throttled guesser costs little.
+    if (!token.success && hub.linkThrottle.throttled(address)) return { response: linkThrottled(c, address) };
     const opened = token.success ? await links.open(token.data) : ({ ok: false, code: 'unauthorized' } as const);
     if (!opened.ok) {
       if (opened.code === 'expired') return { response: problem(c, 'expired', 'This decision link has expired') };
-      hub.authThrottle.recordFailure(address);
-      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'decision-link', code: 'unauthorized' }, 'decision link refused');
+      if (hub.linkThrottle.throttled(address)) return { response: linkThrottled(c, address) };
+      hub.linkThrottle.recordFailure(address);
+      hub.linkThrottle.logRefusal(address, { event: 'auth.refused', channel: 'decision-link', code: 'unauthorized' }, 'decision link refused');
       return { response: problem(c, 'unauthorized', 'This decision link is not valid: it was revoked, replaced or never issued') };
     }
     if (!rateLimiter.take(opened.link.principal.id)) return { response: problem(c, 'rate_limited', 'Too many requests; slow down') };
@@ -80,6 +85,9 @@ export function mountDecisionLinkRoutes<E extends Env>(app: Hono<E>, hub: HubCon
     guarded(async (c) => {
       const opened = await openLink(c);
       if ('response' in opened) return opened.response;
+      const declared = Number(c.req.header('content-length') ?? Number.NaN);
+      const refused = hub.budgets.chargeWrite(opened.link.principal, Number.isFinite(declared) && declared >= 0 ? declared : hub.config.limits.maxPayloadBytes, `POST ${path}`);
+      if (refused) return reply(c, refused);
       let body: unknown;
       try {
         body = JSON.parse(strictUtf8.decode(await c.req.arrayBuffer())) as unknown;

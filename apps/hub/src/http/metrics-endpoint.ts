@@ -4,6 +4,7 @@ import { httpStatusOf, type ErrorCode } from '@approval-hub/protocol';
 import type { Context, Env, Hono } from 'hono';
 import type { HubContext } from '../hub-context.js';
 import { bearerToken } from './bearer-token.js';
+import { requestClientAddress } from './client-address.js';
 import type { HubMetrics } from './prometheus-metrics.js';
 
 export const METRICS_PATH = '/metrics';
@@ -16,11 +17,11 @@ const refuse = (c: Context, code: ErrorCode, message: string) => c.json({ error:
  */
 export function mountMetricsRoute<E extends Env>(app: Hono<E>, hub: HubContext, metrics: HubMetrics): void {
   app.get(METRICS_PATH, async (c) => {
-    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
-    if (hub.authThrottle.throttled(address)) return refuse(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
     const token = bearerToken(c.req.header('authorization'));
     const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {
+      const address = requestClientAddress(c, hub.config.trustedProxies);
+      if (hub.authThrottle.throttled(address)) return refuse(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
       hub.authThrottle.recordFailure(address);
       hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'metrics', code: 'unauthorized' }, 'metrics scrape refused');
       return refuse(c, 'unauthorized', 'Missing or unknown bearer token (metrics need an admin token, or use metrics.port)');

@@ -30,10 +30,11 @@ import type { DecisionLinks } from '../decision-links/decision-links.js';
 import { serveApiDocs } from './api-docs/serve-api-docs.js';
 import { mountDecisionLinkRoutes } from './decision-link-routes.js';
 import { bearerToken } from './bearer-token.js';
+import { requestClientAddress } from './client-address.js';
 import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 import type { ProcessMetrics } from './metrics.js';
-import { isOriginAllowed } from './origin-policy.js';
+import { isOriginAllowed, originPolicyOf } from './origin-policy.js';
 
 type Env = { Variables: { principal: Principal } };
 type Ctx = Context<Env>;
@@ -144,7 +145,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
   app.notFound((c) => problem(c, 'not_found', `No route ${c.req.method} ${c.req.path}`));
 
   app.use('/api/*', async (c, next) => {
-    if (!isOriginAllowed(c.req.header('origin'), c.req.header('host'), hub.config.allowedOrigins)) {
+    if (!isOriginAllowed(c.req.header('origin'), c.req.header('host'), originPolicyOf(hub.config))) {
       return problem(c, 'forbidden', 'This origin is not allowed');
     }
     await next();
@@ -176,21 +177,30 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
   mountPublicRoutes?.(app);
 
   app.use('/api/*', async (c, next) => {
-    // Failed bearer checks count against the remote address (shared with socket handshakes); a throttled
-    // address is answered 429 before its token is looked at, so it cannot tell a hit from a miss.
-    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
-    if (hub.authThrottle.throttled(address)) {
-      hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'rate_limited' }, 'REST call refused: too many failed attempts from this address');
-      return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
-    }
     const token = bearerToken(c.req.header('authorization'));
     const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {
+      // Failed bearer checks count against the client's address (behind `trustedProxies`, the forwarded one),
+      // shared with socket handshakes. Only failures are throttled: a good token is served whatever others sent
+      // from the same address, and guessing is hopeless against tokens of at least 16 random characters.
+      const address = requestClientAddress(c, hub.config.trustedProxies);
+      if (hub.authThrottle.throttled(address)) {
+        hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'rate_limited' }, 'REST call refused: too many failed attempts from this address');
+        return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
+      }
       hub.authThrottle.recordFailure(address);
       hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'rest', code: 'unauthorized' }, 'REST call refused');
       return problem(c, 'unauthorized', 'Missing or unknown bearer token');
     }
     if (!rateLimiter.take(principal.id)) return problem(c, 'rate_limited', 'Too many requests; slow down');
+    // Every call that changes something lands on disk: charged to the token's write budget by its declared size
+    // (the body limit below holds it to that), the largest allowed when it declares none.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS') {
+      const declared = Number(c.req.header('content-length') ?? Number.NaN);
+      const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limits().maxPayloadBytes) : limits().maxPayloadBytes;
+      const refused = hub.budgets.chargeWrite(principal, size, `${c.req.method} ${c.req.path.slice(0, 128)}`);
+      if (refused) return problem(c, refused.error.code, refused.error.message, refused.error.details);
+    }
     c.set('principal', principal);
     await next();
   });
@@ -232,14 +242,22 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     let record = await hub.engine.visibleRecord(principal, id);
     if (!record) return problem(c, 'not_found', `No request ${id} visible to you`);
     if (record.status === 'pending' && timeoutMs > 0) {
+      const slot = hub.budgets.openLongPoll(principal, 'GET /api/approvals/:id/wait');
+      if ('ok' in slot) return problem(c, slot.error.code, slot.error.message, slot.error.details);
       // Ends early with 401 when a reload revokes or changes this token.
       const poll = longPolls.track(bearerToken(c.req.header('authorization')) ?? '', principal);
       try {
-        const woken = await waiters.wait(id, timeoutMs, AbortSignal.any([c.req.raw.signal, poll.signal]));
+        await waiters.wait(id, timeoutMs, AbortSignal.any([c.req.raw.signal, poll.signal]));
         if (poll.signal.aborted) return problem(c, 'unauthorized', 'This token was revoked or its rights changed; sign in again');
-        record = woken ?? (await hub.engine.visibleRecord(principal, id)) ?? record;
+        // Only what the asker may see NOW (issue #24): the waiter's record is the hub's, and an escalation may have
+        // moved the request out of this reviewer's queues while it waited (its new queue, decider and reason are
+        // not theirs to read).
+        const now = await hub.engine.visibleRecord(principal, id);
+        if (!now) return problem(c, 'not_found', `No request ${id} visible to you`);
+        record = now;
       } finally {
         poll.done();
+        slot.release();
       }
     }
     if (record.status !== 'pending' && record.decision && principal.role === 'agent') {

@@ -12,7 +12,7 @@ const problem = (c: Context, code: ErrorCode, message: string, details?: unknown
  * Admin REST for the notification delivery log. Mounted after the API's bearer middleware (which sets the
  * principal); errors thrown here reach the API's own error handler (`internal`).
  */
-export function mountDeliveryLogRoutes(app: Hono<Env>, log: () => DeliveryLog | null): void {
+export function mountDeliveryLogRoutes(app: Hono<Env>, log: () => DeliveryLog | null, maxPageBytes: () => number): void {
   const admin = (c: Context<Env>) => (c.get('principal').role === 'admin' ? null : problem(c, 'forbidden', 'The delivery log is for admin tokens'));
 
   app.get('/api/notifications/deliveries', async (c) => {
@@ -21,7 +21,7 @@ export function mountDeliveryLogRoutes(app: Hono<Env>, log: () => DeliveryLog | 
     const query = NotificationDeliveryQuery.safeParse(c.req.query());
     if (!query.success) return c.json({ error: invalidPayload('query', query.error).error }, 400);
     const deliveries = log();
-    return c.json(deliveries ? await deliveries.list(query.data) : { items: [], nextCursor: null });
+    return c.json(deliveries ? await deliveries.list(query.data, maxPageBytes()) : { items: [], nextCursor: null });
   });
 
   app.post('/api/notifications/deliveries/:id/redeliver', async (c) => {

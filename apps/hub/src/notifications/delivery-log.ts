@@ -1,6 +1,7 @@
 import type { NotificationDelivery, NotificationDeliveryPage, NotificationDeliveryQuery } from '@approval-hub/protocol';
 import type { Clock } from '../clock.js';
 import { toIso } from '../clock.js';
+import { fitToBudget, jsonBytes } from '../engine/page-budget.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
 
 export function toDelivery(row: OutboxRow): NotificationDelivery {
@@ -30,9 +31,13 @@ export class DeliveryLog {
     private readonly wake: () => void,
   ) {}
 
-  async list(query: NotificationDeliveryQuery): Promise<NotificationDeliveryPage> {
+  /** One page, newest first, cut at `maxBytes` of JSON (then `nextCursor` continues after the last entry sent). */
+  async list(query: NotificationDeliveryQuery, maxBytes: number): Promise<NotificationDeliveryPage> {
     const page = await this.store.listOutbox({ status: query.status, channel: query.channel, requestId: query.requestId, limit: query.limit, before: query.cursor === undefined ? undefined : Number(query.cursor) });
-    return { items: page.items.map(toDelivery), nextCursor: page.next === null ? null : String(page.next) };
+    const rows = page.items.map((row) => ({ row, delivery: toDelivery(row) }));
+    const { kept, cut } = fitToBudget(rows, maxBytes, ({ delivery }) => jsonBytes(delivery));
+    const next = cut ? kept.at(-1)!.row.position : page.next;
+    return { items: kept.map(({ delivery }) => delivery), nextCursor: next === null ? null : String(next) };
   }
 
   /** Sends the entry again now, with the same `webhook-id` and a fresh retry period; null when there is none. */

@@ -80,6 +80,8 @@ export async function sendEmail(
     host: channel.smtp.host,
     port: channel.smtp.port,
     secure: channel.smtp.secure,
+    // Without it nodemailer falls back to plaintext when a relay offers no STARTTLS (issue #24).
+    requireTLS: channel.smtp.requireTLS ?? !isLoopbackHost(channel.smtp.host),
     ...(channel.smtp.auth && { auth: channel.smtp.auth }),
     // A relay on this machine often offers STARTTLS with a self-signed certificate; the traffic never leaves the
     // host, so it is not checked there. Anywhere else, certificates are verified (nodemailer's default).

@@ -31,6 +31,11 @@ const EmailChannel = z.strictObject({
     port: z.int().min(1).max(65535),
     /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
     secure: z.boolean().default(false),
+    /**
+     * Refuse to send when the relay does not offer STARTTLS (decision links and the password would go in clear).
+     * Default: on for any relay but one on this machine (loopback).
+     */
+    requireTLS: z.boolean().optional(),
     auth: z.strictObject({ user: z.string().min(1), pass: z.string().min(1) }).optional(),
   }),
   from: z.string().min(3),

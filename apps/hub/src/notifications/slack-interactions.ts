@@ -1,5 +1,6 @@
 import { SlackBlockActions } from '@approval-hub/protocol';
 import type { Env, Hono } from 'hono';
+import { requestClientAddress } from '../http/client-address.js';
 import type { HubContext } from '../hub-context.js';
 import type { DecisionLinkIssuer } from './email-sender.js';
 import type { SlackChannel } from './notifications-config.js';
@@ -30,9 +31,6 @@ export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubCont
   app.post('/api/slack/interactions', async (c) => {
     const channels = (hub.config.notifications?.channels ?? []).filter((ch): ch is SlackChannel => ch.kind === 'slack');
     if (channels.length === 0) return c.json({ error: { code: 'not_found', message: 'Slack is not configured' } }, 404);
-    // Bad signatures count as failed authentications of the caller's address, like bad tokens.
-    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
-    if (hub.authThrottle.throttled(address)) return c.json({ error: { code: 'rate_limited', message: 'Too many failed attempts from your address; try again later' } }, 429);
     const length = Number(c.req.header('content-length') ?? '0');
     if (length > MAX_BODY_BYTES) return c.json({ error: { code: 'payload_too_large', message: 'Body too large' } }, 413);
     const raw = await c.req.text();
@@ -42,7 +40,11 @@ export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubCont
     const nowSeconds = Math.floor(hub.clock.now() / 1000);
     const channel = channels.find((ch) => verifySlackSignature(ch.signingSecret, timestamp, signature, raw, nowSeconds));
     if (!channel) {
-      hub.authThrottle.recordFailure(address);
+      // Bad signatures count as failed authentications of the caller's address, in Slack's own bucket; a good
+      // signature is served whatever others sent (Slack calls from a few shared addresses).
+      const address = requestClientAddress(c, hub.config.trustedProxies);
+      if (hub.slackThrottle.throttled(address)) return c.json({ error: { code: 'rate_limited', message: 'Too many failed attempts from your address; try again later' } }, 429);
+      hub.slackThrottle.recordFailure(address);
       hub.log.warn({ event: 'slack.refused', code: 'unauthorized' }, 'Slack interaction refused: bad or stale signature');
       return c.json({ error: { code: 'unauthorized', message: 'Bad or stale Slack signature' } }, 401);
     }

@@ -6,6 +6,7 @@ import {
   DeliveryReceipt,
   ReviewerEvent,
   ackSchema,
+  ok,
   responseOf,
   type AgentClientToServerEvents,
   type AgentServerToClientEvents,
@@ -69,6 +70,21 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
       catchingUp.delete(socket.id);
     }
   };
+  /**
+   * Syncs of one token run one after another (issue #24): each reads up to a page budget of records, so thirty
+   * sockets of one token syncing at once would otherwise hold thirty budgets and starve everyone else's calls.
+   */
+  const syncChains = new Map<string, Promise<unknown>>();
+  const oneSyncAtATime = <T>(principalId: string, run: () => Promise<T>): Promise<T> => {
+    const previous = syncChains.get(principalId) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.catch(() => undefined);
+    syncChains.set(principalId, settled);
+    void settled.then(() => {
+      if (syncChains.get(principalId) === settled) syncChains.delete(principalId);
+    });
+    return next;
+  };
   /** Sockets whose catch-up is running, with the decisions sent to them live meanwhile. */
   const catchingUp = new Map<string, Set<string>>();
 
@@ -103,7 +119,10 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     void socket.join(agentRoom(principal.id));
 
     listen(ctx, AgentEvent.request, ApprovalRequestInput, async (input) => (await engine.request(principal, input)).ack);
-    listen(ctx, AgentEvent.sync, ApprovalSync, ({ requestIds }) => engine.sync(principal, requestIds));
+    listen(ctx, AgentEvent.sync, ApprovalSync, async ({ requestIds, paged }) => {
+      const page = await oneSyncAtATime(principal.id, () => engine.sync(principal, requestIds));
+      return ok(paged ? page : page.records);
+    });
     listen(ctx, AgentEvent.cancel, ApprovalCancel, ({ requestId, reason }) => engine.cancel(principal, requestId, reason));
     refuseUnknownEvents(ctx, [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel], [ReviewerEvent.subscribe, ReviewerEvent.page, ReviewerEvent.get, ReviewerEvent.respond]);
 

@@ -1,6 +1,7 @@
 import type { ConnectErrorData, ErrorCode, Role } from '@approval-hub/protocol';
 import type { Server, Socket } from 'socket.io';
 import type { AuthThrottle } from '../auth-throttle.js';
+import { clientAddressOf } from '../http/client-address.js';
 import type { Logger } from '../logger.js';
 import type { PrincipalDirectory } from '../principals.js';
 
@@ -12,26 +13,28 @@ export function connectError(code: ErrorCode, message: string): Error & { data: 
  * The failed-authentication throttle of each hub, keyed by its Socket.IO server, so that every namespace's
  * `handshakeAuth` shares the one the REST API uses without each namespace having to pass it along.
  */
-const throttles = new WeakMap<Server, AuthThrottle>();
+const throttles = new WeakMap<Server, { throttle: AuthThrottle; trustedProxies: () => readonly string[] }>();
 
-export function useAuthThrottle(io: Server, throttle: AuthThrottle): void {
-  throttles.set(io, throttle);
+export function useAuthThrottle(io: Server, throttle: AuthThrottle, trustedProxies: () => readonly string[]): void {
+  throttles.set(io, { throttle, trustedProxies });
 }
 
 /** `io.of(ns).use(...)`: authenticates once, at the handshake, and keeps the principal in `socket.data`. */
 export function handshakeAuth(principals: () => PrincipalDirectory, roles: readonly Role[], log: Logger) {
   return (socket: Socket, next: (error?: Error) => void) => {
-    const throttle = throttles.get(socket.nsp.server);
-    const address = socket.handshake.address;
-    // Checked before the token is even looked at: a throttled address learns nothing about what it sends.
-    if (throttle?.throttled(address)) {
-      throttle.logRefusal(address, { event: 'auth.refused', namespace: socket.nsp.name, code: 'rate_limited' }, 'handshake refused: too many failed attempts from this address');
-      next(connectError('rate_limited', 'Too many failed attempts from your address; try again later'));
-      return;
-    }
+    const shared = throttles.get(socket.nsp.server);
+    const throttle = shared?.throttle;
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const principal = principals().resolve(auth?.token);
+    // Behind `trustedProxies` the forwarded client, else the TCP peer.
+    const address = shared ? clientAddressOf(socket.request, shared.trustedProxies()) : socket.handshake.address;
     if (!principal) {
+      // Only failures are throttled: a good token connects whatever others sent from the same address.
+      if (throttle?.throttled(address)) {
+        throttle.logRefusal(address, { event: 'auth.refused', namespace: socket.nsp.name, code: 'rate_limited' }, 'handshake refused: too many failed attempts from this address');
+        next(connectError('rate_limited', 'Too many failed attempts from your address; try again later'));
+        return;
+      }
       const fields = { event: 'auth.refused', namespace: socket.nsp.name, code: 'unauthorized' };
       if (throttle) {
         throttle.recordFailure(address);

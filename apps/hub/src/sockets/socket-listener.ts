@@ -1,4 +1,4 @@
-import { fail, type Ack, type Principal } from '@approval-hub/protocol';
+import { AgentEvent, ReviewerEvent, fail, type Ack, type Principal } from '@approval-hub/protocol';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -6,13 +6,18 @@ import { actorOf } from '../engine/access.js';
 import { InvalidCursorError } from '../engine/cursors.js';
 import type { HubContext } from '../hub-context.js';
 import { TokenBucket } from '../rate-limiter.js';
+import type { PrincipalBudgets } from '../principal-budgets.js';
 import type { RejectionAuditor } from '../rejection-audit.js';
+
+/** Client events that write (a request, a cancel, a decision): charged to the token's write budget. */
+const WRITE_EVENTS: ReadonlySet<string> = new Set([AgentEvent.request, AgentEvent.cancel, ReviewerEvent.respond]);
 import { invalidPayload, payloadBytes } from '../validation.js';
 
 export interface ListenerContext {
   socket: Socket;
   principal: Principal;
   bucket: TokenBucket;
+  budgets: PrincipalBudgets;
   auditor: RejectionAuditor;
   log: Logger;
   maxPayloadBytes: number;
@@ -24,6 +29,7 @@ export function listenerContext(socket: Socket, hub: HubContext): ListenerContex
     socket,
     principal: socket.data.principal as Principal,
     bucket: new TokenBucket(hub.config.limits.ratePerSecond, hub.config.limits.rateBurst),
+    budgets: hub.budgets,
     auditor: hub.auditor,
     log: hub.log,
     maxPayloadBytes: hub.config.limits.maxPayloadBytes,
@@ -78,6 +84,13 @@ export function listen<S extends z.ZodType, T>(
       reject('invalid_payload', answer.error.message, payload);
       reply(answer);
       return;
+    }
+    if (WRITE_EVENTS.has(event)) {
+      const refused = ctx.budgets.chargeWrite(ctx.principal, payloadBytes(payload), `${ctx.socket.nsp.name} ${event}`);
+      if (refused) {
+        reply(refused);
+        return;
+      }
     }
     try {
       const response = await handler(parsed.data);

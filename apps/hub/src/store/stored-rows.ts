@@ -216,17 +216,24 @@ export function stateValues(row: ApprovalRow): StoredValue[] {
 
 /** Bytes a row adds to a response, roughly: its stored text. Enough for a budget. */
 export function rowBytes(row: ApprovalRow): number {
-  return row.args.length + (row.decision?.length ?? 0) + (row.description?.length ?? 0) + (row.trust?.length ?? 0) + 300;
+  // Every text column counts (args, proposal, decision, ...), in UTF-8 bytes, plus room for the record's own keys.
+  let bytes = 300;
+  for (const value of Object.values(row)) if (typeof value === 'string') bytes += Buffer.byteLength(value);
+  return bytes;
 }
 
-/** Reads rows until the page is full or its stored size passes the budget; the last row read still counts. */
+/**
+ * Reads rows until the page is full or the next row would take its stored size past the budget (issue #24: the
+ * page is cut AT the budget). The first row always goes, so a reader makes progress past one oversized record.
+ */
 export function budgeted(rows: Iterable<ApprovalRow>, limit: number, maxBytes: number): { rows: ApprovalRow[]; more: boolean } {
   const taken: ApprovalRow[] = [];
   let bytes = 0;
   for (const row of rows) {
-    if (taken.length === limit || (taken.length > 0 && bytes >= maxBytes)) return { rows: taken, more: true };
+    const size = rowBytes(row);
+    if (taken.length === limit || (taken.length > 0 && bytes + size > maxBytes)) return { rows: taken, more: true };
     taken.push(row);
-    bytes += rowBytes(row);
+    bytes += size;
   }
   return { rows: taken, more: false };
 }

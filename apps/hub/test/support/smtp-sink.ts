@@ -15,12 +15,14 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { user?: string; pass?: string } = {}): Promise<SmtpSink> {
+/** `plaintextOnly`: a relay that offers no STARTTLS (mail to it would travel in clear). */
+export async function startSmtpSink(options: { user?: string; pass?: string; plaintextOnly?: boolean } = {}): Promise<SmtpSink> {
   const mails: ReceivedMail[] = [];
-  // As smtp-server comes: STARTTLS offered with its own self-signed certificate.
+  // As smtp-server comes: STARTTLS offered with its own self-signed certificate (unless `plaintextOnly`).
+  const disabledCommands = [...(options.user ? [] : ['AUTH']), ...(options.plaintextOnly ? ['STARTTLS'] : [])];
   const server = new SMTPServer({
     secure: false,
-    ...(options.user ? {} : { disabledCommands: ['AUTH'] }),
+    ...(disabledCommands.length > 0 ? { disabledCommands } : {}),
     authOptional: !options.user,
     allowInsecureAuth: true,
     logger: false,

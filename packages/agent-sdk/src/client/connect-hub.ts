@@ -4,6 +4,7 @@ import {
   ApprovalRecord,
   ApprovalRequestInput,
   ApprovalResponse,
+  ApprovalSyncPage,
   ConnectErrorData,
   MAX_REASON_LENGTH,
   Namespace,
@@ -38,6 +39,7 @@ const CANCEL_ATTEMPTS = 3;
 
 const RecordAck = ackSchema(ApprovalRecord);
 const RecordListAck = ackSchema(z.array(ApprovalRecord));
+const SyncPageAck = ackSchema(ApprovalSyncPage);
 
 /** Connects an agent to the hub. The connection is made in the background; calls made before it wait for it. */
 export function connectHub(options: ConnectHubOptions): HubClient {
@@ -244,22 +246,11 @@ class SocketHubClient implements HubClient {
     const acked = this.pending.acked();
     for (let start = 0; start < acked.length; start += SYNC_BATCH_SIZE) {
       const batch = acked.slice(start, start + SYNC_BATCH_SIZE);
-      let raw: unknown;
-      try {
-        raw = await this.socket.timeout(this.requestTimeoutMs).emitWithAck(AgentEvent.sync, { requestIds: batch.map((w) => w.input.requestId) });
-      } catch {
-        // The next connect syncs again, and the hub re-delivers undelivered decisions on every connect.
-        return;
-      }
-      const ack = RecordListAck.safeParse(raw);
-      if (!ack.success || !ack.data.ok) {
-        this.logger.warn('approval.sync failed', { error: ack.success && !ack.data.ok ? ack.data.error : 'malformed ack' });
-        continue;
-      }
-      const records = new Map(ack.data.data.map((record) => [record.requestId, record]));
+      const read = await this.syncRecords(batch.map((w) => w.input.requestId));
+      if (!read) return;
       for (const waiter of batch) {
-        if (!this.pending.isWaiting(waiter)) continue;
-        const record = records.get(waiter.input.requestId);
+        if (!this.pending.isWaiting(waiter) || !read.asked.has(waiter.input.requestId)) continue;
+        const record = read.records.get(waiter.input.requestId);
         if (record && record.status !== 'pending') this.settleDecided(record);
         else if (!record) {
           // The hub no longer knows it (e.g. restored from an older copy): asking again is safe, the request is idempotent.
@@ -268,6 +259,59 @@ class SocketHubClient implements HubClient {
         }
       }
     }
+  }
+
+  /**
+   * Reads the records of `ids`, following the hub's continuations (each answer is cut at its page budget). `asked`:
+   * the ids the hub has answered for (a missing record among them is unknown to it). Null when the connection failed:
+   * the next connect syncs again, and the hub re-delivers undelivered decisions on every connect.
+   */
+  private async syncRecords(ids: string[]): Promise<{ records: Map<string, ApprovalRecord>; asked: Set<string> } | null> {
+    const records = new Map<string, ApprovalRecord>();
+    const asked = new Set<string>();
+    let left = ids;
+    while (left.length > 0) {
+      let raw: unknown;
+      try {
+        raw = await this.socket.timeout(this.requestTimeoutMs).emitWithAck(AgentEvent.sync, { requestIds: left, paged: true });
+      } catch {
+        return null;
+      }
+      const page = SyncPageAck.safeParse(raw);
+      if (page.success && page.data.ok) {
+        for (const record of page.data.data.records) records.set(record.requestId, record);
+        const remaining = new Set(page.data.data.remaining);
+        for (const id of left) if (!remaining.has(id)) asked.add(id);
+        // A hub that read nothing would send us round forever: what it could not answer is left for the next connect.
+        if (page.data.data.remaining.length >= left.length) break;
+        left = page.data.data.remaining;
+        continue;
+      }
+      // A hub older than paged syncs refuses the field: ask the way it understands (one answer, no continuation).
+      const legacy = await this.legacySync(left);
+      if (legacy === undefined) break;
+      if (legacy === null) return null;
+      for (const record of legacy) records.set(record.requestId, record);
+      for (const id of left) asked.add(id);
+      break;
+    }
+    return { records, asked };
+  }
+
+  /** `approval.sync` without `paged`: the record list (undefined when refused, null when the connection failed). */
+  private async legacySync(ids: string[]): Promise<ApprovalRecord[] | null | undefined> {
+    let raw: unknown;
+    try {
+      raw = await this.socket.timeout(this.requestTimeoutMs).emitWithAck(AgentEvent.sync, { requestIds: ids });
+    } catch {
+      return null;
+    }
+    const ack = RecordListAck.safeParse(raw);
+    if (!ack.success || !ack.data.ok) {
+      this.logger.warn('approval.sync failed', { error: ack.success && !ack.data.ok ? ack.data.error : 'malformed ack' });
+      return undefined;
+    }
+    return ack.data.data;
   }
 
   private async cancelOnHub(waiter: Waiter, reason: string): Promise<void> {

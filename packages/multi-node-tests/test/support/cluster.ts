@@ -35,6 +35,9 @@ export interface Cluster {
   readonly url: string;
   readonly nodes: ClusterNode[];
   readonly databaseUrl: string;
+  /** The deployment's folder (cluster.json, hub.json: the config every node reads). */
+  readonly dir: string;
+  readonly configFile: string;
   readonly tokens: { admin: string; reviewer: string; agent: string };
   /** SIGKILLs a node (no goodbye to anyone). */
   kill(index: number): Promise<void>;
@@ -98,6 +101,8 @@ export async function startCluster(options: { nodes?: number } = {}): Promise<Cl
     url: state.url,
     nodes,
     databaseUrl,
+    dir,
+    configFile: state.configFile,
     tokens,
     async kill(index) {
       const node = nodes[index]!;

@@ -9,6 +9,7 @@ import {
   ApprovalRequestInput,
   ApprovalResponse,
   ApprovalSync,
+  ApprovalSyncPage,
   ConnectErrorData,
   DeliveryReceipt,
   Grant,
@@ -41,7 +42,11 @@ export const SOCKET_EVENTS = {
   [Namespace.agent]: {
     clientToServer: {
       [AgentEvent.request]: { summary: 'Ask for approval (idempotent by requestId)', payload: ApprovalRequestInput, ack: ackSchema(ApprovalRecord) },
-      [AgentEvent.sync]: { summary: 'The current records of your requests (after a reconnect)', payload: ApprovalSync, ack: ackSchema(z.array(ApprovalRecord)) },
+      [AgentEvent.sync]: {
+        summary: 'The current records of your requests (after a reconnect), cut at the page budget: with `paged: true` an ApprovalSyncPage whose `remaining` ids go in the next sync; without it (older clients) a bare record list',
+        payload: ApprovalSync,
+        ack: ackSchema(z.union([ApprovalSyncPage, z.array(ApprovalRecord)])),
+      },
       [AgentEvent.cancel]: { summary: 'Cancel your own pending request', payload: ApprovalCancel, ack: ackSchema(ApprovalRecord) },
     } satisfies Record<keyof AgentClientToServerEvents, EventDoc>,
     serverToClient: {
