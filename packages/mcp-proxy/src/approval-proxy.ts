@@ -172,7 +172,7 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
             toolName: name,
             args,
             ...(tool?.description ? { description: tool.description } : {}),
-            risk: riskOfAnnotations(tool?.annotations),
+            risk: riskOfAnnotations(tool?.annotations, settings.trusted),
             ...(tool?.annotations?.title ? { summary: `${tool.annotations.title} (${settings.serverName})` } : {}),
             signal: extra.signal,
             ...(progressToken !== undefined

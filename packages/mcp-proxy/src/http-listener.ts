@@ -4,6 +4,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defaultAccess, isLoopback, refusalOf, type ListenerAccess } from './listener-guard.js';
 
 export const MCP_PATH = '/mcp';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -13,14 +14,43 @@ export interface McpHttpListener {
   close(): Promise<void>;
 }
 
+export interface McpHttpListenerOptions {
+  port: number;
+  host: string;
+  createServer: () => Server;
+  log: (message: string) => void;
+  /** Host and Origin allow-lists and the bearer token; defaults to loopback names and no token. */
+  access?: ListenerAccess;
+  /** Binding a non-loopback address without a token is refused unless this is set. */
+  allowUnauthenticated?: boolean;
+}
+
+/** Thrown before binding when the listener would be reachable from the network by anyone. */
+export class UnsafeListenerError extends Error {
+  override readonly name = 'UnsafeListenerError';
+}
+
 /**
  * Serves MCP over Streamable HTTP at `/mcp`: one transport and one server per session (the session id is the
- * hub `runId`). Binds to loopback by default, and checks Host against it, against DNS rebinding.
+ * hub `runId`). Every request is checked first against the Host and Origin allow-lists (DNS rebinding) and the
+ * bearer token, when one is set. A non-loopback bind needs a token, or an explicit `allowUnauthenticated`.
  */
-export async function listenMcpHttp(options: { port: number; host: string; createServer: () => Server; log: (message: string) => void }): Promise<McpHttpListener> {
+export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<McpHttpListener> {
+  const access = options.access ?? defaultAccess(options.host, {});
+  if (!isLoopback(options.host) && access.token === undefined && !options.allowUnauthenticated) {
+    throw new UnsafeListenerError(
+      `refusing to listen on ${options.host} without a token: anyone who can reach it could run tools as this proxy's agent. ` +
+        'Set HUB_MCP_LISTEN_TOKEN (or --listen-token), or pass --allow-unauthenticated-listen if something in front of it authenticates.',
+    );
+  }
   const sessions = new Map<string, StreamableHTTPServerTransport>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refusal = refusalOf(req, access);
+    if (refusal) {
+      if (refusal.status === 401) res.setHeader('www-authenticate', 'Bearer realm="approval-hub-mcp"');
+      return answer(res, refusal.status, refusal.message);
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== MCP_PATH) return answer(res, 404, 'Not found');
     const sessionId = req.headers['mcp-session-id'];

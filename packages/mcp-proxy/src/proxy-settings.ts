@@ -40,6 +40,12 @@ export const ProxyConfigFile = z.strictObject({
   upstreamCommand: z.array(z.string().min(1)).min(1).optional(),
   listen: z.int().min(0).max(65535).optional(),
   host: z.string().min(1).optional(),
+  /** Host header names the listener accepts besides the loopback names and the bound address (`*`: any). */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  /** Browser origins the listener accepts besides loopback ones. */
+  allowedOrigins: z.array(z.union([z.literal('*'), z.url()])).optional(),
+  /** Listen on a non-loopback address without a token (an authenticating reverse proxy is in front). */
+  allowUnauthenticatedListen: z.boolean().optional(),
 });
 export type ProxyConfigFile = z.infer<typeof ProxyConfigFile>;
 

@@ -2,7 +2,7 @@ import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createApprovalProxy } from './approval-proxy.js';
-import type { ProxyCommand, PermissionPromptCommand } from './cli-options.js';
+import type { ListenOptions, ProxyCommand, PermissionPromptCommand } from './cli-options.js';
 import { listenMcpHttp } from './http-listener.js';
 import { createPermissionPromptServer } from './permission-prompt.js';
 import { proxySettings } from './proxy-settings.js';
@@ -11,7 +11,7 @@ import { connectUpstream } from './upstream.js';
 const log = (message: string): void => void process.stderr.write(`[approval-hub-mcp] ${message}\n`);
 
 /** Variables the proxy must not hand to the upstream server. */
-const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN']);
+const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN', 'HUB_MCP_LISTEN_TOKEN']);
 
 /** Runs a parsed command until the client goes away or a signal arrives. */
 export async function runCommand(command: ProxyCommand | PermissionPromptCommand, env: NodeJS.ProcessEnv): Promise<void> {
@@ -38,11 +38,12 @@ export async function runCommand(command: ProxyCommand | PermissionPromptCommand
     return hub;
   };
 
-  const serve = async (createServer: () => Server, listen: { port: number; host: string } | null) => {
+  const serve = async (createServer: () => Server, listen: ListenOptions | null) => {
     if (listen) {
       const listener = await listenMcpHttp({ ...listen, createServer, log });
       stops.push(() => listener.close());
-      log(`serving MCP at ${listener.url}`);
+      // Never the token itself: logs end up in places the token must not.
+      log(`serving MCP at ${listener.url}${listen.access.token ? ' (bearer token required)' : ''}`);
     } else {
       const transport = new StdioServerTransport();
       // The client closing stdin ends the session, and with it the proxy.
