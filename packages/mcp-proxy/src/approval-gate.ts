@@ -20,6 +20,8 @@ export interface GatedCall {
   summary?: string;
   /** Aborted when the MCP client cancels the call. */
   signal: AbortSignal;
+  /** Waits for the decision even in pending-retry mode (a task: the client polls the task instead). */
+  blocking?: boolean;
   /** Called every `progressIntervalMs` while the call waits for a reviewer. */
   onWaiting?: (waitedMs: number, requestId: string) => void;
 }
@@ -185,7 +187,7 @@ export class ApprovalGate {
         timers.push(tick);
       }
       const racers: Promise<Verdict | 'pending' | 'aborted'>[] = [entry.verdict];
-      if (this.settings.mode === 'pending-retry') {
+      if (this.settings.mode === 'pending-retry' && !call.blocking) {
         racers.push(new Promise((resolve) => timers.push(setTimeout(() => resolve('pending'), this.settings.waitMs))));
       }
       racers.push(

@@ -64,18 +64,28 @@ export async function runCommand(command: ProxyCommand | PermissionPromptCommand
 
   const upstreamEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && !PRIVATE_ENV.has(key)) upstreamEnv[key] = value;
-  let upstream: Awaited<ReturnType<typeof connectUpstream>>;
+  const target = command.upstream.kind === 'http' ? { url: command.upstream.url } : { command: command.upstream.command, env: upstreamEnv };
+  // A first connection learns the server's name, capabilities and instructions; each client session then gets a
+  // connection of its own (see approval-proxy.ts), so this one is closed once read.
+  let probe: Awaited<ReturnType<typeof connectUpstream>>;
   try {
-    upstream = await connectUpstream(command.upstream.kind === 'http' ? { url: command.upstream.url } : { command: command.upstream.command, env: upstreamEnv });
+    probe = await connectUpstream(target);
   } catch (error) {
     log(`could not start the upstream MCP server: ${(error as Error).message}`);
     process.exit(1);
   }
-  stops.push(() => upstream.close());
-  const serverName = command.name ?? upstream.getServerVersion()?.name ?? 'mcp';
+  const serverName = command.name ?? probe.getServerVersion()?.name ?? 'mcp';
   const settings = proxySettings({ ...command.settings, serverName, queue: command.settings.queue ?? serverName });
-  const proxy = createApprovalProxy({ upstream, hub: openHub(serverName), settings, hubLabel: command.hubUrl, log });
+  const proxy = createApprovalProxy({
+    upstream: probe,
+    openUpstream: (capabilities, prepare) => connectUpstream(target, capabilities, prepare),
+    hub: openHub(serverName),
+    settings,
+    hubLabel: command.hubUrl,
+    log,
+  });
   stops.push(() => proxy.close());
+  await probe.close();
   await serve(() => proxy.createServer(), command.listen);
   log(`gating "${serverName}" through ${command.hubUrl} (mode ${settings.mode})`);
 }
