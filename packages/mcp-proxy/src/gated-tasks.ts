@@ -1,6 +1,6 @@
 import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 
 /** How often a Tasks client is told to poll; a reviewer takes seconds at best. */
 const POLL_INTERVAL_MS = 2_000;
@@ -19,6 +19,15 @@ export class GatedTaskStore extends InMemoryTaskStore {
 
   forget(taskId: string): void {
     this.cancels.delete(taskId);
+  }
+
+  /** A failed task also says why in its status message, so `tasks/get` alone tells the client `[DENIED] …`. */
+  override async storeTaskResult(taskId: string, status: 'completed' | 'failed', result: Result, sessionId?: string): Promise<void> {
+    if (status === 'failed') {
+      const text = (result as CallToolResult).content?.find((c) => c.type === 'text')?.text;
+      if (text) await super.updateTaskStatus(taskId, 'working', text.slice(0, 2000), sessionId);
+    }
+    await super.storeTaskResult(taskId, status, result, sessionId);
   }
 
   override async updateTaskStatus(taskId: string, status: Task['status'], statusMessage?: string, sessionId?: string): Promise<void> {
