@@ -40,6 +40,7 @@ import { ClientRoute } from './client-route.js';
 import { GatedTaskStore, startTask } from './gated-tasks.js';
 import { ProgressRelay } from './progress-relay.js';
 import type { ProxySettings } from './proxy-settings.js';
+import { ToolDefinitions, toolFingerprint, type ToolDrift } from './tool-fingerprint.js';
 import { errorResult, textResult, toolText } from './tool-results.js';
 import { upstreamCapabilitiesFor } from './upstream.js';
 
@@ -113,6 +114,9 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
   const upstreamInfo = options.upstream.getServerVersion() ?? { name: settings.serverName, version: '0.0.0' };
   const instructions = options.upstream.getInstructions();
   let sharedGone: string | null = null;
+  const definitions = new ToolDefinitions((name, drift) =>
+    log(`tool "${name}" changed since ${drift.since} (${drift.baseline} → ${drift.current}); its calls now need a reviewer's decision`),
+  );
 
   if (!options.openUpstream) {
     const previousOnClose = options.upstream.onclose;
@@ -138,6 +142,8 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       session.tools.clear();
       session.route.notify({ method: 'notifications/tools/list_changed' }).catch(() => {});
+      // Fingerprinted again at once, so a change is caught (and logged) before the next call to it.
+      void refreshTools(session).catch(() => {});
     });
     client.fallbackNotificationHandler = async (notification) => {
       await session.route.notify(notification).catch(() => {});
@@ -173,16 +179,30 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
     return session.upstream;
   };
 
+  const refreshTools = async (session: Session) => {
+    let cursor: string | undefined;
+    do {
+      const page = await upstreamOf(session).listTools(cursor ? { cursor } : undefined);
+      definitions.observe(page.tools);
+      for (const tool of page.tools) session.tools.set(tool.name, tool);
+      cursor = page.nextCursor;
+    } while (cursor);
+  };
+
   const toolOf = async (session: Session, name: string): Promise<Tool | undefined> => {
-    if (!session.tools.has(name)) {
-      let cursor: string | undefined;
-      do {
-        const page = await upstreamOf(session).listTools(cursor ? { cursor } : undefined);
-        for (const tool of page.tools) session.tools.set(tool.name, tool);
-        cursor = page.nextCursor;
-      } while (cursor);
-    }
+    if (!session.tools.has(name)) await refreshTools(session);
     return session.tools.get(name);
+  };
+
+  /** What reviewers get to see about the tool's definition: its fingerprint always, and what changed when it did. */
+  const definitionFields = (tool: Tool, drift: ToolDrift | null) => {
+    const challenges = [{ actions: ['mcp:tools/call'], resources: [`mcp-tool:${settings.serverName}/${tool.name}#${toolFingerprint(tool)}`] }];
+    if (!drift) return { challenges };
+    const rationale =
+      `**The definition of \`${tool.name}\` changed since ${drift.since}**, when this proxy first listed it ` +
+      `(${drift.baseline} → ${drift.current}). Standing grants and hub policies made for the old definition do not run this call; ` +
+      `only a reviewer's decision does.\n\n\`\`\`diff\n${drift.diff}\n\`\`\``;
+    return { challenges, context: { rationale: rationale.slice(0, 8000) }, changedSince: drift.since, summary: `Tool definition changed: ${tool.name} (${settings.serverName})` };
   };
 
   const callUpstream = async (
@@ -239,6 +259,7 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
 
       server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
         const page = await upstreamOf(session).listTools(request.params, { signal: extra.signal });
+        definitions.observe(page.tools);
         for (const tool of page.tools) session.tools.set(tool.name, tool);
         const clash = page.tools.some((t) => t.name === APPROVAL_STATUS_TOOL);
         // A client that declares Tasks learns that every tool may run as a task (the proxy runs it as one).
@@ -270,16 +291,20 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
             // Related: what the upstream sends meanwhile travels on this request's own response stream.
             return asTask ? call() : session.route.while(extra, call);
           };
-          // An unknown tool gets no annotations, so it counts as destructive and asks.
-          if (!toolNeedsApproval(settings, name, tool?.annotations)) return forward(args, signal);
+          const drift = tool ? definitions.driftOf(tool) : null;
+          // An unknown tool gets no annotations, so it counts as destructive and asks; so does a changed one, whatever
+          // its annotations now claim.
+          if (!drift && !toolNeedsApproval(settings, name, tool?.annotations)) return forward(args, signal);
           return gate.run(
             {
               sessionId,
               toolName: name,
               args,
               ...(tool?.description ? { description: tool.description } : {}),
-              risk: riskOfAnnotations(tool?.annotations, settings.trusted),
+              // A changed tool is judged as if its server were untrusted: its annotations cannot lower the risk.
+              risk: riskOfAnnotations(tool?.annotations, settings.trusted && !drift),
               ...(tool?.annotations?.title ? { summary: `${tool.annotations.title} (${settings.serverName})` } : {}),
+              ...(tool ? definitionFields(tool, drift) : {}),
               signal,
               blocking: asTask,
               ...(onWaiting ? { onWaiting: (waitedMs: number, requestId: string) => onWaiting(waitingText(name, requestId, waitedMs)) } : {}),
