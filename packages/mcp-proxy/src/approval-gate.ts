@@ -26,6 +26,8 @@ export interface GatedCall {
   challenges?: RequestApprovalOptions['challenges'];
   /** Set when the tool changed since first listed: a grant or policy approval does not run it, only a reviewer's. */
   changedSince?: string;
+  /** Called when the call starts waiting for a decision not made yet (to ask the person at the client too). */
+  onAsked?: (requestId: string) => void;
   /** Waits for the decision even in pending-retry mode (a task: the client polls the task instead). */
   blocking?: boolean;
   /** Called every `progressIntervalMs` while the call waits for a reviewer. */
@@ -73,6 +75,7 @@ export class ApprovalGate {
     const key = callKey({ sessionId: call.sessionId, serverName: this.settings.serverName, toolName: call.toolName, args: call.args });
     const entry = this.entries.get(key) ?? this.open(key, call);
     if (entry.result) return entry.result;
+    if (!entry.settled) call.onAsked?.(entry.requestId);
     entry.waiting++;
     let verdict: Verdict | 'pending' | 'aborted';
     try {

@@ -6,6 +6,7 @@ import {
   CallToolResultSchema,
   CompleteRequestSchema,
   CompleteResultSchema,
+  ElicitResultSchema,
   EmptyResultSchema,
   GetPromptRequestSchema,
   GetPromptResultSchema,
@@ -36,6 +37,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { ApprovalGate } from './approval-gate.js';
 import { riskOfAnnotations, toolNeedsApproval } from './approval-policy.js';
+import { askClientToDecide, type ClientDecisions } from './client-decision.js';
 import { ClientRoute } from './client-route.js';
 import { GatedTaskStore, startTask } from './gated-tasks.js';
 import { ProgressRelay } from './progress-relay.js';
@@ -62,6 +64,8 @@ export interface ApprovalProxyOptions {
   openUpstream?: OpenUpstream;
   /** A hub client (`connectHub`) whose `agentName` is usually the server name. */
   hub: HubClient;
+  /** With `settings.elicitApproval`: the reviewer token the client's own decisions are made with. */
+  clientDecisions?: ClientDecisions;
   settings: ProxySettings;
   /** The hub's URL, for error messages. */
   hubLabel: string;
@@ -276,6 +280,11 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
         const sessionId = extra.sessionId ?? ownSessionId;
         const progressToken = _meta?.progressToken;
 
+        const clientCanDecide = () => {
+          const elicitation = server.getClientCapabilities()?.elicitation;
+          // An empty elicitation capability means form mode (MCP 2025-06-18).
+          return Boolean(settings.elicitApproval && options.clientDecisions && elicitation && (elicitation.form || !elicitation.url));
+        };
         /** `asTask`: waits for the decision whatever the mode, and sends what the upstream says unrelated to this request. */
         const runCall = async (signal: AbortSignal, onWaiting: ((text: string) => void) | undefined, relay: ProgressRelay | undefined, ran: () => void, asTask: boolean): Promise<CallToolResult> => {
           if (withStatusTool && name === APPROVAL_STATUS_TOOL && !session.tools.has(APPROVAL_STATUS_TOOL)) {
@@ -295,14 +304,31 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
           // An unknown tool gets no annotations, so it counts as destructive and asks; so does a changed one, whatever
           // its annotations now claim.
           if (!drift && !toolNeedsApproval(settings, name, tool?.annotations)) return forward(args, signal);
-          return gate.run(
+          // A changed tool is judged as if its server were untrusted: its annotations cannot lower the risk.
+          const risk = riskOfAnnotations(tool?.annotations, settings.trusted && !drift);
+          const asking = new AbortController();
+          const onAsked = !asTask && clientCanDecide() ? (requestId: string) => askClient(requestId, risk, asking.signal) : undefined;
+          const askClient = (requestId: string, callRisk: typeof risk, askSignal: AbortSignal) =>
+            void askClientToDecide(options.clientDecisions!, {
+              requestId,
+              toolName: name,
+              serverName: settings.serverName,
+              args,
+              risk: callRisk,
+              signal: askSignal,
+              elicit: (params, s) => extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema, { signal: s, timeout: 24 * 60 * 60_000 }),
+              log,
+            }).catch(() => {});
+          signal.addEventListener('abort', () => asking.abort(), { once: true });
+          return gate
+            .run(
             {
               sessionId,
               toolName: name,
               args,
               ...(tool?.description ? { description: tool.description } : {}),
-              // A changed tool is judged as if its server were untrusted: its annotations cannot lower the risk.
-              risk: riskOfAnnotations(tool?.annotations, settings.trusted && !drift),
+              risk,
+              ...(onAsked ? { onAsked } : {}),
               ...(tool?.annotations?.title ? { summary: `${tool.annotations.title} (${settings.serverName})` } : {}),
               ...(tool ? definitionFields(tool, drift) : {}),
               signal,
@@ -310,7 +336,8 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
               ...(onWaiting ? { onWaiting: (waitedMs: number, requestId: string) => onWaiting(waitingText(name, requestId, waitedMs)) } : {}),
             },
             forward,
-          );
+          )
+            .finally(() => asking.abort());
         };
 
         if (request.params.task && extra.taskStore) {

@@ -29,6 +29,8 @@ Options:
   --timeout-ms N            how long reviewers have (default: the hub's)
   --connect-timeout-ms N    fail closed when the hub is not reachable within N ms (default: ${DEFAULT_SETTINGS.connectTimeoutMs})
   --progress-ms N           progress notification interval while blocked (default: ${DEFAULT_SETTINGS.progressIntervalMs})
+  --elicit-approval         also ask the person at the client to approve or deny (MCP form elicitation), deciding as
+                            the reviewer of env HUB_MCP_REVIEWER_TOKEN (a token mapped to that person)
   --upstream-url URL        the upstream speaks Streamable HTTP at URL
   --listen PORT             serve MCP over Streamable HTTP at http://HOST:PORT/mcp instead of stdio
   --host HOST               listen address (default: 127.0.0.1); a non-loopback address needs a listen token
@@ -56,6 +58,8 @@ export interface ProxyCommand {
   settings: Omit<ProxySettings, 'serverName' | 'queue'> & { queue: string | undefined };
   upstream: Upstream;
   listen: ListenOptions | null;
+  /** The reviewer token of the person at the client, for `--elicit-approval`. */
+  reviewerToken: string | undefined;
 }
 
 export interface PermissionPromptCommand {
@@ -85,6 +89,7 @@ const flagSpec = {
   'timeout-ms': { type: 'string' },
   'connect-timeout-ms': { type: 'string' },
   'progress-ms': { type: 'string' },
+  'elicit-approval': { type: 'boolean' },
   'upstream-url': { type: 'string' },
   listen: { type: 'string' },
   host: { type: 'string' },
@@ -104,7 +109,7 @@ function parseFlags(args: string[]) {
 }
 
 /** Reads argv (after the node and script paths) and the one env variable the proxy uses. */
-export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undefined; HUB_MCP_LISTEN_TOKEN?: string | undefined }): CliCommand {
+export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undefined; HUB_MCP_LISTEN_TOKEN?: string | undefined; HUB_MCP_REVIEWER_TOKEN?: string | undefined }): CliCommand {
   const dashes = argv.indexOf('--');
   const own = dashes === -1 ? argv : argv.slice(0, dashes);
   const command = dashes === -1 ? [] : argv.slice(dashes + 1);
@@ -146,6 +151,8 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
     throw new UsageError('no upstream server: put its command after -- or pass --upstream-url');
   }
 
+  const elicitApproval = values['elicit-approval'] ?? file.elicitApproval ?? false;
+  if (elicitApproval && !env.HUB_MCP_REVIEWER_TOKEN) throw new UsageError('--elicit-approval needs HUB_MCP_REVIEWER_TOKEN: the reviewer token of the person at the client');
   const mode = values.mode === undefined ? file.mode : parseEnum('--mode', ClientTimeoutMode, values.mode);
   const tools: Record<string, ToolOverride> = structuredClone(file.tools ?? {});
   for (const name of values['approve-tool'] ?? []) tools[name] = { ...tools[name], requireApproval: true };
@@ -157,6 +164,7 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
     name: values.name ?? file.name,
     upstream,
     listen,
+    reviewerToken: elicitApproval ? env.HUB_MCP_REVIEWER_TOKEN : undefined,
     settings: {
       queue: values.queue ?? file.queue,
       trusted: values.trusted ?? file.trusted ?? false,
@@ -168,6 +176,7 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
       timeoutMs,
       connectTimeoutMs,
       progressIntervalMs: intFlag('--progress-ms', values['progress-ms'], 1) ?? file.progressIntervalMs ?? DEFAULT_SETTINGS.progressIntervalMs,
+      elicitApproval,
     },
   };
 }

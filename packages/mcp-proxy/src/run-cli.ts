@@ -11,7 +11,7 @@ import { connectUpstream } from './upstream.js';
 const log = (message: string): void => void process.stderr.write(`[approval-hub-mcp] ${message}\n`);
 
 /** Variables the proxy must not hand to the upstream server. */
-const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN', 'HUB_MCP_LISTEN_TOKEN']);
+const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN', 'HUB_MCP_LISTEN_TOKEN', 'HUB_MCP_REVIEWER_TOKEN']);
 
 /** Runs a parsed command until the client goes away or a signal arrives. */
 export async function runCommand(command: ProxyCommand | PermissionPromptCommand, env: NodeJS.ProcessEnv): Promise<void> {
@@ -82,6 +82,7 @@ export async function runCommand(command: ProxyCommand | PermissionPromptCommand
     hub: openHub(serverName),
     settings,
     hubLabel: command.hubUrl,
+    ...(command.reviewerToken ? { clientDecisions: { hubUrl: command.hubUrl, reviewerToken: command.reviewerToken } } : {}),
     log,
   });
   stops.push(() => proxy.close());
