@@ -37,6 +37,7 @@ Options:
   --listen-token TOKEN      clients must send Authorization: Bearer TOKEN (default: env HUB_MCP_LISTEN_TOKEN; prefer the env)
   --allowed-host NAME       also accept this Host header name (repeatable; loopback names always; * for any)
   --allowed-origin ORIGIN   also accept browser requests from this origin (repeatable; loopback origins always)
+  --session-idle-ms N       close an HTTP session with no open request or stream for N ms (default: 30 minutes)
   --allow-unauthenticated-listen  listen on a non-loopback address without a token (something in front authenticates)
 `;
 
@@ -45,6 +46,7 @@ export interface ListenOptions {
   host: string;
   access: ListenerAccess;
   allowUnauthenticated: boolean;
+  sessionIdleMs?: number;
 }
 
 export type Upstream = { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string };
@@ -97,6 +99,7 @@ const flagSpec = {
   'allowed-host': { type: 'string', multiple: true },
   'allowed-origin': { type: 'string', multiple: true },
   'allow-unauthenticated-listen': { type: 'boolean' },
+  'session-idle-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -205,7 +208,8 @@ function listenOptions(
     allowedOrigins: [...(file.allowedOrigins ?? []), ...(values['allowed-origin'] ?? [])],
     token,
   });
-  return { port, host, access, allowUnauthenticated };
+  const sessionIdleMs = intFlag('--session-idle-ms', values['session-idle-ms'], 1000);
+  return { port, host, access, allowUnauthenticated, ...(sessionIdleMs !== undefined ? { sessionIdleMs } : {}) };
 }
 
 function readConfigFile(path: string): ProxyConfigFile {

@@ -23,6 +23,18 @@ export interface McpHttpListenerOptions {
   access?: ListenerAccess;
   /** Binding a non-loopback address without a token is refused unless this is set. */
   allowUnauthenticated?: boolean;
+  /** A session with no open request or stream for this long is closed, and its upstream with it (default 30 min). */
+  sessionIdleMs?: number;
+}
+
+const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+
+/** One client session: its transport, and how much of it is in use. */
+interface LiveSession {
+  transport: StreamableHTTPServerTransport;
+  /** Requests and streams still open: a call waiting hours for a reviewer keeps its session. */
+  open: number;
+  lastSeen: number;
 }
 
 /** Thrown before binding when the listener would be reachable from the network by anyone. */
@@ -43,7 +55,25 @@ export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<Mc
         'Set HUB_MCP_LISTEN_TOKEN (or --listen-token), or pass --allow-unauthenticated-listen if something in front of it authenticates.',
     );
   }
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const sessions = new Map<string, LiveSession>();
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const track = (live: LiveSession, res: ServerResponse) => {
+    live.open++;
+    live.lastSeen = Date.now();
+    res.once('close', () => {
+      live.open--;
+      live.lastSeen = Date.now();
+    });
+  };
+  // Clients that vanish without DELETE would otherwise keep their session, and a stdio upstream process, forever.
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const live of sessions.values()) if (live.open === 0 && now - live.lastSeen > idleMs) void live.transport.close().catch(() => {});
+    },
+    Math.min(60_000, Math.max(50, idleMs / 4)),
+  );
+  sweep.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refusal = refusalOf(req, access);
@@ -55,14 +85,19 @@ export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<Mc
     if (path !== MCP_PATH) return answer(res, 404, 'Not found');
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (existing) track(existing, res);
     if (req.method === 'POST') {
       const body = await readJson(req);
       if (body === undefined) return answer(res, 400, 'Invalid JSON');
-      if (existing) return existing.handleRequest(req, res, body);
+      if (existing) return existing.transport.handleRequest(req, res, body);
       if (sessionId === undefined && isInitializeRequest(body)) {
         const transport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void sessions.set(id, transport),
+          onsessioninitialized: (id) => {
+            const live: LiveSession = { transport, open: 0, lastSeen: Date.now() };
+            sessions.set(id, live);
+            track(live, res);
+          },
           onsessionclosed: (id) => void sessions.delete(id),
         });
         transport.onclose = () => {
@@ -75,7 +110,7 @@ export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<Mc
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
       if (!existing) return answer(res, sessionId === undefined ? 400 : 404, 'Unknown session');
-      return existing.handleRequest(req, res);
+      return existing.transport.handleRequest(req, res);
     }
     return answer(res, 405, 'Method not allowed');
   };
@@ -95,7 +130,8 @@ export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<Mc
   return {
     url: `http://${hostPart}:${port}${MCP_PATH}`,
     async close() {
-      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      clearInterval(sweep);
+      await Promise.allSettled([...sessions.values()].map((live) => live.transport.close()));
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -7,7 +7,7 @@ import { parseCli } from '../src/cli-options.js';
 import { listenMcpHttp, UnsafeListenerError, type McpHttpListener } from '../src/http-listener.js';
 import { defaultAccess } from '../src/listener-guard.js';
 import { createTestUpstream } from './fixtures/test-upstream.mjs';
-import { proxyBin } from './hub-fixture.js';
+import { eventually, proxyBin } from './hub-fixture.js';
 
 const initialize = JSON.stringify({
   jsonrpc: '2.0',
@@ -89,5 +89,36 @@ describe('HTTP listener: DNS rebinding and the listen token', () => {
 
     const command = parseCli(['--hub', 'http://localhost:4000', '--listen', '0', '--host', '0.0.0.0', '--allowed-host', 'proxy.internal', '--', 'true'], { ...env, HUB_MCP_LISTEN_TOKEN: token });
     expect(command).toMatchObject({ kind: 'proxy', listen: { host: '0.0.0.0', access: { token, allowedHosts: expect.arrayContaining(['localhost', 'proxy.internal']) } } });
+  });
+});
+
+describe('HTTP listener: sessions clients abandon', () => {
+  it('closes a session with nothing open for sessionIdleMs (and its server with it); a connected one stays', async () => {
+    let closed = 0;
+    const listener = await listenMcpHttp({
+      port: 0,
+      host: '127.0.0.1',
+      sessionIdleMs: 300,
+      createServer: () => {
+        const server = createTestUpstream();
+        server.onclose = () => void closed++;
+        return server;
+      },
+      log: () => {},
+    });
+    try {
+      const gone = new Client({ name: 'gone', version: '1' });
+      await gone.connect(new StreamableHTTPClientTransport(new URL(listener.url)));
+      const stays = new Client({ name: 'stays', version: '1' });
+      await stays.connect(new StreamableHTTPClientTransport(new URL(listener.url)));
+      await gone.close(); // drops its streams without DELETE, as a crashed client would
+      await eventually(() => (closed === 1 ? true : undefined), 10_000, 'the abandoned session to close');
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await stays.listTools()).tools.length).toBeGreaterThan(0);
+      expect(closed).toBe(1);
+      await stays.close();
+    } finally {
+      await listener.close();
+    }
   });
 });
