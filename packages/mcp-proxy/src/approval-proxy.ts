@@ -222,11 +222,14 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
     const forwardedMeta = relay ? meta : (call.meta ?? {});
     try {
       // `request`, not `callTool`: the result passes through unchanged; validating it is the client's business.
-      return await upstreamOf(session).request(
+      const result = await upstreamOf(session).request(
         { method: 'tools/call', params: { name: call.name, arguments: call.args, ...(Object.keys(forwardedMeta).length > 0 ? { _meta: forwardedMeta } : {}) } },
         CallToolResultSchema,
         { signal, timeout: upstreamTimeoutMs, ...(relay ? { onprogress: (p) => relay.upstream(p), resetTimeoutOnProgress: true } : {}) },
       );
+      // The client drops progress that arrives after the result, so the result waits for it.
+      await relay?.flush();
+      return result;
     } catch (error) {
       if (signal.aborted) throw error;
       const why = goneOf(session) ?? `the upstream MCP server failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -14,6 +14,7 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
  */
 export class ClientRoute {
   private readonly running: Extra[] = [];
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(private readonly server: Server) {}
 
@@ -21,7 +22,10 @@ export class ClientRoute {
   async while<T>(extra: Extra, done: () => Promise<T>): Promise<T> {
     this.running.push(extra);
     try {
-      return await done();
+      const result = await done();
+      // What the upstream sent before its result goes out before the result, as the upstream ordered it.
+      await Promise.allSettled([...this.sending]);
+      return result;
     } finally {
       this.running.splice(this.running.indexOf(extra), 1);
     }
@@ -29,8 +33,10 @@ export class ClientRoute {
 
   notify(notification: Notification): Promise<void> {
     const current = this.running.at(-1);
-    if (current) return current.sendNotification(notification as ServerNotification);
-    return this.server.notification(notification as ServerNotification);
+    const sent = current ? current.sendNotification(notification as ServerNotification) : this.server.notification(notification as ServerNotification);
+    this.sending.add(sent);
+    void sent.catch(() => {}).finally(() => this.sending.delete(sent));
+    return sent;
   }
 
   /** Asks the client and returns its answer unchanged (loose schema: the upstream validates what it asked for). */

@@ -9,6 +9,7 @@ export class ProgressRelay {
   private last = 0;
   private sent = false;
   private offset: number | undefined;
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly token: ProgressToken,
@@ -27,12 +28,18 @@ export class ProgressRelay {
     this.emit(value, progress.total === undefined ? undefined : this.offset + progress.total, progress.message);
   }
 
+  /** Resolves once every notification emitted so far is sent: a result must not overtake its own progress. */
+  flush(): Promise<void> {
+    return this.sending;
+  }
+
   private emit(progress: number, total: number | undefined, message: string | undefined): void {
     this.last = progress;
     this.sent = true;
-    this.send({
+    const notification: ServerNotification = {
       method: 'notifications/progress',
       params: { progressToken: this.token, progress, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) },
-    }).catch(() => {});
+    };
+    this.sending = this.sending.then(() => this.send(notification)).catch(() => {});
   }
 }
