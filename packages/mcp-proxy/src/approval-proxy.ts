@@ -310,7 +310,13 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
           // A changed tool is judged as if its server were untrusted: its annotations cannot lower the risk.
           const risk = riskOfAnnotations(tool?.annotations, settings.trusted && !drift);
           const asking = new AbortController();
-          const onAsked = !asTask && clientCanDecide() ? (requestId: string) => askClient(requestId, risk, asking.signal) : undefined;
+          // A task says at once who decides (its status is all a polling client sees); a blocked call may ask the
+          // person at the client too.
+          const onAsked = asTask
+            ? (requestId: string) => onWaiting?.(waitingText(name, requestId, 0))
+            : clientCanDecide()
+              ? (requestId: string) => askClient(requestId, risk, asking.signal)
+              : undefined;
           const askClient = (requestId: string, callRisk: typeof risk, askSignal: AbortSignal) =>
             void askClientToDecide(options.clientDecisions!, {
               requestId,
