@@ -1,4 +1,4 @@
-import { ClientClosedError, HubError, outcomeOfResponse, type ApprovalOutcome, type HubClient, type RiskLevel } from '@approval-hub/agent-sdk';
+import { ClientClosedError, HubError, outcomeOfResponse, type ApprovalOutcome, type HubClient, type RequestApprovalOptions, type RiskLevel } from '@approval-hub/agent-sdk';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ProxySettings } from './proxy-settings.js';
 import { approvalRequestId, callKey } from './request-id.js';
@@ -20,11 +20,21 @@ export interface GatedCall {
   summary?: string;
   /** Aborted when the MCP client cancels the call. */
   signal: AbortSignal;
+  /** Shown to reviewers: why the call is flagged (a changed tool definition and its diff). */
+  context?: RequestApprovalOptions['context'];
+  /** The tool definition the call is made under (its fingerprint), so a grant matching on challenges pins it. */
+  challenges?: RequestApprovalOptions['challenges'];
+  /** Set when the tool changed since first listed: a grant or policy approval does not run it, only a reviewer's. */
+  changedSince?: string;
+  /** Called when the call starts waiting for a decision not made yet (to ask the person at the client too). */
+  onAsked?: (requestId: string) => void;
+  /** Waits for the decision even in pending-retry mode (a task: the client polls the task instead). */
+  blocking?: boolean;
   /** Called every `progressIntervalMs` while the call waits for a reviewer. */
   onWaiting?: (waitedMs: number, requestId: string) => void;
 }
 
-type Verdict = { kind: 'decided'; outcome: ApprovalOutcome; args: JsonObject } | { kind: 'failed'; message: string };
+type Verdict = { kind: 'decided'; outcome: ApprovalOutcome; args: JsonObject; standing: boolean } | { kind: 'failed'; message: string };
 
 /** One generation of one call (session, tool, canonical arguments): one hub request, executed at most once. */
 interface Entry {
@@ -65,6 +75,7 @@ export class ApprovalGate {
     const key = callKey({ sessionId: call.sessionId, serverName: this.settings.serverName, toolName: call.toolName, args: call.args });
     const entry = this.entries.get(key) ?? this.open(key, call);
     if (entry.result) return entry.result;
+    if (!entry.settled) call.onAsked?.(entry.requestId);
     entry.waiting++;
     let verdict: Verdict | 'pending' | 'aborted';
     try {
@@ -136,10 +147,13 @@ export class ApprovalGate {
         ...(call.description ? { description: call.description.slice(0, 4000) } : {}),
         ...(call.risk ? { risk: call.risk } : {}),
         ...(call.summary ? { summary: call.summary.replace(/\s+/g, ' ').trim().slice(0, 200) } : {}),
+        ...(call.context ? { context: call.context } : {}),
+        ...(call.challenges ? { challenges: call.challenges } : {}),
         ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
         signal,
       });
-      return { kind: 'decided', outcome: outcomeOfResponse(response), args: response.args as JsonObject };
+      const standing = response.decidedBy.kind === 'grant' || response.decidedBy.kind === 'policy';
+      return { kind: 'decided', outcome: outcomeOfResponse(response), args: response.args as JsonObject, standing };
     } catch (error) {
       return { kind: 'failed', message: this.describeFailure(error) };
     }
@@ -185,7 +199,7 @@ export class ApprovalGate {
         timers.push(tick);
       }
       const racers: Promise<Verdict | 'pending' | 'aborted'>[] = [entry.verdict];
-      if (this.settings.mode === 'pending-retry') {
+      if (this.settings.mode === 'pending-retry' && !call.blocking) {
         racers.push(new Promise((resolve) => timers.push(setTimeout(() => resolve('pending'), this.settings.waitMs))));
       }
       racers.push(
@@ -209,6 +223,11 @@ export class ApprovalGate {
       return errorResult(toolText.unavailable(call.toolName, verdict.message));
     }
     const { outcome } = verdict;
+    if ((outcome.state === 'approved' || outcome.state === 'edited') && verdict.standing && call.changedSince) {
+      // A grant or policy was made for the definition the reviewer saw then, not for this one.
+      this.close(entry, true, toolText.toolChanged(call.toolName, call.changedSince));
+      return errorResult(toolText.toolChanged(call.toolName, call.changedSince));
+    }
     if (outcome.state === 'approved' || outcome.state === 'edited') {
       // The reviewer's decision is what runs: `verdict.args` are the decided arguments, edited or not.
       entry.running = true;

@@ -30,8 +30,17 @@ export function toolNeedsApproval(settings: Pick<ProxySettings, 'requireApproval
  * (`readOnlyHint` false, `destructiveHint` true, `openWorldHint` true): a read is `low`; a write that only adds is
  * `medium`; one that may destroy is `high` (so is a tool without annotations); one that says it destroys and reaches
  * outside (`destructiveHint` and `openWorldHint` both set true) is `critical`. Hub rules may raise it further.
+ *
+ * On a server the operator did not mark trusted, annotations may raise the risk but never lower it below the
+ * default (`high`): a malicious server would otherwise label its destructive tool `readOnlyHint` to look harmless.
  */
-export function riskOfAnnotations(annotations: ToolAnnotations | undefined): RiskLevel {
+export function riskOfAnnotations(annotations: ToolAnnotations | undefined, trusted: boolean): RiskLevel {
+  const claimed = claimedRisk(annotations);
+  if (trusted) return claimed;
+  return claimed === 'critical' ? 'critical' : 'high';
+}
+
+function claimedRisk(annotations: ToolAnnotations | undefined): RiskLevel {
   if (annotations?.readOnlyHint === true) return 'low';
   if (annotations?.destructiveHint === false) return 'medium';
   if (annotations?.destructiveHint === true && annotations.openWorldHint === true) return 'critical';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { defaultAccess, isLoopback, type ListenerAccess } from './listener-guard.js';
 import { ClientTimeoutMode, DEFAULT_SETTINGS, ProxyConfigFile, type ProxySettings, type RequireApproval, type ToolOverride } from './proxy-settings.js';
 
 /** A usage or config mistake: the CLI prints it and exits 2. */
@@ -28,10 +29,25 @@ Options:
   --timeout-ms N            how long reviewers have (default: the hub's)
   --connect-timeout-ms N    fail closed when the hub is not reachable within N ms (default: ${DEFAULT_SETTINGS.connectTimeoutMs})
   --progress-ms N           progress notification interval while blocked (default: ${DEFAULT_SETTINGS.progressIntervalMs})
+  --elicit-approval         also ask the person at the client to approve or deny (MCP form elicitation), deciding as
+                            the reviewer of env HUB_MCP_REVIEWER_TOKEN (a token mapped to that person)
   --upstream-url URL        the upstream speaks Streamable HTTP at URL
   --listen PORT             serve MCP over Streamable HTTP at http://HOST:PORT/mcp instead of stdio
-  --host HOST               listen address (default: 127.0.0.1)
+  --host HOST               listen address (default: 127.0.0.1); a non-loopback address needs a listen token
+  --listen-token TOKEN      clients must send Authorization: Bearer TOKEN (default: env HUB_MCP_LISTEN_TOKEN; prefer the env)
+  --allowed-host NAME       also accept this Host header name (repeatable; loopback names always; * for any)
+  --allowed-origin ORIGIN   also accept browser requests from this origin (repeatable; loopback origins always)
+  --session-idle-ms N       close an HTTP session with no open request or stream for N ms (default: 30 minutes)
+  --allow-unauthenticated-listen  listen on a non-loopback address without a token (something in front authenticates)
 `;
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  access: ListenerAccess;
+  allowUnauthenticated: boolean;
+  sessionIdleMs?: number;
+}
 
 export type Upstream = { kind: 'stdio'; command: string[] } | { kind: 'http'; url: string };
 
@@ -43,7 +59,9 @@ export interface ProxyCommand {
   name: string | undefined;
   settings: Omit<ProxySettings, 'serverName' | 'queue'> & { queue: string | undefined };
   upstream: Upstream;
-  listen: { port: number; host: string } | null;
+  listen: ListenOptions | null;
+  /** The reviewer token of the person at the client, for `--elicit-approval`. */
+  reviewerToken: string | undefined;
 }
 
 export interface PermissionPromptCommand {
@@ -53,7 +71,7 @@ export interface PermissionPromptCommand {
   queue: string;
   timeoutMs: number | undefined;
   connectTimeoutMs: number;
-  listen: { port: number; host: string } | null;
+  listen: ListenOptions | null;
 }
 
 export type CliCommand = ProxyCommand | PermissionPromptCommand | { kind: 'help' };
@@ -73,9 +91,15 @@ const flagSpec = {
   'timeout-ms': { type: 'string' },
   'connect-timeout-ms': { type: 'string' },
   'progress-ms': { type: 'string' },
+  'elicit-approval': { type: 'boolean' },
   'upstream-url': { type: 'string' },
   listen: { type: 'string' },
   host: { type: 'string' },
+  'listen-token': { type: 'string' },
+  'allowed-host': { type: 'string', multiple: true },
+  'allowed-origin': { type: 'string', multiple: true },
+  'allow-unauthenticated-listen': { type: 'boolean' },
+  'session-idle-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,7 +112,7 @@ function parseFlags(args: string[]) {
 }
 
 /** Reads argv (after the node and script paths) and the one env variable the proxy uses. */
-export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undefined }): CliCommand {
+export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undefined; HUB_MCP_LISTEN_TOKEN?: string | undefined; HUB_MCP_REVIEWER_TOKEN?: string | undefined }): CliCommand {
   const dashes = argv.indexOf('--');
   const own = dashes === -1 ? argv : argv.slice(0, dashes);
   const command = dashes === -1 ? [] : argv.slice(dashes + 1);
@@ -110,7 +134,7 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
   const connectTimeoutMs = intFlag('--connect-timeout-ms', values['connect-timeout-ms'], 1) ?? file.connectTimeoutMs ?? DEFAULT_SETTINGS.connectTimeoutMs;
   const listenPort = intFlag('--listen', values.listen, 0) ?? file.listen;
   if (listenPort !== undefined && listenPort > 65535) throw new UsageError('--listen: not a port');
-  const listen = listenPort === undefined ? null : { port: listenPort, host: values.host ?? file.host ?? '127.0.0.1' };
+  const listen = listenPort === undefined ? null : listenOptions(listenPort, values, file, env);
 
   if (sub === 'permission-prompt') {
     if (command.length > 0 || values['upstream-url']) throw new UsageError('permission-prompt takes no upstream server');
@@ -130,6 +154,8 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
     throw new UsageError('no upstream server: put its command after -- or pass --upstream-url');
   }
 
+  const elicitApproval = values['elicit-approval'] ?? file.elicitApproval ?? false;
+  if (elicitApproval && !env.HUB_MCP_REVIEWER_TOKEN) throw new UsageError('--elicit-approval needs HUB_MCP_REVIEWER_TOKEN: the reviewer token of the person at the client');
   const mode = values.mode === undefined ? file.mode : parseEnum('--mode', ClientTimeoutMode, values.mode);
   const tools: Record<string, ToolOverride> = structuredClone(file.tools ?? {});
   for (const name of values['approve-tool'] ?? []) tools[name] = { ...tools[name], requireApproval: true };
@@ -141,6 +167,7 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
     name: values.name ?? file.name,
     upstream,
     listen,
+    reviewerToken: elicitApproval ? env.HUB_MCP_REVIEWER_TOKEN : undefined,
     settings: {
       queue: values.queue ?? file.queue,
       trusted: values.trusted ?? file.trusted ?? false,
@@ -152,8 +179,37 @@ export function parseCli(argv: string[], env: { HUB_AGENT_TOKEN?: string | undef
       timeoutMs,
       connectTimeoutMs,
       progressIntervalMs: intFlag('--progress-ms', values['progress-ms'], 1) ?? file.progressIntervalMs ?? DEFAULT_SETTINGS.progressIntervalMs,
+      elicitApproval,
     },
   };
+}
+
+function listenOptions(
+  port: number,
+  values: ReturnType<typeof parseFlags>['values'],
+  file: ProxyConfigFile,
+  env: { HUB_MCP_LISTEN_TOKEN?: string | undefined },
+): ListenOptions {
+  const host = values.host ?? file.host ?? '127.0.0.1';
+  const token = values['listen-token'] ?? env.HUB_MCP_LISTEN_TOKEN;
+  if (token !== undefined && token.length < 16) throw new UsageError('the listen token must be at least 16 characters');
+  const allowUnauthenticated = values['allow-unauthenticated-listen'] ?? file.allowUnauthenticatedListen ?? false;
+  if (!isLoopback(host) && token === undefined && !allowUnauthenticated) {
+    throw new UsageError(
+      `--host ${host} is reachable from the network: set HUB_MCP_LISTEN_TOKEN (or --listen-token) so only clients with the token get in, ` +
+        'or pass --allow-unauthenticated-listen if an authenticating reverse proxy is in front',
+    );
+  }
+  for (const origin of values['allowed-origin'] ?? []) {
+    if (origin !== '*' && !z.url().safeParse(origin).success) throw new UsageError(`--allowed-origin: not an origin: ${origin}`);
+  }
+  const access = defaultAccess(host, {
+    allowedHosts: [...(file.allowedHosts ?? []), ...(values['allowed-host'] ?? [])],
+    allowedOrigins: [...(file.allowedOrigins ?? []), ...(values['allowed-origin'] ?? [])],
+    token,
+  });
+  const sessionIdleMs = intFlag('--session-idle-ms', values['session-idle-ms'], 1000);
+  return { port, host, access, allowUnauthenticated, ...(sessionIdleMs !== undefined ? { sessionIdleMs } : {}) };
 }
 
 function readConfigFile(path: string): ProxyConfigFile {

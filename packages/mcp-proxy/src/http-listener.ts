@@ -4,6 +4,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defaultAccess, isLoopback, refusalOf, type ListenerAccess } from './listener-guard.js';
 
 export const MCP_PATH = '/mcp';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -13,26 +14,90 @@ export interface McpHttpListener {
   close(): Promise<void>;
 }
 
+export interface McpHttpListenerOptions {
+  port: number;
+  host: string;
+  createServer: () => Server;
+  log: (message: string) => void;
+  /** Host and Origin allow-lists and the bearer token; defaults to loopback names and no token. */
+  access?: ListenerAccess;
+  /** Binding a non-loopback address without a token is refused unless this is set. */
+  allowUnauthenticated?: boolean;
+  /** A session with no open request or stream for this long is closed, and its upstream with it (default 30 min). */
+  sessionIdleMs?: number;
+}
+
+const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+
+/** One client session: its transport, and how much of it is in use. */
+interface LiveSession {
+  transport: StreamableHTTPServerTransport;
+  /** Requests and streams still open: a call waiting hours for a reviewer keeps its session. */
+  open: number;
+  lastSeen: number;
+}
+
+/** Thrown before binding when the listener would be reachable from the network by anyone. */
+export class UnsafeListenerError extends Error {
+  override readonly name = 'UnsafeListenerError';
+}
+
 /**
  * Serves MCP over Streamable HTTP at `/mcp`: one transport and one server per session (the session id is the
- * hub `runId`). Binds to loopback by default, and checks Host against it, against DNS rebinding.
+ * hub `runId`). Every request is checked first against the Host and Origin allow-lists (DNS rebinding) and the
+ * bearer token, when one is set. A non-loopback bind needs a token, or an explicit `allowUnauthenticated`.
  */
-export async function listenMcpHttp(options: { port: number; host: string; createServer: () => Server; log: (message: string) => void }): Promise<McpHttpListener> {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
+export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<McpHttpListener> {
+  const access = options.access ?? defaultAccess(options.host, {});
+  if (!isLoopback(options.host) && access.token === undefined && !options.allowUnauthenticated) {
+    throw new UnsafeListenerError(
+      `refusing to listen on ${options.host} without a token: anyone who can reach it could run tools as this proxy's agent. ` +
+        'Set HUB_MCP_LISTEN_TOKEN (or --listen-token), or pass --allow-unauthenticated-listen if something in front of it authenticates.',
+    );
+  }
+  const sessions = new Map<string, LiveSession>();
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const track = (live: LiveSession, res: ServerResponse) => {
+    live.open++;
+    live.lastSeen = Date.now();
+    res.once('close', () => {
+      live.open--;
+      live.lastSeen = Date.now();
+    });
+  };
+  // Clients that vanish without DELETE would otherwise keep their session, and a stdio upstream process, forever.
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const live of sessions.values()) if (live.open === 0 && now - live.lastSeen > idleMs) void live.transport.close().catch(() => {});
+    },
+    Math.min(60_000, Math.max(50, idleMs / 4)),
+  );
+  sweep.unref();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refusal = refusalOf(req, access);
+    if (refusal) {
+      if (refusal.status === 401) res.setHeader('www-authenticate', 'Bearer realm="approval-hub-mcp"');
+      return answer(res, refusal.status, refusal.message);
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== MCP_PATH) return answer(res, 404, 'Not found');
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (existing) track(existing, res);
     if (req.method === 'POST') {
       const body = await readJson(req);
       if (body === undefined) return answer(res, 400, 'Invalid JSON');
-      if (existing) return existing.handleRequest(req, res, body);
+      if (existing) return existing.transport.handleRequest(req, res, body);
       if (sessionId === undefined && isInitializeRequest(body)) {
         const transport = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
-          onsessioninitialized: (id) => void sessions.set(id, transport),
+          onsessioninitialized: (id) => {
+            const live: LiveSession = { transport, open: 0, lastSeen: Date.now() };
+            sessions.set(id, live);
+            track(live, res);
+          },
           onsessionclosed: (id) => void sessions.delete(id),
         });
         transport.onclose = () => {
@@ -45,7 +110,7 @@ export async function listenMcpHttp(options: { port: number; host: string; creat
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
       if (!existing) return answer(res, sessionId === undefined ? 400 : 404, 'Unknown session');
-      return existing.handleRequest(req, res);
+      return existing.transport.handleRequest(req, res);
     }
     return answer(res, 405, 'Method not allowed');
   };
@@ -65,7 +130,8 @@ export async function listenMcpHttp(options: { port: number; host: string; creat
   return {
     url: `http://${hostPart}:${port}${MCP_PATH}`,
     async close() {
-      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      clearInterval(sweep);
+      await Promise.allSettled([...sessions.values()].map((live) => live.transport.close()));
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

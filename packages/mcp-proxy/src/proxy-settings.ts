@@ -36,10 +36,18 @@ export const ProxyConfigFile = z.strictObject({
   connectTimeoutMs: positiveMs.optional(),
   /** How often a blocked call sends a progress notification (when the client gave a progressToken). */
   progressIntervalMs: positiveMs.optional(),
+  /** Also ask the person at the client (form elicitation) to decide, as the reviewer of HUB_MCP_REVIEWER_TOKEN. */
+  elicitApproval: z.boolean().optional(),
   upstreamUrl: z.url().optional(),
   upstreamCommand: z.array(z.string().min(1)).min(1).optional(),
   listen: z.int().min(0).max(65535).optional(),
   host: z.string().min(1).optional(),
+  /** Host header names the listener accepts besides the loopback names and the bound address (`*`: any). */
+  allowedHosts: z.array(z.string().min(1)).optional(),
+  /** Browser origins the listener accepts besides loopback ones. */
+  allowedOrigins: z.array(z.union([z.literal('*'), z.url()])).optional(),
+  /** Listen on a non-loopback address without a token (an authenticating reverse proxy is in front). */
+  allowUnauthenticatedListen: z.boolean().optional(),
 });
 export type ProxyConfigFile = z.infer<typeof ProxyConfigFile>;
 
@@ -55,6 +63,8 @@ export interface ProxySettings {
   timeoutMs: number | undefined;
   connectTimeoutMs: number;
   progressIntervalMs: number;
+  /** Ask the client's user too (form elicitation), when the client supports it and a reviewer token is mapped. */
+  elicitApproval: boolean;
 }
 
 export const DEFAULT_SETTINGS = {
@@ -76,6 +86,7 @@ export function proxySettings(partial: Partial<ProxySettings> & { serverName: st
     timeoutMs: partial.timeoutMs,
     connectTimeoutMs: partial.connectTimeoutMs ?? DEFAULT_SETTINGS.connectTimeoutMs,
     progressIntervalMs: partial.progressIntervalMs ?? DEFAULT_SETTINGS.progressIntervalMs,
+    elicitApproval: partial.elicitApproval ?? false,
     serverName: partial.serverName,
   };
 }

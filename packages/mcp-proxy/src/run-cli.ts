@@ -2,7 +2,7 @@ import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createApprovalProxy } from './approval-proxy.js';
-import type { ProxyCommand, PermissionPromptCommand } from './cli-options.js';
+import type { ListenOptions, ProxyCommand, PermissionPromptCommand } from './cli-options.js';
 import { listenMcpHttp } from './http-listener.js';
 import { createPermissionPromptServer } from './permission-prompt.js';
 import { proxySettings } from './proxy-settings.js';
@@ -11,7 +11,7 @@ import { connectUpstream } from './upstream.js';
 const log = (message: string): void => void process.stderr.write(`[approval-hub-mcp] ${message}\n`);
 
 /** Variables the proxy must not hand to the upstream server. */
-const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN']);
+const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN', 'HUB_MCP_LISTEN_TOKEN', 'HUB_MCP_REVIEWER_TOKEN']);
 
 /** Runs a parsed command until the client goes away or a signal arrives. */
 export async function runCommand(command: ProxyCommand | PermissionPromptCommand, env: NodeJS.ProcessEnv): Promise<void> {
@@ -38,11 +38,12 @@ export async function runCommand(command: ProxyCommand | PermissionPromptCommand
     return hub;
   };
 
-  const serve = async (createServer: () => Server, listen: { port: number; host: string } | null) => {
+  const serve = async (createServer: () => Server, listen: ListenOptions | null) => {
     if (listen) {
       const listener = await listenMcpHttp({ ...listen, createServer, log });
       stops.push(() => listener.close());
-      log(`serving MCP at ${listener.url}`);
+      // Never the token itself: logs end up in places the token must not.
+      log(`serving MCP at ${listener.url}${listen.access.token ? ' (bearer token required)' : ''}`);
     } else {
       const transport = new StdioServerTransport();
       // The client closing stdin ends the session, and with it the proxy.
@@ -63,18 +64,29 @@ export async function runCommand(command: ProxyCommand | PermissionPromptCommand
 
   const upstreamEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined && !PRIVATE_ENV.has(key)) upstreamEnv[key] = value;
-  let upstream: Awaited<ReturnType<typeof connectUpstream>>;
+  const target = command.upstream.kind === 'http' ? { url: command.upstream.url } : { command: command.upstream.command, env: upstreamEnv };
+  // A first connection learns the server's name, capabilities and instructions; each client session then gets a
+  // connection of its own (see approval-proxy.ts), so this one is closed once read.
+  let probe: Awaited<ReturnType<typeof connectUpstream>>;
   try {
-    upstream = await connectUpstream(command.upstream.kind === 'http' ? { url: command.upstream.url } : { command: command.upstream.command, env: upstreamEnv });
+    probe = await connectUpstream(target);
   } catch (error) {
     log(`could not start the upstream MCP server: ${(error as Error).message}`);
     process.exit(1);
   }
-  stops.push(() => upstream.close());
-  const serverName = command.name ?? upstream.getServerVersion()?.name ?? 'mcp';
+  const serverName = command.name ?? probe.getServerVersion()?.name ?? 'mcp';
   const settings = proxySettings({ ...command.settings, serverName, queue: command.settings.queue ?? serverName });
-  const proxy = createApprovalProxy({ upstream, hub: openHub(serverName), settings, hubLabel: command.hubUrl, log });
+  const proxy = createApprovalProxy({
+    upstream: probe,
+    openUpstream: (capabilities, prepare) => connectUpstream(target, capabilities, prepare),
+    hub: openHub(serverName),
+    settings,
+    hubLabel: command.hubUrl,
+    ...(command.reviewerToken ? { clientDecisions: { hubUrl: command.hubUrl, reviewerToken: command.reviewerToken } } : {}),
+    log,
+  });
   stops.push(() => proxy.close());
+  await probe.close();
   await serve(() => proxy.createServer(), command.listen);
   log(`gating "${serverName}" through ${command.hubUrl} (mode ${settings.mode})`);
 }

@@ -10,6 +10,9 @@ export const toolText = {
   pending: (toolName: string, requestId: string) =>
     `[PENDING] Approval pending (id ${requestId}): a human reviewer has not decided on ${toolName} yet, so it has not run. ` +
     `Call this tool again with the same arguments to keep waiting (it runs at most once, after approval), or call approval_status with requestId "${requestId}".`,
+  toolChanged: (toolName: string, since: string) =>
+    `[TOOL CHANGED] ${toolName} was not run: its definition changed since ${since}, and only a standing grant or hub policy ` +
+    'approved the call, which were made for the old definition. A reviewer has to decide on the changed tool; tell the user.',
   unavailable: (toolName: string, why: string) => `[APPROVAL UNAVAILABLE] ${toolName} was not run: ${why}`,
   upstreamDown: (toolName: string, why: string) => `[UPSTREAM UNAVAILABLE] ${toolName} was not run: ${why}`,
 };

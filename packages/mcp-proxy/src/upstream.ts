@@ -1,13 +1,27 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { PACKAGE_VERSION } from './version.js';
 
 export type UpstreamTarget = { command: string[]; env: Record<string, string> } | { url: string };
 
-/** Connects to the real MCP server: spawns it (stdio) or joins it (Streamable HTTP). */
-export async function connectUpstream(target: UpstreamTarget): Promise<Client> {
-  const client = new Client({ name: 'approval-hub-mcp', version: PACKAGE_VERSION }, { capabilities: {} });
+/** What the proxy may declare upstream on a client's behalf: only what it can pass back to that client. */
+export function upstreamCapabilitiesFor(client: ClientCapabilities | undefined): ClientCapabilities {
+  const capabilities: ClientCapabilities = {};
+  if (client?.sampling) capabilities.sampling = client.sampling;
+  if (client?.elicitation) capabilities.elicitation = client.elicitation;
+  if (client?.roots) capabilities.roots = client.roots;
+  return capabilities;
+}
+
+/**
+ * Connects to the real MCP server: spawns it (stdio) or joins it (Streamable HTTP), declaring `capabilities`.
+ * `prepare` runs before the connection opens, so handlers are in place for whatever the server sends first.
+ */
+export async function connectUpstream(target: UpstreamTarget, capabilities: ClientCapabilities = {}, prepare?: (client: Client) => void): Promise<Client> {
+  const client = new Client({ name: 'approval-hub-mcp', version: PACKAGE_VERSION }, { capabilities });
+  prepare?.(client);
   if ('url' in target) {
     await client.connect(new StreamableHTTPClientTransport(new URL(target.url)));
   } else {

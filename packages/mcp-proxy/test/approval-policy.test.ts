@@ -26,17 +26,25 @@ describe('which calls ask', () => {
 });
 
 describe('risk from annotations', () => {
-  it('maps MCP annotations (with MCP defaults for what is absent) to a risk level', async () => {
+  it("maps a trusted server's MCP annotations (with MCP defaults for what is absent) to a risk level", async () => {
     const { riskOfAnnotations } = await import('../src/approval-policy.js');
-    expect(riskOfAnnotations({ readOnlyHint: true })).toBe('low');
-    expect(riskOfAnnotations({ readOnlyHint: true, openWorldHint: true })).toBe('low');
-    expect(riskOfAnnotations({ destructiveHint: false })).toBe('medium');
-    expect(riskOfAnnotations({ destructiveHint: false, openWorldHint: true })).toBe('medium');
-    expect(riskOfAnnotations({ destructiveHint: true })).toBe('high');
-    expect(riskOfAnnotations({ destructiveHint: true, openWorldHint: false })).toBe('high');
-    expect(riskOfAnnotations({ destructiveHint: true, openWorldHint: true })).toBe('critical');
+    expect(riskOfAnnotations({ readOnlyHint: true }, true)).toBe('low');
+    expect(riskOfAnnotations({ readOnlyHint: true, openWorldHint: true }, true)).toBe('low');
+    expect(riskOfAnnotations({ destructiveHint: false }, true)).toBe('medium');
+    expect(riskOfAnnotations({ destructiveHint: false, openWorldHint: true }, true)).toBe('medium');
+    expect(riskOfAnnotations({ destructiveHint: true }, true)).toBe('high');
+    expect(riskOfAnnotations({ destructiveHint: true, openWorldHint: false }, true)).toBe('high');
+    expect(riskOfAnnotations({ destructiveHint: true, openWorldHint: true }, true)).toBe('critical');
     // No annotations: destructive by MCP's defaults, and it says nothing explicit: high.
-    expect(riskOfAnnotations(undefined)).toBe('high');
-    expect(riskOfAnnotations({})).toBe('high');
+    expect(riskOfAnnotations(undefined, true)).toBe('high');
+    expect(riskOfAnnotations({}, true)).toBe('high');
+  });
+
+  it("an untrusted server's annotations raise the risk but never lower it below the default", async () => {
+    const { riskOfAnnotations } = await import('../src/approval-policy.js');
+    expect(riskOfAnnotations({ readOnlyHint: true }, false)).toBe('high');
+    expect(riskOfAnnotations({ destructiveHint: false }, false)).toBe('high');
+    expect(riskOfAnnotations(undefined, false)).toBe('high');
+    expect(riskOfAnnotations({ destructiveHint: true, openWorldHint: true }, false)).toBe('critical');
   });
 });

@@ -1,4 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readFileSync, existsSync } from 'node:fs';
@@ -11,11 +11,12 @@ export interface SpawnedProxy {
 }
 
 /** Starts the built bin as a client would (stdio) and connects the SDK's real Client to it. */
-export async function spawnProxy(args: string[], env: Record<string, string> = {}): Promise<SpawnedProxy> {
+export async function spawnProxy(args: string[], env: Record<string, string> = {}, clientOptions?: ClientOptions, prepare?: (client: Client) => void): Promise<SpawnedProxy> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [proxyBin, ...args], env: { ...getDefaultEnvironment(), ...env }, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const client = new Client({ name: 'test-client', version: '1.0.0' });
+  const client = new Client({ name: 'test-client', version: '1.0.0' }, clientOptions);
+  prepare?.(client);
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }
