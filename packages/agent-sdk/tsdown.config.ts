@@ -11,6 +11,6 @@ export default defineConfig({
   clean: true,
   sourcemap: false,
   fixedExtension: false,
-  noExternal: ['@approval-hub/protocol'],
+  deps: { alwaysBundle: ['@approval-hub/protocol'] },
   dts: { resolve: ['@approval-hub/protocol'] },
 });

@@ -12,6 +12,6 @@ export default defineConfig({
   clean: true,
   sourcemap: false,
   fixedExtension: false,
-  noExternal: ['@approval-hub/agent-sdk', '@approval-hub/protocol'],
+  deps: { alwaysBundle: ['@approval-hub/agent-sdk', '@approval-hub/protocol'] },
   dts: { resolve: ['@approval-hub/agent-sdk', '@approval-hub/protocol'] },
 });
