@@ -11,7 +11,7 @@ let vite: ViteDevServer;
 let devUrl: string;
 
 beforeAll(async () => {
-  hub = await startHub();
+  hub = await startHub({ startTimeoutMs: 50_000 });
   process.env.HUB_URL = hub.url;
   vite = await createServer({
     configFile: path.resolve(import.meta.dirname, '../vite.config.ts'),

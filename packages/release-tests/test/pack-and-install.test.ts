@@ -118,7 +118,8 @@ describe('installed with npm outside the workspace', () => {
   let consumer: string;
 
   beforeAll(async () => {
-    hub = await startHub();
+    // Generous: this suite runs beside npm installs, and CI machines are shared.
+    hub = await startHub({ startTimeoutMs: 90_000 });
     consumer = join(work, 'consumer');
     mkdirSync(join(consumer, 'examples'), { recursive: true });
     // Everything but the protocol: the SDK, the proxy and the adapters must not need it (the SDK bundles it).
@@ -210,7 +211,8 @@ describe('each installed alone, as a user would', () => {
   let hub: HubProcess;
 
   beforeAll(async () => {
-    hub = await startHub();
+    // Generous: this suite runs beside npm installs, and CI machines are shared.
+    hub = await startHub({ startTimeoutMs: 90_000 });
   }, 120_000);
 
   afterAll(async () => {
