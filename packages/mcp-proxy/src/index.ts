@@ -9,3 +9,6 @@ export { connectUpstream } from './upstream.js';
 export type { UpstreamTarget } from './upstream.js';
 export { listenMcpHttp } from './http-listener.js';
 export { canonicalJson, approvalRequestId } from './request-id.js';
+// The agent SDK is bundled into this package (it installs alone): make the hub client with this connectHub, so the
+// proxy recognises the client's errors (HubError, ClientClosedError) as its own classes.
+export { connectHub } from '@approval-hub/agent-sdk';
