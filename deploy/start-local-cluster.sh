@@ -105,4 +105,8 @@ node -e '
   fs.writeFileSync(`${dir}/cluster.json`, JSON.stringify(cluster, null, 2));
 ' "$DIR" "$PORT" "$NODES" "${NODE_PIDS[*]}" "$PG_PID" "$DATABASE_URL_ARG"
 echo "cluster up: http://127.0.0.1:$PORT (nodes on $((PORT + 1))…$((PORT + NODES))); state in $DIR/cluster.json"
+node -e '
+  const tokens = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+  for (const role of ["reviewer", "admin"]) console.log(`Console sign-in (${role}): ${process.argv[2]}/#token=${tokens.find((t) => t.role === role).token}`);
+' "$TOKENS_FILE" "http://127.0.0.1:$PORT"
 echo "$DIR"

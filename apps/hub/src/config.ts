@@ -304,7 +304,13 @@ function checkNotificationReviewers(config: { tokens: TokenConfig[]; notificatio
   config.notifications?.channels.forEach((channel, i) => {
     const people = channel.kind === 'email' ? channel.to.map((r, j) => ({ reviewer: r.reviewer, path: ['to', j, 'reviewer'] })) : channel.kind === 'slack' ? channel.users.map((u, j) => ({ reviewer: u.reviewer, path: ['users', j, 'reviewer'] })) : [];
     for (const { reviewer, path } of people) {
-      if (!deciders.has(reviewer)) ctx.addIssue({ code: 'custom', message: `"${reviewer}" is not the id of a reviewer or admin token`, path: ['notifications', 'channels', i, ...path] });
+      if (deciders.has(reviewer)) continue;
+      // Dev tokens (made when the config lists none) live beside the database, not in the config, so they cannot be named here.
+      const devTokens = config.tokens.length === 0 || reviewer.startsWith('dev-');
+      const message = devTokens
+        ? `"${reviewer}" is not the id of a reviewer or admin token in "tokens": dev tokens (made when the config lists no tokens) cannot receive email or Slack messages; add { "token": …, "role": "reviewer", "name": …, "id": "${reviewer}" } to "tokens"`
+        : `"${reviewer}" is not the id of a reviewer or admin token in "tokens" (ids: ${[...deciders].join(', ') || 'none'})`;
+      ctx.addIssue({ code: 'custom', message, path: ['notifications', 'channels', i, ...path] });
     }
   });
 }

@@ -14,6 +14,7 @@ import { DecisionWaiters } from './engine/decision-waiters.js';
 import { LongPolls } from './http/long-polls.js';
 import type { HubContext } from './hub-context.js';
 import { clientAddressOf } from './http/client-address.js';
+import { mountClientDownloads } from './http/client-downloads.js';
 import { serveConsole } from './http/console-static.js';
 import { originPolicyOf, requestOriginAllowed } from './http/origin-policy.js';
 import { refuseForeignOriginUpgrades } from './http/upgrade-origin-guard.js';
@@ -71,6 +72,8 @@ export interface Hub {
 }
 
 const defaultConsoleDir = fileURLToPath(new URL('../../console/dist', import.meta.url));
+// The same folder from src/ (tests) and dist/ (a build): where the hub's build packs its client packages.
+const defaultDownloadsDir = fileURLToPath(new URL('../dist/downloads', import.meta.url));
 
 /** Builds a hub around a store, a clock and a config; nothing listens until `listen()`. */
 export function createHub(options: CreateHubOptions): Hub {
@@ -146,6 +149,7 @@ export function createHub(options: CreateHubOptions): Hub {
   observeCommit = prometheus.observeCommit;
   mountMetricsRoute(app, context, prometheus);
   let metricsServer: HttpServer | null = null;
+  mountClientDownloads(app, defaultDownloadsDir);
   const consoleServed = serveConsole(app, options.consoleDir ?? defaultConsoleDir);
   // Checked every second so the headers timeout (limits.headersTimeoutMs) cuts off slow or silent clients promptly.
   const httpServer = createServer({ connectionsCheckingInterval: 1000 }, getRequestListener(app.fetch));

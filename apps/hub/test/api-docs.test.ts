@@ -1,4 +1,4 @@
-import { AgentEvent, ErrorCode, Namespace, ReviewerEvent, httpStatusOf } from '@approval-hub/protocol';
+import { AgentEvent, ApprovalStatus, ErrorCode, GrantStatus, Namespace, ReviewerEvent, httpStatusOf } from '@approval-hub/protocol';
 import { Parser } from '@asyncapi/parser';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,12 @@ describe('OpenAPI document', () => {
     expect(openapi.components.schemas.ErrorBody.properties.error.properties.code.enum).toEqual(ErrorCode.options);
   });
 
+  it('types comma-separated status filters as lists of their enum values', () => {
+    const status = (path: string) => (openapi.paths[path].get.parameters as Json[]).find((p) => p.name === 'status');
+    expect(status('/api/grants')).toMatchObject({ in: 'query', required: false, style: 'form', explode: false, schema: { type: 'array', items: { enum: GrantStatus.options } } });
+    expect(status('/api/approvals')).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', items: { enum: ApprovalStatus.options } } });
+  });
+
   it('the errors the hub really answers are the documented ones', async () => {
     const documented = (method: string, path: string, status: number, code: string) =>
       expect(openapi.paths[path][method].responses[String(status)]?.['x-error-codes'], `${method} ${path} → ${status} ${code}`).toContain(code);
@@ -95,6 +101,13 @@ describe('docs page', () => {
     expect(html).not.toMatch(/href="https?:/);
     for (const route of REST_ROUTES) expect(html).toContain(`<code>${openApiPath(route.path)}</code>`);
     for (const event of [...Object.values(AgentEvent), ...Object.values(ReviewerEvent)]) expect(html).toContain(`<code>${event}</code>`);
+  });
+
+  it('renders the prose\'s Markdown: no literal backticks outside code and schema blocks', async () => {
+    const html = await (await fetch(`${hub.url}/api/docs`)).text();
+    expect(html).toContain('<code>npm install http://hub:4000/downloads/agent-sdk.tgz zod@^4</code>');
+    const prose = html.replace(/<pre>[\s\S]*?<\/pre>/g, '').replace(/<code>[\s\S]*?<\/code>/g, '');
+    expect(prose.match(/.{0,40}`.{0,40}/g) ?? []).toEqual([]);
   });
 });
 

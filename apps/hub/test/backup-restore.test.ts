@@ -97,4 +97,14 @@ describe('backup and restore', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/does not verify/);
   });
+
+  it('backup into a folder that does not exist names the folder, and writes nothing', async () => {
+    hub = await startTestHub();
+    await api(hub, 'POST', '/api/approvals', tokens.agent, newRequest());
+    const missing = path.join(hub.dir, 'backups', 'nightly');
+    const refused = runCli(['backup', '--out', path.join(missing, 'x.db'), '--db', hub.dbPath]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`The folder ${missing} does not exist`);
+    expect(existsSync(path.join(hub.dir, 'backups'))).toBe(false);
+  });
 });

@@ -33,6 +33,13 @@ describe('config', () => {
     expect(() => loadConfig([], { OPENAI_BASE_URL: 'not a url' })).toThrow(/demo\.model\.baseURL/);
   });
 
+  it('says that dev tokens cannot receive email, when an email recipient names one', () => {
+    const email = { name: 'mail', kind: 'email', smtp: { host: '127.0.0.1', port: 2525 }, from: 'hub@example.test', to: [{ address: 'ann@example.test', reviewer: 'dev-reviewer' }] };
+    expect(() => parseConfig({ notifications: { publicUrl: 'http://127.0.0.1:4000', channels: [email] } })).toThrow(/notifications\.channels\.0\.to\.0\.reviewer: "dev-reviewer" .*dev tokens .* cannot receive email/);
+    const tokens = [{ token: 'reviewer-token-0123456789', role: 'reviewer', name: 'Ann', id: 'ann' }];
+    expect(() => parseConfig({ tokens, notifications: { publicUrl: 'http://127.0.0.1:4000', channels: [{ ...email, to: [{ address: 'bob@example.test', reviewer: 'bob' }] }] } })).toThrow(/"bob" is not the id of a reviewer or admin token in "tokens" \(ids: ann\)/);
+  });
+
   it('names every bad field', () => {
     expect(() => parseConfig({ port: 'x', approval: { defaultOnTimeout: 'maybe' }, tokens: [{ token: 'short', role: 'agent', name: 'a' }] })).toThrow(
       /port: .*\n.*tokens\.0\.token: tokens must be at least 16 characters|approval\.defaultOnTimeout/s,

@@ -104,6 +104,9 @@ describe('the container steps, in a clean copy of the repository', () => {
       'apps/hub/node_modules/better-sqlite3/package.json',
       'apps/hub/node_modules/@approval-hub/protocol/dist/index.js',
       'apps/console/dist/index.html',
+      // The client packages the hub serves at /downloads (packed by the hub's build).
+      'apps/hub/dist/downloads/agent-sdk.tgz',
+      'apps/hub/dist/downloads/mcp-proxy.tgz',
     ]) {
       expect(existsSync(path.join(out, file)), file).toBe(true);
     }

@@ -12,3 +12,6 @@ export type { McpHttpListener, McpHttpListenerOptions } from './http-listener.js
 export { defaultAccess } from './listener-guard.js';
 export type { ListenerAccess } from './listener-guard.js';
 export { canonicalJson, approvalRequestId } from './request-id.js';
+// The agent SDK is bundled into this package (it installs alone): make the hub client with this connectHub, so the
+// proxy recognises the client's errors (HubError, ClientClosedError) as its own classes.
+export { connectHub } from '@approval-hub/agent-sdk';

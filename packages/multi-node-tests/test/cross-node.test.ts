@@ -36,6 +36,14 @@ let made = 0;
 const nextId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++made}`;
 
 describe('across nodes', () => {
+  it('the start script prints a console sign-in link through the load balancer, and its token signs in', async () => {
+    const link = cluster.startOutput.match(/^Console sign-in \(reviewer\): (\S+)$/m)?.[1];
+    expect(link).toBe(`${cluster.url}/#token=${cluster.tokens.reviewer}`);
+    const me = await fetch(`${cluster.url}/api/me`, { headers: { authorization: `Bearer ${new URL(link!).hash.slice('#token='.length)}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { role: string }).role).toBe('reviewer');
+  });
+
   it('a request made on node 1 appears live to a reviewer on node 2, and a REST decision on node 3 reaches the agent on node 1 at once', async () => {
     const [node1, node2, node3] = cluster.nodes;
     const reviewer = await reviewerOn(node2!.url);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +28,9 @@ const EXAMPLES: Record<string, { prints: RegExp; request?: { toolName: string; p
   '@approval-hub/ai-sdk': { prints: /^Paid acme\.$/m, request: { toolName: 'send_payment', prefix: 'ai-sdk:call_' } },
   '@approval-hub/langgraph': { prints: /^Mail sent\.$/m, request: { toolName: 'send_email', prefix: 'langgraph:call_' } },
 };
+
+/** Framework adapters: each installs with the agent SDK's tarball beside it and public packages only. */
+const ADAPTERS = ['@approval-hub/ai-sdk', '@approval-hub/langgraph', '@approval-hub/openai-agents'];
 
 let work: string;
 let packed: Packed[];
@@ -96,6 +99,16 @@ describe('the packed tarballs', () => {
       if (CLIS[name]) expect((manifest.dependencies as Record<string, string>).zod, name).toMatch(/^\^4\./);
       else expect((manifest.peerDependencies as Record<string, string>).zod, name).toBe('^4.0.0');
       expect(await tarRead(tarball, 'package/LICENSE'), name).toContain('Approval Hub contributors');
+      // Nothing a registry does not serve: no devDependencies (private tooling), and the only workspace package
+      // a tarball may name is the agent SDK, as an adapter's peer (its tarball goes beside the adapter's).
+      expect(manifest.devDependencies, name).toBeUndefined();
+      const internal = Object.keys({ ...(manifest.dependencies as object), ...(manifest.optionalDependencies as object) }).filter((d) => d.startsWith('@approval-hub/'));
+      expect(internal, name).toEqual([]);
+      const peers = Object.keys((manifest.peerDependencies as object | undefined) ?? {}).filter((d) => d.startsWith('@approval-hub/'));
+      expect(peers, name).toEqual(ADAPTERS.includes(name) ? ['@approval-hub/agent-sdk'] : []);
+      // Links that work on the registry's page and in node_modules: absolute, never ../
+      const readme = await tarRead(tarball, 'package/README.md');
+      expect(readme.match(/\]\((?:\.\.?\/)[^)]*\)/g) ?? [], `${name} README relative links`).toEqual([]);
     }
   });
 });
@@ -105,10 +118,12 @@ describe('installed with npm outside the workspace', () => {
   let consumer: string;
 
   beforeAll(async () => {
-    hub = await startHub();
+    // Generous: this suite runs beside npm installs, and CI machines are shared.
+    hub = await startHub({ startTimeoutMs: 90_000 });
     consumer = join(work, 'consumer');
     mkdirSync(join(consumer, 'examples'), { recursive: true });
-    const dependencies: Record<string, string> = Object.fromEntries(packed.map((p) => [p.name, `file:${p.tarball}`]));
+    // Everything but the protocol: the SDK, the proxy and the adapters must not need it (the SDK bundles it).
+    const dependencies: Record<string, string> = Object.fromEntries(packed.filter((p) => p.name !== '@approval-hub/protocol').map((p) => [p.name, `file:${p.tarball}`]));
     for (const name of ['zod', '@openai/agents', 'ai', '@langchain/langgraph', '@langchain/core', 'langchain', 'typescript', '@types/node']) {
       dependencies[name] = catalogVersion(name);
     }
@@ -134,8 +149,12 @@ describe('installed with npm outside the workspace', () => {
     }
   }, 60_000);
 
+  it('needs no workspace package the registry does not serve', () => {
+    expect(existsSync(join(consumer, 'node_modules/@approval-hub/protocol'))).toBe(false);
+  });
+
   it('type-checks every README example with tsc, and runs each against a real hub while a reviewer approves', async () => {
-    const names = packed.map((p) => p.name).filter((name) => !CLIS[name]);
+    const names = packed.map((p) => p.name).filter((name) => !CLIS[name] && name !== '@approval-hub/protocol');
     for (const name of names) {
       const readme = readFileSync(join(consumer, 'node_modules', name, 'README.md'), 'utf8');
       writeFileSync(join(consumer, 'examples', `${name.split('/')[1]}.ts`), readmeExample(readme, name));
@@ -144,14 +163,7 @@ describe('installed with npm outside the workspace', () => {
       throw new Error(`tsc failed:\n${error.stdout ?? String(error)}`);
     });
 
-    let reviewing = true;
-    const reviewer = (async () => {
-      while (reviewing) {
-        for (const record of await hub.pending()) await hub.decide(record.requestId, { approved: true }).catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    })();
-    try {
+    await whileApproving(hub, async () => {
       for (const name of names) {
         const script = join(consumer, 'build', `${name.split('/')[1]}.js`);
         const { stdout } = await run(process.execPath, [script], {
@@ -163,10 +175,7 @@ describe('installed with npm outside the workspace', () => {
         });
         expect(stdout, name).toMatch(EXAMPLES[name]!.prints);
       }
-    } finally {
-      reviewing = false;
-      await reviewer;
-    }
+    });
     const approved = await hub.list({ status: 'approved' });
     for (const name of names) {
       const expected = EXAMPLES[name]!.request;
@@ -179,10 +188,9 @@ describe('installed with npm outside the workspace', () => {
     const old = join(work, 'zod3');
     mkdirSync(old, { recursive: true });
     const sdk = packed.find((p) => p.name === '@approval-hub/agent-sdk')!;
-    const protocol = packed.find((p) => p.name === '@approval-hub/protocol')!;
     writeFileSync(
       join(old, 'package.json'),
-      JSON.stringify({ name: 'zod3-consumer', private: true, type: 'module', dependencies: { zod: '3.25.76', [sdk.name]: `file:${sdk.tarball}`, [protocol.name]: `file:${protocol.tarball}` } }),
+      JSON.stringify({ name: 'zod3-consumer', private: true, type: 'module', dependencies: { zod: '3.25.76', [sdk.name]: `file:${sdk.tarball}` } }),
     );
     const refused = await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: old, timeout: 180_000 }).then(
       () => null,
@@ -198,3 +206,104 @@ describe('installed with npm outside the workspace', () => {
     expect(failed).toContain('@approval-hub/agent-sdk needs zod 4');
   }, 240_000);
 });
+
+describe('each installed alone, as a user would', () => {
+  let hub: HubProcess;
+
+  beforeAll(async () => {
+    // Generous: this suite runs beside npm installs, and CI machines are shared.
+    hub = await startHub({ startTimeoutMs: 90_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await hub?.dispose();
+  });
+
+  for (const name of ['@approval-hub/agent-sdk', '@approval-hub/protocol']) {
+    it(`${name}: its tarball and zod, nothing else, run its README example against a real hub`, async () => {
+      const project = await cleanProject(name, { [name]: `file:${tarballOf(name)}`, zod: catalogVersion('zod') }, { typescript: true });
+      expect(readdirSync(join(project, 'node_modules/@approval-hub')), name).toEqual([name.split('/')[1]]);
+      writeFileSync(join(project, 'examples/example.ts'), readmeExample(readFileSync(join(project, 'node_modules', name, 'README.md'), 'utf8'), name));
+      await run(join(project, 'node_modules/.bin/tsc'), ['-p', '.'], { cwd: project }).catch((error: { stdout?: string }) => {
+        throw new Error(`tsc failed:\n${error.stdout ?? String(error)}`);
+      });
+      const { stdout } = await whileApproving(hub, () =>
+        run(process.execPath, ['build/example.js'], { cwd: project, timeout: 60_000, env: { ...process.env, HUB_URL: hub.url, HUB_AGENT_TOKEN: hub.agentToken } }),
+      );
+      expect(stdout, name).toMatch(EXAMPLES[name]!.prints);
+    });
+  }
+
+  it('each adapter installs with the SDK tarball beside it and its framework from the registry, and loads', async () => {
+    const frameworks: Record<string, string[]> = {
+      '@approval-hub/ai-sdk': ['ai'],
+      '@approval-hub/langgraph': ['@langchain/langgraph', '@langchain/core', 'langchain'],
+      '@approval-hub/openai-agents': ['@openai/agents'],
+    };
+    for (const name of ADAPTERS) {
+      const dependencies: Record<string, string> = { [name]: `file:${tarballOf(name)}`, '@approval-hub/agent-sdk': `file:${tarballOf('@approval-hub/agent-sdk')}`, zod: catalogVersion('zod') };
+      for (const framework of frameworks[name] ?? []) dependencies[framework] = catalogVersion(framework);
+      const project = await cleanProject(name, dependencies);
+      expect(readdirSync(join(project, 'node_modules/@approval-hub')).sort(), name).toEqual(['agent-sdk', name.split('/')[1]].sort());
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('${name}'); console.log(Object.keys(m).length)`], { cwd: project });
+      expect(Number(stdout.trim()), name).toBeGreaterThan(0);
+    }
+  }, 600_000);
+
+  it('npx runs the MCP proxy from its tarball path and from the hub at /downloads/mcp-proxy.tgz', async () => {
+    const empty = join(work, 'npx');
+    mkdirSync(empty, { recursive: true });
+    copyFileSync(tarballOf('@approval-hub/mcp-proxy'), join(empty, 'mcp-proxy.tgz'));
+    const fromPath = await run('npx', ['-y', './mcp-proxy.tgz', '--help'], { cwd: empty, timeout: 240_000 });
+    expect(fromPath.stdout).toMatch(/approval-hub-mcp --hub/);
+
+    const download = await fetch(`${hub.url}/downloads/mcp-proxy.tgz`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/gzip');
+    const fromHub = await run('npx', ['-y', `${hub.url}/downloads/mcp-proxy.tgz`, '--help'], { cwd: empty, timeout: 240_000 });
+    expect(fromHub.stdout).toMatch(/approval-hub-mcp --hub/);
+
+    expect((await fetch(`${hub.url}/downloads/agent-sdk.tgz`)).status).toBe(200);
+    expect((await fetch(`${hub.url}/downloads/protocol.tgz`)).status).toBe(404);
+  }, 600_000);
+});
+
+function tarballOf(name: string): string {
+  const found = packed.find((p) => p.name === name);
+  if (!found) throw new Error(`${name} was not packed`);
+  return found.tarball;
+}
+
+/** A fresh npm project outside the workspace with exactly these dependencies, installed from the registry. */
+async function cleanProject(label: string, dependencies: Record<string, string>, options: { typescript?: boolean } = {}): Promise<string> {
+  const project = mkdtempSync(join(work, `${label.split('/')[1]}-`));
+  mkdirSync(join(project, 'examples'));
+  const all = options.typescript ? { ...dependencies, typescript: catalogVersion('typescript'), '@types/node': catalogVersion('@types/node') } : dependencies;
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'clean-consumer', private: true, type: 'module', dependencies: all }, null, 2));
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'build', rootDir: 'examples', types: ['node'], skipLibCheck: false },
+      include: ['examples'],
+    }),
+  );
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project, timeout: 300_000 });
+  return project;
+}
+
+/** Runs `work` while a reviewer approves every pending request on the hub. */
+async function whileApproving<T>(hub: HubProcess, work: () => Promise<T>): Promise<T> {
+  let reviewing = true;
+  const reviewer = (async () => {
+    while (reviewing) {
+      for (const record of await hub.pending()) await hub.decide(record.requestId, { approved: true }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  try {
+    return await work();
+  } finally {
+    reviewing = false;
+    await reviewer;
+  }
+}

@@ -59,7 +59,8 @@ export interface HubProcess {
   output(): string;
 }
 
-const HUB_MAIN = join(dirname(createRequire(import.meta.url).resolve('@approval-hub/hub')), 'main.js');
+// The built entry, also when the caller resolves with the `source` condition (the hub's entry is then src/index.ts).
+const HUB_MAIN = join(dirname(createRequire(import.meta.url).resolve('@approval-hub/hub')).replace(/[\\/]src$/, '/dist'), 'main.js');
 
 /** Spawns `node apps/hub/dist/main.js --config … --db … --port … --no-demo` and waits until it is healthy. */
 export async function startHub(options: StartHubOptions = {}): Promise<HubProcess> {

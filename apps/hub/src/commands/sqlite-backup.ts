@@ -23,7 +23,9 @@ const ALL_PAGES = 0x7fffffff;
 export async function backupDatabase(source: string, out: string): Promise<{ file: string; head: AuditHead; verify: AuditVerifyResult }> {
   if (!existsSync(source)) throw new BackupError(`No database at ${source}: nothing to back up (check --db or --config)`);
   if (existsSync(out)) throw new BackupError(`${out} already exists; choose a new file name (a backup never overwrites)`);
-  const partial = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.partial-${process.pid}`);
+  const outDir = path.dirname(path.resolve(out));
+  if (!existsSync(outDir)) throw new BackupError(`The folder ${outDir} does not exist: create it first (mkdir -p ${outDir}), or choose --out in an existing folder`);
+  const partial = path.join(outDir, `.${path.basename(out)}.partial-${process.pid}`);
   const db = new Database(source, { readonly: true, fileMustExist: true });
   try {
     await db.backup(partial, { progress: () => ALL_PAGES });

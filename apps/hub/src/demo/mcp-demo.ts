@@ -1,5 +1,5 @@
-import { connectHub } from '@approval-hub/agent-sdk';
-import { createApprovalProxy, proxySettings } from '@approval-hub/mcp-proxy';
+// The proxy bundles the agent SDK: its own connectHub makes a client whose errors it recognises.
+import { connectHub, createApprovalProxy, proxySettings } from '@approval-hub/mcp-proxy';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';

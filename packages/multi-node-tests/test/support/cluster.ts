@@ -39,6 +39,8 @@ export interface Cluster {
   readonly dir: string;
   readonly configFile: string;
   readonly tokens: { admin: string; reviewer: string; agent: string };
+  /** What deploy/start-local-cluster.sh printed (its last line is the state folder). */
+  readonly startOutput: string;
   /** SIGKILLs a node (no goodbye to anyone). */
   kill(index: number): Promise<void>;
   /** Starts a killed node again on its port. */
@@ -85,8 +87,9 @@ export async function startCluster(options: { nodes?: number } = {}): Promise<Cl
   const databaseUrl = await createDatabase(inject('postgresUrl'));
   const dir = mkdtempSync(path.join(tmpdir(), 'approval-hub-cluster-'));
   const port = await freeRange(nodeCount + 1);
+  let startOutput: string;
   try {
-    await run('bash', [START, '--dir', dir, '--nodes', String(nodeCount), '--port', String(port), '--database-url', databaseUrl], { timeout: 60_000 });
+    ({ stdout: startOutput } = await run('bash', [START, '--dir', dir, '--nodes', String(nodeCount), '--port', String(port), '--database-url', databaseUrl], { timeout: 60_000 }));
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`the cluster did not start: ${e.stderr || e.stdout || e.message}`);
@@ -104,6 +107,7 @@ export async function startCluster(options: { nodes?: number } = {}): Promise<Cl
     dir,
     configFile: state.configFile,
     tokens,
+    startOutput,
     async kill(index) {
       const node = nodes[index]!;
       try {

@@ -6,6 +6,15 @@ type Json = Record<string, any>;
 const escapeHtml = (text: unknown) =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/**
+ * The documents' prose is Markdown (`code`, **bold**), written by us in the route and event tables: escaped first, then
+ * those two marks become elements, so nothing in the text can become markup of its own.
+ */
+const markdown = (text: unknown) =>
+  escapeHtml(text)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+
 const STYLE = `
 body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1c1c1c}
 h1,h2,h3{line-height:1.2}h2{margin-top:2.5rem;border-bottom:1px solid #ddd}
@@ -30,7 +39,7 @@ function restSection(openapi: Json): string {
     for (const [method, op] of Object.entries(methods as Json) as [string, Json][]) {
       const auth = (op.security as unknown[]).length === 0 ? 'no token' : `bearer token${op['x-roles'] ? `, role ${(op['x-roles'] as string[]).join(' or ')}` : ''}`;
       out.push(`<div class="op" id="op-${escapeHtml(op.operationId)}"><h3><span class="m ${escapeHtml(method)}">${escapeHtml(method)}</span> <code>${escapeHtml(path)}</code></h3>`);
-      out.push(`<p>${escapeHtml(op.summary)}${op.description ? ` ${escapeHtml(op.description)}` : ''}</p><p class="muted">Auth: ${escapeHtml(auth)}</p>`);
+      out.push(`<p>${markdown(op.summary)}${op.description ? ` ${markdown(op.description)}` : ''}</p><p class="muted">Auth: ${escapeHtml(auth)}</p>`);
       if (op.parameters) {
         out.push('<table><tr><th>parameter</th><th>in</th><th>required</th><th>schema</th></tr>');
         for (const p of op.parameters as Json[]) out.push(`<tr><td><code>${escapeHtml(p.name)}</code></td><td>${escapeHtml(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${escapeHtml(JSON.stringify(p.schema))}</code></td></tr>`);
@@ -41,7 +50,7 @@ function restSection(openapi: Json): string {
       for (const [status, response] of Object.entries(op.responses as Json) as [string, Json][]) {
         const [type, media] = Object.entries(response.content ?? {})[0] ?? ['', {}];
         const body = type === 'application/json' ? schemaLink((media as Json).schema, 'schema') : `<code>${escapeHtml(type)}</code>`;
-        out.push(`<tr><td>${escapeHtml(status)}</td><td>${escapeHtml(response.description)}</td><td>${body}</td></tr>`);
+        out.push(`<tr><td>${escapeHtml(status)}</td><td>${markdown(response.description)}</td><td>${body}</td></tr>`);
       }
       out.push('</table></div>');
     }
@@ -52,12 +61,12 @@ function restSection(openapi: Json): string {
 function socketSection(asyncapi: Json): string {
   const out: string[] = ['<h2 id="sockets">Socket.IO events</h2>', '<p>Machine-readable: <a href="/api/asyncapi.json">/api/asyncapi.json</a> (AsyncAPI 3.0). "receive" = the client emits and the hub receives; "send" = the hub emits.</p>'];
   for (const [id, channel] of Object.entries(asyncapi.channels as Json) as [string, Json][]) {
-    out.push(`<h3>Namespace <code>${escapeHtml(channel.address)}</code></h3><p>${escapeHtml(channel.description)}</p>`);
+    out.push(`<h3>Namespace <code>${escapeHtml(channel.address)}</code></h3><p>${markdown(channel.description)}</p>`);
     for (const op of Object.values(asyncapi.operations as Json) as Json[]) {
       if (op.channel.$ref !== `#/channels/${id}`) continue;
       const message = asyncapi.components.messages[refName(op.messages[0].$ref)] as Json;
       const reply = op.reply ? asyncapi.components.messages[refName(op.reply.messages[0].$ref)] as Json : null;
-      out.push(`<div class="op"><span class="m ${escapeHtml(op.action)}">${escapeHtml(op.action)}</span> <code>${escapeHtml(message.name)}</code> — ${escapeHtml(op.summary)}`);
+      out.push(`<div class="op"><span class="m ${escapeHtml(op.action)}">${escapeHtml(op.action)}</span> <code>${escapeHtml(message.name)}</code> — ${markdown(op.summary)}`);
       out.push(`<p>Payload: ${schemaLink(message.payload, 'event')}${reply ? ` · Ack: ${schemaLink(reply.payload, 'event')}` : ''}</p></div>`);
     }
   }
@@ -76,7 +85,7 @@ export function renderDocsPage(openapi: Json, asyncapi: Json): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(openapi.info.title)}</title><style>${STYLE}</style></head>
 <body><h1>Approval Hub API <span class="muted">${escapeHtml(openapi.info.version)}</span></h1>
-<p>${escapeHtml(openapi.info.description)}</p>
+<p>${markdown(openapi.info.description)}</p>
 <p><a href="#rest">REST API</a> · <a href="#sockets">Socket.IO events</a> · <a href="#schemas">REST schemas</a> · <a href="#events">Event schemas</a></p>
 ${restSection(openapi)}
 ${socketSection(asyncapi)}

@@ -57,7 +57,11 @@ export function buildOpenApiDocument(): Json {
       for (const [name, field] of Object.entries(object.shape)) {
         const schema = inlineSchema(field as z.ZodType, 'input');
         const optional = (field as z.ZodType).safeParse(undefined).success;
-        parameters.push({ name, in: where, required: where === 'path' || !optional, schema });
+        // A comma-separated list (`?status=pending,approved`) is a string going in and a list of enum values coming
+        // out; OpenAPI says that as an array in form style, not exploded, so its values are typed.
+        const parsed = inlineSchema(field as z.ZodType, 'output');
+        const commaList = where === 'query' && schema.type === 'string' && parsed.type === 'array';
+        parameters.push({ name, in: where, required: where === 'path' || !optional, ...(commaList ? { schema: parsed, style: 'form', explode: false } : { schema }) });
       }
     }
     const responses: Record<string, Json> = {};

@@ -28,6 +28,7 @@ import {
   type Role,
 } from '@approval-hub/protocol';
 import { z } from 'zod';
+import { CLIENT_DOWNLOADS } from '../client-downloads.js';
 
 /**
  * Every route the hub serves over HTTP, described once: the OpenAPI document is generated from this list, and a
@@ -288,6 +289,17 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     roles: ['admin'],
     responses: [{ status: 200, description: 'Prometheus text format 0.0.4', text: 'text/plain; version=0.0.4' }],
     errors: ['forbidden'],
+  },
+  {
+    method: 'get',
+    path: '/downloads/:file',
+    summary: 'The client packages, as npm tarballs',
+    description:
+      'The agent SDK and the MCP proxy, packed when the hub was built, each installable alone: `npm install http://hub:4000/downloads/agent-sdk.tgz zod@^4`, or `npx -y http://hub:4000/downloads/mcp-proxy.tgz --hub http://hub:4000 -- <server command>`.',
+    auth: 'public',
+    pathParams: z.object({ file: z.enum(CLIENT_DOWNLOADS) }),
+    responses: [{ status: 200, description: 'The tarball', text: 'application/gzip' }],
+    errors: ['not_found'],
   },
   {
     method: 'get',
