@@ -1,13 +1,25 @@
 import { useEffect } from 'react';
-import { shortcutFor } from '../keyboard/shortcuts';
+import { keyDecisionBlocked, shortcutFor } from '../keyboard/shortcuts';
 import { useServices } from './ConsoleContext';
 
 export const SEARCH_INPUT_ID = 'queue-search';
 
-/** One keydown listener for the page; decisions go through the same commands as the buttons. */
+/**
+ * One keydown listener for the page; decisions go through the same commands as the buttons (so the dwell holds for
+ * keys too), and a decision key never acts on a request the console moved to by itself before a key was released.
+ */
 export function useKeyboardShortcuts(): void {
   const { store, decisions } = useServices();
   useEffect(() => {
+    let lastKeyUpAt = Number.NEGATIVE_INFINITY;
+    const onKeyUp = () => {
+      lastKeyUpAt = Date.now();
+    };
+    const guarded = (decide: () => void) => {
+      const held = keyDecisionBlocked(store.getState(), lastKeyUpAt);
+      if (held) store.getState().pushNotice('warning', held);
+      else decide();
+    };
     const onKeyDown = (event: KeyboardEvent) => {
       const action = shortcutFor(event);
       if (!action) return;
@@ -32,10 +44,10 @@ export function useKeyboardShortcuts(): void {
           document.getElementById(SEARCH_INPUT_ID)?.focus();
           return;
         case 'approve':
-          if (id && state.editingId !== id) decisions.approve(id);
+          if (id && state.editingId !== id) guarded(() => decisions.approve(id));
           return;
         case 'deny':
-          if (id) decisions.deny(id);
+          if (id) guarded(() => decisions.deny(id));
           return;
         case 'edit': {
           if (!id) return;
@@ -47,6 +59,11 @@ export function useKeyboardShortcuts(): void {
       }
     };
     window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
+    // Capture: a keyup that a field or dialog stops from bubbling still counts as the key released.
+    window.addEventListener('keyup', onKeyUp, true);
+    return () => {
+      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keyup', onKeyUp, true);
+    };
   }, [store, decisions]);
 }

@@ -51,3 +51,20 @@ export function shortcutFor(press: KeyPress): ShortcutAction | null {
   if (press.repeat && (action === 'approve' || action === 'deny' || action === 'edit')) return null;
   return action;
 }
+
+/** What the key guard needs of the selection: who chose the selected request, and when. */
+export interface SelectionMoment {
+  readonly selectedBy: 'reviewer' | 'console';
+  readonly selectedAt: number;
+}
+
+export const KEY_HELD_REASON = 'The console moved to this request by itself: release the key and press it again to decide.';
+
+/**
+ * A decision key may act on a request the console moved to by itself (the next one after a decision) only after a
+ * key was released since that move: a key held down, or a second press that began before the move, never decides it.
+ * (`event.repeat` is already ignored; this also covers keyboards and remote sessions that repeat without flagging it.)
+ */
+export function keyDecisionBlocked(selection: SelectionMoment, lastKeyUpAt: number): string | null {
+  return selection.selectedBy === 'console' && lastKeyUpAt < selection.selectedAt ? KEY_HELD_REASON : null;
+}
