@@ -59,7 +59,8 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
         </span>
         {flagged && (
           <span className="tag tag-suspicious" title="The hub found suspicious characters in this request">
-            <span aria-hidden="true">⚠ </span>Suspicious text
+            <span aria-hidden="true">⚠ </span>
+            <span className="tag-words">Suspicious text</span>
           </span>
         )}
         {record.quorum && (
