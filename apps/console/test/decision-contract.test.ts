@@ -71,7 +71,7 @@ describe('decisions act only on what was seen', () => {
     expect(s().checkDecidable(a.requestId).ok).toBe(true);
   });
 
-  it('a key decision needs a key released since the console moved the selection by itself', () => {
+  it('a key press that began before the console moved the selection never decides the request it moved to', () => {
     expect(keyDecisionBlocked({ selectedBy: 'console', selectedAt: 1000 }, 900)).toBe(KEY_HELD_REASON);
     expect(keyDecisionBlocked({ selectedBy: 'console', selectedAt: 1000 }, Number.NEGATIVE_INFINITY)).toBe(KEY_HELD_REASON);
     expect(keyDecisionBlocked({ selectedBy: 'console', selectedAt: 1000 }, 1100)).toBeNull();

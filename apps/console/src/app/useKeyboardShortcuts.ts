@@ -6,21 +6,25 @@ export const SEARCH_INPUT_ID = 'queue-search';
 
 /**
  * One keydown listener for the page; decisions go through the same commands as the buttons (so the dwell holds for
- * keys too), and a decision key never acts on a request the console moved to by itself before a key was released.
+ * keys too), and a decision key never acts on a request the console moved to by itself while that key was down.
  */
 export function useKeyboardShortcuts(): void {
   const { store, decisions } = useServices();
   useEffect(() => {
+    // When the key press now down began: a keydown counts as a new press only after a keyup, so a key held across
+    // an automatic move of the selection keeps its old start, however its repeats are flagged.
+    let pressStartedAt = Number.NEGATIVE_INFINITY;
     let lastKeyUpAt = Number.NEGATIVE_INFINITY;
     const onKeyUp = () => {
       lastKeyUpAt = Date.now();
     };
     const guarded = (decide: () => void) => {
-      const held = keyDecisionBlocked(store.getState(), lastKeyUpAt);
+      const held = keyDecisionBlocked(store.getState(), pressStartedAt);
       if (held) store.getState().pushNotice('warning', held);
       else decide();
     };
     const onKeyDown = (event: KeyboardEvent) => {
+      if (!event.repeat && lastKeyUpAt >= pressStartedAt) pressStartedAt = Date.now();
       const action = shortcutFor(event);
       if (!action) return;
       const state = store.getState();

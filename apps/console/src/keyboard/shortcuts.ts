@@ -58,13 +58,14 @@ export interface SelectionMoment {
   readonly selectedAt: number;
 }
 
-export const KEY_HELD_REASON = 'The console moved to this request by itself: release the key and press it again to decide.';
+export const KEY_HELD_REASON = 'The console moved to this request by itself while the key was down: release it, look, and press again to decide.';
 
 /**
- * A decision key may act on a request the console moved to by itself (the next one after a decision) only after a
- * key was released since that move: a key held down, or a second press that began before the move, never decides it.
- * (`event.repeat` is already ignored; this also covers keyboards and remote sessions that repeat without flagging it.)
+ * A decision key acts on a request the console moved to by itself (the next one after a decision) only with a press
+ * that began after the move: a key still down from before (held, or repeating with or without `event.repeat`) never
+ * decides it; a key released and pressed again may. `pressStartedAt` is when the current press began (its first
+ * keydown after a keyup).
  */
-export function keyDecisionBlocked(selection: SelectionMoment, lastKeyUpAt: number): string | null {
-  return selection.selectedBy === 'console' && lastKeyUpAt < selection.selectedAt ? KEY_HELD_REASON : null;
+export function keyDecisionBlocked(selection: SelectionMoment, pressStartedAt: number): string | null {
+  return selection.selectedBy === 'console' && pressStartedAt < selection.selectedAt ? KEY_HELD_REASON : null;
 }
