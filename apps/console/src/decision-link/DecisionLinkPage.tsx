@@ -195,7 +195,7 @@ function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unse
           )}
         </div>
         <p id="link-status" className={`decision-status${failure ? ' decision-failed' : ''}${armed ? ' decision-confirm' : ''}`} aria-live="polite">
-          {unseen ?? (armed && confirmation === 'second-press' ? 'High risk: press Approve again to confirm, or Cancel.' : (failure ?? ''))}
+          {unseen ?? (armed && confirmation === 'second-press' ? 'High risk: press “Confirm approval” to approve, or Cancel.' : (failure ?? ''))}
         </p>
       </footer>
   );

@@ -159,7 +159,9 @@ export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice
         if (ack.ok && ack.data.status === 'pending') {
           // An approval toward a quorum: counted, and the request stays for the other reviewers.
           const change = applyQueueEvents(queueDataOf(state), [{ type: 'updated', record: ack.data }], deps.ledger);
-          set({ ...change.data, decisions: without(state.decisions, requestId) }, undefined, 'decision/counted');
+          // An edit that was counted is now the proposal on screen: the editor closes on it.
+          const editing = entry.kind === 'edit' && state.editingId === requestId ? { editingId: null } : {};
+          set({ ...change.data, ...editing, decisions: without(state.decisions, requestId) }, undefined, 'decision/counted');
           const progress = quorumProgress(ack.data, myId)?.text ?? 'more approvals are needed';
           get().pushNotice(
             'success',
