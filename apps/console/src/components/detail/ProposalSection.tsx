@@ -17,7 +17,7 @@ export function ProposalSection({ record, proposal, myId }: { record: ApprovalRe
   const diff = useMemo(() => diffLines(prettyJson(record.args).split('\n'), prettyJson(proposal.args).split('\n')), [record.args, proposal.args]);
   const by = proposerName(proposal, myId);
   return (
-    <section className="detail-section proposal" aria-label="Proposed arguments" data-testid="proposal">
+    <section className="detail-section proposal" aria-label="Proposed edit" data-testid="proposal">
       <h3 className="proposal-title">
         <span aria-hidden="true">✎ </span>
         Edited arguments will run: proposed by <SafeText text={by} />
