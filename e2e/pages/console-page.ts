@@ -159,10 +159,20 @@ export class ConsolePage {
     }).toPass({ timeout: 20_000 });
   }
 
-  /** Selects a request by clicking its row, and waits for the detail pane to show it. */
+  /**
+   * Selects a request by clicking its row, and waits for the detail pane to show it long enough to decide: the
+   * console acts on a request only once its detail has been on screen for a moment (its buttons are `aria-disabled`
+   * until then), as a reviewer who looks before deciding.
+   */
   async select(toolName: string): Promise<void> {
     await this.row(toolName).click();
     await expect(this.detailTitle).toHaveText(toolName);
+    await this.waitUntilDecidable();
+  }
+
+  /** The open request has been on screen long enough for a decision (Deny no longer `aria-disabled`). */
+  async waitUntilDecidable(): Promise<void> {
+    await expect(this.denyButton).toBeEnabled();
   }
 
   async approve(toolName: string): Promise<void> {

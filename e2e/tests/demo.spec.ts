@@ -39,6 +39,7 @@ test('the demo: its agents fill the queue, and a reviewer signed in from the pri
     if ((await reviewer.rows.count()) > 0) {
       if (!(await reviewer.approveButton.isVisible())) await page.keyboard.press('j');
       await expect(reviewer.approveButton).toBeVisible({ timeout: 2_000 });
+      await expect(reviewer.denyButton).toBeEnabled({ timeout: 2_000 });
       const requestId = (await reviewer.detailValue('Request ID').textContent())!;
       // Approve needs the whole request read (a long mail body is) and, for high and critical risk, a
       // confirmation: a second `a`, or the tool name typed. Such requests are denied here, with one key.

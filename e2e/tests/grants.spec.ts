@@ -16,7 +16,7 @@ test.describe('standing grants', () => {
     await alice.allowSimilarForm.getByRole('combobox', { name: 'Scope of pages' }).selectOption('any');
     await expect(alice.grantPreview).toHaveText('Allow “read_report” by agent “ops-agent” in queue “ops” when path matches “/reports/*”, pages is anything, for 1 hour.');
     await alice.allowSimilarForm.getByRole('button', { name: 'Approve & allow' }).click();
-    await expect(alice.notice('Approved read_report from ops-agent.')).toBeVisible();
+    await expect(alice.notice('Approved read_report from ops-agent and allowed similar calls: Allow “read_report” by agent “ops-agent” in queue “ops” when path matches “/reports/*”, pages is anything, for 1 hour.')).toBeVisible();
     expect(await first.call()).toMatchObject({ approval: 'approved', executed: true });
 
     // The next similar call is decided by the grant: it never reaches the queue.

@@ -10,6 +10,8 @@ test('keyboard only: a reviewer clears a queue of five with j, k, a and d', asyn
   await expect(alice.rows).toHaveCount(5);
 
   const press = async (key: string, then: { selected?: string; remaining?: number }) => {
+    // A reviewer looks before deciding: a decision key acts once the request has been on screen for a moment.
+    if (key === 'a' || key === 'd') await alice.waitUntilDecidable();
     await page.keyboard.press(key);
     if (then.remaining !== undefined) await expect(alice.rows).toHaveCount(then.remaining);
     if (then.selected !== undefined) {

@@ -74,7 +74,7 @@ test.describe('decision links on a phone', () => {
     await page.getByRole('textbox', { name: /^Reason/ }).fill('Checked with on-call');
     await approve.tap();
     // High risk asks for a second press, as in the console.
-    await expect(page.getByText('High risk: press Approve again to confirm, or Cancel.')).toBeVisible();
+    await expect(page.getByText('High risk: press “Confirm approval” to approve, or Cancel.')).toBeVisible();
     expect((await hubApi.approval(record.requestId)).status).toBe('pending');
     await page.getByRole('button', { name: 'Confirm approval' }).tap();
     await expect(page.getByRole('heading', { name: 'You approved this request' })).toBeVisible();

@@ -54,7 +54,7 @@ test.describe('decisions a reviewer can trust', () => {
     await expect(alice.argsEditor).toHaveValue(/invoice\\u202efdp\.exe/);
     const edited = (await alice.argsEditor.inputValue()).replace('fine text', 'changed');
     await alice.argsEditor.fill(edited);
-    await expect(alice.details.getByText('Original → edited')).toBeVisible();
+    await expect(alice.details.getByText('Agent’s arguments → edited')).toBeVisible();
     expect(await alice.details.evaluate((el) => el.textContent ?? '')).not.toMatch(/[\u202E\u200B]/);
     await alice.approveEditedButton.click();
     const response = await decision;
@@ -129,7 +129,7 @@ test.describe('decisions a reviewer can trust', () => {
     await alice.select('restart_db');
     await expect(alice.details).toContainText('High risk');
     await alice.approveButton.click();
-    await expect(alice.details.getByText('High risk: press Approve (or a) again to confirm, or Cancel.')).toBeVisible();
+    await expect(alice.details.getByText('High risk: press “Confirm approval” to approve, or Cancel.')).toBeVisible();
     await expect(alice.row('restart_db')).toHaveCount(1);
     await alice.details.getByRole('button', { name: 'Confirm approval' }).click();
     expect((await high).approved).toBe(true);

@@ -10,22 +10,23 @@ describe('grants in plain words', () => {
 
   it('the default grant covers the same agent, tool and arguments', () => {
     const form = initialGrantForm(record);
-    const input = grantInputOf(form);
+    const { grant: input, problem } = grantInputOf(form, record);
+    expect(problem).toBeNull();
     expect(input).toEqual({ ttlMs: 3_600_000 });
     expect(describeMatch('allow', grantMatchFor(record, input.match), 'default')).toBe('Allow “write_file” by agent “bot-1” in queue “default” when path is “/tmp/a.txt”, size is 50');
   });
 
   it('widened arguments, any agent and a use limit show in the preview and the grant sent', () => {
     const form = { ...initialGrantForm(record), anyAgent: true, maxUses: '3', args: { path: { kind: 'glob' as const, pattern: '/tmp/*' }, size: { kind: 'range' as const, gte: '', lte: '100' } } };
-    const input = grantInputOf(form);
+    const { grant: input } = grantInputOf(form, record);
     expect(input).toEqual({ match: { agent: '*', args: { path: { glob: '/tmp/*' }, size: { lte: 100 } } }, ttlMs: 3_600_000, maxUses: 3 });
     expect(describeMatch('allow', grantMatchFor(record, input.match), 'default')).toBe('Allow “write_file” by any agent in queue “default” when path matches “/tmp/*”, size ≤ 100');
   });
 
   it('challenges replace arguments when chosen', () => {
     const withChallenges = pending({ toolName: 'local_file', args: { path: '/home/ann/a' }, challenges: [{ actions: ['tool:local_file:read'], resources: ['/home/ann/a'] }], onBehalfOf: 'ann' });
-    const form = { ...initialGrantForm(withChallenges), byChallenges: true, actions: 'tool:local_file:*', resources: '/home/ann/*' };
-    const input = grantInputOf(form);
+    const form = { ...initialGrantForm(withChallenges), byChallenges: true, actions: { kind: 'pattern' as const, text: 'tool:local_file:*' }, resources: { kind: 'pattern' as const, text: '/home/ann/*' } };
+    const { grant: input } = grantInputOf(form, withChallenges);
     expect(input.match).toEqual({ actions: ['tool:local_file:*'], resources: ['/home/ann/*'] });
     expect(describeMatch('allow', grantMatchFor(withChallenges, input.match), 'default')).toContain('on behalf of “ann”');
     expect(describeMatch('allow', grantMatchFor(withChallenges, input.match), 'default')).toContain('for actions tool:local_file:* on /home/ann/*');
@@ -37,7 +38,7 @@ describe('grants in plain words', () => {
     expect(preview).toContain('on behalf of exactly “*”');
     expect(preview).toContain('for actions tool:local_file:* on exactly “*”');
     // Matching on challenges with the prefilled text untouched: the agent's "*" is sent as a literal.
-    const input = grantInputOf({ ...initialGrantForm(star), byChallenges: true });
+    const input = grantInputOf({ ...initialGrantForm(star), byChallenges: true }, star).grant;
     expect(input.match).toEqual({ actions: ['tool:local_file:read'], resources: [{ equals: '*' }] });
     expect(describeMatch('allow', grantMatchFor(star, input.match), 'default')).toContain('for actions tool:local_file:read on exactly “*”');
   });

@@ -89,3 +89,18 @@ describe('session', () => {
     expect(s().items.size).toBe(0);
   });
 });
+
+describe('audit data', () => {
+  it('is one line with a Show toggle, the whole JSON only when opened', async () => {
+    const { createElement } = await import('react');
+    const { renderToStaticMarkup } = await import('react-dom/server');
+    const { AuditData } = await import('../src/components/history/AuditData');
+    const data = { reason: 'x'.repeat(400), args: { to: 'ops@example.com' } };
+    const html = renderToStaticMarkup(createElement(AuditData, { data }));
+    expect(html).toContain('aria-expanded="false"');
+    expect(html).toContain('audit-data-line');
+    expect(html).toContain('characters)');
+    expect(html).not.toContain('audit-data-json');
+    expect(renderToStaticMarkup(createElement(AuditData, { data: null }))).toContain('—');
+  });
+});

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEventBatcher } from '../src/hub/eventBatcher';
-import { type ReviewerSocket, createHubSocket } from '../src/hub/hubSocket';
+import { type HubSocketOptions, type ReviewerSocket, createHubSocket } from '../src/hub/hubSocket';
 import { createConsoleStore } from '../src/store/consoleStore';
 import type { SignInProblem } from '../src/store/sessionSlice';
-import { T0, decided, pending, snapshot } from './fixtures';
+import { T0, decided, iso, pending, snapshot } from './fixtures';
 
 type Handler = (...args: unknown[]) => void;
 
@@ -46,7 +46,10 @@ class FakeSocket {
   }
 }
 
-function setup() {
+const DIGEST_A = 'A'.repeat(43);
+const DIGEST_B = 'B'.repeat(43);
+
+function setup(extra: Partial<Pick<HubSocketOptions, 'onProposalChanged'>> = {}) {
   const store = createConsoleStore({ now: () => T0 });
   const sockets: FakeSocket[] = [];
   const refusals: SignInProblem[] = [];
@@ -57,6 +60,7 @@ function setup() {
     origin: 'http://hub.test',
     onRefused: (problem) => refusals.push(problem),
     onInternalError: () => internalErrors++,
+    ...extra,
     socketFactory: (url, options) => {
       const socket = new FakeSocket(url, options);
       sockets.push(socket);
@@ -194,6 +198,34 @@ describe('hub socket', () => {
     expect(internalErrors()).toBe(1);
     expect(s().decisions[a.requestId]?.phase).toBe('failed');
     expect(s().items.has(a.requestId)).toBe(true);
+  });
+
+  it('an approval names what it approves (argsDigest); a deny does not; a grant travels in the same call', () => {
+    const { socket, hub } = setup();
+    const a = pending({ argsDigest: DIGEST_A });
+    socket.fire('connect');
+    socket.lastEmit('queue.subscribe')!.ack(null, { ok: true, data: snapshot([a]) });
+    hub.decide(a.requestId, 'grant', { argsDigest: DIGEST_A, grant: { ttlMs: 60_000 }, scope: 'Allow “shell.exec”' });
+    expect(socket.lastEmit('approval.response')!.payload).toEqual({ requestId: a.requestId, approved: true, argsDigest: DIGEST_A, grant: { ttlMs: 60_000 } });
+    socket.lastEmit('approval.response')!.ack(null, { ok: false, error: { code: 'rate_limited', message: 'slow down' } });
+    hub.decide(a.requestId, 'deny', { argsDigest: DIGEST_A, grant: { ttlMs: 60_000 } });
+    expect(socket.lastEmit('approval.response')!.payload).toEqual({ requestId: a.requestId, approved: false });
+  });
+
+  it('proposal_changed: nothing leaves, the record shows the current proposal, and the request is read again', () => {
+    const changed: string[] = [];
+    const { socket, s, hub } = setup({ onProposalChanged: (id) => changed.push(id) });
+    const a = pending({ argsDigest: DIGEST_A, quorum: { rule: 'two', required: 2, approvals: [] } });
+    socket.fire('connect');
+    socket.lastEmit('queue.subscribe')!.ack(null, { ok: true, data: snapshot([a]) });
+    hub.decide(a.requestId, 'approve', { argsDigest: DIGEST_A });
+    const proposal = { args: { command: 'rm -rf /' }, argsDigest: DIGEST_B, proposedBy: { id: 'rev-2', name: 'Bob' }, proposedAt: iso(T0) };
+    socket.lastEmit('approval.response')!.ack(null, { ok: false, error: { code: 'proposal_changed', message: 'changed', details: { proposal, argsDigest: DIGEST_B } } });
+    expect(s().items.get(a.requestId)?.record.proposal).toEqual(proposal);
+    expect(s().decisions[a.requestId]).toMatchObject({ phase: 'failed' });
+    expect(s().notices.at(-1)).toMatchObject({ tone: 'error', text: expect.stringContaining('Bob proposed other arguments') });
+    expect(s().notices.at(-1)?.text).toContain('nothing was approved');
+    expect(changed).toEqual([a.requestId]);
   });
 
   it('refuses to send while not connected', () => {

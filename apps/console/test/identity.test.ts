@@ -105,6 +105,6 @@ describe('audit counters are for admins only', () => {
   it('an admin’s shows seq', () => {
     const html = renderAudit([entry('requested', { seq: 41, prevHash: 'a', hash: 'b' }), entry('delivered', { seq: 42, prevHash: 'b', hash: 'c' })]);
     expect(html).toContain('<th scope="col">#</th>');
-    expect(html).toContain('<td class="mono">42</td>');
+    expect(html).toContain('<td class="mono" data-label="#">42</td>');
   });
 });

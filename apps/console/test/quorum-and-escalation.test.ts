@@ -1,4 +1,5 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
+import { DECISION_DWELL_MS } from '../src/store/reviewSlice';
 import { describe, expect, it } from 'vitest';
 import { ALREADY_APPROVED_REASON, quorumProgress } from '../src/domain/quorum';
 import { ME, T0, iso, pending, syncedStore } from './fixtures';
@@ -18,10 +19,11 @@ describe('quorum in the console', () => {
   it('a partial approval ack keeps the request, updates it in place, and Approve is then refused for you', () => {
     const a = pending(needsTwo());
     const b = pending({ createdMs: T0 + 1 });
-    const { store } = syncedStore([a, b]);
+    const { store, clock } = syncedStore([a, b]);
     const s = () => store.getState();
     s().select(a.requestId);
     s().beginReview(a.requestId);
+    clock.advance(DECISION_DWELL_MS);
     expect(s().startDecision(a.requestId, 'approve', null).ok).toBe(true);
     const counted = { ...a, quorum: { rule: 'big-payments', required: 2, approvals: [{ id: ME.id, name: ME.name, at: iso(T0 + 1000) }] } };
     s().settleDecision(a.requestId, { type: 'ack', ack: { ok: true, data: counted } });

@@ -8,12 +8,14 @@ import { matcherFor, NO_FILTERS } from '../src/domain/queueFilter';
 import { comparatorFor } from '../src/domain/queueOrder';
 import { toQueueItem } from '../src/domain/queueItem';
 import { pending, syncedStore } from './fixtures';
+import { DECISION_DWELL_MS } from '../src/store/reviewSlice';
 
 function setup(risk?: 'low' | 'medium' | 'high' | 'critical') {
   const a = pending({ toolName: 'delete_pod', ...(risk ? { risk } : {}) });
   const ctx = syncedStore([a]);
   ctx.store.getState().select(a.requestId);
   ctx.store.getState().beginReview(a.requestId);
+  ctx.clock.advance(DECISION_DWELL_MS);
   return { ...ctx, a, s: () => ctx.store.getState() };
 }
 
@@ -21,37 +23,38 @@ describe('approving by risk', () => {
   it('low, medium and unrated risk send at once', () => {
     for (const risk of ['low', 'medium', undefined] as const) {
       const { s, a } = setup(risk);
-      expect(s().approvalStep(a.requestId)).toEqual({ kind: 'send' });
+      expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'send' });
     }
   });
 
   it('high risk arms on the first press and sends on the second; another request resets it', () => {
-    const { s, a } = setup('high');
-    expect(s().approvalStep(a.requestId)).toEqual({ kind: 'confirm', level: 'high' });
-    expect(s().confirming).toEqual({ requestId: a.requestId, level: 'high' });
-    expect(s().approvalStep(a.requestId)).toEqual({ kind: 'send' });
+    const { s, a, clock } = setup('high');
+    expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'confirm', level: 'high' });
+    expect(s().confirming).toEqual({ requestId: a.requestId, level: 'high', action: 'approve' });
+    expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'send' });
     expect(s().confirming).toBeNull();
-    expect(s().approvalStep(a.requestId)).toEqual({ kind: 'confirm', level: 'high' });
+    expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'confirm', level: 'high' });
     s().beginReview('other');
     s().beginReview(a.requestId);
     expect(s().confirming).toBeNull();
-    expect(s().approvalStep(a.requestId)).toEqual({ kind: 'confirm', level: 'high' });
+    clock.advance(DECISION_DWELL_MS);
+    expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'confirm', level: 'high' });
     s().cancelConfirmation();
     expect(s().confirming).toBeNull();
   });
 
   it('critical risk needs the tool name typed exactly; pressing again is not enough', () => {
     const { s, a } = setup('critical');
-    expect(s().approvalStep(a.requestId)).toEqual({ kind: 'confirm', level: 'critical' });
-    expect(s().approvalStep(a.requestId)).toEqual({ kind: 'confirm', level: 'critical' });
-    expect(s().approvalStep(a.requestId, 'delete_po')).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('delete_pod') });
-    expect(s().approvalStep(a.requestId, 'DELETE_POD')).toMatchObject({ kind: 'blocked' });
-    expect(s().approvalStep(a.requestId, ' delete_pod ')).toEqual({ kind: 'send' });
+    expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'confirm', level: 'critical' });
+    expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'confirm', level: 'critical' });
+    expect(s().approvalStep(a.requestId, 'approve', 'delete_po')).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('delete_pod') });
+    expect(s().approvalStep(a.requestId, 'approve', 'DELETE_POD')).toMatchObject({ kind: 'blocked' });
+    expect(s().approvalStep(a.requestId, 'approve', ' delete_pod ')).toEqual({ kind: 'send' });
   });
 
   it('a typed name without an armed confirmation only opens it', () => {
     const { s, a } = setup('critical');
-    expect(s().approvalStep(a.requestId, 'delete_pod')).toEqual({ kind: 'confirm', level: 'critical' });
+    expect(s().approvalStep(a.requestId, 'approve', 'delete_pod')).toEqual({ kind: 'confirm', level: 'critical' });
   });
 });
 
@@ -59,29 +62,30 @@ describe('nothing hidden at approval', () => {
   it('blocks approval while a part is not on screen, and says which', () => {
     const { s, a } = setup('low');
     s().reportUnseen(a.requestId, 'args.body', 'scroll to the end of args.body (2,671 characters)');
-    expect(s().approvalStep(a.requestId)).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('args.body') });
+    expect(s().approvalStep(a.requestId, 'approve')).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('args.body') });
     expect(s().checkApprovable(a.requestId).ok).toBe(false);
     // Deny is not held back: refusing needs no full reading.
     expect(s().checkActionable(a.requestId).ok).toBe(true);
     s().reportUnseen(a.requestId, 'args.body', null);
-    expect(s().approvalStep(a.requestId)).toEqual({ kind: 'send' });
+    expect(s().approvalStep(a.requestId, 'approve')).toEqual({ kind: 'send' });
   });
 
   it('keeps reports that arrive before the review begins (child effects run first), and refuses an unopened request', () => {
     const a = pending({});
-    const { store } = syncedStore([a]);
+    const { store, clock } = syncedStore([a]);
     const s = () => store.getState();
     s().select(a.requestId);
-    expect(s().approvalStep(a.requestId)).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('Open the request') });
+    expect(s().approvalStep(a.requestId, 'approve')).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('Open the request') });
     s().reportUnseen(a.requestId, 'args.items', 'expand args.items (40 items)');
     s().beginReview(a.requestId);
-    expect(s().approvalStep(a.requestId)).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('args.items') });
+    clock.advance(DECISION_DWELL_MS);
+    expect(s().approvalStep(a.requestId, 'approve')).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('args.items') });
   });
 
   it('names two hidden parts and counts the rest', () => {
     const { s, a } = setup();
     for (const p of ['a', 'b', 'c', 'd']) s().reportUnseen(a.requestId, `args.${p}`, `expand args.${p}`);
-    const step = s().approvalStep(a.requestId);
+    const step = s().approvalStep(a.requestId, 'approve');
     expect(step).toMatchObject({ kind: 'blocked', reason: expect.stringContaining('and 2 more') });
   });
 });

@@ -3,12 +3,18 @@
 import { expect } from '@playwright/test';
 
 export async function approveFully(page, details) {
-  for (const viewer of await details.locator('[data-reached="false"]').all()) {
-    await viewer.focus();
-    await page.keyboard.press('End');
-    await expect(viewer).toHaveAttribute('data-reached', 'true');
+  // Every long value's viewer, by its own position among all viewers: a locator filtered on `data-reached="false"`
+  // stops matching the very element it found once that element is read, so waiting on it for "true" could never pass.
+  for (const viewer of await details.locator('[data-reached]').all()) {
+    await expect(async () => {
+      if ((await viewer.getAttribute('data-reached')) === 'true') return;
+      await viewer.focus();
+      await page.keyboard.press('End');
+      await expect(viewer).toHaveAttribute('data-reached', 'true', { timeout: 2_000 });
+    }).toPass({ timeout: 15_000 });
   }
   const approve = details.getByRole('button', { name: 'Approve', exact: true });
+  // Enabled also means the request has been on screen for the console's dwell (`aria-disabled` until then).
   await expect(approve).toBeEnabled({ timeout: 10_000 });
   await approve.click();
   const confirm = details.getByRole('button', { name: 'Confirm approval' });

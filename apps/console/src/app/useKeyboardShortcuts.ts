@@ -1,14 +1,30 @@
 import { useEffect } from 'react';
-import { shortcutFor } from '../keyboard/shortcuts';
+import { keyDecisionBlocked, shortcutFor } from '../keyboard/shortcuts';
 import { useServices } from './ConsoleContext';
 
 export const SEARCH_INPUT_ID = 'queue-search';
 
-/** One keydown listener for the page; decisions go through the same commands as the buttons. */
+/**
+ * One keydown listener for the page; decisions go through the same commands as the buttons (so the dwell holds for
+ * keys too), and a decision key never acts on a request the console moved to by itself while that key was down.
+ */
 export function useKeyboardShortcuts(): void {
   const { store, decisions } = useServices();
   useEffect(() => {
+    // When the key press now down began: a keydown counts as a new press only after a keyup, so a key held across
+    // an automatic move of the selection keeps its old start, however its repeats are flagged.
+    let pressStartedAt = Number.NEGATIVE_INFINITY;
+    let lastKeyUpAt = Number.NEGATIVE_INFINITY;
+    const onKeyUp = () => {
+      lastKeyUpAt = Date.now();
+    };
+    const guarded = (decide: () => void) => {
+      const held = keyDecisionBlocked(store.getState(), pressStartedAt);
+      if (held) store.getState().pushNotice('warning', held);
+      else decide();
+    };
     const onKeyDown = (event: KeyboardEvent) => {
+      if (!event.repeat && lastKeyUpAt >= pressStartedAt) pressStartedAt = Date.now();
       const action = shortcutFor(event);
       if (!action) return;
       const state = store.getState();
@@ -32,10 +48,10 @@ export function useKeyboardShortcuts(): void {
           document.getElementById(SEARCH_INPUT_ID)?.focus();
           return;
         case 'approve':
-          if (id && state.editingId !== id) decisions.approve(id);
+          if (id && state.editingId !== id) guarded(() => decisions.approve(id));
           return;
         case 'deny':
-          if (id) decisions.deny(id);
+          if (id) guarded(() => decisions.deny(id));
           return;
         case 'edit': {
           if (!id) return;
@@ -47,6 +63,11 @@ export function useKeyboardShortcuts(): void {
       }
     };
     window.addEventListener('keydown', onKeyDown);
-    return () => window.removeEventListener('keydown', onKeyDown);
+    // Capture: a keyup that a field or dialog stops from bubbling still counts as the key released.
+    window.addEventListener('keyup', onKeyUp, true);
+    return () => {
+      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keyup', onKeyUp, true);
+    };
   }, [store, decisions]);
 }

@@ -1,7 +1,10 @@
 import { MAX_REASON_LENGTH, type ApprovalRecord, type DecisionLinkView } from '@approval-hub/protocol';
 import { useCallback, useEffect, useId, useState } from 'react';
 import { AgentName } from '../components/AgentName';
+import { CallScope } from '../components/detail/CallScope';
 import { ContextSection } from '../components/detail/ContextSection';
+import { ProposalSection } from '../components/detail/ProposalSection';
+import { proposalOf } from '../domain/proposal';
 import { SuspiciousWarning } from '../components/detail/SuspiciousWarning';
 import { Icon } from '../components/Icon';
 import { JsonTree } from '../components/json/JsonTree';
@@ -196,7 +199,7 @@ function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unse
           )}
         </div>
         <p id="link-status" className={`decision-status${failure ? ' decision-failed' : ''}${armed ? ' decision-confirm' : ''}`} aria-live="polite">
-          {unseen ?? (armed && confirmation === 'second-press' ? 'High risk: press Approve again to confirm, or Cancel.' : (failure ?? ''))}
+          {unseen ?? (armed && confirmation === 'second-press' ? 'High risk: press “Confirm approval” to approve, or Cancel.' : (failure ?? ''))}
         </p>
       </footer>
   );
@@ -260,6 +263,7 @@ export function DecisionLinkPage({ token, client }: { token: string; client: Dec
 
 function LinkRequest({ view, decidedNow, onDecide }: { view: DecisionLinkView; decidedNow: boolean; onDecide: OnDecide }) {
   const record = view.record;
+  const proposal = record.status === 'pending' ? proposalOf(record) : null;
   const { tracker, unseen } = useLocalReveal(view.usable ? record : null);
   return (
     <article className="link-request" aria-label="Request">
@@ -282,13 +286,15 @@ function LinkRequest({ view, decidedNow, onDecide }: { view: DecisionLinkView; d
       </header>
       {!view.usable && <Outcome view={view} decidedNow={decidedNow} />}
       <SuspiciousWarning record={record} />
-      {/* On a phone the arguments come first: they are what is decided. */}
-      <section className="detail-section" aria-label="Arguments">
-        <h3>Arguments</h3>
-        <RevealContext.Provider value={view.usable ? tracker : null}>
+      {/* On a phone the arguments come first: they are what is decided; a pending edit first of all, as it would run. */}
+      <RevealContext.Provider value={view.usable ? tracker : null}>
+        {proposal && <ProposalSection record={record} proposal={proposal} myId={view.reviewer.id} />}
+        <section className="detail-section" aria-label="Arguments">
+          <h3>{proposal ? 'Arguments the agent sent (replaced by the edit above)' : 'Arguments'}</h3>
           <JsonTree value={record.args} />
-        </RevealContext.Provider>
-      </section>
+        </section>
+      </RevealContext.Provider>
+      <CallScope record={record} />
       <RequestFacts record={record} />
       <ContextSection record={record} />
       {record.description && (

@@ -1,4 +1,5 @@
 import type { ArgMatcher, Grant, GrantMatch, JsonValue, TextMatcher } from '@approval-hub/protocol';
+import type { LiteralField } from './grantForm';
 
 const quote = (value: JsonValue): string => (typeof value === 'string' ? `“${value}”` : JSON.stringify(value));
 
@@ -11,18 +12,32 @@ export function describeArgMatcher(name: string, matcher: ArgMatcher): string {
   return matcher.gte !== undefined ? `${name} ≥ ${matcher.gte}` : `${name} ≤ ${matcher.lte}`;
 }
 
-/** `{ equals }` is the request's own text holding a `*`, which matches only itself. */
-const pattern = (p: TextMatcher, anything: string) =>
-  typeof p !== 'string' ? `exactly “${p.equals}”` : p === '*' ? anything : p.includes('*') ? `matching “${p}”` : `“${p}”`;
-const listed = (ps: readonly TextMatcher[]) => ps.map((p) => (typeof p === 'string' ? p : `exactly “${p.equals}”`)).join(', ');
+/**
+ * A pattern in words. `{ equals }` (stored agent text holding a `*`) and the request's own text (`literal`) are
+ * exactly themselves, so a `*` in them never reads as "anything".
+ */
+function pattern(p: TextMatcher, anything: string, literal: boolean): string {
+  if (typeof p !== 'string') return `exactly “${p.equals}”`;
+  if (literal) return p.includes('*') ? `exactly “${p}”` : `“${p}”`;
+  return p === '*' ? anything : p.includes('*') ? `matching “${p}”` : `“${p}”`;
+}
 
-/** A grant's match in plain words, for the Grants view and the preview before one is made. */
-export function describeMatch(effect: Grant['effect'], match: GrantMatch, queue: string): string {
+const patterns = (list: readonly TextMatcher[], literal: boolean) =>
+  list.map((p) => (typeof p !== 'string' ? `exactly “${p.equals}”` : literal && p.includes('*') ? `exactly “${p}”` : p)).join(', ');
+
+/**
+ * A grant's match in plain words, for the Grants view and the preview before one is made. `literal` names the fields
+ * that hold the request's own text (the preview knows; a stored grant does not say).
+ */
+export function describeMatch(effect: Grant['effect'], match: GrantMatch, queue: string, literal: ReadonlySet<LiteralField> = new Set()): string {
   const verb = effect === 'allow' ? 'Allow' : 'Deny';
-  const who = match.agent === '*' ? 'any agent' : `agent ${pattern(match.agent, 'any agent')}`;
-  const user = match.onBehalfOf === null ? '' : ` on behalf of ${pattern(match.onBehalfOf, 'anyone')}`;
-  const parts = [`${verb} ${pattern(match.toolName, 'any tool')} by ${who}${user} in queue “${queue}”`];
-  if (match.challenges) parts.push(`for actions ${listed(match.challenges.actions)} on ${listed(match.challenges.resources) || 'no resources'}`);
+  const who = match.agent === '*' && !literal.has('agent') ? 'any agent' : `agent ${pattern(match.agent, 'any agent', literal.has('agent'))}`;
+  const user = match.onBehalfOf === null ? '' : ` on behalf of ${pattern(match.onBehalfOf, 'anyone', literal.has('onBehalfOf'))}`;
+  const parts = [`${verb} ${pattern(match.toolName, 'any tool', literal.has('toolName'))} by ${who}${user} in queue “${queue}”`];
+  if (match.challenges) {
+    const resources = match.challenges.resources.length > 0 ? patterns(match.challenges.resources, literal.has('resources')) : 'no resources';
+    parts.push(`for actions ${patterns(match.challenges.actions, literal.has('actions'))} on ${resources}`);
+  }
   if (match.args) {
     const args = Object.entries(match.args).map(([name, m]) => describeArgMatcher(name, m));
     parts.push(args.length > 0 ? `when ${args.join(', ')}` : 'when called without arguments');

@@ -39,8 +39,12 @@ export interface DecisionInput {
   readonly reason?: string;
   /** Only with `edit`: the arguments exactly as shown in the editor's diff. */
   readonly args?: JsonObject;
-  /** "Approve & allow similar…": the standing grant to make with this decision. */
+  /** `grant` only: the standing grant made with this approval, in the same call (both or neither). */
   readonly grant?: GrantInput;
+  /** `grant` only: what the grant covers, in words, for the notice that reports it. */
+  readonly scope?: string;
+  /** Approvals: `digestToApprove` of the record as the reviewer was shown it (what they approve, or edit from). */
+  readonly argsDigest?: string;
 }
 
 /** The `/reviewer` socket. It lives outside React and writes into the store through its actions. */
@@ -61,6 +65,8 @@ export interface HubSocketOptions {
   readonly now?: () => number;
   /** The hub answered `internal` (it may be unable to write): re-check its health now. */
   readonly onInternalError?: () => void;
+  /** The hub refused an approval with `proposal_changed`: read the request again. */
+  readonly onProposalChanged?: (requestId: string) => void;
 }
 
 export function createHubSocket(options: HubSocketOptions): HubSocket {
@@ -251,7 +257,8 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
       approved: kind !== 'deny',
       ...(reason ? { reason } : {}),
       ...(kind === 'edit' && input.args ? { args: input.args } : {}),
-      ...(input.grant ? { grant: input.grant } : {}),
+      ...(kind === 'grant' && input.grant ? { grant: input.grant } : {}),
+      ...(kind !== 'deny' && input.argsDigest !== undefined ? { argsDigest: input.argsDigest } : {}),
     };
     const valid = ReviewerDecision.safeParse(payload);
     if (!valid.success) {
@@ -259,7 +266,7 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
       return;
     }
     if (!s) return;
-    const started = actions().startDecision(requestId, kind, kind === 'edit' ? (input.args ?? null) : null);
+    const started = actions().startDecision(requestId, kind, kind === 'edit' ? (input.args ?? null) : null, kind === 'grant' ? input.scope : undefined);
     if (!started.ok) {
       actions().pushNotice('warning', started.reason);
       return;
@@ -275,6 +282,7 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
         if (parsed.success && !parsed.data.ok && parsed.data.error.code === 'internal') options.onInternalError?.();
       }
       actions().settleDecision(requestId, outcome);
+      if (outcome.type === 'ack' && !outcome.ack.ok && outcome.ack.error.code === 'proposal_changed') options.onProposalChanged?.(requestId);
     });
   };
 

@@ -51,3 +51,21 @@ export function shortcutFor(press: KeyPress): ShortcutAction | null {
   if (press.repeat && (action === 'approve' || action === 'deny' || action === 'edit')) return null;
   return action;
 }
+
+/** What the key guard needs of the selection: who chose the selected request, and when. */
+export interface SelectionMoment {
+  readonly selectedBy: 'reviewer' | 'console';
+  readonly selectedAt: number;
+}
+
+export const KEY_HELD_REASON = 'The console moved to this request by itself while the key was down: release it, look, and press again to decide.';
+
+/**
+ * A decision key acts on a request the console moved to by itself (the next one after a decision) only with a press
+ * that began after the move: a key still down from before (held, or repeating with or without `event.repeat`) never
+ * decides it; a key released and pressed again may. `pressStartedAt` is when the current press began (its first
+ * keydown after a keyup).
+ */
+export function keyDecisionBlocked(selection: SelectionMoment, pressStartedAt: number): string | null {
+  return selection.selectedBy === 'console' && pressStartedAt < selection.selectedAt ? KEY_HELD_REASON : null;
+}

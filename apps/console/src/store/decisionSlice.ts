@@ -1,4 +1,12 @@
-import { type Ack, type ApprovalRecord, type ErrorInfo, type JsonObject, ApprovalRecord as ApprovalRecordSchema } from '@approval-hub/protocol';
+import {
+  type Ack,
+  type ApprovalRecord,
+  type ErrorInfo,
+  type JsonObject,
+  type Proposal,
+  ApprovalRecord as ApprovalRecordSchema,
+  Proposal as ProposalSchema,
+} from '@approval-hub/protocol';
 import { describeAgent } from '../domain/agentIdentity';
 import { describeOutcome } from '../domain/decidedBy';
 import { serverNow } from '../domain/expiry';
@@ -11,13 +19,14 @@ import { queueDataOf } from './queueSlice';
 import { AUTO_MOVE_GUARD_MS, selectionPatch } from './selectionSlice';
 import type { ConsoleSlice, SliceDeps } from './types';
 
-export type DecisionKind = 'approve' | 'deny' | 'edit';
+/** `grant`: "Approve & allow similar", an approval carrying a standing grant in the same call. */
+export type DecisionKind = 'approve' | 'deny' | 'edit' | 'grant';
 
 /** How long to wait for the hub's ack before saying we do not know what happened. */
 export const DECISION_ACK_TIMEOUT_MS = 15_000;
 
 export type DecisionState =
-  | { readonly phase: 'sending'; readonly kind: DecisionKind; readonly sentArgs: JsonObject | null }
+  | { readonly phase: 'sending'; readonly kind: DecisionKind; readonly sentArgs: JsonObject | null; readonly scope?: string }
   | { readonly phase: 'failed'; readonly kind: DecisionKind; readonly message: string };
 
 /** The ack (validated) or the lack of one within DECISION_ACK_TIMEOUT_MS. */
@@ -30,13 +39,13 @@ export interface DecisionSlice {
   readonly decisions: Readonly<Record<string, DecisionState>>;
   /** Whether a decision may be sent now, and if not, why (shown next to the disabled buttons). */
   checkActionable(requestId: string): Actionability;
-  /** Marks the decision in flight; refuses a second one for the same request. */
-  startDecision(requestId: string, kind: DecisionKind, sentArgs: JsonObject | null): Actionability;
+  /** Marks the decision in flight; refuses a second one for the same request. `scope`: the grant's, in words. */
+  startDecision(requestId: string, kind: DecisionKind, sentArgs: JsonObject | null, scope?: string): Actionability;
   /** The hub's ack decides the outcome: nothing is removed or reported before it. */
   settleDecision(requestId: string, outcome: DecisionOutcome): void;
 }
 
-const VERB: Record<DecisionKind, string> = { approve: 'Approved', deny: 'Denied', edit: 'Approved with edited arguments:' };
+const VERB: Record<DecisionKind, string> = { approve: 'Approved', deny: 'Denied', edit: 'Approved with edited arguments:', grant: 'Approved' };
 
 function failureMessage(error: ErrorInfo): string {
   switch (error.code) {
@@ -63,6 +72,16 @@ function recordOfAck(ack: Ack<ApprovalRecord>, requestId: string): ApprovalRecor
   if (ack.error.code !== 'already_decided' && ack.error.code !== 'expired') return null;
   const record = ApprovalRecordSchema.safeParse(ack.error.details);
   return record.success && record.data.requestId === requestId ? record.data : null;
+}
+
+/** The current proposal in a `proposal_changed` error's details: the proposal, null when none is pending, undefined when unreadable. */
+function proposalIn(details: unknown): Proposal | null | undefined {
+  if (typeof details !== 'object' || details === null) return undefined;
+  const record = ApprovalRecordSchema.safeParse(details);
+  if (record.success) return record.data.proposal ?? null;
+  if (!('proposal' in details) || details.proposal === undefined || details.proposal === null) return null;
+  const proposal = ProposalSchema.safeParse(details.proposal);
+  return proposal.success ? proposal.data : undefined;
 }
 
 function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
@@ -110,10 +129,11 @@ export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice
         return { ok: true, item };
       },
 
-      startDecision: (requestId, kind, sentArgs) => {
+      startDecision: (requestId, kind, sentArgs, scope) => {
         const check = get().checkActionable(requestId);
         if (!check.ok) return check;
-        set({ decisions: { ...get().decisions, [requestId]: { phase: 'sending', kind, sentArgs } } }, undefined, 'decision/start');
+        const entry: DecisionState = scope === undefined ? { phase: 'sending', kind, sentArgs } : { phase: 'sending', kind, sentArgs, scope };
+        set({ decisions: { ...get().decisions, [requestId]: entry } }, undefined, 'decision/start');
         return check;
       },
 
@@ -139,14 +159,23 @@ export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice
         if (ack.ok && ack.data.status === 'pending') {
           // An approval toward a quorum: counted, and the request stays for the other reviewers.
           const change = applyQueueEvents(queueDataOf(state), [{ type: 'updated', record: ack.data }], deps.ledger);
-          set({ ...change.data, decisions: without(state.decisions, requestId) }, undefined, 'decision/counted');
-          get().pushNotice('success', `Your approval of ${what} was counted: ${quorumProgress(ack.data, myId)?.text ?? 'more approvals are needed'}.`);
+          // An edit that was counted is now the proposal on screen: the editor closes on it.
+          const editing = entry.kind === 'edit' && state.editingId === requestId ? { editingId: null } : {};
+          set({ ...change.data, ...editing, decisions: without(state.decisions, requestId) }, undefined, 'decision/counted');
+          const progress = quorumProgress(ack.data, myId)?.text ?? 'more approvals are needed';
+          get().pushNotice(
+            'success',
+            entry.kind === 'edit'
+              ? `Your edited arguments for ${what} were proposed, with your approval: ${progress}. Other reviewers now see them, with their diff.`
+              : `Your approval of ${what} was counted: ${progress}.`,
+          );
           return;
         }
         if (ack.ok) {
           const record = ack.data;
           const edited = entry.sentArgs !== null && record.decision !== undefined && !jsonEqual(record.decision.args, entry.sentArgs);
-          finish(requestId, { id: requestId, outcome: record }, 'success', `${VERB[entry.kind]} ${what}.`);
+          const done = entry.kind === 'grant' && entry.scope !== undefined ? `Approved ${what} and allowed similar calls: ${entry.scope}.` : `${VERB[entry.kind]} ${what}.`;
+          finish(requestId, { id: requestId, outcome: record }, 'success', done);
           if (edited) get().pushNotice('warning', `The hub recorded arguments for ${what} that differ from the ones you sent. Check its history.`);
           return;
         }
@@ -168,6 +197,21 @@ export function createDecisionSlice(deps: SliceDeps): ConsoleSlice<DecisionSlice
             // The hub sends the expired record along; the queue only needs to know it is gone.
             const record = ApprovalRecordSchema.safeParse(ack.error.details);
             finish(requestId, { id: requestId, outcome: record.success ? record.data : null }, 'warning', `Too late: ${what} expired before your decision reached the hub.`, 'expired before your decision arrived');
+            return;
+          }
+          case 'proposal_changed': {
+            // What would run is no longer what this reviewer saw: nothing was approved. The hub sends the current
+            // proposal along; the request stays, shows it, and the dwell starts again before the next decision.
+            const current = get().items.get(requestId)?.record;
+            const proposal = proposalIn(ack.error.details);
+            if (current && proposal !== undefined) {
+              const record: ApprovalRecord = { ...current };
+              if (proposal === null) delete record.proposal;
+              else record.proposal = proposal;
+              get().applyEvents([{ type: 'updated', record }]);
+            }
+            const by = proposal ? ` ${proposal.proposedBy.id === myId ? 'You' : proposal.proposedBy.name} proposed other arguments.` : '';
+            fail(requestId, entry.kind, `The request changed before your approval of ${what} arrived: nothing was approved.${by} Review the arguments that would run now, then decide again.`);
             return;
           }
           case 'not_found':

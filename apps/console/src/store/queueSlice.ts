@@ -15,7 +15,9 @@ import {
   replaceWithSnapshot,
   withView,
 } from '../domain/queueState';
+import { proposalOf, proposerName } from '../domain/proposal';
 import type { NoticeTone } from './noticeSlice';
+import { digestOf } from './reviewSlice';
 import { selectionPatch } from './selectionSlice';
 import type { ConsoleSlice, ConsoleState, SliceDeps } from './types';
 
@@ -55,6 +57,19 @@ export interface QueueSlice extends QueueData {
   setFilter(key: FacetKey, value: string | null): void;
   setSearch(search: string): void;
   clearFilters(): void;
+}
+
+/** What would run of the request on screen changed (another reviewer proposed an edit): say so, it needs a new look. */
+function proposalChangeNotice(before: ConsoleState, after: ConsoleState): string | null {
+  const id = after.selectedId;
+  if (id === null || id !== before.selectedId) return null;
+  const was = before.items.get(id)?.record;
+  const now = after.items.get(id)?.record;
+  if (!was || !now || digestOf(was) === digestOf(now)) return null;
+  const proposal = proposalOf(now);
+  if (proposal?.proposedBy && proposal.proposedBy.id === after.principal?.id) return null;
+  if (!proposal) return `The edit proposed for ${now.toolName} was withdrawn: the agent’s own arguments would run. Look again before deciding.`;
+  return `${proposerName(proposal, after.principal?.id ?? null)} proposed edited arguments for ${now.toolName}: they would run instead. Look at them before deciding.`;
 }
 
 export function queueDataOf(state: ConsoleState): QueueData {
@@ -136,6 +151,8 @@ export function createQueueSlice(deps: SliceDeps): ConsoleSlice<QueueSlice> {
         const arrivals = change.added.length > 0 ? arrivalsAfter(state.arrivals, change.added) : state.arrivals;
         set({ ...change.data, ...selectionPatch(state, change.data, change.departed, deps.now()), arrivals }, undefined, 'queue/applyEvents');
         for (const [tone, text] of departureNotices(state, change.departed)) get().pushNotice(tone, text);
+        const changed = proposalChangeNotice(state, get());
+        if (changed) get().pushNotice('warning', changed);
       },
 
       setSort: (sort) => setView(sort, get().filters, 'queue/setSort'),

@@ -1,6 +1,6 @@
 import { describeOutcome, isDecidedBy } from '../domain/decidedBy';
 import { type Departure, type QueueData, selectionAfter } from '../domain/queueState';
-import type { ConsoleSlice, ConsoleState } from './types';
+import type { ConsoleSlice, ConsoleState, SliceDeps } from './types';
 
 /**
  * After the selection moves by itself (its request left the queue), decisions on the newly selected
@@ -18,8 +18,12 @@ export interface DepartedNote {
 export interface SelectionSlice {
   readonly selectedId: string | null;
   readonly departedNote: DepartedNote | null;
-  /** Local time the selection last moved by itself; null after the reviewer chose. */
+  /** Local time the selection last moved by itself because someone else decided; null after the reviewer chose. */
   readonly autoMovedAt: number | null;
+  /** Who chose the selected request: the reviewer (a click, `j`/`k`) or the console (the next one after a decision). */
+  readonly selectedBy: 'reviewer' | 'console';
+  /** Local time the selection last changed, by either. */
+  readonly selectedAt: number;
   select(requestId: string | null): void;
   /** `j` / `k`: the next or previous visible request. */
   moveSelection(delta: 1 | -1): void;
@@ -56,20 +60,24 @@ export function selectionPatch(
     selectedId: newId,
     departedNote,
     autoMovedAt: newId === null || own ? null : now,
+    selectedBy: 'console',
+    selectedAt: now,
     editingId: null,
     reasonDraft: '',
   };
 }
 
-export const createSelectionSlice: ConsoleSlice<SelectionSlice> = (set, get) => ({
+export const createSelectionSlice = (deps: SliceDeps): ConsoleSlice<SelectionSlice> => (set, get) => ({
   selectedId: null,
   departedNote: null,
   autoMovedAt: null,
+  selectedBy: 'reviewer',
+  selectedAt: deps.now(),
   select: (requestId) => {
     const state = get();
     if (requestId === state.selectedId) return;
     set(
-      { selectedId: requestId, departedNote: null, autoMovedAt: null, editingId: null, reasonDraft: '' },
+      { selectedId: requestId, departedNote: null, autoMovedAt: null, selectedBy: 'reviewer', selectedAt: deps.now(), editingId: null, reasonDraft: '' },
       undefined,
       'selection/select',
     );

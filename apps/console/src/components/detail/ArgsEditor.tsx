@@ -7,7 +7,8 @@ import { useConsoleStore } from '../../app/ConsoleContext';
 import { ConfirmCritical } from './ConfirmCritical';
 import { DiffView } from './DiffView';
 import { ReasonField } from './ReasonField';
-import { useDecisionBlocker } from './useDecisionBlocker';
+import { useDecisionBlocker, useSettling } from './useDecisionBlocker';
+import { argsToRun, proposalOf } from '../../domain/proposal';
 import { Icon } from '../Icon';
 
 /**
@@ -16,26 +17,31 @@ import { Icon } from '../Icon';
  */
 export function ArgsEditor({ item }: { item: QueueItem }) {
   const { store, decisions } = useServices();
-  const original = useMemo(() => prettyJson(item.record.args), [item.record.args]);
+  // The editor starts from what would run now (a pending proposal, else the agent's arguments); the diff is always
+  // against what the agent sent, which is what the agent will be told was changed.
+  const agentArgs = useMemo(() => prettyJson(item.record.args), [item.record.args]);
+  const original = useMemo(() => prettyJson(argsToRun(item.record)), [item.record]);
   const [text, setText] = useState(original);
   const deferred = useDeferredValue(text);
   const check = useMemo(() => checkEditedArgs(deferred), [deferred]);
-  const diff = useMemo(() => (check.ok ? diffLines(original.split('\n'), check.pretty.split('\n')) : null), [check, original]);
+  const diff = useMemo(() => (check.ok ? diffLines(agentArgs.split('\n'), check.pretty.split('\n')) : null), [check, agentArgs]);
   const blocker = useDecisionBlocker(item);
+  const settling = useSettling(item);
   const editorId = useId();
   const statusId = useId();
   const stale = deferred !== text;
   const unchanged = check.ok && check.pretty === original;
   const changes = diff ? diff.filter((l) => l.kind !== 'same').length : 0;
   const cancel = () => store.getState().stopEditing();
-  const confirming = useConsoleStore((s) => (s.confirming?.requestId === item.id ? s.confirming.level : null));
+  const confirming = useConsoleStore((s) => (s.confirming?.requestId === item.id && s.confirming.action === 'edit' ? s.confirming.level : null));
+  const proposed = proposalOf(item.record) !== null;
 
   const status = stale
     ? 'Checking…'
     : !check.ok
       ? check.message
       : unchanged
-        ? 'No changes yet: edit the JSON above, or use Approve for the original arguments.'
+        ? `No changes yet: edit the JSON above, or use Approve for the ${proposed ? 'proposed' : 'original'} arguments.`
         : `Valid JSON object · ${changes} changed ${changes === 1 ? 'line' : 'lines'}. The agent receives exactly the value shown on the right of the diff.`;
 
   return (
@@ -64,19 +70,20 @@ export function ArgsEditor({ item }: { item: QueueItem }) {
             </p>
           </div>
           <div className="editor-diff">
-            <h3>Original → edited</h3>
+            <h3>Agent’s arguments → edited</h3>
             {diff ? <DiffView lines={diff} /> : <p className="muted">The diff appears once the JSON is valid.</p>}
           </div>
         </div>
       </div>
       <footer className="detail-actions">
         <ReasonField />
-        {confirming === 'critical' && check.ok && <ConfirmCritical item={item} onConfirm={(typed) => decisions.approveEdited(item.id, check.args, typed)} />}
+        {confirming === 'critical' && check.ok && <ConfirmCritical item={item} confirmLabel="Approve critical request with edited arguments" onConfirm={(typed) => decisions.approveEdited(item.id, check.args, typed)} />}
         <div className="decision-buttons">
           <button
             type="button"
             className={`btn btn-approve${confirming === 'high' ? ' btn-armed' : ''}`}
             disabled={!check.ok || stale || unchanged || blocker !== null || confirming === 'critical'}
+            aria-disabled={settling || undefined}
             onClick={() => check.ok && decisions.approveEdited(item.id, check.args)}
           >
             <Icon name="check" />
@@ -90,7 +97,7 @@ export function ArgsEditor({ item }: { item: QueueItem }) {
           </button>
         </div>
         <p className="decision-status" aria-live="polite">
-          {blocker ?? (confirming === 'high' ? 'High risk: press again to confirm.' : '')}
+          {blocker ?? (confirming === 'high' ? 'High risk: press “Confirm: approve edited arguments” to approve them, or Cancel edit.' : '')}
         </p>
       </footer>
     </>

@@ -3,8 +3,11 @@ import { useServices } from '../../app/ConsoleContext';
 import type { QueueItem } from '../../domain/queueItem';
 import { SafeText } from '../text/SafeText';
 
-/** Critical risk: approving needs the tool name typed. Enter confirms, Escape cancels; focus lands in the field. */
-export function ConfirmCritical({ item, onConfirm }: { item: QueueItem; onConfirm: (typedName: string) => void }) {
+/**
+ * Critical risk: approving needs the tool name typed, next to the action that was pressed (`confirmLabel` names it).
+ * Enter confirms, Escape cancels; focus lands in the field.
+ */
+export function ConfirmCritical({ item, onConfirm, confirmLabel = 'Approve critical request' }: { item: QueueItem; onConfirm: (typedName: string) => void; confirmLabel?: string }) {
   const { store } = useServices();
   const [typed, setTyped] = useState('');
   const input = useRef<HTMLInputElement>(null);
@@ -46,7 +49,7 @@ export function ConfirmCritical({ item, onConfirm }: { item: QueueItem; onConfir
           aria-invalid={typed !== '' && !matches}
         />
         <button type="submit" className="btn btn-approve" disabled={!matches}>
-          Approve critical request
+          {confirmLabel}
         </button>
         <button type="button" className="btn" onClick={() => store.getState().cancelConfirmation()}>
           Cancel

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { type RefObject, useEffect, useMemo, useRef } from 'react';
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import type { QueueItem } from '../../domain/queueItem';
 import { JsonTree } from '../json/JsonTree';
@@ -11,6 +11,10 @@ import { RevealContext, revealMemory, type RevealTracker } from '../json/revealT
 import { RiskBadge } from '../RiskBadge';
 import { SafeText } from '../text/SafeText';
 import { ContextSection } from './ContextSection';
+import { CallScope } from './CallScope';
+import { ProposalSection } from './ProposalSection';
+import { proposalOf } from '../../domain/proposal';
+import { digestOf } from '../../store/reviewSlice';
 import { SuspiciousWarning } from './SuspiciousWarning';
 
 function DepartedBanner() {
@@ -51,6 +55,8 @@ function CopyArgs({ item }: { item: QueueItem }) {
 function Review({ item }: { item: QueueItem }) {
   const { store } = useServices();
   const r = item.record;
+  const myId = useConsoleStore((s) => s.principal?.id ?? null);
+  const proposal = proposalOf(r);
   // The arguments report what of them is not on screen; Approve stays disabled until nothing is.
   const tracker = useMemo<RevealTracker>(
     () => ({ report: (path, what) => store.getState().reportUnseen(item.id, path, what), ...revealMemory(r) }),
@@ -60,16 +66,18 @@ function Review({ item }: { item: QueueItem }) {
     <>
       <div className="detail-body">
         <SuspiciousWarning record={r} />
-        <ContextSection record={r} />
-        <section className="detail-section" aria-label="Arguments">
-          <div className="section-head">
-            <h3>Arguments</h3>
-            <CopyArgs item={item} />
-          </div>
-          <RevealContext.Provider value={tracker}>
+        <RevealContext.Provider value={tracker}>
+          {proposal && <ProposalSection record={r} proposal={proposal} myId={myId} />}
+          <ContextSection record={r} />
+          <section className="detail-section" aria-label="Arguments">
+            <div className="section-head">
+              <h3>{proposal ? 'Arguments the agent sent (replaced by the edit above)' : 'Arguments'}</h3>
+              <CopyArgs item={item} />
+            </div>
             <JsonTree value={r.args} />
-          </RevealContext.Provider>
-        </section>
+          </section>
+        </RevealContext.Provider>
+        <CallScope record={r} />
         {r.description && (
           <section className="detail-section" aria-label="Description">
             <h3>Tool description</h3>
@@ -85,12 +93,25 @@ function Review({ item }: { item: QueueItem }) {
   );
 }
 
+/** Focus that would be lost with the previous request's controls goes to the new request's heading, never to a button. */
+function useFocusOnArrival(heading: RefObject<HTMLHeadingElement | null>) {
+  useEffect(() => {
+    const active = document.activeElement;
+    // The previous request's button that had focus left with it; a reviewer elsewhere (a row, the search) keeps focus.
+    if (active === null || active === document.body || !document.contains(active)) heading.current?.focus({ preventScroll: true });
+  }, [heading]);
+}
+
 function RequestDetail({ id }: { id: string }) {
   const { store } = useServices();
   const item = useConsoleStore((s) => s.items.get(id));
   const editing = useConsoleStore((s) => s.editingId === id);
-  // A new request on screen: nothing of it counts as seen, and no confirmation carries over from another.
-  useEffect(() => store.getState().beginReview(id), [store, id]);
+  const digest = item ? digestOf(item.record) : null;
+  const heading = useRef<HTMLHeadingElement>(null);
+  // A new request on screen, or new arguments that would run: nothing of it counts as seen, no confirmation carries
+  // over, and decisions wait for the dwell.
+  useEffect(() => store.getState().beginReview(id), [store, id, digest]);
+  useFocusOnArrival(heading);
   if (!item) return null;
   return (
     <>
@@ -101,7 +122,7 @@ function RequestDetail({ id }: { id: string }) {
         </button>
         <div className="detail-title">
           <p className="eyebrow">{editing ? 'Edit & approve' : 'Pending request'}</p>
-          <h2 className="detail-tool">
+          <h2 className="detail-tool" ref={heading} tabIndex={-1}>
             <SafeText text={item.record.toolName} />
           </h2>
           <p className="detail-risk">

@@ -3,6 +3,7 @@ import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import { serverNow } from '../../domain/expiry';
 import { describeLifetime, describeMatch } from '../../domain/grantText';
 import { Icon } from '../Icon';
+import { SafeText, safeString } from '../text/SafeText';
 
 /** Standing grants in our queues: who granted what, in plain words, uses, expiry, and a revoke button. */
 export function GrantsView() {
@@ -50,12 +51,16 @@ export function GrantsView() {
               .filter((g) => !activeOnly || g.status === 'active')
               .map((grant) => (
                 <tr key={grant.grantId} data-grant-id={grant.grantId}>
-                  <td>{describeMatch(grant.effect, grant.match, grant.queue)}</td>
-                  <td>{grant.grantedBy.id === myId ? 'you' : grant.grantedBy.name}</td>
-                  <td>{describeLifetime(grant, now)}</td>
-                  <td>
+                  <td data-label="Covers">
+                    <SafeText text={describeMatch(grant.effect, grant.match, grant.queue)} />
+                  </td>
+                  <td data-label="Granted by">
+                    <SafeText text={grant.grantedBy.id === myId ? 'you' : grant.grantedBy.name} />
+                  </td>
+                  <td data-label="Uses, expiry">{describeLifetime(grant, now)}</td>
+                  <td data-label="">
                     {grant.status === 'active' && (
-                      <button type="button" className="btn btn-deny" onClick={() => void controller.revoke(grant.grantId)} aria-label={`Revoke: ${describeMatch(grant.effect, grant.match, grant.queue)}`}>
+                      <button type="button" className="btn btn-deny" onClick={() => void controller.revoke(grant.grantId)} aria-label={`Revoke: ${safeString(describeMatch(grant.effect, grant.match, grant.queue))}`}>
                         Revoke
                       </button>
                     )}

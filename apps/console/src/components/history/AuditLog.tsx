@@ -3,7 +3,8 @@ import { Icon } from '../Icon';
 import { AuditType } from '@approval-hub/protocol';
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import { formatTimestamp } from '../../domain/timeFormat';
-import { AUDIT_TYPE_LABELS, auditDataPreview, describeActor } from './auditText';
+import { AuditData } from './AuditData';
+import { AUDIT_TYPE_LABELS, describeActor } from './auditText';
 import { SafeText } from '../text/SafeText';
 
 /** The hub's audit log (`GET /api/audit`), newest first, paged. */
@@ -68,16 +69,20 @@ export function AuditLog() {
             {list.items.map((entry, index) => (
               // `seq` is for admins only: the entry's own fields and its place make the key.
               <tr key={`${entry.requestId ?? ''}|${entry.at}|${entry.type}|${index}`}>
-                {showSeq && <td className="mono">{entry.seq ?? ''}</td>}
-                <td>
+                {showSeq && (
+                  <td className="mono" data-label="#">
+                    {entry.seq ?? ''}
+                  </td>
+                )}
+                <td data-label="When">
                   <time dateTime={entry.at}>{formatTimestamp(entry.at)}</time>
                 </td>
-                <td>{AUDIT_TYPE_LABELS[entry.type]}</td>
-                <td>
+                <td data-label="Event">{AUDIT_TYPE_LABELS[entry.type]}</td>
+                <td data-label="By">
                   <SafeText text={describeActor(entry.actor)} />
                 </td>
-                <td>{entry.queue ?? '—'}</td>
-                <td>
+                <td data-label="Queue">{entry.queue ?? '—'}</td>
+                <td data-label="Request">
                   {entry.requestId ? (
                     <button type="button" className="btn-link mono" onClick={() => void controller.openTimeline(entry.requestId as string)}>
                       {entry.requestId}
@@ -86,10 +91,8 @@ export function AuditLog() {
                     '—'
                   )}
                 </td>
-                <td className="audit-data">
-                  <code>
-                    <SafeText text={auditDataPreview(entry.data, 160)} />
-                  </code>
+                <td className="audit-data" data-label="Data">
+                  <AuditData data={entry.data} />
                 </td>
               </tr>
             ))}

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { useConsoleStore } from '../../app/ConsoleContext';
 import { useExpired } from '../../clock/useServerClock';
+import { proposalOf } from '../../domain/proposal';
 import { AgentName } from '../AgentName';
 import { RiskBadge } from '../RiskBadge';
 import { SafeText, safeString } from '../text/SafeText';
@@ -59,12 +60,18 @@ export const QueueRow = memo(function QueueRow({ id, index, total, top }: QueueR
         </span>
         {flagged && (
           <span className="tag tag-suspicious" title="The hub found suspicious characters in this request">
-            <span aria-hidden="true">⚠ </span>Suspicious text
+            <span aria-hidden="true">⚠ </span>
+            <span className="tag-words">Suspicious text</span>
           </span>
         )}
         {record.quorum && (
           <span className="tag tag-quorum" title={`Needs ${record.quorum.required} approvals from different reviewers`}>
             {record.quorum.approvals.length} of {record.quorum.required} approvals
+          </span>
+        )}
+        {proposalOf(record) && (
+          <span className="tag tag-proposal" title="A reviewer proposed edited arguments: they would run instead of the agent's">
+            Edit proposed
           </span>
         )}
         {record.escalation?.fromQueue !== undefined && (
