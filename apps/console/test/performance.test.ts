@@ -38,7 +38,8 @@ afterAll(() => {
   console.log(`\nStore performance (Node ${process.version}):\n${figures.map(([l, v]) => `  ${l.padEnd(width)}  ${v}`).join('\n')}\n`);
 });
 
-describe('store performance (reported, not asserted)', () => {
+// Reported, not asserted: a generous timeout, since the default test path runs two packages' suites at once.
+describe('store performance (reported, not asserted)', { timeout: 60_000 }, () => {
   it('10,000 pending requests: snapshot, pushed one frame at a time, sorting and filtering', () => {
     const records = Array.from({ length: 10_000 }, (_, i) => realistic(i));
 

@@ -57,6 +57,12 @@ export class PrincipalBudgets {
     return fail('rate_limited', message, { budget: 'writeBytesPerMinute', limit: writeBytesPerMinute, retryAfterMs });
   }
 
+  /** Gives back a charge whose call wrote nothing (refused as invalid, unknown, or in conflict). */
+  refundWrite(principal: Principal, bodyBytes: number): void {
+    const state = this.#states.get(principal.id);
+    if (state) state.allowance = Math.min(this.limits().writeBytesPerMinute, state.allowance + bodyBytes + WRITE_OVERHEAD_BYTES);
+  }
+
   /** Opens a long-poll for the principal: `release` to call when it ends, or a refusal at the cap. */
   openLongPoll(principal: Principal, channel: string): { release: () => void } | BudgetRefusal {
     const { maxLongPollsPerToken } = this.limits();

@@ -200,6 +200,12 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
       const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limits().maxPayloadBytes) : limits().maxPayloadBytes;
       const refused = hub.budgets.chargeWrite(principal, size, `${c.req.method} ${c.req.path.slice(0, 128)}`);
       if (refused) return problem(c, refused.error.code, refused.error.message, refused.error.details);
+      c.set('principal', principal);
+      await next();
+      // A call refused as bad input, unknown or in conflict wrote nothing (its rejection audit is bounded on its
+      // own), so it costs nothing of the budget: as on the socket, where only valid payloads are charged.
+      if (c.res.status >= 400 && c.res.status < 500) hub.budgets.refundWrite(principal, size);
+      return;
     }
     c.set('principal', principal);
     await next();
