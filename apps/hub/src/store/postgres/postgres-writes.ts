@@ -211,7 +211,7 @@ export async function purgeSpent(client: pg.PoolClient, input: PurgeSpent): Prom
        SELECT seq FROM outbox o
        WHERE o.status IN ('delivered','dead','skipped') AND o.due_at < $1 AND COALESCE(o.last_attempt_at, 0) < $1
          AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = o.request_id)
-       ORDER BY seq LIMIT $2
+       LIMIT $2
        FOR UPDATE SKIP LOCKED)`,
     [input.before, input.limit],
   );

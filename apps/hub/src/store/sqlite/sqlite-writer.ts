@@ -384,11 +384,12 @@ function prepare(db: Db) {
       ORDER BY seq LIMIT @limit`),
     purgeDelivery: p('DELETE FROM deliveries WHERE request_id = ?'),
     purgeApproval: p('DELETE FROM approvals WHERE request_id = ?'),
-    // Settled rows of requests no longer stored; due_at ranges the (status, due_at) index.
+    // Settled rows of requests no longer stored, in no particular order (no sort: the LIMIT stops the index range
+    // scan on (status, due_at) early). Link uses have no time index; the table holds only the retention window.
     purgeSpentOutbox: p(`DELETE FROM outbox WHERE seq IN (
       SELECT seq FROM outbox o WHERE o.status IN ('delivered','dead','skipped') AND o.due_at < @before AND COALESCE(o.last_attempt_at, 0) < @before
         AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = o.request_id)
-      ORDER BY seq LIMIT @limit)`),
+      LIMIT @limit)`),
     purgeSpentLinks: p(`DELETE FROM decision_link_uses WHERE link_id IN (
       SELECT link_id FROM decision_link_uses u WHERE u.used_at < @before AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = u.request_id)
       LIMIT @limit)`),
