@@ -17,6 +17,7 @@ const onEveryStore = [
   'test/delivery-and-restart.test.ts',
   'test/grants.test.ts',
   'test/quorum.test.ts',
+  'test/retention.test.ts',
   'test/escalation.test.ts',
   'test/rest-api.test.ts',
   'test/reviewer-confinement-and-bounds.test.ts',

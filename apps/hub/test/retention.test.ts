@@ -1,15 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config.js';
 import { runCli } from './support/run-cli.js';
-import { TestClock, allAudit, api, newRequest, startTestHub, tokens, undeliveredIds, type TestHub } from './support/test-hub.js';
+import { TestClock, allAudit, api, eventually, newRequest, onPostgres, startTestHub, tokens, undeliveredIds, type TestHub } from './support/test-hub.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 const DAY = 86_400_000;
 
 let hub: TestHub | undefined;
+let sink: WebhookReceiver | undefined;
 afterEach(async () => {
   await hub?.close();
+  await sink?.close();
   hub = undefined;
+  sink = undefined;
 });
+
+/** The link's id, as the hub records its use (the token's `jti`). */
+const linkId = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
 
 describe('retention', () => {
   it('purges decided requests past retention.decidedAfterDays in batches; audit rows stay and the chain verifies', async () => {
@@ -47,10 +55,51 @@ describe('retention', () => {
     const metrics = await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${tokens.admin}` } });
     expect(await metrics.text()).toMatch(/^approval_hub_purged_requests_total 7$/m);
 
+    if (onPostgres) return; // The offline check below reads a SQLite file.
     await hub.stop();
     const verified = runCli(['audit', 'verify', '--db', hub.dbPath]);
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, statesChecked: 3 });
+  });
+
+  it('also removes the purged requests’ delivered notifications and spent decision links; a pending request keeps its own', async () => {
+    const clock = new TestClock();
+    sink = await startWebhookReceiver();
+    hub = await startTestHub(
+      {
+        retention: { decidedAfterDays: 7 },
+        approval: { defaultTimeoutMs: 30 * DAY, maxTimeoutMs: 60 * DAY },
+        decisionLinks: { signingKey: 'link-signing-key-0123456789-abcdefghij' },
+        notifications: {
+          publicUrl: 'https://hub.example.com',
+          allowPrivateTargets: true,
+          channels: [{ name: 'sink', kind: 'webhook', url: sink.url, secret: `whsec_${randomBytes(32).toString('base64')}` }],
+          routes: [{ match: {}, channels: ['sink'] }],
+          delivery: { backoffBaseMs: 40, backoffMaxMs: 200, pollIntervalMs: 50, timeoutMs: 2000 },
+        },
+      },
+      { clock },
+    );
+    const decided = newRequest();
+    const waiting = newRequest();
+    for (const input of [decided, waiting]) expect((await api(hub, 'POST', '/api/approvals', tokens.agent, input)).status).toBe(201);
+    const record = await hub.record(decided.requestId);
+    const link = await hub.hub.decisionLinks.issue(record!, 'alice');
+    expect((await api(hub, 'POST', `/api/decision-links/${link.token}`, null, { approved: true })).status).toBe(200);
+    // Two approval.requested and one approval.resolved reach the receiver.
+    await eventually(() => sink!.accepted().length === 3, 15_000);
+    const deliveries = async (requestId: string) => (await api(hub!, 'GET', `/api/notifications/deliveries?requestId=${requestId}`, tokens.admin)).body.items as { status: string }[];
+    await eventually(async () => (await deliveries(decided.requestId)).filter((d) => d.status === 'delivered').length === 2, 15_000);
+    expect(await hub.store.decisionLinkUsed(linkId(link.token))).toBe(true);
+
+    clock.advance(8 * DAY);
+    expect(await hub.hub.engine.purgeDecided()).toBe(1);
+    expect(await deliveries(decided.requestId)).toEqual([]);
+    expect(await hub.store.decisionLinkUsed(linkId(link.token))).toBe(false);
+    // The link cannot decide anything: its request is gone.
+    expect((await api(hub, 'POST', `/api/decision-links/${link.token}`, null, { approved: true })).status).not.toBe(200);
+    expect((await deliveries(waiting.requestId)).map((d) => d.status)).toEqual(['delivered']);
+    expect((await api(hub, 'GET', '/api/audit/verify', tokens.admin)).body).toMatchObject({ ok: true });
   });
 
   it('config: validated, with defaults; metrics.port off and on localhost by default', () => {

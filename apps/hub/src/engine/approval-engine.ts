@@ -837,7 +837,24 @@ export class ApprovalEngine {
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (total > 0) this.#log.info({ event: 'retention.purged', count: total }, 'purged decided requests past retention');
+    await this.#purgeSpent();
     return total;
+  }
+
+  /** After the requests: the settled notifications and spent links they left behind, batch by batch. */
+  async #purgeSpent(): Promise<void> {
+    const removed = { outbox: 0, linkUses: 0 };
+    for (;;) {
+      const retention = this.#config.retention;
+      if (!retention) break;
+      const before = this.#clock.now() - retention.decidedAfterDays * 86_400_000;
+      const batch = await this.#store.purgeSpent({ before, limit: retention.batchSize });
+      removed.outbox += batch.outbox;
+      removed.linkUses += batch.linkUses;
+      if (batch.outbox < retention.batchSize && batch.linkUses < retention.batchSize) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (removed.outbox + removed.linkUses > 0) this.#log.info({ event: 'retention.purged_spent', ...removed }, 'purged settled notifications and spent links past retention');
   }
 
   // ---- reads ----

@@ -188,6 +188,20 @@ export interface PurgeDecided {
   at: string;
 }
 
+/** What retention asks a store to remove besides requests (see `ApprovalStore.purgeSpent`). */
+export interface PurgeSpent {
+  /** Epoch ms: the retention cutoff, as for `PurgeDecided.resolvedBefore`. */
+  before: number;
+  /** At most this many rows of each kind in one call (one short transaction); the caller loops while one is full. */
+  limit: number;
+}
+
+/** How many rows of each kind `purgeSpent` removed. */
+export interface PurgedSpent {
+  outbox: number;
+  linkUses: number;
+}
+
 /** Counts for monitoring, read in one go; cheap (indexed), called on every metrics scrape. */
 export interface StoreCounts {
   /** Pending requests per queue; queues with none are left out. */
@@ -231,6 +245,14 @@ export interface ApprovalStore extends OutboxStore {
    * and `counts` no longer see the purged requests (their `timeline` stays).
    */
   purgeDecided(input: PurgeDecided): Promise<string[]>;
+  /**
+   * Retention of what requests leave behind, in ONE transaction without an audit row (neither is audited data):
+   * up to `limit` outbox rows that are settled (`delivered`, `dead` or `skipped`), last due and attempted before the
+   * cutoff, and up to `limit` spent decision links used before the cutoff, both only when their request is no
+   * longer stored (purged). Pending outbox rows and the rows of stored requests stay, so a live Slack thread keeps
+   * its message and a link of a stored request stays spent.
+   */
+  purgeSpent(input: PurgeSpent): Promise<PurgedSpent>;
   /** True when the request was still pending and as `before` said, and now holds `record`'s quorum, escalation and queue. */
   updatePending(input: PendingUpdate): Promise<boolean>;
   /**

@@ -28,6 +28,7 @@ export function timeStoreWrites(store: ApprovalStore, observe: CommitObserver): 
     markDelivered: (requestId, principalId, audit, at) => timed('delivered', () => store.markDelivered(requestId, principalId, audit, at)),
     appendAudit: (events, at) => timed('audit', () => store.appendAudit(events, at)),
     purgeDecided: (input) => timed('purge', () => store.purgeDecided(input)),
+    purgeSpent: (input) => timed('purge', () => store.purgeSpent(input)),
     updatePending: (input) => timed('update', () => store.updatePending(input)),
     revokeGrant: (input) => timed('revoke', () => store.revokeGrant(input)),
     liveGrants: (queue, now) => store.liveGrants(queue, now),

@@ -585,6 +585,52 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       });
     });
 
+    describe('retention: purgeSpent', () => {
+      const DAY = 86_400_000;
+      const hook = (id: string, requestId: string, dueAt: number) =>
+        ({ id, channel: 'hook', kind: 'webhook', event: 'approval.resolved', requestId, target: null, payload: '{}', dueAt, onlyIfPending: false, createdAt: BASE }) as const;
+      const decideWith = (record: ApprovalRecord, linkId: string, outbox: ReturnType<typeof hook>[]) =>
+        store.transition({
+          requestId: record.requestId,
+          record: decided(record, 'alice', true),
+          deliverTo: null,
+          at: iso(BASE + 1000),
+          linkUse: { linkId, principalId: 'alice', usedAt: iso(BASE + 1000) },
+          outbox,
+          audit: [auditEvent('decided', record.requestId, record.queue, { kind: 'reviewer', id: 'alice', name: 'alice' }, { approved: true, modified: false })],
+        });
+
+      it('removes settled outbox rows and spent links of purged requests older than the cutoff, in batches, without an audit row', async () => {
+        const gone = await insertPending(store);
+        const stays = await insertPending(store);
+        const later = hook('gone-later', gone.requestId, BASE + 10 * DAY);
+        expect(await decideWith(gone, 'link-gone-0123456789', [hook('gone-sent', gone.requestId, BASE + 1000), hook('gone-dead', gone.requestId, BASE + 1000), later])).toBe(true);
+        expect(await decideWith(stays, 'link-stays-0123456789', [hook('stays-sent', stays.requestId, BASE + 1000)])).toBe(true);
+        const claimed = await store.claimOutbox({ now: BASE + 2000, limit: 10, leaseMs: 60_000 });
+        expect(claimed.map((r) => r.id).sort()).toEqual(['gone-dead', 'gone-sent', 'stays-sent']);
+        for (const row of claimed) {
+          expect(await store.settleOutbox({ id: row.id, attempt: row.attempts, at: BASE + 2000, outcome: row.id === 'gone-dead' ? 'dead' : 'delivered' })).toBe(true);
+        }
+        // While the request is stored, nothing of it goes, however old.
+        expect(await store.purgeSpent({ before: BASE + DAY, limit: 10 })).toEqual({ outbox: 0, linkUses: 0 });
+        expect(await store.purgeDecided({ resolvedBefore: BASE + DAY, limit: 1, at: iso(BASE + DAY) })).toEqual([gone.requestId]);
+        // Not older than the cutoff: the rows were last attempted at BASE + 2 s, the link used at BASE + 1 s.
+        expect(await store.purgeSpent({ before: BASE + 1000, limit: 10 })).toEqual({ outbox: 0, linkUses: 0 });
+        const head = await store.auditHead();
+        expect(await store.purgeSpent({ before: BASE + DAY, limit: 1 })).toEqual({ outbox: 1, linkUses: 1 });
+        expect(await store.purgeSpent({ before: BASE + DAY, limit: 1 })).toEqual({ outbox: 1, linkUses: 0 });
+        expect(await store.purgeSpent({ before: BASE + DAY, limit: 1 })).toEqual({ outbox: 0, linkUses: 0 });
+        expect(await store.auditHead()).toEqual(head);
+        // A row still to send stays (the dispatcher settles it); the stored request keeps its rows and its spent link.
+        expect((await store.outboxOf(gone.requestId, 'hook')).map((r) => [r.id, r.status])).toEqual([[later.id, 'pending']]);
+        expect((await store.outboxOf(stays.requestId, 'hook')).map((r) => [r.id, r.status])).toEqual([['stays-sent', 'delivered']]);
+        expect(await store.decisionLinkUsed('link-gone-0123456789')).toBe(false);
+        expect(await store.decisionLinkUsed('link-stays-0123456789')).toBe(true);
+        expect(await store.outboxCounts()).toMatchObject({ pending: 1, delivered: 1, dead: 0 });
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+    });
+
     describe('counts', () => {
       it('pending per queue and the undelivered backlog follow inserts, decisions and receipts', async () => {
         expect(await store.counts()).toEqual({ pendingByQueue: {}, undelivered: 0 });

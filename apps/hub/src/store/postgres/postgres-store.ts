@@ -16,6 +16,8 @@ import {
   type ListQuery,
   type PendingQuery,
   type PurgeDecided,
+  type PurgedSpent,
+  type PurgeSpent,
   type ReadScope,
   type StoreChange,
   type StoreCounts,
@@ -167,6 +169,10 @@ export class PostgresStore implements ApprovalStore {
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {
     return this.#write((client) => writes.purgeDecided(client, input));
+  }
+
+  purgeSpent(input: PurgeSpent): Promise<PurgedSpent> {
+    return this.#write((client) => writes.purgeSpent(client, input));
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {

@@ -4,7 +4,7 @@ import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
 import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
 import { decisionText, escalateAtOf, progressText, rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
 import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
-import type { InsertOutcome, InsertRequest, LinkUse, PendingUpdate, PurgeDecided, RevokeGrant, StoredRequest, Transition } from '../store.js';
+import type { InsertOutcome, InsertRequest, LinkUse, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, StoredRequest, Transition } from '../store.js';
 import type { PendingAudit, QuotaCheck } from './audit-append.js';
 import { sendChangeNotice } from './change-notice.js';
 import { queueOutbox } from './postgres-outbox.js';
@@ -198,4 +198,31 @@ export async function purgeDecided(client: pg.PoolClient, input: PurgeDecided): 
   await client.query('DELETE FROM approvals WHERE request_id = ANY($1::text[])', [ids]);
   const appended: PendingAudit[] = [{ event: purgedEvent(ids, input.resolvedBefore), at: input.at, state: null }];
   return { value: ids, audit: appended, commit: true };
+}
+
+/**
+ * Removes what purged requests leave behind (see `ApprovalStore.purgeSpent`): settled outbox rows and spent link uses
+ * older than the cutoff whose request is gone. SKIP LOCKED, as in `purgeDecided`: a row the dispatcher holds (or
+ * another node is purging) is left for the next run.
+ */
+export async function purgeSpent(client: pg.PoolClient, input: PurgeSpent): Promise<WriteResult<PurgedSpent>> {
+  const outbox = await client.query(
+    `DELETE FROM outbox WHERE seq IN (
+       SELECT seq FROM outbox o
+       WHERE o.status IN ('delivered','dead','skipped') AND o.due_at < $1 AND COALESCE(o.last_attempt_at, 0) < $1
+         AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = o.request_id)
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED)`,
+    [input.before, input.limit],
+  );
+  const links = await client.query(
+    `DELETE FROM decision_link_uses WHERE link_id IN (
+       SELECT link_id FROM decision_link_uses u
+       WHERE u.used_at < $1 AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = u.request_id)
+       LIMIT $2
+       FOR UPDATE SKIP LOCKED)`,
+    [input.before, input.limit],
+  );
+  const value = { outbox: outbox.rowCount ?? 0, linkUses: links.rowCount ?? 0 };
+  return { value, commit: value.outbox + value.linkUses > 0 };
 }

@@ -16,6 +16,8 @@ import {
   type ListQuery,
   type PendingQuery,
   type PurgeDecided,
+  type PurgedSpent,
+  type PurgeSpent,
   type StoreCounts,
   type ReadScope,
   type StorePage,
@@ -206,6 +208,10 @@ export class SqliteStore implements ApprovalStore {
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {
     return this.#write({ op: 'purge', input });
+  }
+
+  purgeSpent(input: PurgeSpent): Promise<PurgedSpent> {
+    return this.#write({ op: 'purgeSpent', input });
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {

@@ -5,7 +5,7 @@ import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
 import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
 import { boundedError, OUTBOX_INSERT_COLUMNS, outboxInsertValues, toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import type { OutboxClaim, OutboxEntry, OutboxRow, OutboxSettle } from '../outbox-store.js';
-import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, RevokeGrant, Transition } from '../store.js';
+import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, Transition } from '../store.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
 import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
@@ -18,6 +18,7 @@ export type WriteOp =
   | { op: 'delivered'; requestId: string; principalId: string; audit: AuditEvent; at: string }
   | { op: 'audit'; events: AuditEvent[]; at: string }
   | { op: 'purge'; input: PurgeDecided }
+  | { op: 'purgeSpent'; input: PurgeSpent }
   | { op: 'update'; input: PendingUpdate }
   | { op: 'revoke'; input: RevokeGrant }
   | { op: 'outboxClaim'; input: OutboxClaim }
@@ -29,7 +30,7 @@ export type WriteOp =
 export type CreatedAnswer = { kind: 'created' };
 const CREATED: CreatedAnswer = { kind: 'created' };
 
-export type WriteResult = InsertOutcome | CreatedAnswer | boolean | string[] | { grant: Grant; revoked: boolean } | OutboxRow[] | OutboxRow | null;
+export type WriteResult = InsertOutcome | CreatedAnswer | boolean | string[] | { grant: Grant; revoked: boolean } | OutboxRow[] | OutboxRow | PurgedSpent | null;
 
 /** Test-only crash points reached inside a write transaction, before COMMIT. */
 export type InTransactionCrashPoint = 'request.before-commit' | 'deadline.before-commit';
@@ -121,6 +122,11 @@ export class SqliteWriter {
         return null;
       case 'purge':
         return this.#purge(op.input);
+      case 'purgeSpent':
+        return {
+          outbox: this.#stmt.purgeSpentOutbox.run({ before: op.input.before, limit: op.input.limit }).changes,
+          linkUses: this.#stmt.purgeSpentLinks.run({ before: op.input.before, limit: op.input.limit }).changes,
+        };
       case 'update':
         return this.#update(op.input);
       case 'revoke':
@@ -378,6 +384,15 @@ function prepare(db: Db) {
       ORDER BY seq LIMIT @limit`),
     purgeDelivery: p('DELETE FROM deliveries WHERE request_id = ?'),
     purgeApproval: p('DELETE FROM approvals WHERE request_id = ?'),
+    // Settled rows of requests no longer stored, in no particular order (no sort: the LIMIT stops the index range
+    // scan on (status, due_at) early). Link uses have no time index; the table holds only the retention window.
+    purgeSpentOutbox: p(`DELETE FROM outbox WHERE seq IN (
+      SELECT seq FROM outbox o WHERE o.status IN ('delivered','dead','skipped') AND o.due_at < @before AND COALESCE(o.last_attempt_at, 0) < @before
+        AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = o.request_id)
+      LIMIT @limit)`),
+    purgeSpentLinks: p(`DELETE FROM decision_link_uses WHERE link_id IN (
+      SELECT link_id FROM decision_link_uses u WHERE u.used_at < @before AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = u.request_id)
+      LIMIT @limit)`),
     outboxInsert: p(`INSERT INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     outboxDue: p(`SELECT seq FROM outbox WHERE status = 'pending' AND due_at <= @now AND locked_until <= @now ORDER BY due_at, seq LIMIT @limit`),
     outboxLease: p('UPDATE outbox SET locked_until = @lockedUntil, attempts = attempts + 1, last_attempt_at = @now WHERE seq = @seq'),
