@@ -32,11 +32,13 @@ const noRecords = new Set([
   'GET /api/asyncapi.json',
   'GET /api/docs',
   'GET /api/me',
+  'POST /api/approvals/:id/decision-link',
   'GET /api/audit/verify',
   'GET /api/audit/head',
   'GET /api/metrics',
   'GET /metrics',
   'POST /api/slack/interactions',
+  'GET /downloads/:file',
 ]);
 const pagedRoutes = ['GET /api/approvals', 'GET /api/approvals/:id', 'GET /api/audit', 'GET /api/grants', 'GET /api/notifications/deliveries'];
 
