@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { ApprovalRecord } from '@approval-hub/protocol';
-import { DecisionLinkView } from '@approval-hub/protocol';
+import { DecisionLinkView, IssuedDecisionLink } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type HubConfigInput } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -261,6 +261,34 @@ describe('signed decision links', () => {
       expect(res.body.error.code).toBe('invalid_payload');
     }
     expect((await t.record(record.requestId))?.status).toBe('pending');
+  });
+
+  it('POST /api/approvals/:id/decision-link issues the caller’s own link, within their queues, for a pending request only', async () => {
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const t = await hubWith({ decisionLinks: { signingKey: SIGNING_KEY, publicUrl: 'https://hub.example.com' } }, undefined, createLogger('trace', output, { format: 'json' }));
+    const record = await pending(t);
+    const issuePath = `/api/approvals/${record.requestId}/decision-link`;
+    expect((await api(t, 'POST', issuePath, tokens.agent)).body.error.code).toBe('forbidden');
+    expect((await api(t, 'POST', issuePath, tokens.ops)).body.error.code).toBe('not_found');
+    expect((await api(t, 'POST', '/api/approvals/no-such-request/decision-link', tokens.reviewer)).status).toBe(404);
+
+    const issued = await api(t, 'POST', issuePath, tokens.reviewer);
+    expect(issued.status).toBe(200);
+    const { url, expiresAt } = IssuedDecisionLink.parse(issued.body);
+    expect(url).toMatch(/^https:\/\/hub\.example\.com\/d\//);
+    expect(Date.parse(expiresAt)).toBeLessThanOrEqual(Date.parse(record.expiresAt));
+    const token = url.split('/d/')[1]!;
+    expect(decodeClaims(token)).toMatchObject({ sub: 'alice', rid: record.requestId });
+    const decided = await api(t, 'POST', linkPath(token), null, { approved: true, argsDigest: record.argsDigest });
+    expect(decided.body).toMatchObject({ status: 'approved', decision: { decidedBy: { id: 'alice' } } });
+    expect((await api(t, 'POST', linkPath(token), null, { approved: true })).status).toBe(409);
+    const late = await api(t, 'POST', issuePath, tokens.reviewer);
+    expect(late.status).toBe(409);
+    expect(late.body.error.code).toBe('already_decided');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(text).not.toContain(token.split('.')[2]!);
   });
 
   it('a link’s token never reaches a log line', async () => {

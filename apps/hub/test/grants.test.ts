@@ -194,6 +194,26 @@ describe('grants made with a decision', () => {
     expect(await status({})).toBe('pending');
   });
 
+  it('MCP tool drift: an allow-similar grant made under one tool fingerprint never decides a call under another', async () => {
+    t = await startTestHub();
+    // What the MCP proxy sends: the tool definition's fingerprint as a challenge resource.
+    const under = (hash: string) => [{ actions: ['mcp:tools/call'], resources: [`mcp-tool:records/delete_record#sha256:${hash}`] }];
+    const oldPrint = 'A'.repeat(43);
+    const newPrint = 'B'.repeat(43);
+    const first = await ask(t, { toolName: 'delete_record', args: { id: 'r-1' }, challenges: under(oldPrint) });
+    await decideWithGrant(t, first.input.requestId, { approved: true, grant: {} });
+    const second = await ask(t, { toolName: 'delete_record', args: { id: 'r-2' }, challenges: under(oldPrint) });
+    await decideWithGrant(t, second.input.requestId, { approved: true, grant: { match: { args: { id: { glob: 'r-*' } } } } });
+
+    const status = async (args: Record<string, unknown>, hash: string) => (await ask(t, { toolName: 'delete_record', args, challenges: under(hash) })).record.status;
+    // Under the fingerprint they were made with, both grants decide.
+    expect(await status({ id: 'r-1' }, oldPrint)).toBe('approved');
+    expect(await status({ id: 'r-9' }, oldPrint)).toBe('approved');
+    // The tool changed: neither the exact grant nor the argument pattern decides; a reviewer must.
+    expect(await status({ id: 'r-1' }, newPrint)).toBe('pending');
+    expect(await status({ id: 'r-9' }, newPrint)).toBe('pending');
+  });
+
   it('refuses a grant it cannot make, and then decides nothing', async () => {
     t = await startTestHub();
     const reviewer = t.connectReviewer();

@@ -37,7 +37,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { ApprovalGate } from './approval-gate.js';
 import { riskOfAnnotations, toolNeedsApproval } from './approval-policy.js';
-import { askClientToDecide, type ClientDecisions } from './client-decision.js';
+import { askClientToDecide, type ClientDecisions, type ClientElicitationModes } from './client-decision.js';
 import { ClientRoute } from './client-route.js';
 import { GatedTaskStore, startTask } from './gated-tasks.js';
 import { ProgressRelay } from './progress-relay.js';
@@ -283,10 +283,15 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
         const sessionId = extra.sessionId ?? ownSessionId;
         const progressToken = _meta?.progressToken;
 
-        const clientCanDecide = () => {
-          const elicitation = server.getClientCapabilities()?.elicitation;
-          // An empty elicitation capability means form mode (MCP 2025-06-18).
-          return Boolean(settings.elicitApproval && options.clientDecisions && elicitation && (elicitation.form || !elicitation.url));
+        const clientCanDecide = () => Boolean(settings.elicitApproval && options.clientDecisions && server.getClientCapabilities()?.elicitation);
+        const elicitationModes = (): ClientElicitationModes => {
+          const elicitation = server.getClientCapabilities()?.elicitation ?? {};
+          return {
+            url: Boolean(elicitation.url),
+            // An empty elicitation capability means form mode (MCP 2025-06-18).
+            form: Boolean(elicitation.form || !elicitation.url),
+            notifyComplete: (elicitationId) => extra.sendNotification({ method: 'notifications/elicitation/complete', params: { elicitationId } }),
+          };
         };
         /** `asTask`: waits for the decision whatever the mode, and sends what the upstream says unrelated to this request. */
         const runCall = async (signal: AbortSignal, onWaiting: ((text: string) => void) | undefined, relay: ProgressRelay | undefined, ran: () => void, asTask: boolean): Promise<CallToolResult> => {
@@ -327,7 +332,7 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
               signal: askSignal,
               elicit: (params, s) => extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema, { signal: s, timeout: 24 * 60 * 60_000 }),
               log,
-            }).catch(() => {});
+            }, elicitationModes()).catch(() => {});
           signal.addEventListener('abort', () => asking.abort(), { once: true });
           return gate
             .run(

@@ -29,8 +29,9 @@ Options:
   --timeout-ms N            how long reviewers have (default: the hub's)
   --connect-timeout-ms N    fail closed when the hub is not reachable within N ms (default: ${DEFAULT_SETTINGS.connectTimeoutMs})
   --progress-ms N           progress notification interval while blocked (default: ${DEFAULT_SETTINGS.progressIntervalMs})
-  --elicit-approval         also ask the person at the client to approve or deny (MCP form elicitation), deciding as
-                            the reviewer of env HUB_MCP_REVIEWER_TOKEN (a token mapped to that person)
+  --elicit-approval         also ask the person at the client to decide (MCP elicitation: the request's decision link
+                            in URL mode, else a form), as the reviewer of env HUB_MCP_REVIEWER_TOKEN (a token mapped
+                            to that person)
   --upstream-url URL        the upstream speaks Streamable HTTP at URL
   --listen PORT             serve MCP over Streamable HTTP at http://HOST:PORT/mcp instead of stdio
   --host HOST               listen address (default: 127.0.0.1); a non-loopback address needs a listen token

@@ -1,6 +1,7 @@
 import type { RiskLevel } from '@approval-hub/agent-sdk';
 import { ElicitResultSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createHash } from 'node:crypto';
+import { askClientToOpenLink, issueDecisionLink } from './client-decision-link.js';
 import { canonicalJson } from './request-id.js';
 
 /** Where a client's own decision goes: the hub, as the reviewer token mapped to that client. */
@@ -22,6 +23,26 @@ export interface ClientDecisionRequest {
   log: (message: string) => void;
 }
 
+/** The elicitation modes the client declared (an empty `elicitation` capability means form mode). */
+export interface ClientElicitationModes {
+  url: boolean;
+  form: boolean;
+  /** Sends `notifications/elicitation/complete` once a URL-mode elicitation's request left the proxy's hands. */
+  notifyComplete: (elicitationId: string) => Promise<void>;
+}
+
+/**
+ * Asks the person at the MCP client to decide a held call: in URL mode by opening the request's signed single-use
+ * decision link on the hub, else (or when the hub issues no link) with a form.
+ */
+export async function askClientToDecide(decisions: ClientDecisions, request: ClientDecisionRequest, modes: ClientElicitationModes): Promise<void> {
+  if (modes.url) {
+    const link = await issueDecisionLink(decisions, request);
+    if (link) return askClientToOpenLink(link, request, modes.notifyComplete);
+  }
+  if (modes.form) await askClientWithForm(decisions, request);
+}
+
 const NEEDS_CONFIRMATION: readonly RiskLevel[] = ['high', 'critical'];
 
 /**
@@ -30,7 +51,7 @@ const NEEDS_CONFIRMATION: readonly RiskLevel[] = ['high', 'critical'];
  * high or critical risk needs the "I have read the arguments" box. Declining, cancelling or any refusal by the hub
  * leaves the request with the queue's reviewers; the call keeps waiting for whichever decision comes first.
  */
-export async function askClientToDecide(decisions: ClientDecisions, request: ClientDecisionRequest): Promise<void> {
+async function askClientWithForm(decisions: ClientDecisions, request: ClientDecisionRequest): Promise<void> {
   const argsText = JSON.stringify(request.args, null, 2);
   const confirm = NEEDS_CONFIRMATION.includes(request.risk);
   const properties: Record<string, object> = {

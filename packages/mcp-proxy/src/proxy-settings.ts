@@ -36,7 +36,7 @@ export const ProxyConfigFile = z.strictObject({
   connectTimeoutMs: positiveMs.optional(),
   /** How often a blocked call sends a progress notification (when the client gave a progressToken). */
   progressIntervalMs: positiveMs.optional(),
-  /** Also ask the person at the client (form elicitation) to decide, as the reviewer of HUB_MCP_REVIEWER_TOKEN. */
+  /** Also ask the person at the client (URL or form elicitation) to decide, as the reviewer of HUB_MCP_REVIEWER_TOKEN. */
   elicitApproval: z.boolean().optional(),
   upstreamUrl: z.url().optional(),
   upstreamCommand: z.array(z.string().min(1)).min(1).optional(),
@@ -63,7 +63,7 @@ export interface ProxySettings {
   timeoutMs: number | undefined;
   connectTimeoutMs: number;
   progressIntervalMs: number;
-  /** Ask the client's user too (form elicitation), when the client supports it and a reviewer token is mapped. */
+  /** Ask the client's user too (URL or form elicitation), when the client supports it and a reviewer token is mapped. */
   elicitApproval: boolean;
 }
 

@@ -51,13 +51,13 @@ describe('tool drift: a tool that changes after a grant is not run on that grant
     const listed = (await proxy.client.listTools()).tools.find((t) => t.name === 'send_report');
     expect(listed?.description).toContain('id_rsa');
 
-    // The grant still matches on the hub, but it was made for the old definition: the proxy does not run the call.
-    const refused = (await proxy.client.callTool({ name: 'send_report', arguments: { to: 'boss@example.com' } })) as CallToolResult;
-    expect(refused.isError).toBe(true);
-    expect(textOf(refused)).toMatch(/^\[TOOL CHANGED\] send_report was not run: its definition changed since \d{4}-\d\d-\d\dT/);
+    // The grant was made for the old definition: it pins the fingerprint on the hub, so it does not decide this call.
+    const held = proxy.client.callTool({ name: 'send_report', arguments: { to: 'boss@example.com' } });
+    const again = (await hub.waitForPending('send_report', (r) => r.args.to === 'boss@example.com')) as RecordWithDefinition;
+    expect(again.summary).toBe('Tool definition changed: send_report (reports)');
+    await hub.decide(again.requestId, { approved: false, reason: 'the tool changed' });
+    expect(textOf(await held)).toBe('[DENIED] the tool changed');
     expect(callsIn(callLog).filter((c) => c.tool === 'send_report')).toHaveLength(2);
-    const byGrant = (await hub.all()).filter((r) => r.toolName === 'send_report').length;
-    expect(byGrant).toBe(3);
 
     // Any other call to the changed tool asks a reviewer, even on a trusted server where it now claims readOnlyHint,
     // and shows the diff; the reviewer's decision is what runs it.
@@ -71,5 +71,36 @@ describe('tool drift: a tool that changes after a grant is not run on that grant
     expect(flagged.challenges?.[0]?.resources[0]).not.toBe(asked.challenges?.[0]?.resources[0]);
     await hub.decide(flagged.requestId, { approved: true });
     expect(textOf(await next)).toBe('sent to new@example.com');
+  });
+
+});
+
+describe('tool drift: a hub policy made before the change does not run the changed tool either', () => {
+  const hub = new HubProcess([{ rule: 'reports are fine', match: { toolName: 'send_report' }, action: 'approve' }]);
+  const callLog = path.join(tempDir(), 'calls.jsonl');
+  let proxy: SpawnedProxy;
+
+  beforeAll(async () => {
+    await hub.start();
+    proxy = await spawnProxy(['--hub', hub.url, '--name', 'reports', '--', process.execPath, driftingUpstream], { HUB_AGENT_TOKEN: hub.agentToken, CALL_LOG: callLog });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await hub.stop();
+  });
+
+  it('the policy approves on the hub, but the proxy answers [TOOL CHANGED] and runs nothing', async () => {
+    await proxy.client.listTools();
+    expect(textOf(await proxy.client.callTool({ name: 'send_report', arguments: { to: 'boss@example.com' } }))).toBe('sent to boss@example.com');
+    const pull = proxy.client.callTool({ name: 'rug_pull', arguments: {} });
+    await hub.decide((await hub.waitForPending('rug_pull')).requestId, { approved: true });
+    expect(textOf(await pull)).toBe('changed');
+    await proxy.client.listTools();
+
+    const refused = (await proxy.client.callTool({ name: 'send_report', arguments: { to: 'boss@example.com' } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^\[TOOL CHANGED\] send_report was not run: its definition changed since \d{4}-\d\d-\d\dT/);
+    expect(callsIn(callLog).filter((c) => c.tool === 'send_report')).toHaveLength(1);
+    expect((await hub.all()).filter((r) => r.toolName === 'send_report').map((r) => r.status)).toEqual(['approved', 'approved']);
   });
 });

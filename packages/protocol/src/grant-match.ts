@@ -22,6 +22,11 @@ export function literalText(value: string): TextMatcher {
 
 const literalList = (values: readonly string[]): TextMatcher[] => [...new Set(values)].map(literalText);
 
+/** A challenge resource naming an MCP tool definition by its fingerprint, as the MCP proxy sends it: `mcp-tool:<server>/<tool>#sha256:…`. */
+export function isToolFingerprint(resource: string): boolean {
+  return /^mcp-tool:.+#sha256:[A-Za-z0-9_-]+$/.test(resource);
+}
+
 /**
  * The stored match of a grant made on `record`: what the reviewer widened, and the request's own values for the rest
  * (same agent, tool, end user and arguments), which match literally. The hub stores this; the console previews it
@@ -40,6 +45,11 @@ export function grantMatchFor(record: ApprovalRecord, input: GrantMatchInput = {
       actions: input.actions ?? literalList(own.flatMap((c) => c.actions)),
       resources: input.resources ?? literalList(own.flatMap((c) => c.resources)),
     };
+  }
+  else if (record.challenges?.some((c) => c.resources.some(isToolFingerprint))) {
+    // The call was made under a tool definition (the MCP proxy's fingerprint): a grant on arguments alone would
+    // keep deciding after the tool changed under it, so it also pins the request's challenges literally.
+    match.challenges = { actions: literalList(record.challenges.flatMap((c) => c.actions)), resources: literalList(record.challenges.flatMap((c) => c.resources)) };
   }
   // Matching on challenges replaces matching on arguments, unless the reviewer also constrains arguments.
   if (!byChallenges || input.args !== undefined) {

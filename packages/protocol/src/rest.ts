@@ -87,3 +87,15 @@ export const Principal = z.object({
 });
 export type Principal = z.infer<typeof Principal>;
 export type Role = Principal['role'];
+
+/**
+ * `POST /api/approvals/:id/decision-link`: a signed, single-use decision link for the caller (a reviewer) to decide
+ * one pending request, as notifications send it. The URL is a bearer credential: show it only to that reviewer.
+ */
+export const IssuedDecisionLink = z.object({
+  /** `<publicUrl>/d/<token>`: opens the decision page. */
+  url: z.string(),
+  /** When the link stops working (never after the request's deadline). */
+  expiresAt: IsoTime,
+});
+export type IssuedDecisionLink = z.infer<typeof IssuedDecisionLink>;

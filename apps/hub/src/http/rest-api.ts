@@ -7,6 +7,7 @@ import {
   DecisionBody,
   GrantListQuery,
   Identifier,
+  IssuedDecisionLink,
   WaitQuery,
   fail,
   httpStatusOf,
@@ -280,6 +281,27 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     if (payloadBytes(body) > limits().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`);
     const decision = parseOrThrow(DecisionBody, body, 'decision');
     return reply(c, await hub.engine.decide(c.get('principal'), { requestId: id, ...decision }, { channel: 'rest' }));
+  });
+
+  app.post('/api/approvals/:id/decision-link', async (c) => {
+    const denied = requireRole(c, reviewerRoles);
+    if (denied) return denied;
+    const principal = c.get('principal');
+    const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
+    // Visible means within the reviewer's queues (access.ts's read scope), so the link never reaches further.
+    const record = await hub.engine.visibleRecord(principal, id);
+    if (!record) return problem(c, 'not_found', `No request ${id} visible to you`);
+    if (record.status !== 'pending') return problem(c, 'already_decided', `Request ${id} is no longer pending`);
+    let link: Awaited<ReturnType<DecisionLinks['issue']>>;
+    try {
+      link = await decisionLinks.issue(record, principal.id);
+    } catch (error) {
+      // A principal without a configured reviewer token (nothing to sign the link with), or a deadline too close.
+      hub.log.info({ requestId: id, principal: principal.id, reason: error instanceof Error ? error.message : 'unknown' }, 'decision link not issued');
+      return problem(c, 'forbidden', 'The hub cannot issue a decision link to this token for this request');
+    }
+    // The URL is the credential: it goes only into this answer, never into a log.
+    return c.json(IssuedDecisionLink.parse({ url: link.url, expiresAt: link.expiresAt }));
   });
 
   app.post('/api/approvals/:id/cancel', async (c) => {

@@ -32,6 +32,7 @@ const noRecords = new Set([
   'GET /api/asyncapi.json',
   'GET /api/docs',
   'GET /api/me',
+  'POST /api/approvals/:id/decision-link',
   'GET /api/audit/verify',
   'GET /api/audit/head',
   'GET /api/metrics',

@@ -17,6 +17,7 @@ import {
   GrantListQuery,
   HealthResponse,
   Identifier,
+  IssuedDecisionLink,
   Principal,
   WaitQuery,
   DeliveryIdParam,
@@ -175,6 +176,18 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     body: { schema: DecisionBody, required: true },
     responses: [{ status: 200, description: 'The decided record', schema: ApprovalRecord }],
     errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided', 'already_approved_by_you', 'conflict', 'expired', 'payload_too_large'],
+  },
+  {
+    method: 'post',
+    path: '/api/approvals/:id/decision-link',
+    summary: 'Issue a signed, single-use decision link to the caller for one pending request',
+    description:
+      'The same link notifications send, signed for the calling reviewer and bound to the arguments as they stand. The MCP proxy uses it for URL-mode elicitation. The URL is a credential: never log it.',
+    auth: 'bearer',
+    roles: reviewers,
+    pathParams: IdParam,
+    responses: [{ status: 200, description: 'The link and when it expires', schema: IssuedDecisionLink }],
+    errors: ['forbidden', 'invalid_payload', 'not_found', 'already_decided'],
   },
   {
     method: 'get',
