@@ -43,7 +43,8 @@ afterEach(async () => {
 
 describe('backup and restore', () => {
   it('a backup taken under load, while the hub holds the lock, opens and verifies; restore refuses while the hub runs and works once it stopped', async () => {
-    hub = await startTestHub({ limits: { maxPendingPerAgent: 100_000, ratePerSecond: 10_000, rateBurst: 10_000 } });
+    // The load writes as fast as it can: the per-token byte budget is not what this test is about.
+    hub = await startTestHub({ limits: { maxPendingPerAgent: 100_000, ratePerSecond: 10_000, rateBurst: 10_000, writeBytesPerMinute: 1024 * 1024 * 1024 } });
     const { dbPath, dir } = hub;
     // Some data first, so the copy takes a moment.
     await load(hub, new Promise((r) => setTimeout(r, 500)));

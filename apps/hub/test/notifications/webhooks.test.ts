@@ -94,8 +94,10 @@ describe('webhooks (Standard Webhooks, durable outbox)', () => {
     expect(sink.received).toHaveLength(4);
     expect(new Set(sink.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
     for (const attempt of sink.received) verified(attempt);
-    const [delivery] = (await api(hub, 'GET', '/api/notifications/deliveries', tokens.admin)).body.items;
-    expect(delivery).toMatchObject({ status: 'delivered', attempts: 4, lastError: 'answered HTTP 503' });
+    // The receiver has the webhook before the hub has its answer: the delivery is settled a moment later.
+    const delivery = async () => (await api(hub, 'GET', '/api/notifications/deliveries', tokens.admin)).body.items[0];
+    await eventually(async () => (await delivery())?.status === 'delivered');
+    expect(await delivery()).toMatchObject({ status: 'delivered', attempts: 4, lastError: 'answered HTTP 503' });
   });
 
   it('loses nothing across a restart: what the receiver missed while down arrives after the hub comes back', async () => {
