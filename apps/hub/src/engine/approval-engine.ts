@@ -236,10 +236,6 @@ export class ApprovalEngine {
     this.#config = config;
   }
 
-  get approvalConfig(): HubConfig['approval'] {
-    return this.#config.approval;
-  }
-
   get #codec(): CursorCodec {
     if (!this.#cursors) throw new Error('engine not started');
     return this.#cursors;

@@ -60,4 +60,3 @@ export function createNotifications(options: NotificationsOptions) {
     },
   };
 }
-export type Notifications = ReturnType<typeof createNotifications>;
