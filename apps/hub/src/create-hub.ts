@@ -261,8 +261,9 @@ export function createHub(options: CreateHubOptions): Hub {
       metrics.stop();
       // This node's sockets only: with a cluster adapter, `io.disconnectSockets` would reach every node.
       io.local.disconnectSockets(true);
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
+      // The callback runs once the HTTP server has closed too; the promise alone settles before that.
+      await new Promise<void>((resolve, reject) => {
+        io.close(() => resolve()).catch(reject);
       });
       httpServer.closeAllConnections?.();
       if (metricsServer) {

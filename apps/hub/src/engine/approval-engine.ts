@@ -210,7 +210,7 @@ export class ApprovalEngine {
           this.#escalations.consider(this.#clock.now());
           return;
         case 'resolved':
-          void this.settledRecord(change.requestId)
+          this.settledRecord(change.requestId)
             .then((record) => record && this.#emit('resolved', record, change.principalId, 'elsewhere'))
             .catch((error: unknown) => this.#log.error({ err: error, requestId: change.requestId }, "could not read another node's decision; the sweep retries"));
           return;
