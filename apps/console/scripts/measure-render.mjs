@@ -191,6 +191,6 @@ try {
 } finally {
   clearInterval(load);
   await browser.close();
-  io.close();
+  await io.close();
   http.close();
 }

@@ -20,9 +20,9 @@ import { originPolicyOf, requestOriginAllowed } from './http/origin-policy.js';
 import { refuseForeignOriginUpgrades } from './http/upgrade-origin-guard.js';
 import { createProcessMetrics } from './http/metrics.js';
 import { listenMetricsPort, mountMetricsRoute } from './http/metrics-endpoint.js';
-import { createHubMetrics } from './http/prometheus-metrics.js';
+import { createCommitMetrics, createHubMetrics } from './http/prometheus-metrics.js';
 import { createRestApi } from './http/rest-api.js';
-import { timeStoreWrites, type CommitObserver } from './store/timed-store.js';
+import { timeStoreWrites } from './store/timed-store.js';
 import { createLogger, type Logger } from './logger.js';
 import { PrincipalBudgets } from './principal-budgets.js';
 import { PrincipalDirectory } from './principals.js';
@@ -36,6 +36,7 @@ import { HUB_VERSION } from './version.js';
 import { mountDeliveryLogRoutes } from './notifications/delivery-log-routes.js';
 import { DeliveryLog } from './notifications/delivery-log.js';
 import { createNotifications } from './notifications/notifications.js';
+import { queueNotificationsWithWrites } from './notifications/outbox-writing-store.js';
 import { mountSlackInteractions } from './notifications/slack-interactions.js';
 
 export interface CreateHubOptions {
@@ -75,87 +76,77 @@ const defaultConsoleDir = fileURLToPath(new URL('../../console/dist', import.met
 // The same folder from src/ (tests) and dist/ (a build): where the hub's build packs its client packages.
 const defaultDownloadsDir = fileURLToPath(new URL('../dist/downloads', import.meta.url));
 
-/** Builds a hub around a store, a clock and a config; nothing listens until `listen()`. */
+/**
+ * Builds a hub around a store, a clock and a config; nothing listens until `listen()`. Each part is built after the
+ * parts it uses, so nothing is assigned late; the only mutable state is what changes at run time (the live config,
+ * the listening URL, the metrics server).
+ */
 export function createHub(options: CreateHubOptions): Hub {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? createLogger(options.config.logLevel);
-  // Every store write is timed for the commit-latency histogram (the observer is set once metrics exist).
-  let observeCommit: CommitObserver = () => {};
-  // Read lazily: `context` is built below, and a reload replaces its config.
-  // Each email recipient, and each Slack reviewer who asks, gets a link of their own (`decisionLinks` is built
-  // below, before anything is sent).
+  // The live config and token directory: `reload()` replaces them, and every part reads them through `live`.
+  const live = { config: options.config, principals: new PrincipalDirectory(options.config.tokens) };
+  let listeningUrl: string | null = null;
+
+  // Every store write is timed for the commit-latency histogram, and writes that notify also queue their outbox
+  // rows in the same transaction.
+  const commitMetrics = createCommitMetrics();
+  const store = timeStoreWrites(
+    queueNotificationsWithWrites(options.store, () => live.config.notifications),
+    commitMetrics.observeCommit,
+  );
+  const auditor = new RejectionAuditor(store, log, clock);
+  const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, auditor, crashHook: options.crashHook });
+  const decisionLinks = createDecisionLinks({
+    store,
+    engine,
+    clock,
+    config: () => live.config,
+    principals: () => live.principals,
+    listeningUrl: () => listeningUrl,
+  });
+  // Each email recipient, and each Slack reviewer who asks, gets a decision link of their own.
   const issueDecisionLinkToken = async (record: ApprovalRecord, reviewer: string, via: 'email' | 'slack') => (await decisionLinks.issue(record, reviewer, { via })).token;
   const notifications = createNotifications({
-    clock,
-    log,
-    config: () => context.config.notifications,
-    tokens: () => context.config.tokens,
-    decisionLinks: issueDecisionLinkToken,
-    sealButton: (record) => decisionLinks.sealButton(record),
-  });
-  const store = timeStoreWrites(notifications.wrapStore(options.store), (write, seconds, ok) => observeCommit(write, seconds, ok));
-  const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
-  const context: HubContext = {
-    config: options.config,
-    principals: new PrincipalDirectory(options.config.tokens),
+    store,
     engine,
     clock,
     log,
-    auditor: new RejectionAuditor(store, log, clock),
-    authThrottle: new AuthThrottle(() => context.config.limits, () => log),
-    linkThrottle: new AuthThrottle(() => context.config.limits, () => log),
-    slackThrottle: new AuthThrottle(() => context.config.limits, () => log),
-    budgets: new PrincipalBudgets(() => context.config.limits, () => context.auditor),
+    config: () => live.config.notifications,
+    tokens: () => live.config.tokens,
+    decisionLinks: issueDecisionLinkToken,
+    sealButton: (record) => decisionLinks.sealButton(record),
+  });
+  const limitsNow = () => live.config.limits;
+  const context: HubContext = {
+    get config() {
+      return live.config;
+    },
+    get principals() {
+      return live.principals;
+    },
+    engine,
+    clock,
+    log,
+    auditor,
+    authThrottle: new AuthThrottle(limitsNow, () => log),
+    linkThrottle: new AuthThrottle(limitsNow, () => log),
+    slackThrottle: new AuthThrottle(limitsNow, () => log),
+    budgets: new PrincipalBudgets(limitsNow, () => auditor),
     startedAt: Date.now(),
     version: HUB_VERSION,
   };
 
-  engine.useAuditor(context.auditor);
   const waiters = new DecisionWaiters();
   const longPolls = new LongPolls();
   engine.on('resolved', (record) => waiters.resolve(record));
   engine.on('resync', () => {
     waiters.recheck((id) => engine.settledRecord(id)).catch((error: unknown) => log.error({ err: error }, 'could not re-read awaited requests; their long-polls end at their timeout'));
   });
-  let listeningUrl: string | null = null;
-  const decisionLinks = createDecisionLinks({
-    store,
-    engine,
-    clock,
-    config: () => context.config,
-    principals: () => context.principals,
-    listeningUrl: () => listeningUrl,
-  });
-  const metrics = createProcessMetrics();
-  // `io` is assigned below; the REST API reads connection counts only when asked.
-  let io: Server;
-  const app = createRestApi(context, {
-    waiters,
-    longPolls,
-    metrics,
-    connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
-    mountPublicRoutes: (api) => mountSlackInteractions(api, context, { issue: issueDecisionLinkToken, openButton: (value) => decisionLinks.openButton(value) }),
-    decisionLinks,
-  });
-  const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());
-  mountDeliveryLogRoutes(app, () => deliveryLog, () => context.config.limits.maxPageBytes);
-  const prometheus = createHubMetrics({
-    engine,
-    counts: () => store.counts(),
-    connections: () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size }),
-    configuredQueues: () => context.config.queues.map((q) => q.name),
-    outboxCounts: () => store.outboxCounts(),
-  });
-  observeCommit = prometheus.observeCommit;
-  mountMetricsRoute(app, context, prometheus);
-  let metricsServer: HttpServer | null = null;
-  mountClientDownloads(app, defaultDownloadsDir);
-  const consoleServed = serveConsole(app, options.consoleDir ?? defaultConsoleDir);
-  // Checked every second so the headers timeout (limits.headersTimeoutMs) cuts off slow or silent clients promptly.
-  const httpServer = createServer({ connectionsCheckingInterval: 1000 }, getRequestListener(app.fetch));
 
   const limits = options.config.limits;
-  io = new Server(httpServer, {
+  // Attached to the HTTP server below, once the server (and the router it serves) exists.
+  const io = new Server({
     // Room above the payload limit so a slightly larger payload is answered `payload_too_large`, not dropped.
     maxHttpBufferSize: limits.maxPayloadBytes * 2 + 16 * 1024,
     allowRequest: (req, callback) => {
@@ -168,6 +159,34 @@ export function createHub(options: CreateHubOptions): Hub {
     connectionStateRecovery: undefined,
     ...(options.socketAdapter ? { adapter: options.socketAdapter } : {}),
   });
+  const connections = () => ({ agents: io.of(Ns.agent).sockets.size, reviewers: io.of(Ns.reviewer).sockets.size });
+
+  const metrics = createProcessMetrics();
+  const prometheus = createHubMetrics(commitMetrics, {
+    engine,
+    counts: () => store.counts(),
+    connections,
+    configuredQueues: () => context.config.queues.map((q) => q.name),
+    outboxCounts: () => store.outboxCounts(),
+  });
+  const app = createRestApi(context, {
+    waiters,
+    longPolls,
+    metrics,
+    connections,
+    mountPublicRoutes: (api) => mountSlackInteractions(api, context, { issue: issueDecisionLinkToken, openButton: (value) => decisionLinks.openButton(value) }),
+    decisionLinks,
+  });
+  const deliveryLog = new DeliveryLog(store, clock, () => notifications.wake());
+  mountDeliveryLogRoutes(app, () => deliveryLog, () => context.config.limits.maxPageBytes);
+  mountMetricsRoute(app, context, prometheus);
+  let metricsServer: HttpServer | null = null;
+  mountClientDownloads(app, defaultDownloadsDir);
+  const consoleServed = serveConsole(app, options.consoleDir ?? defaultConsoleDir);
+  // Checked every second so the headers timeout (limits.headersTimeoutMs) cuts off slow or silent clients promptly.
+  const httpServer = createServer({ connectionsCheckingInterval: 1000 }, getRequestListener(app.fetch));
+
+  io.attach(httpServer);
   io.use((_socket, next) => next(connectError('forbidden', `Connect to ${Ns.agent} or ${Ns.reviewer}`)));
   // Connection caps and the failed-authentication throttle (issue #9): the total cap runs before the token is
   // looked at, the per-token cap after the namespace's own handshakeAuth has set the principal.
@@ -195,7 +214,7 @@ export function createHub(options: CreateHubOptions): Hub {
     async listen(port = options.config.port, host = options.config.host) {
       if (!started) {
         await engine.start();
-        notifications.start(store, engine);
+        notifications.start();
         started = true;
       }
       await new Promise<void>((resolve, reject) => {
@@ -218,8 +237,8 @@ export function createHub(options: CreateHubOptions): Hub {
       return { port: address.port, url, metricsUrl: metricsListening.url };
     },
     reload(config) {
-      context.config = config;
-      context.principals = new PrincipalDirectory(config.tokens);
+      live.config = config;
+      live.principals = new PrincipalDirectory(config.tokens);
       engine.updateConfig(config);
       notifications.restart();
       // A session whose token was revoked, or whose role or queues changed, ends now: sockets are disconnected (the
@@ -242,8 +261,9 @@ export function createHub(options: CreateHubOptions): Hub {
       metrics.stop();
       // This node's sockets only: with a cluster adapter, `io.disconnectSockets` would reach every node.
       io.local.disconnectSockets(true);
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
+      // The callback runs once the HTTP server has closed too; the promise alone settles before that.
+      await new Promise<void>((resolve, reject) => {
+        io.close(() => resolve()).catch(reject);
       });
       httpServer.closeAllConnections?.();
       if (metricsServer) {

@@ -7,10 +7,10 @@ import type { PrincipalBudgets } from './principal-budgets.js';
 import type { PrincipalDirectory } from './principals.js';
 import type { RejectionAuditor } from './rejection-audit.js';
 
-/** What the transports share; they reach the data only through the engine. `config` and `principals` are replaced on reload. */
+/** What the transports share; they reach the data only through the engine. `config` and `principals` are the live ones: a reload replaces them. */
 export interface HubContext {
-  config: HubConfig;
-  principals: PrincipalDirectory;
+  readonly config: HubConfig;
+  readonly principals: PrincipalDirectory;
   readonly engine: ApprovalEngine;
   readonly clock: Clock;
   readonly log: Logger;

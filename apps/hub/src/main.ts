@@ -131,7 +131,9 @@ export async function runHub(argv: string[], env: NodeJS.ProcessEnv, testHooks: 
     clearTimeout(force);
     process.exit();
   };
+  // biome-ignore lint/complexity/noVoid: shutdown catches and logs every failure itself, then exits.
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // biome-ignore lint/complexity/noVoid: as above.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGHUP', () => {
     try {

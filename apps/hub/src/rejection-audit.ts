@@ -33,6 +33,7 @@ export class RejectionAuditor {
 
   /** Input that failed validation, a size or rate limit, or an unknown event. */
   record(rejection: Rejection): void {
+    // biome-ignore lint/complexity/noVoid: #write never rejects (a failed audit write is logged there).
     void this.#write(rejection.key, { event: 'input.rejected', key: rejection.key, channel: rejection.channel, code: rejection.code }, rejection.message, (suppressed) =>
       auditEvent('input_rejected', null, null, rejection.actor, {
         channel: rejection.channel,

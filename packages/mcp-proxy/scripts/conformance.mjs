@@ -12,10 +12,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@approval-hub/test-ports';
 
 const SUITE_VERSION = '0.1.16';
 const REFERENCE_URL = `https://raw.githubusercontent.com/modelcontextprotocol/conformance/v${SUITE_VERSION}/examples/servers/typescript/everything-server.ts`;
@@ -26,16 +26,6 @@ const hubMain = path.resolve(here, '../../../apps/hub/dist/main.js');
 const proxyBin = path.resolve(here, '../dist/cli.js');
 const work = path.join(tmpdir(), `approval-hub-mcp-conformance-${SUITE_VERSION}`);
 const children = [];
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 async function waitFor(check, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;

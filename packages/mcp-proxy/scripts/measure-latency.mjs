@@ -8,11 +8,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '@approval-hub/test-ports';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '500' }, warmup: { type: 'string', default: '50' } } });
 const CALLS = Number(values.calls);
@@ -21,16 +21,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const hubMain = path.resolve(here, '../../../apps/hub/dist/main.js');
 const proxyBin = path.resolve(here, '../dist/cli.js');
 const upstream = path.resolve(here, '../test/fixtures/test-upstream.mjs');
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 
 async function startHub() {
   const dir = mkdtempSync(path.join(tmpdir(), 'mcp-latency-'));

@@ -1,7 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HubProcess, freePort, tempDir } from './hub-fixture.js';
+import { freePort } from '@approval-hub/test-ports';
+import { HubProcess, tempDir } from './hub-fixture.js';
 import { callsIn, recordsUpstream, spawnProxy, textOf, type SpawnedProxy } from './proxy-client.js';
 
 describe('failing closed', () => {

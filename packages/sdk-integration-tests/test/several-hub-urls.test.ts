@@ -1,5 +1,6 @@
 import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
-import { freePort, startHub, type HubProcess } from '@approval-hub/test-hub-process';
+import { startHub, type HubProcess } from '@approval-hub/test-hub-process';
+import { freePort } from '@approval-hub/test-ports';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // Several URLs name nodes of one hub. Two real hubs here have two databases (SQLite has one writer per file),

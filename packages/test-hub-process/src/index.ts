@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ApprovalDetail, ApprovalRecord } from '@approval-hub/protocol';
+import { freePort } from '@approval-hub/test-ports';
 
 /** Tokens the spawned hub accepts. Each is at least 16 characters, as the hub requires. */
 export const AGENT_TOKEN = 'test-agent-token-0001';
@@ -181,19 +181,6 @@ export async function startHub(options: StartHubOptions = {}): Promise<HubProces
   };
   await hub.start();
   return hub;
-}
-
-/** A port nobody listens on right now (the OS picks it; the hub binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilHealthy(url: string, timeoutMs: number): Promise<void> {

@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDatabase, databaseUrl, dropDatabase } from './create-database.js';
 import { findPostgresBinaries } from './find-binaries.js';
+import { freePort } from '@approval-hub/test-ports';
 
 export interface PostgresServer {
   /** A superuser URL of the server's `postgres` database (for making and dropping databases). */
@@ -41,17 +41,6 @@ function serverUser(): { uid: number; gid: number } | null {
   } catch {
     throw new Error('Running as root, PostgreSQL must run as another user, and there is no `postgres` user. Install Debian\'s `postgresql` package (it makes one) or run the tests as a normal user.');
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function run(binary: string, args: string[], user: { uid: number; gid: number } | null): void {

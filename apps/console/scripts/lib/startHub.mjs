@@ -3,20 +3,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '@approval-hub/test-ports';
 
 /** @returns {Promise<{ url: string, signInUrl: string, log: () => string, stop: () => Promise<void> }>} */
 export async function startHub(repoRoot, { extraArgs = [], timeoutMs = 30_000 } = {}) {

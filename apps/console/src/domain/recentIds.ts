@@ -20,12 +20,4 @@ export class RecentIds {
       if (!oldest.done) this.#ids.delete(oldest.value);
     }
   }
-
-  get size(): number {
-    return this.#ids.size;
-  }
-
-  clear(): void {
-    this.#ids.clear();
-  }
 }

@@ -118,10 +118,12 @@ export class ApprovalEngine {
   readonly #retention: RetentionTimer;
   readonly #crash: CrashHook;
   #cursors: CursorCodec | null = null;
-  #auditor: RejectionAuditor | null = null;
+  /** Where refused attempts are recorded (against the principal that made them, rate-limited). */
+  readonly #auditor: RejectionAuditor;
 
-  constructor(options: { store: ApprovalStore; clock: Clock; config: HubConfig; logger: Logger; crashHook?: CrashHook | undefined }) {
+  constructor(options: { store: ApprovalStore; clock: Clock; config: HubConfig; logger: Logger; auditor: RejectionAuditor; crashHook?: CrashHook | undefined }) {
     this.#store = options.store;
+    this.#auditor = options.auditor;
     this.#crash = options.crashHook ?? (() => {});
     this.#clock = options.clock;
     this.#log = options.logger;
@@ -144,11 +146,6 @@ export class ApprovalEngine {
       run: () => this.purgeDecided(),
       onError: (error) => this.#log.error({ err: error }, 'retention purge failed; retrying at the next run'),
     });
-  }
-
-  /** Where refused attempts are recorded (against the principal that made them, rate-limited). */
-  useAuditor(auditor: RejectionAuditor): void {
-    this.#auditor = auditor;
   }
 
   /** A request as stored, with the terms a decision names (`argsDigest`, `proposal`): every record the engine hands out is read here. */
@@ -213,7 +210,7 @@ export class ApprovalEngine {
           this.#escalations.consider(this.#clock.now());
           return;
         case 'resolved':
-          void this.settledRecord(change.requestId)
+          this.settledRecord(change.requestId)
             .then((record) => record && this.#emit('resolved', record, change.principalId, 'elsewhere'))
             .catch((error: unknown) => this.#log.error({ err: error, requestId: change.requestId }, "could not read another node's decision; the sweep retries"));
           return;
@@ -234,10 +231,6 @@ export class ApprovalEngine {
       this.#expiryNow = expiryTime(this.#clock, config.approval.clockStepToleranceMs);
     }
     this.#config = config;
-  }
-
-  get approvalConfig(): HubConfig['approval'] {
-    return this.#config.approval;
   }
 
   get #codec(): CursorCodec {
@@ -393,7 +386,7 @@ export class ApprovalEngine {
           outcome.scope === 'agent'
             ? `This agent already has ${outcome.limit} pending requests (limits.maxPendingPerAgent); wait for decisions or cancel some`
             : `Queue "${queue}" already holds ${outcome.limit} pending requests (limits.maxPendingPerQueue)`;
-        this.#auditor?.refused(principal, 'approval.request', 'quota_exceeded', message);
+        this.#auditor.refused(principal, 'approval.request', 'quota_exceeded', message);
         return refuse(fail('quota_exceeded', message, { scope: outcome.scope, limit: outcome.limit }));
       }
       case 'grant_unavailable':
@@ -519,7 +512,7 @@ export class ApprovalEngine {
       const stored = await this.#read(input.requestId, readScope(principal));
       if (!stored) {
         // Recorded against the reviewer, never in the timeline of a request it cannot see.
-        await this.#auditor?.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
+        await this.#auditor.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
         return fail('not_found', `No request ${input.requestId} in your queues`);
       }
       // A link decides once: checked again each round, since a concurrent use of the same link may just have won.
@@ -530,7 +523,7 @@ export class ApprovalEngine {
       if (settled) return settled;
       const refused = contractRefusal(stored.record, input, { channel: options.channel ?? 'rest', signedArgsDigest: options.signedArgsDigest, confirmToolName: options.confirmToolName });
       if (refused) {
-        if (!refused.ok) await this.#auditor?.rejectedDecision(principal, stored.record.requestId, stored.record.queue, { ...attempt, reason: input.reason, code: refused.error.code });
+        if (!refused.ok) await this.#auditor.rejectedDecision(principal, stored.record.requestId, stored.record.queue, { ...attempt, reason: input.reason, code: refused.error.code });
         return refused;
       }
       const result = await this.#decideOpen(principal, input, stored, now, arrivedAt, attempt, options);
@@ -670,7 +663,7 @@ export class ApprovalEngine {
   ): Promise<Ack<ApprovalRecord> | null> {
     const { record } = stored;
     // Audited before the answer, so a client that hears it can find the attempt in the log.
-    const reject = (code: 'expired' | 'already_decided') => this.#auditor?.rejectedDecision(principal, record.requestId, record.queue, { ...attempt, reason, code });
+    const reject = (code: 'expired' | 'already_decided') => this.#auditor.rejectedDecision(principal, record.requestId, record.queue, { ...attempt, reason, code });
     if (record.status === 'expired') {
       await reject('expired');
       return fail('expired', 'The request expired before this decision arrived', record);

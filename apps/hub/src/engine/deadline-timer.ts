@@ -25,7 +25,7 @@ export class DeadlineTimer {
 
   start(): void {
     this.#running = true;
-    void this.#arm();
+    this.#arm().catch((error: unknown) => this.#onError(error));
   }
 
   stop(): void {
@@ -61,7 +61,7 @@ export class DeadlineTimer {
     if (this.#timer) clearTimeout(this.#timer);
     this.#wakeAt = at;
     const delay = Math.max(0, Math.min(at - this.#now(), MAX_SLEEP_MS));
-    this.#timer = setTimeout(() => void this.#tick(), delay);
+    this.#timer = setTimeout(() => this.#tick().catch((error: unknown) => this.#onError(error)), delay);
     this.#timer.unref();
   }
 

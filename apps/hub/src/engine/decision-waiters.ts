@@ -39,10 +39,4 @@ export class DecisionWaiters {
       if (record) this.resolve(record);
     }
   }
-
-  get size(): number {
-    let n = 0;
-    for (const set of this.#waiting.values()) n += set.size;
-    return n;
-  }
 }

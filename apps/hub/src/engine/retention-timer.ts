@@ -28,7 +28,7 @@ export class RetentionTimer {
 
   #schedule(ms: number): void {
     this.stop();
-    this.#timer = setTimeout(() => void this.#tick(), ms);
+    this.#timer = setTimeout(() => this.#tick().catch((error: unknown) => this.options.onError(error)), ms);
     this.#timer.unref();
   }
 

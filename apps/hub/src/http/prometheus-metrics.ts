@@ -37,13 +37,31 @@ export function queueLabeller(configured: () => readonly string[], max = MAX_QUE
 const decisionKind = (record: ApprovalRecord): string => record.decision?.decidedBy.kind ?? 'cancel';
 
 /**
- * The hub's Prometheus metrics, on a registry of its own (several hubs can live in one process, as in tests). The
- * engine knows nothing of this: it is fed by engine events, the timed store's commit observer, and, at scrape
- * time, the store's counts and the socket server.
+ * The hub's metrics registry (several hubs can live in one process, as in tests), with the default process metrics
+ * and the store's commit latency. It exists before the store, whose writes `observeCommit` times
+ * (`timeStoreWrites`); `createHubMetrics` adds the rest once the engine exists.
  */
-export function createHubMetrics(sources: MetricsSources) {
+export function createCommitMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const commitLatency = new Histogram({
+    name: 'approval_hub_store_commit_seconds',
+    help: 'Store writes, from the call until the transaction committed (or failed).',
+    labelNames: ['write', 'result'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const observeCommit: CommitObserver = (write, seconds, ok) => commitLatency.observe({ write, result: ok ? 'ok' : 'error' }, seconds);
+  return { registry, observeCommit };
+}
+type CommitMetrics = ReturnType<typeof createCommitMetrics>;
+
+/**
+ * The hub's Prometheus metrics, on the registry `createCommitMetrics` made. The engine knows nothing of this: it is
+ * fed by engine events, the timed store's commit observer, and, at scrape time, the store's counts and the socket
+ * server.
+ */
+export function createHubMetrics({ registry, observeCommit }: CommitMetrics, sources: MetricsSources) {
   const registers = [registry];
   const queueOf = queueLabeller(sources.configuredQueues);
 
@@ -64,13 +82,6 @@ export function createHubMetrics(sources: MetricsSources) {
     help: 'From request to decision (reviewer, policy or timeout; cancels are not decisions).',
     labelNames: ['queue', 'kind'] as const,
     buckets: [0.1, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600],
-    registers,
-  });
-  const commitLatency = new Histogram({
-    name: 'approval_hub_store_commit_seconds',
-    help: 'Store writes, from the call until the transaction committed (or failed).',
-    labelNames: ['write', 'result'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers,
   });
   const purged = new Counter({ name: 'approval_hub_purged_requests_total', help: 'Decided requests removed by retention.', registers });
@@ -152,8 +163,6 @@ export function createHubMetrics(sources: MetricsSources) {
     }
   });
   sources.engine.on('purged', (count) => purged.inc(count));
-
-  const observeCommit: CommitObserver = (write, seconds, ok) => commitLatency.observe({ write, result: ok ? 'ok' : 'error' }, seconds);
 
   return {
     registry,

@@ -9,9 +9,11 @@ import { sendEmail, type DecisionLinkIssuer } from './email-sender.js';
 import { sendSlack } from './slack-sender.js';
 import type { NotificationsConfig } from './notifications-config.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
-import { queueNotificationsWithWrites } from './outbox-writing-store.js';
 
 export interface NotificationsOptions {
+  /** The hub's store, already wrapped by `queueNotificationsWithWrites` (the outbox rows come with the writes). */
+  store: ApprovalStore;
+  engine: ApprovalEngine;
   clock: Clock;
   log: Logger;
   /** The live config section (reloads apply to routing and channels). */
@@ -27,14 +29,15 @@ export interface NotificationsOptions {
 export type { DecisionLinkIssuer };
 
 /**
- * Notifications, wired around the store and the engine: `wrapStore` adds outbox rows to the writes they report,
- * `start` runs the dispatcher once the engine is up (it is woken by every request and resolution committed here).
+ * Notifications, wired around the store and the engine: `start` runs the dispatcher once the engine is up (it is
+ * woken by every request and resolution committed here). The outbox rows themselves are written with the writes
+ * they report, by the store wrapper `queueNotificationsWithWrites`.
  */
 export function createNotifications(options: NotificationsOptions) {
+  const { store, engine } = options;
   let dispatcher: OutboxDispatcher | null = null;
   return {
-    wrapStore: (store: ApprovalStore): ApprovalStore => queueNotificationsWithWrites(store, options.config),
-    start(store: ApprovalStore, engine: ApprovalEngine): void {
+    start(): void {
       const send = sendByKind(options.clock, {
         email: (row, channel, config) => sendEmail(row, channel, config, options.tokens(), options.decisionLinks, current),
         slack: (row, channel, config) => sendSlack(row, channel, config, store, options.sealButton && { seal: options.sealButton, current }),
@@ -60,4 +63,3 @@ export function createNotifications(options: NotificationsOptions) {
     },
   };
 }
-export type Notifications = ReturnType<typeof createNotifications>;

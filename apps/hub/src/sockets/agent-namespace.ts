@@ -80,6 +80,7 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     const next = previous.then(run, run);
     const settled = next.catch(() => undefined);
     syncChains.set(principalId, settled);
+    // biome-ignore lint/complexity/noVoid: `settled` has its rejection caught above; this only forgets the chain.
     void settled.then(() => {
       if (syncChains.get(principalId) === settled) syncChains.delete(principalId);
     });
@@ -95,6 +96,7 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
       const socket = nsp.sockets.get(id);
       if (!socket) continue;
       catchingUp.get(id)?.add(record.requestId);
+      // biome-ignore lint/complexity/noVoid: deliver never rejects (it logs a failed markDelivered and resolves).
       void deliver(socket, record);
     }
   });
@@ -116,6 +118,7 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     const ctx = listenerContext(socket, hub);
     log.info({ event: 'agent.connected', principal: principal.id, socket: socket.id }, 'agent connected');
     socket.on('disconnect', (reason) => log.info({ event: 'agent.disconnected', principal: principal.id, socket: socket.id, reason }, 'agent disconnected'));
+    // biome-ignore lint/complexity/noVoid: Socket.IO's in-memory adapter, and the cluster adapters built on it, join synchronously; no promise is made.
     void socket.join(agentRoom(principal.id));
 
     listen(ctx, AgentEvent.request, ApprovalRequestInput, async (input) => (await engine.request(principal, input)).ack);

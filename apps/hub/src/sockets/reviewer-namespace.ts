@@ -61,9 +61,9 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
       const selected = queues === undefined ? scope : [...new Set(queues)];
       // Join before reading the snapshot, so nothing committed meanwhile is missed (it may arrive twice: clients
       // key by requestId).
-      for (const room of rooms) void socket.leave(room);
+      for (const room of rooms) await socket.leave(room);
       rooms = selected === null ? [ALL_QUEUES_ROOM] : selected.map(queueRoom);
-      void socket.join(rooms);
+      await socket.join(rooms);
       subscribed = selected;
       const page = await engine.pendingPage(selected, { limit });
       return ok({ pending: page.pending, serverTime: toIso(hub.clock.now()), queues: selected, nextCursor: page.nextCursor });

@@ -5,7 +5,7 @@ import { Namespace, type ApprovalRecord, type QueueSnapshot } from '@approval-hu
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { freePort } from '../support/crash-harness.js';
+import { freePort } from '@approval-hub/test-ports';
 import { startHubProcess } from '../support/run-cli.js';
 import { allAudit, allRequests, api, connected, connectError, defaultTokens, emitAck, newRequest, startTestHub, tokens, undeliveredIds, type TestHub, onPostgres } from '../support/test-hub.js';
 

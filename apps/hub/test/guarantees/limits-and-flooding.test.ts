@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import type { Ack, ApprovalRecord } from '@approval-hub/protocol';
 import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../support/crash-harness.js';
+import { freePort } from '@approval-hub/test-ports';
 import { RawSocketIo } from '../support/raw-socket.js';
 import { startHubProcess } from '../support/run-cli.js';
 import { allAudit, allRequests, api, connected, defaultTokens, emitAck, startTestHub, tokens, type AgentSocket, type TestHub, onPostgres } from '../support/test-hub.js';

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HubConfigInput } from '../../src/config.js';
+import { freePort } from '@approval-hub/test-ports';
 
 /** The built hub (`pnpm build`; turbo builds it before `test`). */
 const HUB_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -17,14 +17,6 @@ export interface HubProcess {
   /** Resident set size of the hub process, in bytes (Linux /proc). */
   rss(): number;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startHubProcess(config: HubConfigInput): Promise<HubProcess> {

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { createServer as createNetServer, connect as netConnect, type AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@approval-hub/test-ports';
 
 /** A reverse proxy in front of test hubs: the reference nginx config when nginx is installed, else a small Node proxy. */
 export interface ReverseProxy {
@@ -14,14 +15,6 @@ export interface ReverseProxy {
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const TEMPLATE = fileURLToPath(new URL('../../../../deploy/nginx.conf.template', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function reachable(url: string, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
@@ -10,6 +9,7 @@ import type { CrashPoint } from '../../src/crash-hook.js';
 import { verifyDatabase } from '../../src/store/sqlite/verify-database.js';
 import { crashMainPath, runCli, startHubProcess } from './run-cli.js';
 import { seededRandom, type Random } from './seeded-random.js';
+import { freePort } from '@approval-hub/test-ports';
 
 /** How one hub generation dies: at a named point inside the hub (HUB_CRASH_AT), or from outside after a random time. */
 export type KillPlan = { kind: 'point'; point: CrashPoint; n: number } | { kind: 'random'; afterMs: number };
@@ -63,17 +63,6 @@ interface Issued {
   response?: ApprovalResponse;
   /** Set when the call failed for good: always a violation, the SDK must not give up on retryable errors. */
   failure?: string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -88,7 +88,6 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-const openSockets = new Set<Socket>();
 /** PostgreSQL databases of running test hubs, by their folder. */
 const postgresByDir = new Map<string, TestDatabase>();
 
@@ -131,7 +130,6 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
       autoConnect,
     }) as unknown as S;
     mine.push(socket);
-    openSockets.add(socket);
     return socket;
   };
   let stopped = false;
@@ -163,10 +161,7 @@ export async function startTestHub(overrides: HubConfigInput = {}, options: Test
       return startTestHub(configOverrides, { ...options, dir, port, ...(postgres ? { postgres } : {}) });
     },
     close: async () => {
-      for (const socket of mine) {
-        socket.disconnect();
-        openSockets.delete(socket);
-      }
+      for (const socket of mine) socket.disconnect();
       await stop();
       // The hub that made the database drops it; a restarted hub hands it on to the next.
       if (postgres && !shared && !restarted) {

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createDatabase } from '@approval-hub/test-postgres';
-import type { ApprovalRecord } from '@approval-hub/protocol';
 import { inject } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -174,18 +173,4 @@ export async function startCluster(options: { nodes?: number } = {}): Promise<Cl
     },
   };
   return cluster;
-}
-
-/** Every request a reviewer sees on `base`, newest first, all pages. */
-export async function listAll(cluster: Cluster, base: string, query: Record<string, string> = {}): Promise<ApprovalRecord[]> {
-  const items: ApprovalRecord[] = [];
-  let cursor: string | undefined;
-  for (;;) {
-    const params = new URLSearchParams({ limit: '500', ...query, ...(cursor ? { cursor } : {}) });
-    const { status, body } = await cluster.rest<{ items: ApprovalRecord[]; nextCursor: string | null }>(base, 'GET', `/api/approvals?${params}`);
-    if (status !== 200) throw new Error(`GET /api/approvals answered ${status}`);
-    items.push(...body.items);
-    cursor = body.nextCursor ?? undefined;
-    if (!cursor) return items;
-  }
 }

@@ -10,7 +10,6 @@ import {
   ApprovalResponse,
   ApprovalSync,
   ApprovalSyncPage,
-  ConnectErrorData,
   DeliveryReceipt,
   Grant,
   Namespace,
@@ -72,5 +71,3 @@ export const SOCKET_EVENTS = {
     } satisfies Record<keyof ReviewerServerToClientEvents, EventDoc>,
   },
 } as const;
-
-export { ConnectErrorData };

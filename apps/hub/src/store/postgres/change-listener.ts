@@ -36,7 +36,7 @@ export function listenForChanges(options: { url: string; node: string; onChange:
     if (stopped || timer) return;
     timer = setTimeout(() => {
       timer = null;
-      void connect();
+      connect().catch((error: unknown) => options.onError(error as Error));
     }, delay);
     timer.unref();
     delay = Math.min(delay * 2, RECONNECT_MAX_MS);
@@ -48,7 +48,7 @@ export function listenForChanges(options: { url: string; node: string; onChange:
     next.on('error', (error) => {
       options.onError(error);
       next.removeAllListeners('notification');
-      void next.end().catch(() => {});
+      next.end().catch(() => {});
       if (client === next) client = null;
       reconnectLater();
     });
@@ -57,12 +57,12 @@ export function listenForChanges(options: { url: string; node: string; onChange:
       await next.query(`LISTEN ${CHANGE_CHANNEL}`);
     } catch (error) {
       options.onError(error as Error);
-      void next.end().catch(() => {});
+      next.end().catch(() => {});
       reconnectLater();
       return;
     }
     if (stopped) {
-      void next.end().catch(() => {});
+      next.end().catch(() => {});
       return;
     }
     client = next;
@@ -72,7 +72,7 @@ export function listenForChanges(options: { url: string; node: string; onChange:
     connectedBefore = true;
   };
 
-  void connect();
+  connect().catch((error: unknown) => options.onError(error as Error));
   return () => {
     stopped = true;
     if (timer) clearTimeout(timer);
@@ -80,7 +80,7 @@ export function listenForChanges(options: { url: string; node: string; onChange:
     client = null;
     if (current) {
       current.removeAllListeners('notification');
-      void current.end().catch(() => {});
+      current.end().catch(() => {});
     }
   };
 }

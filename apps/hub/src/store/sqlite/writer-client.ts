@@ -106,13 +106,14 @@ export class WriterClient {
     this.#closed = new Promise<void>((resolve) => {
       if (this.#dead) return resolve();
       this.#post();
-      const timer = setTimeout(() => void this.#worker.terminate().then(() => resolve()), 5000);
+      const timer = setTimeout(() => this.#worker.terminate().then(() => resolve(), () => resolve()), 5000);
       this.#worker.once('exit', () => {
         clearTimeout(timer);
         resolve();
       });
       this.#worker.on('message', (m: FromWriter) => {
-        if (m.type === 'closed') void this.#worker.terminate();
+        // A failed terminate changes nothing: the 'exit' listener above, or the timer, settles close().
+        if (m.type === 'closed') this.#worker.terminate().catch(() => {});
       });
       this.#worker.postMessage({ type: 'close' } satisfies ToWriter);
     });

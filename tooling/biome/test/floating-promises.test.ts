@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { type LintDiagnostic, lintProbeFiles } from './lint-probe.js';
+
+/** Lines of `file` on which `rule` fired. */
+function linesOf(diagnostics: LintDiagnostic[], rule: string, file: string): number[] {
+  return diagnostics
+    .filter((d) => d.category === rule && d.location.path.replaceAll('\\', '/') === file)
+    .map((d) => d.location.start.line);
+}
+
+describe('floating promises', () => {
+  const probe = [
+    'async function work(): Promise<void> {}',
+    'work();',
+    'work().catch(() => {});',
+    'void work();',
+    '// biome-ignore lint/complexity/noVoid: the probe states why nothing is lost.',
+    'void work();',
+    'export {};',
+    '',
+  ].join('\n');
+
+  it('a promise nobody awaits or catches is an error everywhere', () => {
+    const diagnostics = lintProbeFiles({ 'apps/hub/src/probe.ts': probe, 'packages/agent-sdk/src/probe.ts': probe });
+    expect(linesOf(diagnostics, 'lint/nursery/noFloatingPromises', 'apps/hub/src/probe.ts')).toEqual([2]);
+    expect(linesOf(diagnostics, 'lint/nursery/noFloatingPromises', 'packages/agent-sdk/src/probe.ts')).toEqual([2]);
+  });
+
+  it('in the hub, a `void` needs a written reason', () => {
+    const diagnostics = lintProbeFiles({ 'apps/hub/src/probe.ts': probe, 'packages/agent-sdk/src/probe.ts': probe });
+    expect(linesOf(diagnostics, 'lint/complexity/noVoid', 'apps/hub/src/probe.ts')).toEqual([4]);
+    expect(linesOf(diagnostics, 'lint/complexity/noVoid', 'packages/agent-sdk/src/probe.ts')).toEqual([]);
+  });
+});
