@@ -93,7 +93,7 @@ export function createHub(options: CreateHubOptions): Hub {
     decisionLinks: issueDecisionLinkToken,
     sealButton: (record) => decisionLinks.sealButton(record),
   });
-  const store = timeStoreWrites(notifications.wrapStore(options.store), (write, seconds, ok) => observeCommit(write, seconds, ok));
+  const store = timeStoreWrites(options.store, (write, seconds, ok) => observeCommit(write, seconds, ok));
   const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, crashHook: options.crashHook });
   const context: HubContext = {
     config: options.config,

@@ -9,7 +9,6 @@ import { sendEmail, type DecisionLinkIssuer } from './email-sender.js';
 import { sendSlack } from './slack-sender.js';
 import type { NotificationsConfig } from './notifications-config.js';
 import { OutboxDispatcher } from './outbox-dispatcher.js';
-import { queueNotificationsWithWrites } from './outbox-writing-store.js';
 
 export interface NotificationsOptions {
   clock: Clock;
@@ -27,13 +26,12 @@ export interface NotificationsOptions {
 export type { DecisionLinkIssuer };
 
 /**
- * Notifications, wired around the store and the engine: `wrapStore` adds outbox rows to the writes they report,
- * `start` runs the dispatcher once the engine is up (it is woken by every request and resolution committed here).
+ * Notifications, wired around the store and the engine. The engine adds outbox rows to the writes they report
+ * (`EngineCore.insertRequest`/`transition`, routed by the live `notifications` config); `start` runs the dispatcher once the engine is up (it is woken by every request and resolution committed here).
  */
 export function createNotifications(options: NotificationsOptions) {
   let dispatcher: OutboxDispatcher | null = null;
   return {
-    wrapStore: (store: ApprovalStore): ApprovalStore => queueNotificationsWithWrites(store, options.config),
     start(store: ApprovalStore, engine: ApprovalEngine): void {
       const send = sendByKind(options.clock, {
         email: (row, channel, config) => sendEmail(row, channel, config, options.tokens(), options.decisionLinks, current),
