@@ -36,7 +36,6 @@ import { HUB_VERSION } from './version.js';
 import { mountDeliveryLogRoutes } from './notifications/delivery-log-routes.js';
 import { DeliveryLog } from './notifications/delivery-log.js';
 import { createNotifications } from './notifications/notifications.js';
-import { queueNotificationsWithWrites } from './notifications/outbox-writing-store.js';
 import { mountSlackInteractions } from './notifications/slack-interactions.js';
 
 export interface CreateHubOptions {
@@ -88,13 +87,9 @@ export function createHub(options: CreateHubOptions): Hub {
   const live = { config: options.config, principals: new PrincipalDirectory(options.config.tokens) };
   let listeningUrl: string | null = null;
 
-  // Every store write is timed for the commit-latency histogram, and writes that notify also queue their outbox
-  // rows in the same transaction.
+  // Every store write is timed for the commit-latency histogram (the engine hands each write its outbox rows).
   const commitMetrics = createCommitMetrics();
-  const store = timeStoreWrites(
-    queueNotificationsWithWrites(options.store, () => live.config.notifications),
-    commitMetrics.observeCommit,
-  );
+  const store = timeStoreWrites(options.store, commitMetrics.observeCommit);
   const auditor = new RejectionAuditor(store, log, clock);
   const engine = new ApprovalEngine({ store, clock, config: options.config, logger: log, auditor, crashHook: options.crashHook });
   const decisionLinks = createDecisionLinks({

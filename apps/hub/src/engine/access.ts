@@ -1,4 +1,4 @@
-import type { AuditActor, AuditEntry, Principal, Role } from '@approval-hub/protocol';
+import { fail, type AuditActor, type AuditEntry, type ErrorInfo, type Principal, type Role } from '@approval-hub/protocol';
 import type { ReadScope } from '../store/store.js';
 
 /**
@@ -23,6 +23,11 @@ export function readScope(principal: Principal): ReadScope {
 /** Only reviewers and admins decide, and only within their queues (applied through `readScope`). */
 export function mayDecide(principal: Principal): boolean {
   return reviewerRoles.includes(principal.role);
+}
+
+/** The answer when a principal's role may not do something at all (before anything is read). */
+export function roleRefusal(principal: Principal): { ok: false; error: ErrorInfo } {
+  return fail('forbidden', `Not allowed for the ${principal.role} role`);
 }
 
 /** Agents cancel only their own requests (applied through `readScope`). */

@@ -29,9 +29,8 @@ export interface NotificationsOptions {
 export type { DecisionLinkIssuer };
 
 /**
- * Notifications, wired around the store and the engine: `start` runs the dispatcher once the engine is up (it is
- * woken by every request and resolution committed here). The outbox rows themselves are written with the writes
- * they report, by the store wrapper `queueNotificationsWithWrites`.
+ * Notifications, wired around the store and the engine. The engine adds outbox rows to the writes they report
+ * (`EngineCore.insertRequest`/`transition`, routed by the live `notifications` config); `start` runs the dispatcher once the engine is up (it is woken by every request and resolution committed here).
  */
 export function createNotifications(options: NotificationsOptions) {
   const { store, engine } = options;
