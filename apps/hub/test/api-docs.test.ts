@@ -1,10 +1,9 @@
-import { AgentEvent, ApprovalStatus, ErrorCode, GrantStatus, Namespace, ReviewerEvent, httpStatusOf } from '@approval-hub/protocol';
+import { ApprovalStatus, ErrorCode, GrantStatus, Namespace, httpStatusOf, socketEventList } from '@approval-hub/protocol';
 import { Parser } from '@asyncapi/parser';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodesOf, openApiPath } from '../src/http/api-docs/openapi.js';
 import { REST_ROUTES } from '../src/http/api-docs/rest-routes.js';
-import { SOCKET_EVENTS } from '../src/http/api-docs/socket-events.js';
 import { api, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walks the generated documents loosely; the validator checks their shape.
@@ -100,7 +99,7 @@ describe('docs page', () => {
     expect(html).not.toMatch(/<script|<link|src=/i);
     expect(html).not.toMatch(/href="https?:/);
     for (const route of REST_ROUTES) expect(html).toContain(`<code>${openApiPath(route.path)}</code>`);
-    for (const event of [...Object.values(AgentEvent), ...Object.values(ReviewerEvent)]) expect(html).toContain(`<code>${event}</code>`);
+    for (const event of socketEventList()) expect(html).toContain(`<code>${event.name}</code>`);
   });
 
   it('renders the prose\'s Markdown: no literal backticks outside code and schema blocks', async () => {
@@ -122,9 +121,15 @@ describe('AsyncAPI document', () => {
     expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
     expect(doc.asyncapi).toBe('3.0.0');
     const names = (ns: string) => Object.values(doc.channels[ns.slice(1)].messages as Json).map((m: Json) => doc.components.messages[m.$ref.split('/').pop()].name);
-    for (const event of Object.values(AgentEvent)) expect(names(Namespace.agent)).toContain(event);
-    for (const event of Object.values(ReviewerEvent)) expect(names(Namespace.reviewer)).toContain(event);
-    const acks = Object.values(SOCKET_EVENTS).flatMap((ns) => [...Object.values(ns.clientToServer), ...Object.values(ns.serverToClient)]).filter((e) => 'ack' in e).length;
+    const events = socketEventList();
+    for (const event of events) expect(names(Namespace[event.namespace]), event.namespace).toContain(event.name);
+    // Each namespace's channel carries its events and their acks, and nothing else.
+    for (const ns of Object.keys(Namespace) as (keyof typeof Namespace)[]) {
+      const own = events.filter((e) => e.namespace === ns);
+      expect(names(Namespace[ns]).sort()).toEqual([...own.map((e) => e.name), ...own.filter((e) => e.ack).map((e) => `${e.name} ack`)].sort());
+    }
+    const acks = events.filter((e) => e.ack).length;
+    expect(acks).toBeGreaterThan(0);
     expect(Object.values(doc.operations as Json).filter((op: Json) => op.reply)).toHaveLength(acks);
   });
 });

@@ -1,10 +1,6 @@
 import {
   AgentEvent,
-  ApprovalCancel,
-  ApprovalRequestInput,
-  ApprovalSync,
-  DeliveryReceipt,
-  ReviewerEvent,
+  SocketEvents,
   ackSchema,
   ok,
   responseOf,
@@ -24,7 +20,7 @@ type AgentSocket = Socket<AgentClientToServerEvents, AgentServerToClientEvents, 
 
 /** How long one delivery waits for the agent's receipt; unacknowledged decisions are re-sent on the next connection. */
 const DELIVERY_ACK_TIMEOUT_MS = 10_000;
-const DeliveryAck = ackSchema(DeliveryReceipt);
+const DeliveryAck = ackSchema(SocketEvents.agent.response.ack);
 
 const agentRoom = (principalId: string) => `agent:${principalId}`;
 
@@ -115,19 +111,19 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;
-    const ctx = listenerContext(socket, hub);
+    const ctx = listenerContext('agent', socket, hub);
     log.info({ event: 'agent.connected', principal: principal.id, socket: socket.id }, 'agent connected');
     socket.on('disconnect', (reason) => log.info({ event: 'agent.disconnected', principal: principal.id, socket: socket.id, reason }, 'agent disconnected'));
     // biome-ignore lint/complexity/noVoid: Socket.IO's in-memory adapter, and the cluster adapters built on it, join synchronously; no promise is made.
     void socket.join(agentRoom(principal.id));
 
-    listen(ctx, AgentEvent.request, ApprovalRequestInput, async (input) => (await engine.request(principal, input)).ack);
-    listen(ctx, AgentEvent.sync, ApprovalSync, async ({ requestIds, paged }) => {
+    listen(ctx, AgentEvent.request, async (input) => (await engine.request(principal, input)).ack);
+    listen(ctx, AgentEvent.sync, async ({ requestIds, paged }) => {
       const page = await oneSyncAtATime(principal.id, () => engine.sync(principal, requestIds));
       return ok(paged ? page : page.records);
     });
-    listen(ctx, AgentEvent.cancel, ApprovalCancel, ({ requestId, reason }) => engine.cancel(principal, requestId, reason));
-    refuseUnknownEvents(ctx, [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel], [ReviewerEvent.subscribe, ReviewerEvent.page, ReviewerEvent.get, ReviewerEvent.respond]);
+    listen(ctx, AgentEvent.cancel, ({ requestId, reason }) => engine.cancel(principal, requestId, reason));
+    refuseUnknownEvents(ctx);
 
     redeliver(socket).catch((error: unknown) => log.error({ err: error, principal: principal.id }, 'could not read undelivered decisions; they stay queued'));
   });

@@ -1,9 +1,4 @@
 import {
-  AgentEvent,
-  ApprovalGet,
-  QueuePage,
-  QueueSubscribe,
-  ReviewerDecision,
   ReviewerEvent,
   fail,
   ok,
@@ -46,19 +41,20 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
 
   nsp.on('connection', (socket) => {
     const principal = socket.data.principal;
-    const ctx = listenerContext(socket, hub);
+    const ctx = listenerContext('reviewer', socket, hub);
     log.info({ event: 'reviewer.connected', principal: principal.id, socket: socket.id }, 'reviewer connected');
     let rooms: string[] = [];
     /** The queues of the current subscription (`null` = all); pages of its snapshot are read from these. */
-    let subscribed: readonly string[] | null | undefined;
+    let subscribed: string[] | null | undefined;
 
-    listen(ctx, ReviewerEvent.subscribe, QueueSubscribe, async ({ queues, limit }) => {
+    listen(ctx, ReviewerEvent.subscribe, async ({ queues, limit }) => {
       const scope = reviewerQueues(principal);
       if (queues !== undefined && scope !== null) {
         const outside = queues.filter((q) => !scope.includes(q));
         if (outside.length > 0) return fail('forbidden', `You may not see queue(s): ${outside.join(', ')}`, { queues: outside });
       }
-      const selected = queues === undefined ? scope : [...new Set(queues)];
+      // A copy of the token's scope: the ack's `queues` is the snapshot's own list, not the principal's.
+      const selected = queues === undefined ? scope && [...scope] : [...new Set(queues)];
       // Join before reading the snapshot, so nothing committed meanwhile is missed (it may arrive twice: clients
       // key by requestId).
       for (const room of rooms) await socket.leave(room);
@@ -68,17 +64,13 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
       const page = await engine.pendingPage(selected, { limit });
       return ok({ pending: page.pending, serverTime: toIso(hub.clock.now()), queues: selected, nextCursor: page.nextCursor });
     });
-    listen(ctx, ReviewerEvent.page, QueuePage, async ({ cursor, limit }) => {
+    listen(ctx, ReviewerEvent.page, async ({ cursor, limit }) => {
       if (subscribed === undefined) return fail('invalid_payload', 'Subscribe with queue.subscribe before asking for pages');
       const page = await engine.pendingPage(subscribed, { cursor, limit });
       return ok({ pending: page.pending, serverTime: toIso(hub.clock.now()), queues: subscribed, nextCursor: page.nextCursor });
     });
-    listen(ctx, ReviewerEvent.respond, ReviewerDecision, (decision) => engine.decide(principal, decision, { channel: 'socket' }));
-    listen(ctx, ReviewerEvent.get, ApprovalGet, ({ requestId }) => engine.detail(principal, requestId));
-    refuseUnknownEvents(
-      ctx,
-      [ReviewerEvent.subscribe, ReviewerEvent.page, ReviewerEvent.respond, ReviewerEvent.get],
-      [AgentEvent.request, AgentEvent.sync, AgentEvent.cancel],
-    );
+    listen(ctx, ReviewerEvent.respond, (decision) => engine.decide(principal, decision, { channel: 'socket' }));
+    listen(ctx, ReviewerEvent.get, ({ requestId }) => engine.detail(principal, requestId));
+    refuseUnknownEvents(ctx);
   });
 }

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ApprovalRecord } from '@approval-hub/protocol';
+import { Namespace, socketEventList, type ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { RejectionAuditor } from '../../src/rejection-audit.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { socketEvents } from '../support/fuzz-payloads.js';
 import { runFuzz } from '../support/fuzz-runner.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';
 import { allAudit, allRequests, api, emitAck, newRequest, startTestHub, tokens, undeliveredIds, type TestHub, onPostgres } from '../support/test-hub.js';
@@ -24,6 +25,13 @@ function prototypesUntouched() {
 }
 
 describe('hostile input: malformed payloads on every event and REST route', () => {
+  it('fuzzes every command of the event table', () => {
+    const commands = socketEventList()
+      .filter((e) => e.direction === 'clientToServer')
+      .map((e) => `${Namespace[e.namespace]} ${e.name}`);
+    expect(socketEvents.map((s) => `${s.nsp} ${s.event}`).sort(), 'add the new command to fuzz-payloads.ts').toEqual(commands.sort());
+  });
+
   it('answers each of more than 10,000 malformed payloads invalid_payload, writes nothing, and audits within bounds', async () => {
     const seed = chaosSeed();
     // Rate limits out of the way: this test is about validation, the flood test about throttling.

@@ -117,6 +117,7 @@ const str = (bad: string[]) => () => [...bad, ...notStrings()];
 let idCounter = 0;
 const freshId = () => `fuzz-${++idCounter}`;
 
+/** One entry per command of the protocol's event table (`hostile-input.test.ts` checks none is missing). */
 export const socketEvents: EventSpec[] = [
   {
     nsp: '/agent',
@@ -181,6 +182,15 @@ export const socketEvents: EventSpec[] = [
         required: false,
         invalid: () => [null, 'ops', 1, true, {}, ...binaryValues(), ...badQueues.map((q) => [q]), [1], [null], [['ops']], Array.from({ length: 101 }, (_, i) => `q${i}`)],
       },
+    },
+  },
+  {
+    nsp: '/reviewer',
+    event: 'queue.page',
+    valid: () => ({ cursor: 'opaque-cursor_1', limit: 50 }),
+    fields: {
+      cursor: { required: true, invalid: str(['', 'x'.repeat(201), 'has space', 'a/b', 'a.b', 'ü', '\uD800', 'nul\u0000']) },
+      limit: { required: false, invalid: () => [null, true, '10', 1.5, 0, -1, 501, 1e308, [], {}] },
     },
   },
   {

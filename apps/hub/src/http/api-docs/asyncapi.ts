@@ -1,8 +1,7 @@
-import { ConnectErrorData, Namespace } from '@approval-hub/protocol';
+import { ConnectErrorData, Namespace, ackSchema, socketEventList, type NamespaceName } from '@approval-hub/protocol';
 import type { z } from 'zod';
 import { HUB_VERSION } from '../../version.js';
 import { namedSchemas } from './json-schema.js';
-import { SOCKET_EVENTS, type EventDoc } from './socket-events.js';
 
 type Json = Record<string, unknown>;
 
@@ -10,9 +9,9 @@ const channelId = (namespace: string) => namespace.replace(/^\//, '');
 const messageId = (namespace: string, event: string, ack = false) => `${channelId(namespace)}.${event}${ack ? '.ack' : ''}`.replace(/\./g, '_');
 
 /**
- * The AsyncAPI 3.0 document of the Socket.IO API, generated from the same zod schemas as the hub's listeners. One
- * channel per namespace; each event is a message, each ack a reply message on the same channel. "send"/"receive"
- * are from the hub's side: the hub receives what clients emit.
+ * The AsyncAPI 3.0 document of the Socket.IO API, generated from the protocol's event table (`SocketEvents`), the
+ * same schemas the hub's listeners validate with. One channel per namespace; each event is a message, each ack a
+ * reply message on the same channel. "send"/"receive" are from the hub's side: the hub receives what clients emit.
  */
 export function buildAsyncApiDocument(): Json {
   const schemas: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = { ConnectErrorData: { schema: ConnectErrorData, io: 'output' } };
@@ -20,15 +19,18 @@ export function buildAsyncApiDocument(): Json {
   const operations: Record<string, Json> = {};
   const messages: Record<string, Json> = {};
 
-  for (const namespace of [Namespace.agent, Namespace.reviewer] as const) {
+  const events = socketEventList();
+  for (const name of Object.keys(Namespace) as NamespaceName[]) {
+    const namespace = Namespace[name];
     const channel = channelId(namespace);
     const channelMessages: Record<string, Json> = {};
     const directions = [
-      ['receive', SOCKET_EVENTS[namespace].clientToServer, 'input'],
-      ['send', SOCKET_EVENTS[namespace].serverToClient, 'output'],
+      ['receive', 'clientToServer', 'input'],
+      ['send', 'serverToClient', 'output'],
     ] as const;
-    for (const [action, events, io] of directions) {
-      for (const [event, doc] of Object.entries(events) as [string, EventDoc][]) {
+    for (const [action, direction, io] of directions) {
+      for (const doc of events.filter((e) => e.namespace === name && e.direction === direction)) {
+        const event = doc.name;
         const id = messageId(namespace, event);
         schemas[id] = { schema: doc.payload, io };
         messages[id] = { name: event, title: event, summary: doc.summary, payload: { $ref: `#/components/schemas/${id}` } };
@@ -42,7 +44,7 @@ export function buildAsyncApiDocument(): Json {
         if (doc.ack) {
           const ackId = messageId(namespace, event, true);
           // An ack travels the other way: what a client sends, the hub answers (output), and the reverse.
-          schemas[ackId] = { schema: doc.ack, io: io === 'input' ? 'output' : 'input' };
+          schemas[ackId] = { schema: ackSchema(doc.ack), io: io === 'input' ? 'output' : 'input' };
           messages[ackId] = { name: `${event} ack`, title: `${event} (ack)`, summary: 'The acknowledgement: { ok: true, data } or { ok: false, error: { code, message, details? } }', payload: { $ref: `#/components/schemas/${ackId}` } };
           channelMessages[ackId] = { $ref: `#/components/messages/${ackId}` };
           operation.reply = { channel: { $ref: `#/channels/${channel}` }, messages: [{ $ref: `#/channels/${channel}/messages/${ackId}` }] };
