@@ -16,6 +16,7 @@ import {
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { matchedRoutes } from 'hono/route';
 import type { z } from 'zod';
 import { toIso } from '../clock.js';
 import { actorOf, adminRoles, agentRoles, reviewerRoles } from '../engine/access.js';
@@ -24,6 +25,7 @@ import type { DecisionWaiters } from '../engine/decision-waiters.js';
 import type { HubContext } from '../hub-context.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
 import type { DecisionLinks } from '../decision-links/decision-links.js';
+import { REST_ROUTES } from './api-docs/rest-routes.js';
 import { serveApiDocs } from './api-docs/serve-api-docs.js';
 import { mountDecisionLinkRoutes } from './decision-link-routes.js';
 import { bearerToken } from './bearer-token.js';
@@ -74,9 +76,20 @@ export interface RestApiOptions {
   longPolls: LongPolls;
   metrics: ProcessMetrics;
   connections: () => { agents: number; reviewers: number };
-  /** Routes that authenticate themselves (a signature, not a bearer token), mounted before the token check. */
+  /** Routes that authenticate themselves (a signature, not a bearer token): declared `auth: 'public'` in rest-routes.ts. */
   mountPublicRoutes?: (app: Hono<Env>) => void;
   decisionLinks: DecisionLinks;
+}
+
+/** Routes declared `auth: 'public'`: they authenticate themselves (a link, a signature) or need no credential. */
+const PUBLIC_ROUTES = new Set(REST_ROUTES.filter((route) => route.auth === 'public').map((route) => `${route.method.toUpperCase()} ${route.path}`));
+
+/**
+ * Whether the route this request matched is declared public. The bearer middleware reads this, so which routes
+ * need a token is said on the route's declaration, not by mounting public routes before the token check.
+ */
+function isPublicRoute(c: Context): boolean {
+  return matchedRoutes(c).some((route) => route.method !== 'ALL' && PUBLIC_ROUTES.has(`${route.method} ${route.path}`));
 }
 
 /** A per-token limiter that follows the config: a reload with new limits starts fresh buckets. */
@@ -142,23 +155,9 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     }),
   );
 
-  app.get('/api/health', async (c) => {
-    const health = await hub.engine.health();
-    const body: HealthResponse = {
-      status: health.ok ? 'ok' : 'degraded',
-      ...(health.ok ? {} : { reason: health.reason }),
-      version: hub.version,
-      serverTime: toIso(hub.clock.now()),
-      uptimeMs: Date.now() - hub.startedAt,
-    };
-    return c.json(body, health.ok ? 200 : 503);
-  });
-  serveApiDocs(app);
-  // Before the bearer check: a decision link is its own credential.
-  mountDecisionLinkRoutes(app, hub, { links: decisionLinks, rateLimiter });
-  mountPublicRoutes?.(app);
 
   app.use('/api/*', async (c, next) => {
+    if (isPublicRoute(c)) return next();
     const token = bearerToken(c.req.header('authorization'));
     const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {
@@ -192,13 +191,28 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     c.set('principal', principal);
     await next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: limits().maxPayloadBytes + 4096,
-      onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`),
-    }),
-  );
+  const bearerBodyLimit = bodyLimit({
+    maxSize: limits().maxPayloadBytes + 4096,
+    onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`),
+  });
+  // Public routes keep their own limits (a decision link's, Slack's).
+  app.use('/api/*', async (c, next) => (isPublicRoute(c) ? next() : bearerBodyLimit(c, next)));
+
+  app.get('/api/health', async (c) => {
+    const health = await hub.engine.health();
+    const body: HealthResponse = {
+      status: health.ok ? 'ok' : 'degraded',
+      ...(health.ok ? {} : { reason: health.reason }),
+      version: hub.version,
+      serverTime: toIso(hub.clock.now()),
+      uptimeMs: Date.now() - hub.startedAt,
+    };
+    return c.json(body, health.ok ? 200 : 503);
+  });
+  serveApiDocs(app);
+  // Public by their declaration (rest-routes.ts `auth: 'public'`), wherever they are mounted.
+  mountDecisionLinkRoutes(app, hub, { links: decisionLinks, rateLimiter });
+  mountPublicRoutes?.(app);
 
   app.get('/api/me', (c) => c.json(c.get('principal')));
 
