@@ -1,5 +1,5 @@
 import { DeliveryIdParam, NotificationDeliveryQuery, type Principal } from '@approval-hub/protocol';
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { adminRoles } from '../engine/access.js';
 import { requireRole } from '../http/require-role.js';
 import { problem, problemOf } from '../http/rest-errors.js';
@@ -9,23 +9,26 @@ import type { DeliveryLog } from './delivery-log.js';
 type Env = { Variables: { principal: Principal } };
 
 /**
- * Admin REST for the notification delivery log. Mounted after the API's bearer middleware (which sets the
- * principal); errors thrown here reach the API's own error handler (`internal`).
+ * Admin REST for the notification delivery log, a sub-app of its own composed with `app.route`. The API's bearer
+ * middleware (which sets the principal) runs before it; errors thrown here reach the API's own error handler.
  */
 export function mountDeliveryLogRoutes(app: Hono<Env>, log: () => DeliveryLog | null, maxPageBytes: () => number): void {
   const admin = requireRole(adminRoles, 'The delivery log is for admin tokens');
+  const deliveries = new Hono<Env>();
 
-  app.get('/api/notifications/deliveries', admin, async (c) => {
+  deliveries.get('/', admin, async (c) => {
     const query = NotificationDeliveryQuery.safeParse(c.req.query());
     if (!query.success) return problemOf(c, invalidPayload('query', query.error).error);
-    const deliveries = log();
-    return c.json(deliveries ? await deliveries.list(query.data, maxPageBytes()) : { items: [], nextCursor: null });
+    const current = log();
+    return c.json(current ? await current.list(query.data, maxPageBytes()) : { items: [], nextCursor: null });
   });
 
-  app.post('/api/notifications/deliveries/:id/redeliver', admin, async (c) => {
+  deliveries.post('/:id/redeliver', admin, async (c) => {
     const param = DeliveryIdParam.safeParse({ id: c.req.param('id') });
     if (!param.success) return problemOf(c, invalidPayload('delivery id', param.error).error);
     const delivery = await log()?.redeliver(param.data.id);
     return delivery ? c.json(delivery) : problem(c, 'not_found', `No delivery ${param.data.id}`);
   });
+
+  app.route('/api/notifications/deliveries', deliveries);
 }
