@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ApprovalStatus } from './approval.js';
-import { AuditType } from './audit.js';
+import { ApprovalCancel, ApprovalRecord, ApprovalStatus } from './approval.js';
+import { AuditEntry, AuditType } from './audit.js';
+import { Grant } from './grants.js';
 import { IsoTime, QueueName, ToolName } from './text.js';
 
 /** Every REST list: `{ items, nextCursor }`; pass `nextCursor` back as `cursor` for the next page. */
@@ -99,3 +100,31 @@ export const IssuedDecisionLink = z.object({
   expiresAt: IsoTime,
 });
 export type IssuedDecisionLink = z.infer<typeof IssuedDecisionLink>;
+
+/** `POST /api/approvals/:id/cancel` body (optional): the request id is in the path. */
+export const CancelBody = ApprovalCancel.omit({ requestId: true });
+export type CancelBody = z.infer<typeof CancelBody>;
+
+/** `GET /api/metrics` query: `reset=loop` restarts the event-loop delay histogram (benchmarks). */
+export const MetricsQuery = z.object({ reset: z.literal('loop').optional() });
+export type MetricsQuery = z.infer<typeof MetricsQuery>;
+
+/** The JSON process figures of `GET /api/metrics` (benchmarks read them). */
+export const ProcessMetricsResponse = z.object({
+  pid: z.int(),
+  uptimeMs: z.number(),
+  rssBytes: z.number(),
+  heapUsedBytes: z.number(),
+  cpuUserMicros: z.number(),
+  cpuSystemMicros: z.number(),
+  eventLoopDelayMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
+  connections: z.object({ agents: z.int(), reviewers: z.int() }),
+});
+export type ProcessMetricsResponse = z.infer<typeof ProcessMetricsResponse>;
+
+export const ApprovalPage = pageSchema(ApprovalRecord);
+export const AuditPage = pageSchema(AuditEntry);
+export const GrantPage = pageSchema(Grant);
+/** The served API documents: only their version field is promised here; the validators check the rest. */
+export const OpenApiDocument = z.looseObject({ openapi: z.string() });
+export const AsyncApiDocument = z.looseObject({ asyncapi: z.string() });

@@ -4,7 +4,7 @@ import { toIso, type Clock } from '../clock.js';
 import type { HubConfig } from '../config.js';
 import type { ApprovalEngine } from '../engine/approval-engine.js';
 import { argsDigest } from '../engine/args-digest.js';
-import { mayDecide, reviewerQueues } from '../engine/access.js';
+import { mayDecide, mayDecideQueue, reviewerRoles } from '../engine/access.js';
 import { tokenDigest, type PrincipalDirectory } from '../principals.js';
 import type { ApprovalStore } from '../store/store.js';
 import { openButton, sealButton, type SealedButton } from './button-seal.js';
@@ -92,13 +92,8 @@ export interface DecisionLinksOptions {
 
 /** The reviewer's current token (config), if the principal id still names a reviewer or admin. */
 function reviewerToken(config: HubConfig, principalId: string): string | null {
-  const entry = config.tokens.find((t) => (t.id ?? t.name) === principalId && (t.role === 'reviewer' || t.role === 'admin'));
+  const entry = config.tokens.find((t) => (t.id ?? t.name) === principalId && reviewerRoles.includes(t.role));
   return entry?.token ?? null;
-}
-
-function mayDecideQueue(principal: Principal, queue: string): boolean {
-  const queues = reviewerQueues(principal);
-  return mayDecide(principal) && (queues === null || queues.includes(queue));
 }
 
 export function createDecisionLinks(options: DecisionLinksOptions): DecisionLinks {

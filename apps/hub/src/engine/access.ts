@@ -8,6 +8,18 @@ import type { ReadScope } from '../store/store.js';
 
 export const reviewerRoles: readonly Role[] = ['reviewer', 'admin'];
 export const agentRoles: readonly Role[] = ['agent'];
+/** Operations surfaces (process and Prometheus metrics, the notification delivery log, audit verify and head). */
+export const adminRoles: readonly Role[] = ['admin'];
+
+/** Whether the principal holds one of the roles a route or event requires. */
+export function hasRole(principal: Principal, roles: readonly Role[]): boolean {
+  return roles.includes(principal.role);
+}
+
+/** Metrics and the delivery log: admins only (they count and name every queue). */
+export function mayOperate(principal: Principal): boolean {
+  return hasRole(principal, adminRoles);
+}
 
 /** The queues a reviewer may read and decide: `null` = all (admins, and reviewers without a `queues` list). */
 export function reviewerQueues(principal: Principal): readonly string[] | null {
@@ -28,6 +40,12 @@ export function mayDecide(principal: Principal): boolean {
 /** The answer when a principal's role may not do something at all (before anything is read). */
 export function roleRefusal(principal: Principal): { ok: false; error: ErrorInfo } {
   return fail('forbidden', `Not allowed for the ${principal.role} role`);
+}
+
+/** Whether the principal may decide requests of this queue (a decision link is issued only to such a reviewer). */
+export function mayDecideQueue(principal: Principal, queue: string): boolean {
+  const queues = reviewerQueues(principal);
+  return mayDecide(principal) && (queues === null || queues.includes(queue));
 }
 
 /** Agents cancel only their own requests (applied through `readScope`). */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { httpStatusOf } from '@approval-hub/protocol';
 import type { Env, Hono } from 'hono';
+import { problem } from './rest-errors.js';
 
 /**
  * The client packages the hub serves at `GET /downloads/<name>.tgz`, so `npx -y http://hub:4000/downloads/mcp-proxy.tgz`
@@ -15,11 +15,11 @@ export function mountClientDownloads<E extends Env>(app: Hono<E>, downloadsDir: 
   app.get(DOWNLOADS_PATH, async (c) => {
     const file = c.req.param('file');
     if (!(CLIENT_DOWNLOADS as readonly string[]).includes(file)) {
-      return c.json({ error: { code: 'not_found', message: `No download ${file}; the hub serves ${CLIENT_DOWNLOADS.join(', ')}` } }, httpStatusOf.not_found as 404);
+      return problem(c, 'not_found', `No download ${file}; the hub serves ${CLIENT_DOWNLOADS.join(', ')}`);
     }
     const body = await readFile(path.join(downloadsDir, file)).catch(() => null);
     if (!body) {
-      return c.json({ error: { code: 'not_found', message: `${file} was not packed with this hub (build the hub with pnpm build to pack it)` } }, httpStatusOf.not_found as 404);
+      return problem(c, 'not_found', `${file} was not packed with this hub (build the hub with pnpm build to pack it)`);
     }
     return c.body(body, 200, { 'Content-Type': 'application/gzip', 'Cache-Control': 'no-cache', 'Content-Disposition': `attachment; filename="${file}"` });
   });

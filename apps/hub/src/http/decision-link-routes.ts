@@ -1,4 +1,4 @@
-import { DecisionLinkBody, DecisionLinkToken, fail, httpStatusOf, type Ack, type ErrorCode } from '@approval-hub/protocol';
+import { DecisionLinkBody, DecisionLinkToken, fail, type Ack } from '@approval-hub/protocol';
 import type { Context, Env, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { actorOf } from '../engine/access.js';
@@ -6,16 +6,12 @@ import type { DecisionLinks, OpenedLink } from '../decision-links/decision-links
 import type { HubContext } from '../hub-context.js';
 import { invalidPayload } from '../validation.js';
 import { requestClientAddress } from './client-address.js';
+import { problem, problemOf } from './rest-errors.js';
 
 export interface DecisionLinkRouteOptions {
   links: DecisionLinks;
   /** The REST API's per-principal limiter: a reviewer's link calls count with their other calls. */
   rateLimiter: { take(key: string): boolean };
-}
-
-function problem(c: Context, code: ErrorCode, message: string, details?: unknown) {
-  const error = details === undefined ? { code, message } : { code, message, details };
-  return c.json({ error }, httpStatusOf[code] as 400);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -28,7 +24,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export function mountDecisionLinkRoutes<E extends Env>(app: Hono<E>, hub: HubContext, { links, rateLimiter }: DecisionLinkRouteOptions): void {
   const path = '/api/decision-links/:token';
 
-  const reply = <T>(c: Context, ack: Ack<T>) => (ack.ok ? c.json(ack.data as object) : problem(c, ack.error.code, ack.error.message, ack.error.details));
+  const reply = <T>(c: Context, ack: Ack<T>) => (ack.ok ? c.json(ack.data as object) : problemOf(c, ack.error));
 
   const linkThrottled = (c: Context, address: string) => {
     hub.linkThrottle.logRefusal(address, { event: 'auth.refused', channel: 'decision-link', code: 'rate_limited' }, 'decision link refused: too many failed attempts from this address');

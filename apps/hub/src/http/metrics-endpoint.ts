@@ -1,15 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { httpStatusOf, type ErrorCode } from '@approval-hub/protocol';
-import type { Context, Env, Hono } from 'hono';
+import type { Env, Hono } from 'hono';
+import { mayOperate } from '../engine/access.js';
 import type { HubContext } from '../hub-context.js';
 import { bearerToken } from './bearer-token.js';
 import { requestClientAddress } from './client-address.js';
 import type { HubMetrics } from './prometheus-metrics.js';
+import { problem } from './rest-errors.js';
 
 export const METRICS_PATH = '/metrics';
-
-const refuse = (c: Context, code: ErrorCode, message: string) => c.json({ error: { code, message } }, httpStatusOf[code] as 401);
 
 /**
  * `GET /metrics` on the hub's own port: Prometheus text for an admin bearer token. Failed tokens count against the
@@ -21,12 +20,12 @@ export function mountMetricsRoute<E extends Env>(app: Hono<E>, hub: HubContext, 
     const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {
       const address = requestClientAddress(c, hub.config.trustedProxies);
-      if (hub.authThrottle.throttled(address)) return refuse(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
+      if (hub.authThrottle.throttled(address)) return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
       hub.authThrottle.recordFailure(address);
       hub.authThrottle.logRefusal(address, { event: 'auth.refused', channel: 'metrics', code: 'unauthorized' }, 'metrics scrape refused');
-      return refuse(c, 'unauthorized', 'Missing or unknown bearer token (metrics need an admin token, or use metrics.port)');
+      return problem(c, 'unauthorized', 'Missing or unknown bearer token (metrics need an admin token, or use metrics.port)');
     }
-    if (principal.role !== 'admin') return refuse(c, 'forbidden', 'Metrics are for admin tokens');
+    if (!mayOperate(principal)) return problem(c, 'forbidden', 'Metrics are for admin tokens');
     return c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
   });
 }

@@ -1,33 +1,31 @@
 import {
-  ApprovalCancel,
   ApprovalListQuery,
   ApprovalRequestInput,
   AuditListQuery,
   AuditVerifyQuery,
+  CancelBody,
   DecisionBody,
   GrantListQuery,
   Identifier,
   IssuedDecisionLink,
   WaitQuery,
-  fail,
-  httpStatusOf,
   type Ack,
-  type ErrorCode,
   type HealthResponse,
   type Principal,
-  type Role,
 } from '@approval-hub/protocol';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { matchedRoutes } from 'hono/route';
 import type { z } from 'zod';
 import { toIso } from '../clock.js';
-import { actorOf, agentRoles, reviewerRoles } from '../engine/access.js';
+import { actorOf, adminRoles, agentRoles, reviewerRoles } from '../engine/access.js';
 import { InvalidCursorError } from '../engine/cursors.js';
 import type { DecisionWaiters } from '../engine/decision-waiters.js';
 import type { HubContext } from '../hub-context.js';
 import { KeyedRateLimiter } from '../rate-limiter.js';
 import type { DecisionLinks } from '../decision-links/decision-links.js';
+import { REST_ROUTES } from './api-docs/rest-routes.js';
 import { serveApiDocs } from './api-docs/serve-api-docs.js';
 import { mountDecisionLinkRoutes } from './decision-link-routes.js';
 import { bearerToken } from './bearer-token.js';
@@ -36,25 +34,15 @@ import type { LongPolls } from './long-polls.js';
 import { invalidPayload, payloadBytes } from '../validation.js';
 import type { ProcessMetrics } from './metrics.js';
 import { isOriginAllowed, originPolicyOf } from './origin-policy.js';
+import { requireRole } from './require-role.js';
+import { ApiError, problem, problemOf } from './rest-errors.js';
 
 type Env = { Variables: { principal: Principal } };
 type Ctx = Context<Env>;
 
-function problem(c: Context, code: ErrorCode, message: string, details?: unknown) {
-  const error = details === undefined ? { code, message } : { code, message, details };
-  return c.json({ error }, httpStatusOf[code] as 400);
-}
-
-
-class BadInput extends Error {
-  constructor(readonly response: ReturnType<typeof invalidPayload>) {
-    super(response.error.message);
-  }
-}
-
 function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new BadInput(invalidPayload(what, parsed.error));
+  if (!parsed.success) throw new ApiError(invalidPayload(what, parsed.error).error);
   return parsed.data;
 }
 
@@ -62,7 +50,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new BadInput(fail('invalid_payload', 'Request body is not valid JSON'));
+    throw ApiError.of('invalid_payload', 'Request body is not valid JSON');
   }
 }
 
@@ -74,7 +62,7 @@ async function bodyText(c: Ctx): Promise<string> {
   try {
     return strictUtf8.decode(bytes);
   } catch {
-    throw new BadInput(fail('invalid_payload', 'Request body is not valid UTF-8'));
+    throw ApiError.of('invalid_payload', 'Request body is not valid UTF-8');
   }
 }
 
@@ -82,17 +70,26 @@ async function jsonBody(c: Ctx): Promise<unknown> {
   return parseJson(await bodyText(c));
 }
 
-const CancelBody = ApprovalCancel.omit({ requestId: true });
-
-/** The REST API: same engine as the sockets, plain JSON bodies, errors as `{ error }` with the status carrying the class. */
+/** The REST API: same engine as the sockets, plain JSON bodies, errors as `{ error }` with the status carrying the class (rest-errors.ts). */
 export interface RestApiOptions {
   waiters: DecisionWaiters;
   longPolls: LongPolls;
   metrics: ProcessMetrics;
   connections: () => { agents: number; reviewers: number };
-  /** Routes that authenticate themselves (a signature, not a bearer token), mounted before the token check. */
+  /** Routes that authenticate themselves (a signature, not a bearer token): declared `auth: 'public'` in rest-routes.ts. */
   mountPublicRoutes?: (app: Hono<Env>) => void;
   decisionLinks: DecisionLinks;
+}
+
+/** Routes declared `auth: 'public'`: they authenticate themselves (a link, a signature) or need no credential. */
+const PUBLIC_ROUTES = new Set(REST_ROUTES.filter((route) => route.auth === 'public').map((route) => `${route.method.toUpperCase()} ${route.path}`));
+
+/**
+ * Whether the route this request matched is declared public. The bearer middleware reads this, so which routes
+ * need a token is said on the route's declaration, not by mounting public routes before the token check.
+ */
+function isPublicRoute(c: Context): boolean {
+  return matchedRoutes(c).some((route) => route.method !== 'ALL' && PUBLIC_ROUTES.has(`${route.method} ${route.path}`));
 }
 
 /** A per-token limiter that follows the config: a reload with new limits starts fresh buckets. */
@@ -119,25 +116,22 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
       const principal = c.get('principal');
       hub.auditor.record({ actor: actorOf(principal), key: principal.id, channel: `${c.req.method} ${c.req.routePath}`, code: 'invalid_payload', message: ack.error.message });
     }
-    return problem(c, ack.error.code, ack.error.message, ack.error.details);
-  };
-
-  const requireRole = (c: Ctx, roles: readonly Role[]) => {
-    const principal = c.get('principal');
-    return roles.includes(principal.role) ? null : problem(c, 'forbidden', `Not allowed for the ${principal.role} role`);
+    return problemOf(c, ack.error);
   };
 
   app.onError((error, c) => {
-    if (error instanceof BadInput) {
-      const principal = c.get('principal') as Principal | undefined;
-      hub.auditor.record({
-        actor: principal ? actorOf(principal) : { kind: 'hub' },
-        key: principal?.id ?? 'anonymous',
-        channel: `${c.req.method} ${c.req.routePath}`,
-        code: 'invalid_payload',
-        message: error.message,
-      });
-      return c.json({ error: error.response.error }, 400);
+    if (error instanceof ApiError) {
+      if (error.info.code === 'invalid_payload') {
+        const principal = c.get('principal') as Principal | undefined;
+        hub.auditor.record({
+          actor: principal ? actorOf(principal) : { kind: 'hub' },
+          key: principal?.id ?? 'anonymous',
+          channel: `${c.req.method} ${c.req.routePath}`,
+          code: 'invalid_payload',
+          message: error.message,
+        });
+      }
+      return problemOf(c, error.info);
     }
     if (error instanceof InvalidCursorError) return problem(c, 'invalid_payload', 'Invalid cursor: not one this API returned');
     hub.log.error({ err: error, method: c.req.method, path: c.req.path }, 'REST handler failed');
@@ -161,23 +155,9 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     }),
   );
 
-  app.get('/api/health', async (c) => {
-    const health = await hub.engine.health();
-    const body: HealthResponse = {
-      status: health.ok ? 'ok' : 'degraded',
-      ...(health.ok ? {} : { reason: health.reason }),
-      version: hub.version,
-      serverTime: toIso(hub.clock.now()),
-      uptimeMs: Date.now() - hub.startedAt,
-    };
-    return c.json(body, health.ok ? 200 : 503);
-  });
-  serveApiDocs(app);
-  // Before the bearer check: a decision link is its own credential.
-  mountDecisionLinkRoutes(app, hub, { links: decisionLinks, rateLimiter });
-  mountPublicRoutes?.(app);
 
   app.use('/api/*', async (c, next) => {
+    if (isPublicRoute(c)) return next();
     const token = bearerToken(c.req.header('authorization'));
     const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {
@@ -200,7 +180,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
       const declared = Number(c.req.header('content-length') ?? Number.NaN);
       const size = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limits().maxPayloadBytes) : limits().maxPayloadBytes;
       const refused = hub.budgets.chargeWrite(principal, size, `${c.req.method} ${c.req.path.slice(0, 128)}`);
-      if (refused) return problem(c, refused.error.code, refused.error.message, refused.error.details);
+      if (refused) return problemOf(c, refused.error);
       c.set('principal', principal);
       await next();
       // A call refused as bad input, unknown or in conflict wrote nothing (its rejection audit is bounded on its
@@ -211,13 +191,28 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     c.set('principal', principal);
     await next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: limits().maxPayloadBytes + 4096,
-      onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`),
-    }),
-  );
+  const bearerBodyLimit = bodyLimit({
+    maxSize: limits().maxPayloadBytes + 4096,
+    onError: (c) => problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`),
+  });
+  // Public routes keep their own limits (a decision link's, Slack's).
+  app.use('/api/*', async (c, next) => (isPublicRoute(c) ? next() : bearerBodyLimit(c, next)));
+
+  app.get('/api/health', async (c) => {
+    const health = await hub.engine.health();
+    const body: HealthResponse = {
+      status: health.ok ? 'ok' : 'degraded',
+      ...(health.ok ? {} : { reason: health.reason }),
+      version: hub.version,
+      serverTime: toIso(hub.clock.now()),
+      uptimeMs: Date.now() - hub.startedAt,
+    };
+    return c.json(body, health.ok ? 200 : 503);
+  });
+  serveApiDocs(app);
+  // Public by their declaration (rest-routes.ts `auth: 'public'`), wherever they are mounted.
+  mountDecisionLinkRoutes(app, hub, { links: decisionLinks, rateLimiter });
+  mountPublicRoutes?.(app);
 
   app.get('/api/me', (c) => c.json(c.get('principal')));
 
@@ -226,9 +221,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return c.json(await hub.engine.list(c.get('principal'), query));
   });
 
-  app.post('/api/approvals', async (c) => {
-    const denied = requireRole(c, agentRoles);
-    if (denied) return denied;
+  app.post('/api/approvals', requireRole(agentRoles), async (c) => {
     const body = await jsonBody(c);
     if (payloadBytes(body) > limits().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`);
     const input = parseOrThrow(ApprovalRequestInput, body, 'approval request');
@@ -250,7 +243,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     if (!record) return problem(c, 'not_found', `No request ${id} visible to you`);
     if (record.status === 'pending' && timeoutMs > 0) {
       const slot = hub.budgets.openLongPoll(principal, 'GET /api/approvals/:id/wait');
-      if ('ok' in slot) return problem(c, slot.error.code, slot.error.message, slot.error.details);
+      if ('ok' in slot) return problemOf(c, slot.error);
       // Ends early with 401 when a reload revokes or changes this token.
       const poll = longPolls.track(bearerToken(c.req.header('authorization')) ?? '', principal);
       try {
@@ -273,9 +266,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return c.json(record);
   });
 
-  app.post('/api/approvals/:id/decision', async (c) => {
-    const denied = requireRole(c, reviewerRoles);
-    if (denied) return denied;
+  app.post('/api/approvals/:id/decision', requireRole(reviewerRoles), async (c) => {
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
     const body = await jsonBody(c);
     if (payloadBytes(body) > limits().maxPayloadBytes) return problem(c, 'payload_too_large', `Body larger than the hub's limit of ${limits().maxPayloadBytes} bytes`);
@@ -283,9 +274,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return reply(c, await hub.engine.decide(c.get('principal'), { requestId: id, ...decision }, { channel: 'rest' }));
   });
 
-  app.post('/api/approvals/:id/decision-link', async (c) => {
-    const denied = requireRole(c, reviewerRoles);
-    if (denied) return denied;
+  app.post('/api/approvals/:id/decision-link', requireRole(reviewerRoles), async (c) => {
     const principal = c.get('principal');
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
     // Visible means within the reviewer's queues (access.ts's read scope), so the link never reaches further.
@@ -304,9 +293,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return c.json(IssuedDecisionLink.parse({ url: link.url, expiresAt: link.expiresAt }));
   });
 
-  app.post('/api/approvals/:id/cancel', async (c) => {
-    const denied = requireRole(c, agentRoles);
-    if (denied) return denied;
+  app.post('/api/approvals/:id/cancel', requireRole(agentRoles), async (c) => {
     const id = parseOrThrow(Identifier, c.req.param('id'), 'request id');
     const text = await bodyText(c);
     const reason = text.trim() === '' ? undefined : parseOrThrow(CancelBody, parseJson(text), 'cancel').reason;
@@ -328,9 +315,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return reply(c, await hub.engine.revokeGrant(c.get('principal'), id));
   });
 
-  app.get('/api/audit', async (c) => {
-    const denied = requireRole(c, reviewerRoles);
-    if (denied) return denied;
+  app.get('/api/audit', requireRole(reviewerRoles), async (c) => {
     const query = parseOrThrow(AuditListQuery, c.req.query(), 'query');
     return c.json(await hub.engine.listAudit(c.get('principal'), query));
   });
@@ -341,9 +326,7 @@ export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, co
     return reply(c, await hub.engine.verifyAudit(c.get('principal'), expected));
   });
 
-  app.get('/api/metrics', (c) => {
-    const denied = requireRole(c, ['admin']);
-    if (denied) return denied;
+  app.get('/api/metrics', requireRole(adminRoles), (c) => {
     if (c.req.query('reset') === 'loop') metrics.resetLoopDelay();
     return c.json(metrics.snapshot(connections()));
   });

@@ -1,6 +1,7 @@
 import { SlackBlockActions } from '@approval-hub/protocol';
 import type { Env, Hono } from 'hono';
 import { requestClientAddress } from '../http/client-address.js';
+import { problem } from '../http/rest-errors.js';
 import type { HubContext } from '../hub-context.js';
 import type { DecisionLinkIssuer } from './email-sender.js';
 import type { SlackChannel } from './notifications-config.js';
@@ -30,11 +31,11 @@ export interface SlackLinks {
 export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubContext, links?: SlackLinks): void {
   app.post('/api/slack/interactions', async (c) => {
     const channels = (hub.config.notifications?.channels ?? []).filter((ch): ch is SlackChannel => ch.kind === 'slack');
-    if (channels.length === 0) return c.json({ error: { code: 'not_found', message: 'Slack is not configured' } }, 404);
+    if (channels.length === 0) return problem(c, 'not_found', 'Slack is not configured');
     const length = Number(c.req.header('content-length') ?? '0');
-    if (length > MAX_BODY_BYTES) return c.json({ error: { code: 'payload_too_large', message: 'Body too large' } }, 413);
+    if (length > MAX_BODY_BYTES) return problem(c, 'payload_too_large', 'Body too large');
     const raw = await c.req.text();
-    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) return c.json({ error: { code: 'payload_too_large', message: 'Body too large' } }, 413);
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) return problem(c, 'payload_too_large', 'Body too large');
     const timestamp = c.req.header('x-slack-request-timestamp');
     const signature = c.req.header('x-slack-signature');
     const nowSeconds = Math.floor(hub.clock.now() / 1000);
@@ -43,10 +44,10 @@ export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubCont
       // Bad signatures count as failed authentications of the caller's address, in Slack's own bucket; a good
       // signature is served whatever others sent (Slack calls from a few shared addresses).
       const address = requestClientAddress(c, hub.config.trustedProxies);
-      if (hub.slackThrottle.throttled(address)) return c.json({ error: { code: 'rate_limited', message: 'Too many failed attempts from your address; try again later' } }, 429);
+      if (hub.slackThrottle.throttled(address)) return problem(c, 'rate_limited', 'Too many failed attempts from your address; try again later');
       hub.slackThrottle.recordFailure(address);
       hub.log.warn({ event: 'slack.refused', code: 'unauthorized' }, 'Slack interaction refused: bad or stale signature');
-      return c.json({ error: { code: 'unauthorized', message: 'Bad or stale Slack signature' } }, 401);
+      return problem(c, 'unauthorized', 'Bad or stale Slack signature');
     }
     let payload: SlackBlockActions;
     try {
@@ -55,7 +56,7 @@ export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubCont
       if (!parsed.success) return c.body(null, 200);
       payload = parsed.data;
     } catch {
-      return c.json({ error: { code: 'invalid_payload', message: 'The payload is not JSON' } }, 400);
+      return problem(c, 'invalid_payload', 'The payload is not JSON');
     }
     const action = payload.actions[0]!;
     const known = [SLACK_ACTION.approve, SLACK_ACTION.deny, SLACK_ACTION.open] as string[];

@@ -3,7 +3,6 @@ import { ErrorBody, ErrorCode, httpStatusOf } from '@approval-hub/protocol';
 import { z } from 'zod';
 import { HUB_VERSION } from '../../version.js';
 import { inlineSchema, namedSchemas } from './json-schema.js';
-import * as routeSchemas from './rest-routes.js';
 import { BEARER_ERRORS, PUBLIC_ERRORS, REST_ROUTES, type RouteDoc } from './rest-routes.js';
 
 type Json = Record<string, unknown>;
@@ -36,7 +35,7 @@ export function buildOpenApiDocument(): Json {
   const named: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = { ErrorBody: { schema: ErrorBody, io: 'output' } };
   // Components take the name the schema is exported under (protocol first), so the document reads like the code.
   const exportedName = new Map<unknown, string>();
-  for (const module of [routeSchemas, protocol]) for (const [name, value] of Object.entries(module)) if (value instanceof z.ZodType) exportedName.set(value, name);
+  for (const [name, value] of Object.entries(protocol)) if (value instanceof z.ZodType) exportedName.set(value, name);
   const nameOf = new Map<z.ZodType, string>([[ErrorBody, 'ErrorBody']]);
   const register = (schema: z.ZodType, io: 'input' | 'output', fallback: string): string => {
     const known = nameOf.get(schema);

@@ -1,10 +1,16 @@
 import {
-  ApprovalCancel,
   ApprovalDetail,
+  ApprovalPage,
+  AsyncApiDocument,
+  AuditPage,
+  CancelBody,
+  GrantPage,
+  MetricsQuery,
+  OpenApiDocument,
+  ProcessMetricsResponse,
   ApprovalListQuery,
   ApprovalRecord,
   ApprovalRequestInput,
-  AuditEntry,
   AuditHead,
   AuditListQuery,
   AuditVerifyQuery,
@@ -24,7 +30,6 @@ import {
   NotificationDelivery,
   NotificationDeliveryPage,
   NotificationDeliveryQuery,
-  pageSchema,
   type ErrorCode,
   type Role,
 } from '@approval-hub/protocol';
@@ -57,24 +62,6 @@ const IdParam = z.object({ id: Identifier });
 const LinkParam = z.object({ token: DecisionLinkToken });
 const linkErrors: readonly ErrorCode[] = ['unauthorized', 'not_found', 'expired', 'rate_limited'];
 
-/** The JSON process figures of `GET /api/metrics` (benchmarks read them). */
-export const ProcessMetricsResponse = z.object({
-  pid: z.int(),
-  uptimeMs: z.number(),
-  rssBytes: z.number(),
-  heapUsedBytes: z.number(),
-  cpuUserMicros: z.number(),
-  cpuSystemMicros: z.number(),
-  eventLoopDelayMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
-  connections: z.object({ agents: z.int(), reviewers: z.int() }),
-});
-
-export const ApprovalPage = pageSchema(ApprovalRecord);
-export const AuditPage = pageSchema(AuditEntry);
-export const GrantPage = pageSchema(Grant);
-export const CancelBody = ApprovalCancel.omit({ requestId: true });
-export const OpenApiDocument = z.looseObject({ openapi: z.string() });
-export const AsyncApiDocument = z.looseObject({ asyncapi: z.string() });
 
 const reviewers = ['reviewer', 'admin'] as const;
 
@@ -289,7 +276,7 @@ export const REST_ROUTES: readonly RouteDoc[] = [
     summary: 'Process figures as JSON (benchmarks)',
     auth: 'bearer',
     roles: ['admin'],
-    query: z.object({ reset: z.literal('loop').optional() }),
+    query: MetricsQuery,
     responses: [{ status: 200, description: 'Figures', schema: ProcessMetricsResponse }],
     errors: ['forbidden'],
   },
