@@ -1,5 +1,5 @@
-import { ErrorBody, NotificationDelivery, NotificationDeliveryPage, type DeliveryStatus } from '@approval-hub/protocol';
-import { HubRequestError, buildQuery } from './restClient';
+import { type DeliveryStatus, NotificationDelivery, NotificationDeliveryPage } from '@approval-hub/protocol';
+import { createRestClient } from './restClient';
 
 /** The notification delivery log (admins): `GET /api/notifications/deliveries` and redelivery of one entry. */
 export interface DeliveryLogApi {
@@ -7,34 +7,10 @@ export interface DeliveryLogApi {
   redeliver(id: string): Promise<NotificationDelivery>;
 }
 
-async function answer<T>(response: Response, parse: (body: unknown) => T): Promise<T> {
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    // Reported below.
-  }
-  if (!response.ok) {
-    const error = ErrorBody.safeParse(body);
-    if (error.success) throw new HubRequestError(error.data.error.code, error.data.error.message, response.status);
-    throw new HubRequestError('bad_response', `The hub answered ${response.status}.`, response.status);
-  }
-  return parse(body);
-}
-
-export function createDeliveryLogApi(getToken: () => string | null, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): DeliveryLogApi {
-  const headers = () => {
-    const token = getToken();
-    return { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) };
-  };
+export function createDeliveryLogApi(getToken: () => string | null, fetchImpl?: typeof fetch): DeliveryLogApi {
+  const rest = createRestClient({ getToken, ...(fetchImpl ? { fetchImpl } : {}) });
   return {
-    async list(query) {
-      const response = await fetchImpl(`/api/notifications/deliveries${buildQuery({ ...query, limit: 100 })}`, { headers: headers() });
-      return answer(response, (body) => NotificationDeliveryPage.parse(body));
-    },
-    async redeliver(id) {
-      const response = await fetchImpl(`/api/notifications/deliveries/${encodeURIComponent(id)}/redeliver`, { method: 'POST', headers: headers() });
-      return answer(response, (body) => NotificationDelivery.parse(body));
-    },
+    list: (query) => rest.get('/api/notifications/deliveries', { ...query, limit: 100 }, NotificationDeliveryPage),
+    redeliver: (id) => rest.post(`/api/notifications/deliveries/${encodeURIComponent(id)}/redeliver`, undefined, NotificationDelivery),
   };
 }

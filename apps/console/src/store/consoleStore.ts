@@ -1,6 +1,6 @@
 import { devtools } from 'zustand/middleware';
 import { createStore } from 'zustand/vanilla';
-import { RecentIds } from '../domain/recentIds';
+import { createCrossSliceActions } from './actions';
 import { createConnectionSlice } from './connectionSlice';
 import { createDecisionSlice } from './decisionSlice';
 import { createGrantsSlice } from './grantsSlice';
@@ -24,7 +24,8 @@ export interface ConsoleStoreOptions {
 
 /** One store per console (and per test): a vanilla zustand store that React binds with `useStore`. */
 export function createConsoleStore(options: ConsoleStoreOptions = {}) {
-  const deps: SliceDeps = { now: options.now ?? Date.now, ledger: new RecentIds(options.ledgerCapacity ?? 100_000) };
+  let noticeId = 0;
+  const deps: SliceDeps = { now: options.now ?? Date.now, ledgerCapacity: options.ledgerCapacity ?? 100_000, nextNoticeId: () => ++noticeId };
   return createStore<ConsoleState>()(
     devtools(
       (...a) => ({
@@ -32,12 +33,13 @@ export function createConsoleStore(options: ConsoleStoreOptions = {}) {
         ...createConnectionSlice(...a),
         ...createQueueSlice(deps)(...a),
         ...createSelectionSlice(deps)(...a),
-        ...createDecisionSlice(deps)(...a),
-        ...createReviewSlice(deps)(...a),
+        ...createDecisionSlice(...a),
+        ...createReviewSlice(...a),
         ...createHistorySlice(...a),
         ...createGrantsSlice(...a),
-        ...createNoticeSlice(...a),
+        ...createNoticeSlice(deps)(...a),
         ...createUiSlice(...a),
+        ...createCrossSliceActions(deps)(...a),
       }),
       { name: 'approval-hub-console', enabled: options.devtools ?? false },
     ),

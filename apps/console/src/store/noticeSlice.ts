@@ -1,4 +1,4 @@
-import type { ConsoleSlice } from './types';
+import type { ConsoleSlice, SliceDeps } from './types';
 
 export type NoticeTone = 'info' | 'success' | 'warning' | 'error';
 
@@ -17,15 +17,23 @@ export interface NoticeSlice {
   dismissNotice(id: number): void;
 }
 
-export const createNoticeSlice: ConsoleSlice<NoticeSlice> = (set, get) => {
-  let nextId = 1;
-  return {
+/** A notice an action reports, before it gets its id. */
+export type NoticeDraft = readonly [tone: NoticeTone, text: string];
+
+/** `notices` with `drafts` appended in order, each with the next id; the oldest fall off. */
+export function appendNotices(notices: readonly Notice[], drafts: readonly NoticeDraft[], nextId: () => number): readonly Notice[] {
+  if (drafts.length === 0) return notices;
+  return [...notices, ...drafts.map(([tone, text]) => ({ id: nextId(), tone, text }))].slice(-MAX_NOTICES);
+}
+
+export const createNoticeSlice =
+  (deps: SliceDeps): ConsoleSlice<NoticeSlice> =>
+  (set, get) => ({
     notices: [],
     pushNotice: (tone, text) => {
-      const id = nextId++;
-      set({ notices: [...get().notices, { id, tone, text }].slice(-MAX_NOTICES) }, undefined, 'notice/push');
-      return id;
+      const notices = appendNotices(get().notices, [[tone, text]], deps.nextNoticeId);
+      set({ notices }, undefined, 'notice/push');
+      return (notices.at(-1) as Notice).id;
     },
     dismissNotice: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }, undefined, 'notice/dismiss'),
-  };
-};
+  });
