@@ -17,15 +17,30 @@ interface Waiting {
 }
 
 /**
- * The main thread's side of the writer thread: posts each tick's writes as one message and resolves each write
- * when its transaction committed. The event loop never waits on SQLite for a write.
+ * How long a delivery receipt waits for other writes to travel with. A receipt alone needs no transaction of its
+ * own: it rides the next batch, and if the hub dies first the decision is only delivered again, which the agent
+ * already deduplicates (`requestId`).
+ */
+const RECEIPT_LINGER_MS = 20;
+
+/**
+ * The main thread's side of the writer thread: group commit. At most one batch is in flight; whatever is asked for
+ * while it commits waits here and goes as the next batch, in one message and one transaction. So the batch grows
+ * exactly as much as the writer is busy (no fixed window to tune), `durability: 'normal'` groups as well as 'full'
+ * does, and an idle hub still commits a lone write in the next tick. Each write resolves when its transaction
+ * committed; the event loop never waits on SQLite.
  */
 export class WriterClient {
   readonly #worker: Worker;
   readonly #waiting = new Map<number, Waiting>();
   #nextId = 1;
   #outbox: { id: number; write: WriteOp }[] = [];
+  /** Delivery receipts waiting for a batch to ride (see RECEIPT_LINGER_MS). */
+  #receipts: { id: number; write: WriteOp }[] = [];
   #posting = false;
+  #receiptTimer: NodeJS.Timeout | null = null;
+  /** A batch was posted and its results have not come back yet. */
+  #inFlight = false;
   #dead: Error | null = null;
   #closed: Promise<void> | null = null;
   readonly #onFailure: (error: Error) => void;
@@ -64,25 +79,48 @@ export class WriterClient {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#outbox.push({ id, write: op });
-      if (!this.#posting) {
-        this.#posting = true;
-        // Everything asked for in this tick travels in one message and commits in one transaction.
-        setImmediate(() => this.#post());
+      if (op.op === 'delivered') {
+        this.#receipts.push({ id, write: op });
+        this.#receiptTimer ??= setTimeout(() => {
+          this.#receiptTimer = null;
+          this.#schedule();
+        }, RECEIPT_LINGER_MS);
+        return;
       }
+      this.#outbox.push({ id, write: op });
+      this.#schedule();
     });
+  }
+
+  #schedule(): void {
+    if (this.#posting || this.#inFlight) return;
+    this.#posting = true;
+    // Everything asked for in this tick travels in one message and commits in one transaction.
+    setImmediate(() => this.#post());
   }
 
   #post(): void {
     this.#posting = false;
-    if (this.#outbox.length === 0) return;
-    const writes = this.#outbox;
+    if (this.#inFlight) return;
+    const receiptsDue = this.#receiptTimer === null || this.#outbox.length > 0;
+    if (this.#outbox.length === 0 && (!receiptsDue || this.#receipts.length === 0)) return;
+    let writes = this.#outbox;
     this.#outbox = [];
+    if (receiptsDue && this.#receipts.length > 0) {
+      writes = writes.concat(this.#receipts);
+      this.#receipts = [];
+      if (this.#receiptTimer) clearTimeout(this.#receiptTimer);
+      this.#receiptTimer = null;
+    }
+    this.#inFlight = true;
     this.#worker.postMessage({ type: 'writes', writes } satisfies ToWriter);
   }
 
   #receive(message: FromWriter): void {
     if (message.type !== 'results') return;
+    this.#inFlight = false;
+    // What queued up while that batch committed goes now, as one batch.
+    if (this.#outbox.length > 0 || (this.#receipts.length > 0 && this.#receiptTimer === null)) this.#schedule();
     for (const result of message.results) {
       const waiting = this.#waiting.get(result.id);
       if (!waiting) continue;
@@ -95,6 +133,8 @@ export class WriterClient {
   #die(error: Error): void {
     if (this.#dead || this.#closed) return;
     this.#dead = error;
+    if (this.#receiptTimer) clearTimeout(this.#receiptTimer);
+    this.#receiptTimer = null;
     for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
     this.#onFailure(error);
@@ -105,7 +145,13 @@ export class WriterClient {
     if (this.#closed) return this.#closed;
     this.#closed = new Promise<void>((resolve) => {
       if (this.#dead) return resolve();
-      this.#post();
+      // Receipts still waiting go now; the thread commits whatever is queued before it closes.
+      if (this.#receiptTimer) clearTimeout(this.#receiptTimer);
+      this.#receiptTimer = null;
+      const writes = [...this.#outbox, ...this.#receipts];
+      this.#outbox = [];
+      this.#receipts = [];
+      if (writes.length > 0) this.#worker.postMessage({ type: 'writes', writes } satisfies ToWriter);
       const timer = setTimeout(() => this.#worker.terminate().then(() => resolve(), () => resolve()), 5000);
       this.#worker.once('exit', () => {
         clearTimeout(timer);
