@@ -106,7 +106,7 @@ describe('PostgreSQL store: several nodes on one database', () => {
     expect(await a!.verifyAudit({})).toMatchObject({ ok: true, checked: 20 });
   });
 
-  it('announces each committed change on the approval_hub channel, with no arguments', async () => {
+  it('announces each committed batch on the approval_hub channel, once, with no arguments', async () => {
     const [store] = await open(1);
     const listener = new pg.Client({ connectionString: database.url });
     await listener.connect();
@@ -117,16 +117,22 @@ describe('PostgreSQL store: several nodes on one database', () => {
       const insert = pendingInsert({ queue: 'ops' });
       await store!.insertRequest(insert);
       await store!.transition(decision(insert.record, 'alice'));
+      // An acknowledgement concerns no other node: nothing announced.
       await store!.markDelivered(insert.record.requestId, 'agent-a', auditEvent('delivered', insert.record.requestId, null, { kind: 'agent', id: 'agent-a', name: 'agent-a' }, {}), new Date().toISOString());
       // Writes that change nothing announce nothing.
       expect(await store!.transition(decision(insert.record, 'bob'))).toBe(false);
+      // Writes made together commit as one batch, with one notice for all of them.
+      const together = [pendingInsert({ queue: 'ops' }), pendingInsert({ queue: 'ops' }), pendingInsert({ queue: 'ops' })];
+      await Promise.all(together.map((i) => store!.insertRequest(i)));
       await new Promise((r) => setTimeout(r, 200));
-      const base = { requestId: insert.record.requestId, queue: 'ops', principalId: 'agent-a', node: expect.any(String) };
+      const node = expect.any(String);
+      const requested = (i: typeof insert) => [i.record.requestId, Date.parse(i.record.expiresAt)];
       expect(notices).toEqual([
-        { kind: 'requested', ...base, expiresAt: Date.parse(insert.record.expiresAt) },
-        { kind: 'transitioned', ...base },
-        { kind: 'delivered', ...base },
+        { node, requested: [requested(insert)] },
+        { node, resolved: [[insert.record.requestId, 'agent-a']] },
+        { node, requested: expect.arrayContaining(together.map(requested)) },
       ]);
+      expect(notices[2]!.requested).toHaveLength(3);
       expect(new Set(notices.map((n) => n.node)).size).toBe(1);
     } finally {
       await listener.end();
