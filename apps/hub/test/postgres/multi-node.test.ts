@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvent } from '../../src/audit/audit-events.js';
 import { CHANGE_CHANNEL, type ChangeNotice } from '../../src/store/postgres/change-notice.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { EVERYTHING, type StoreChange } from '../../src/store/store.js';
+import type { Grant } from '@approval-hub/protocol';
+import { EVERYTHING, type InsertRequest, type StoreChange } from '../../src/store/store.js';
 import { allAudit, allRequests } from '../support/test-hub.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres.js';
 import { decision, pendingInsert } from './store-records.js';
@@ -137,6 +138,55 @@ describe('PostgreSQL store: several nodes on one database', () => {
     } finally {
       await listener.end();
     }
+  });
+
+  it('grant cache: a grant revoked on node B is refused at once by node A, whose cache still lists it; A then reads it gone', async () => {
+    const [a, b] = await open(2);
+    const source = pendingInsert({ queue: 'ops' });
+    expect((await a!.insertRequest(source)).kind).toBe('created');
+    const at = new Date(Date.parse(source.record.createdAt) + 1000).toISOString();
+    const now = Date.parse(at);
+    const grant: Grant = {
+      grantId: `grant-${source.record.requestId}`,
+      effect: 'allow',
+      queue: 'ops',
+      match: { agent: 'agent-a', toolName: 'delete_pod', onBehalfOf: null, args: {} },
+      grantedBy: { id: 'alice', name: 'Alice' },
+      fromRequestId: source.record.requestId,
+      createdAt: at,
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+      uses: 0,
+      status: 'active',
+    };
+    expect(await a!.transition({ ...decision(source.record, 'alice'), grant })).toBe(true);
+    // A hears B's notices (its grant cache is only used while it does): wait until a probe from B reaches it.
+    const heard: StoreChange[] = [];
+    const stop = a!.watch!((change) => heard.push(change));
+    try {
+      await expect.poll(async () => {
+        await b!.insertRequest(pendingInsert({ queue: 'probe' }));
+        return heard.length;
+      }, { timeout: 5000 }).toBeGreaterThan(0);
+      expect((await a!.liveGrants('ops', now)).map((g) => g.grantId)).toEqual([grant.grantId]);
+
+      // Revoke on B and, in the same instant, use the grant on A: A's copy may still list it, its insert must refuse.
+      const revoked = await b!.revokeGrant({ grantId: grant.grantId, queues: null, by: { id: 'bob', name: 'Bob' }, at, now, audit: [] });
+      expect(revoked?.revoked).toBe(true);
+      const use = pendingInsert({ queue: 'ops' });
+      const decided: InsertRequest = {
+        ...use,
+        record: { ...use.record, status: 'approved', decision: { approved: true, args: use.record.args, modified: false, decidedBy: { kind: 'grant', grantId: grant.grantId, grantedBy: grant.grantedBy }, decidedAt: at } },
+        deliver: true,
+        grantUse: { grantId: grant.grantId, now },
+      };
+      expect(await a!.insertRequest(decided)).toEqual({ kind: 'grant_unavailable' });
+      expect(await a!.getRequest(use.record.requestId, EVERYTHING)).toBeNull();
+      // B's notice drops the grant from A's copy.
+      await expect.poll(() => a!.liveGrants('ops', now), { timeout: 5000 }).toEqual([]);
+    } finally {
+      stop();
+    }
+    expect(await a!.verifyAudit({})).toMatchObject({ ok: true });
   });
 
   it('watch: a node hears the other nodes’ committed changes (never its own), and a lost listening connection comes back with a resync', async () => {
