@@ -28,7 +28,7 @@ describe('PostgreSQL store: migrations', () => {
   it('three nodes starting at the same moment migrate once, and all of them work', async () => {
     stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url: database.url })));
     const versions = await query<{ version: number }>(database.url, 'SELECT version FROM schema_migrations ORDER BY version');
-    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // One secret, the same for every node (cursors made on one node open on another).
     const secrets = await Promise.all(stores.map((s) => s.secret()));
     expect(secrets[1]).toEqual(secrets[0]);
@@ -45,7 +45,8 @@ describe('PostgreSQL store: migrations', () => {
     await query(
       database.url,
       `DROP TRIGGER approvals_pending_counts ON approvals; DROP FUNCTION approvals_pending_counts(); DROP FUNCTION pending_count_move(text, text, text);
-       DROP FUNCTION pending_count_add(text, text, bigint); DROP TABLE pending_counts; DELETE FROM schema_migrations WHERE version = 9;
+       DROP FUNCTION pending_count_add(text, text, bigint); DROP TABLE pending_counts; DROP FUNCTION approval_quota_check_batch(json);
+       DELETE FROM schema_migrations WHERE version >= 9;
        INSERT INTO approvals (request_id, principal_id, request_hash, status, tool_name, args, agent_name, run_id, queue, created_at, expires_at) VALUES
          ('old-0', 'agent-a', 'h', 'pending', 't', '{}', 'a', 'r', 'ops', 0, 1), ('old-1', 'agent-a', 'h', 'pending', 't', '{}', 'a', 'r', 'ops', 0, 1),
          ('old-2', 'agent-a', 'h', 'approved', 't', '{}', 'a', 'r', 'ops', 0, 1), ('old-3', 'agent-b', 'h', 'pending', 't', '{}', 'a', 'r', 'ops', 0, 1),
@@ -68,7 +69,7 @@ describe('PostgreSQL store: migrations', () => {
     stores = [await openPostgresStore({ url: database.url })];
     await stores[0]!.close();
     stores = [await openPostgresStore({ url: database.url })];
-    expect(await query(database.url, 'SELECT version FROM schema_migrations')).toHaveLength(9);
+    expect(await query(database.url, 'SELECT version FROM schema_migrations')).toHaveLength(10);
     await query(database.url, 'INSERT INTO schema_migrations (version) VALUES (99)');
     await expect(openPostgresStore({ url: database.url })).rejects.toThrow(/schema version 99 is newer than this hub/);
   });

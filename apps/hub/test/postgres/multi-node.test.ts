@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvent } from '../../src/audit/audit-events.js';
 import { CHANGE_CHANNEL, type ChangeNotice } from '../../src/store/postgres/change-notice.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { EVERYTHING, type StoreChange } from '../../src/store/store.js';
+import type { Grant } from '@approval-hub/protocol';
+import { EVERYTHING, type InsertRequest, type StoreChange } from '../../src/store/store.js';
 import { allAudit, allRequests } from '../support/test-hub.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres.js';
 import { decision, pendingInsert } from './store-records.js';
@@ -106,7 +107,7 @@ describe('PostgreSQL store: several nodes on one database', () => {
     expect(await a!.verifyAudit({})).toMatchObject({ ok: true, checked: 20 });
   });
 
-  it('announces each committed change on the approval_hub channel, with no arguments', async () => {
+  it('announces each committed batch on the approval_hub channel, once, with no arguments', async () => {
     const [store] = await open(1);
     const listener = new pg.Client({ connectionString: database.url });
     await listener.connect();
@@ -117,20 +118,75 @@ describe('PostgreSQL store: several nodes on one database', () => {
       const insert = pendingInsert({ queue: 'ops' });
       await store!.insertRequest(insert);
       await store!.transition(decision(insert.record, 'alice'));
+      // An acknowledgement concerns no other node: nothing announced.
       await store!.markDelivered(insert.record.requestId, 'agent-a', auditEvent('delivered', insert.record.requestId, null, { kind: 'agent', id: 'agent-a', name: 'agent-a' }, {}), new Date().toISOString());
       // Writes that change nothing announce nothing.
       expect(await store!.transition(decision(insert.record, 'bob'))).toBe(false);
+      // Writes made together commit as one batch, with one notice for all of them.
+      const together = [pendingInsert({ queue: 'ops' }), pendingInsert({ queue: 'ops' }), pendingInsert({ queue: 'ops' })];
+      await Promise.all(together.map((i) => store!.insertRequest(i)));
       await new Promise((r) => setTimeout(r, 200));
-      const base = { requestId: insert.record.requestId, queue: 'ops', principalId: 'agent-a', node: expect.any(String) };
+      const node = expect.any(String);
+      const requested = (i: typeof insert) => [i.record.requestId, Date.parse(i.record.expiresAt)];
       expect(notices).toEqual([
-        { kind: 'requested', ...base, expiresAt: Date.parse(insert.record.expiresAt) },
-        { kind: 'transitioned', ...base },
-        { kind: 'delivered', ...base },
+        { node, requested: [requested(insert)] },
+        { node, resolved: [[insert.record.requestId, 'agent-a']] },
+        { node, requested: expect.arrayContaining(together.map(requested)) },
       ]);
+      expect(notices[2]!.requested).toHaveLength(3);
       expect(new Set(notices.map((n) => n.node)).size).toBe(1);
     } finally {
       await listener.end();
     }
+  });
+
+  it('grant cache: a grant revoked on node B is refused at once by node A, whose cache still lists it; A then reads it gone', async () => {
+    const [a, b] = await open(2);
+    const source = pendingInsert({ queue: 'ops' });
+    expect((await a!.insertRequest(source)).kind).toBe('created');
+    const at = new Date(Date.parse(source.record.createdAt) + 1000).toISOString();
+    const now = Date.parse(at);
+    const grant: Grant = {
+      grantId: `grant-${source.record.requestId}`,
+      effect: 'allow',
+      queue: 'ops',
+      match: { agent: 'agent-a', toolName: 'delete_pod', onBehalfOf: null, args: {} },
+      grantedBy: { id: 'alice', name: 'Alice' },
+      fromRequestId: source.record.requestId,
+      createdAt: at,
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+      uses: 0,
+      status: 'active',
+    };
+    expect(await a!.transition({ ...decision(source.record, 'alice'), grant })).toBe(true);
+    // A hears B's notices (its grant cache is only used while it does): wait until a probe from B reaches it.
+    const heard: StoreChange[] = [];
+    const stop = a!.watch!((change) => heard.push(change));
+    try {
+      await expect.poll(async () => {
+        await b!.insertRequest(pendingInsert({ queue: 'probe' }));
+        return heard.length;
+      }, { timeout: 5000 }).toBeGreaterThan(0);
+      expect((await a!.liveGrants('ops', now)).map((g) => g.grantId)).toEqual([grant.grantId]);
+
+      // Revoke on B and, in the same instant, use the grant on A: A's copy may still list it, its insert must refuse.
+      const revoked = await b!.revokeGrant({ grantId: grant.grantId, queues: null, by: { id: 'bob', name: 'Bob' }, at, now, audit: [] });
+      expect(revoked?.revoked).toBe(true);
+      const use = pendingInsert({ queue: 'ops' });
+      const decided: InsertRequest = {
+        ...use,
+        record: { ...use.record, status: 'approved', decision: { approved: true, args: use.record.args, modified: false, decidedBy: { kind: 'grant', grantId: grant.grantId, grantedBy: grant.grantedBy }, decidedAt: at } },
+        deliver: true,
+        grantUse: { grantId: grant.grantId, now },
+      };
+      expect(await a!.insertRequest(decided)).toEqual({ kind: 'grant_unavailable' });
+      expect(await a!.getRequest(use.record.requestId, EVERYTHING)).toBeNull();
+      // B's notice drops the grant from A's copy.
+      await expect.poll(() => a!.liveGrants('ops', now), { timeout: 5000 }).toEqual([]);
+    } finally {
+      stop();
+    }
+    expect(await a!.verifyAudit({})).toMatchObject({ ok: true });
   });
 
   it('watch: a node hears the other nodes’ committed changes (never its own), and a lost listening connection comes back with a resync', async () => {

@@ -10,7 +10,18 @@ const RECONNECT_MAX_MS = 5000;
  * as long as its session). When the connection drops it reconnects with backoff and reports `resync`, since
  * notices sent meanwhile are lost; the database's outbox (undelivered decisions) is what the resync re-reads.
  */
-export function listenForChanges(options: { url: string; node: string; onChange: (change: StoreChange) => void; onError: (error: Error) => void }): () => void {
+export interface ChangeListenerOptions {
+  url: string;
+  node: string;
+  onChange: (change: StoreChange) => void;
+  /** Other nodes changed the grants of these queues. */
+  onGrants?: (queues: readonly string[]) => void;
+  /** True once LISTEN is in place, false when the connection is lost: a node's caches are only trusted while true. */
+  onListening?: (listening: boolean) => void;
+  onError: (error: Error) => void;
+}
+
+export function listenForChanges(options: ChangeListenerOptions): () => void {
   let client: pg.Client | null = null;
   let stopped = false;
   let delay = RECONNECT_MIN_MS;
@@ -28,8 +39,10 @@ export function listenForChanges(options: { url: string; node: string; onChange:
       return;
     }
     if (parsed.node === options.node) return;
-    if (parsed.kind === 'requested') options.onChange({ kind: 'requested', requestId: parsed.requestId, expiresAt: parsed.expiresAt });
-    else if (parsed.kind === 'transitioned') options.onChange({ kind: 'resolved', requestId: parsed.requestId, principalId: parsed.principalId });
+    // Grants first: a request this notice announces may already be matched against them.
+    if (parsed.grants?.length) options.onGrants?.(parsed.grants);
+    for (const [requestId, expiresAt] of parsed.requested ?? []) options.onChange({ kind: 'requested', requestId, expiresAt });
+    for (const [requestId, principalId] of parsed.resolved ?? []) options.onChange({ kind: 'resolved', requestId, principalId });
   };
 
   const reconnectLater = () => {
@@ -46,10 +59,17 @@ export function listenForChanges(options: { url: string; node: string; onChange:
     const next = new pg.Client({ connectionString: options.url, application_name: 'approval-hub-listener' });
     next.on('notification', onNotification);
     next.on('error', (error) => {
+      if (client === next) options.onListening?.(false);
       options.onError(error);
       next.removeAllListeners('notification');
       next.end().catch(() => {});
       if (client === next) client = null;
+      reconnectLater();
+    });
+    next.on('end', () => {
+      if (client !== next) return;
+      client = null;
+      options.onListening?.(false);
       reconnectLater();
     });
     try {
@@ -67,6 +87,7 @@ export function listenForChanges(options: { url: string; node: string; onChange:
     }
     client = next;
     delay = RECONNECT_MIN_MS;
+    options.onListening?.(true);
     // Whatever was sent while this node was not listening is unknown: re-read what waits.
     if (connectedBefore) options.onChange({ kind: 'resync' });
     connectedBefore = true;
@@ -75,6 +96,7 @@ export function listenForChanges(options: { url: string; node: string; onChange:
   connect().catch((error: unknown) => options.onError(error as Error));
   return () => {
     stopped = true;
+    options.onListening?.(false);
     if (timer) clearTimeout(timer);
     const current = client;
     client = null;

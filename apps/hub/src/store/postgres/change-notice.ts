@@ -1,25 +1,57 @@
-import type pg from 'pg';
 import { z } from 'zod';
 
 /** The channel every hub node LISTENs on for other nodes' committed changes. */
 export const CHANGE_CHANNEL = 'approval_hub';
 
 /**
- * What changed, small and without arguments or decisions: a listener reads the rest from the database, which
- * stays the truth (a missed notice is caught by the engine's periodic resync, not by this payload). `node` is the
- * sending store's id, so a node can skip its own notices.
+ * What one committed batch of writes changed, small and without arguments or decisions: a listener reads the rest
+ * from the database, which stays the truth (a missed notice is caught by the engine's periodic resync, not by this
+ * payload). One notice per batch (see write-batch.ts), not one per write. `node` is the sending store's id, so a node
+ * skips its own notices. `requested`: [requestId, expiresAt]; `resolved`: [requestId, principalId]; `grants`: queues
+ * whose grants changed (made, used, revoked), so other nodes drop them from their grant caches.
  */
-export const ChangeNotice = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('requested'), node: z.string(), requestId: z.string(), queue: z.string(), principalId: z.string(), expiresAt: z.number() }),
-  z.object({ kind: z.literal('transitioned'), node: z.string(), requestId: z.string(), queue: z.string(), principalId: z.string() }),
-  z.object({ kind: z.literal('delivered'), node: z.string(), requestId: z.string(), queue: z.string(), principalId: z.string() }),
-]);
+export const ChangeNotice = z.object({
+  node: z.string(),
+  requested: z.array(z.tuple([z.string(), z.number()])).optional(),
+  resolved: z.array(z.tuple([z.string(), z.string()])).optional(),
+  grants: z.array(z.string()).optional(),
+});
 export type ChangeNotice = z.infer<typeof ChangeNotice>;
 
-/**
- * Sends the notice inside the caller's transaction: PostgreSQL delivers it at COMMIT, and never for a rollback, so
- * a listener can only hear of committed changes.
- */
-export async function sendChangeNotice(client: pg.PoolClient, notice: ChangeNotice): Promise<void> {
-  await client.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(notice)]);
+/** What one write adds to its batch's notice. */
+export interface NoticePart {
+  requested?: [requestId: string, expiresAt: number];
+  resolved?: [requestId: string, principalId: string];
+  grants?: string;
+}
+
+/** NOTIFY payloads are limited to 8000 bytes: a larger batch's notice goes as several. */
+const MAX_NOTICE_BYTES = 7000;
+
+/** The batch's notices (usually one), as JSON payloads for `pg_notify`. Empty when the batch changed nothing others watch. */
+export function batchNotices(node: string, parts: readonly NoticePart[]): string[] {
+  const payloads: string[] = [];
+  let current: ChangeNotice = { node };
+  let bytes = JSON.stringify(current).length;
+  const flush = () => {
+    if (current.requested || current.resolved || current.grants) payloads.push(JSON.stringify(current));
+    current = { node };
+    bytes = JSON.stringify(current).length;
+  };
+  const add = <K extends 'requested' | 'resolved' | 'grants'>(key: K, item: NonNullable<ChangeNotice[K]>[number]) => {
+    const size = JSON.stringify(item).length + key.length + 6;
+    if (bytes + size > MAX_NOTICE_BYTES) flush();
+    if (!current[key]) current[key] = [] as never;
+    const list = current[key] as unknown[];
+    if (key === 'grants' && list.includes(item)) return;
+    list.push(item);
+    bytes += size;
+  };
+  for (const part of parts) {
+    if (part.requested) add('requested', part.requested);
+    if (part.resolved) add('resolved', part.resolved);
+    if (part.grants !== undefined) add('grants', part.grants);
+  }
+  flush();
+  return payloads;
 }

@@ -2,11 +2,13 @@ import type pg from 'pg';
 import { boundedError, OUTBOX_INSERT_COLUMNS, outboxInsertValues, toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import type { OutboxClaim, OutboxEntry, OutboxRow, OutboxSettle } from '../outbox-store.js';
 
-/** Queues notifications inside the caller's transaction (the request's or decision's own). */
+/** Queues notifications inside the caller's transaction (the request's or decision's own), in one statement. */
 export async function queueOutbox(client: pg.PoolClient, entries: readonly OutboxEntry[] | undefined): Promise<void> {
-  for (const entry of entries ?? []) {
-    await client.query(`INSERT INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, outboxInsertValues(entry));
-  }
+  if (!entries?.length) return;
+  const values = entries.flatMap(outboxInsertValues);
+  const width = values.length / entries.length;
+  const rows = entries.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
+  await client.query(`INSERT INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES ${rows.join(', ')}`, values);
 }
 
 /**

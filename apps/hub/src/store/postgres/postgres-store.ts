@@ -26,7 +26,7 @@ import {
   type Transition,
   type VerifyInput,
 } from '../store.js';
-import { appendAuditAndCommit, type ChainHead, QuotaExceededError } from './audit-append.js';
+import { GrantCache } from '../grant-cache.js';
 import { listenForChanges } from './change-listener.js';
 import { connectionFailure } from './connection-failure.js';
 import { createPool } from './pool.js';
@@ -37,6 +37,7 @@ import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, ty
 import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import { migrate } from './schema.js';
 import { readAuditHead, verifyPostgres } from './verify-postgres.js';
+import { type ChainHead, QuotaExceededError, WriteBatcher, type WriteResult } from './write-batch.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -74,8 +75,8 @@ function searchFilter(q: string, where: string[], params: Params): void {
 const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
 
 /**
- * A store on PostgreSQL, for one or many hub nodes sharing one database. Each write is one transaction on a pooled
- * connection; transitions are conditional updates, quotas are read from counters kept in the writing transaction, and audit appends take
+ * A store on PostgreSQL, for one or many hub nodes sharing one database. A node's writes are grouped: those of one
+ * event-loop turn commit as one transaction, each isolated from the others' failures (write-batch.ts); transitions are conditional updates, quotas are read from counters kept in the writing transaction, and audit appends take
  * turns on the one-row `audit_head` (see audit-append.ts), so the same guarantees hold across nodes as within one.
  * Times are the engine's (the node's clock), stored as the SQLite store stores them.
  */
@@ -89,10 +90,29 @@ export class PostgresStore implements ApprovalStore {
   #secret: Buffer | null = null;
   #writeFailure: Error | null = null;
   #closed = false;
+  readonly #batcher: WriteBatcher;
+  readonly #grants = new GrantCache();
+  /** One LISTEN connection per node, shared by every watcher and the grant cache (started on first need). */
+  #stopListening: (() => void) | null = null;
+  readonly #watchers = new Set<(change: StoreChange) => void>();
 
   private constructor(pool: pg.Pool, url: string) {
     this.#pool = pool;
     this.#url = url;
+    this.#batcher = new WriteBatcher({
+      pool,
+      node: this.#node,
+      lastHead: () => this.#lastHead,
+      committed: (head, grantQueues) => {
+        if (head && (!this.#lastHead || head.seq > this.#lastHead.seq)) this.#lastHead = head;
+        if (grantQueues.length > 0) this.#grants.invalidate(grantQueues);
+        this.#writeFailure = null;
+      },
+      failed: (error) => {
+        // A quota refusal is an answer, not a failing database.
+        if (!(error instanceof QuotaExceededError)) this.#writeFailure = error;
+      },
+    });
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -108,47 +128,34 @@ export class PostgresStore implements ApprovalStore {
     return new PostgresStore(pool, options.url);
   }
 
-  /** Runs one write in one transaction; commits only when the write did something, and rolls back otherwise. */
-  async #write<T>(run: (client: pg.PoolClient) => Promise<writes.WriteResult<T>>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      this.#writeFailure = error as Error;
-      throw error;
-    }
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await run(client);
-      if (!result.commit) await client.query('ROLLBACK');
-      else if (!result.audit?.length && !result.quota) await client.query('COMMIT');
-      else {
-        const head = await appendAuditAndCommit(client, result.audit ?? [], this.#lastHead, result.quota);
-        if (!this.#lastHead || head.seq > this.#lastHead.seq) this.#lastHead = head;
-      }
-      this.#writeFailure = null;
-      return result.value;
-    } catch (error) {
-      // A quota refusal is an answer, not a failing database.
-      if (!(error instanceof QuotaExceededError)) this.#writeFailure = error as Error;
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        // The connection is gone or unusable: the pool must not hand it out again.
-        broken = rollbackError as Error;
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  /** Runs one write in this node's next batch (write-batch.ts); resolves once that batch committed. */
+  #write<T>(key: string, run: (client: pg.PoolClient) => Promise<WriteResult<T>>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    return this.#batcher.submit(key, run);
+  }
+
+  /** Starts this node's listening connection (once): other nodes' changes for watchers, and grant cache invalidation. */
+  #listen(): void {
+    if (this.#stopListening || this.#closed) return;
+    this.#stopListening = listenForChanges({
+      url: this.#url,
+      node: this.#node,
+      onChange: (change) => {
+        // Missed notices may have changed grants too.
+        if (change.kind === 'resync') this.#grants.invalidateAll();
+        for (const watcher of this.#watchers) watcher(change);
+      },
+      onGrants: (queues) => this.#grants.invalidate(queues),
+      onListening: (listening) => this.#grants.enabled(listening),
+      onError: () => {},
+    });
   }
 
   // ---- writes ----
 
   async insertRequest(input: InsertRequest): Promise<InsertOutcome> {
     try {
-      return await this.#write((client) => writes.insertRequest(client, input, this.#node));
+      return await this.#write(input.record.requestId, (client) => writes.insertRequest(client, input));
     } catch (error) {
       if (error instanceof QuotaExceededError) return { kind: 'quota_exceeded', scope: error.scope, limit: error.limit };
       throw error;
@@ -156,39 +163,42 @@ export class PostgresStore implements ApprovalStore {
   }
 
   transition(input: Transition): Promise<boolean> {
-    return this.#write((client) => writes.transition(client, input, this.#node));
+    return this.#write(input.requestId, (client) => writes.transition(client, input));
   }
 
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
-    return this.#write((client) => writes.markDelivered(client, requestId, principalId, audit, at, this.#node));
+    return this.#write(requestId, (client) => writes.markDelivered(client, requestId, principalId, audit, at));
   }
 
   appendAudit(events: AuditEvent[], at: string): Promise<void> {
-    return this.#write(() => writes.appendEvents(events, at));
+    return this.#write('', () => writes.appendEvents(events, at));
   }
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {
-    return this.#write((client) => writes.purgeDecided(client, input));
+    return this.#write('', (client) => writes.purgeDecided(client, input));
   }
 
   purgeSpent(input: PurgeSpent): Promise<PurgedSpent> {
-    return this.#write((client) => writes.purgeSpent(client, input));
+    return this.#write('', (client) => writes.purgeSpent(client, input));
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {
-    return this.#write((client) => writes.updatePending(client, input));
+    return this.#write(input.requestId, (client) => writes.updatePending(client, input));
   }
 
   revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {
-    return this.#write((client) => writes.revokeGrant(client, input));
+    return this.#write(input.grantId, (client) => writes.revokeGrant(client, input));
   }
 
-  async liveGrants(queue: string, now: number): Promise<Grant[]> {
-    const rows = await this.#rows<GrantRow>(
-      `SELECT * FROM grants WHERE queue = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`,
-      [queue, now],
+  /**
+   * From this node's grant cache while it hears other nodes' notices (grant-cache.ts); a grant the engine picks is
+   * re-checked by the insert that uses it, in its transaction, so a revoke on any node counts at once.
+   */
+  liveGrants(queue: string, now: number): Promise<Grant[]> {
+    this.#listen();
+    return this.#grants.liveGrants(queue, now, (q, at) =>
+      this.#rows<GrantRow>(`SELECT * FROM grants WHERE queue = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`, [q, at]),
     );
-    return rows.map((row) => toGrant(row, now));
   }
 
   async listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>> {
@@ -266,7 +276,10 @@ export class PostgresStore implements ApprovalStore {
 
   /** Other nodes' committed changes, heard on a dedicated LISTEN connection (see change-listener.ts). */
   watch(listener: (change: StoreChange) => void): () => void {
-    return listenForChanges({ url: this.#url, node: this.#node, onChange: listener, onError: () => {} });
+    const own = (change: StoreChange) => listener(change);
+    this.#watchers.add(own);
+    this.#listen();
+    return () => this.#watchers.delete(own);
   }
 
   async counts(): Promise<StoreCounts> {
@@ -410,6 +423,10 @@ export class PostgresStore implements ApprovalStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopListening?.();
+    this.#stopListening = null;
+    this.#grants.enabled(false);
+    await this.#batcher.drained();
     await this.#pool.end();
   }
 }

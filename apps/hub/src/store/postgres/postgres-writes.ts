@@ -5,22 +5,15 @@ import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
 import { decisionText, escalateAtOf, progressText, rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
 import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
 import type { InsertOutcome, InsertRequest, LinkUse, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, StoredRequest, Transition } from '../store.js';
-import type { PendingAudit, QuotaCheck } from './audit-append.js';
-import { sendChangeNotice } from './change-notice.js';
 import { queueOutbox } from './postgres-outbox.js';
+import type { CounterKey, PendingAudit, WriteResult } from './write-batch.js';
 
-/**
- * What a write leaves for the store: its result, and the audit rows it appends. The store appends them and commits in
- * one round trip (see audit-append.ts), so the chain-head lock is held for no client round trip at all.
+/*
+ * Each write runs inside its batch's transaction (write-batch.ts) and leaves its audit rows, counter keys and notice
+ * to the batch, which sends them with the COMMIT. A write that finds nothing to do writes nothing: it either detects
+ * that with its first statement, or (grant uses, decision links: the paths that write before they know) takes a
+ * SAVEPOINT of its own and rolls back to it. The common paths are one statement each.
  */
-export interface WriteResult<T> {
-  value: T;
-  audit?: PendingAudit[];
-  /** Pending-request quotas to hold this insert to, checked just before COMMIT (see audit-append.ts). */
-  quota?: QuotaCheck;
-  /** False when the write found nothing to do: the transaction is rolled back (nothing was written). */
-  commit: boolean;
-}
 
 const stored = (row: ApprovalRow): StoredRequest => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash });
 
@@ -28,12 +21,24 @@ function pendingAudit(events: readonly AuditEvent[], at: string, requestId: stri
   return events.map((event) => ({ event, at, state: event.requestId === requestId ? state : null }));
 }
 
-export async function insertRequest(client: pg.PoolClient, input: InsertRequest, node: string): Promise<WriteResult<InsertOutcome>> {
+/** The counter rows a pending request counts in. */
+const countersOf = (row: ApprovalRow): CounterKey[] => [
+  ['agent', row.principal_id],
+  ['queue', row.queue],
+];
+
+const SAVEPOINT = 'SAVEPOINT write';
+const UNDO = 'ROLLBACK TO SAVEPOINT write';
+
+const byId = 'SELECT * FROM approvals WHERE request_id = $1';
+
+export async function insertRequest(client: pg.PoolClient, input: InsertRequest): Promise<WriteResult<InsertOutcome>> {
   const { record } = input;
-  const byId = 'SELECT * FROM approvals WHERE request_id = $1';
-  const existing = (await client.query<ApprovalRow>(byId, [record.requestId])).rows[0];
-  if (existing) return { value: { kind: 'existing', stored: stored(existing) }, commit: false };
   if (input.grantUse) {
+    // Only here is something written before the insert: a re-sent requestId must not count a grant use.
+    const existing = (await client.query<ApprovalRow>(byId, [record.requestId])).rows[0];
+    if (existing) return { value: { kind: 'existing', stored: stored(existing) }, commit: false };
+    await client.query(SAVEPOINT);
     // Row-locked: of concurrent uses of the last allowance, one counts and the others re-check and find it used up.
     const used = await client.query(
       `UPDATE grants SET uses = uses + 1 WHERE grant_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses)`,
@@ -52,7 +57,8 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   );
   const row = inserted.rows[0];
   if (!row) {
-    // Another transaction inserted this requestId since we looked; it has committed now (ON CONFLICT waited for it).
+    if (input.grantUse) await client.query(UNDO);
+    // The requestId is taken (by a committed transaction: ON CONFLICT waited for any in flight, or by this batch).
     const winner = (await client.query<ApprovalRow>(byId, [record.requestId])).rows[0]!;
     return { value: { kind: 'existing', stored: stored(winner) }, commit: false };
   }
@@ -62,11 +68,17 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest,
   // A new request has a delivery exactly when this insert queued one.
   const state = stateHash(stateValues(row), input.deliver);
   await queueOutbox(client, input.outbox);
-  await sendChangeNotice(client, { kind: 'requested', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id, expiresAt: row.expires_at });
-  const appended: PendingAudit[] = pendingAudit(input.audit, record.createdAt, record.requestId, state);
-  // Quotas are checked server-side in the committing message, so their locks are held for no client round trip.
-  const quota = record.status === 'pending' && input.quota ? { principalId: input.principalId, queue: record.queue, ...input.quota } : undefined;
-  return { value: { kind: 'created', record }, audit: appended, commit: true, ...(quota && { quota }) };
+  const pending = record.status === 'pending';
+  // Quotas are checked by the batch at COMMIT, with every insert of the batch counted (see write-batch.ts).
+  const quota = pending && input.quota ? { principalId: input.principalId, queue: record.queue, ...input.quota } : undefined;
+  return {
+    value: { kind: 'created', record },
+    audit: pendingAudit(input.audit, record.createdAt, record.requestId, state),
+    commit: true,
+    ...(quota && { quota }),
+    ...(pending && { counters: countersOf(row) }),
+    notice: { requested: [row.request_id, row.expires_at], ...(input.grantUse && { grants: record.queue }) },
+  };
 }
 
 /** Records a decision link's use; false when it was already spent. */
@@ -80,7 +92,10 @@ async function spendLink(client: pg.PoolClient, requestId: string, use: LinkUse)
   return spent.rowCount !== 0;
 }
 
-export async function transition(client: pg.PoolClient, input: Transition, node: string): Promise<WriteResult<boolean>> {
+/** An approvals row after a write, with whether a decision is still queued for delivery (part of its state hash). */
+type RowAndQueue = ApprovalRow & { queued: boolean };
+
+export async function transition(client: pg.PoolClient, input: Transition): Promise<WriteResult<boolean>> {
   const { record } = input;
   // The conditional statement every decision hangs on: of concurrent transitions (from any node) one finds the row
   // pending and updates it; the others wait for its row lock, re-check, and find it decided.
@@ -90,7 +105,8 @@ export async function transition(client: pg.PoolClient, input: Transition, node:
   if (input.linkUse) {
     // Spent first, as on SQLite, and only while the request is still pending: a link decides once. A spent link
     // (its key taken, or being taken by a transaction this one then waits for) writes nothing; a transition that
-    // loses below rolls the spend back with it.
+    // loses below rolls the spend back to this write's savepoint.
+    await client.query(SAVEPOINT);
     const { linkId, principalId, usedAt } = input.linkUse;
     const spent = await client.query(
       `INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
@@ -100,21 +116,33 @@ export async function transition(client: pg.PoolClient, input: Transition, node:
     );
     if (spent.rowCount === 0) return { value: false, commit: false };
   }
-  const updated = input.expect
-    ? // The last approval of a quorum: only if no other approval, edit or move came in since the engine read it.
-      await client.query<ApprovalRow>(
-        `UPDATE approvals SET status = $2, decision = $3, decided_at = $4, quorum = $5
-         WHERE request_id = $1 AND status = 'pending' AND quorum IS NOT DISTINCT FROM $6 AND escalation IS NOT DISTINCT FROM $7 AND queue = $8 RETURNING *`,
-        [input.requestId, record.status, decision, decidedAt, progressText(record.quorum), ...expected(input.expect)],
-      )
-    : await client.query<ApprovalRow>(`UPDATE approvals SET status = $2, decision = $3, decided_at = $4 WHERE request_id = $1 AND status = 'pending' RETURNING *`, [
-        input.requestId,
-        record.status,
-        decision,
-        decidedAt,
-      ]);
+  // One statement: the conditional update, the delivery it queues, and whether one is queued now. The sub-statements
+  // share a snapshot, so the delivery just inserted is counted through `d`, an earlier one through the table.
+  const values: unknown[] = [input.requestId, record.status, decision, decidedAt, input.deliverTo, Date.parse(input.at)];
+  let condition = '';
+  let quorum = '';
+  if (input.expect) {
+    // The last approval of a quorum: only if no other approval, edit or move came in since the engine read it.
+    values.push(progressText(record.quorum), ...expected(input.expect));
+    quorum = ', quorum = $7';
+    condition = ' AND quorum IS NOT DISTINCT FROM $8 AND escalation IS NOT DISTINCT FROM $9 AND queue = $10';
+  }
+  const updated = await client.query<RowAndQueue>(
+    `WITH u AS (
+       UPDATE approvals SET status = $2, decision = $3, decided_at = $4${quorum}
+       WHERE request_id = $1 AND status = 'pending'${condition} RETURNING *),
+     d AS (
+       INSERT INTO deliveries (request_id, principal_id, created_at)
+       SELECT request_id, $5::text, $6 FROM u WHERE $5::text IS NOT NULL
+       ON CONFLICT DO NOTHING RETURNING request_id)
+     SELECT u.*, (EXISTS (SELECT 1 FROM d) OR EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1)) AS queued FROM u`,
+    values,
+  );
   const row = updated.rows[0];
-  if (!row) return { value: false, commit: false };
+  if (!row) {
+    if (input.linkUse) await client.query(UNDO);
+    return { value: false, commit: false };
+  }
   if (input.grant) {
     const g = grantParams(input.grant);
     await client.query(
@@ -123,15 +151,15 @@ export async function transition(client: pg.PoolClient, input: Transition, node:
       [g.grantId, g.effect, g.queue, g.toolName, g.match, g.grantedById, g.grantedBy, g.fromRequestId, g.createdAt, g.expiresAt, g.maxUses],
     );
   }
-  if (input.deliverTo !== null) {
-    await client.query('INSERT INTO deliveries (request_id, principal_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [input.requestId, input.deliverTo, Date.parse(input.at)]);
-  }
-  const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
-  const state = stateHash(stateValues(row), undelivered);
+  const state = stateHash(stateValues(row), row.queued);
   await queueOutbox(client, input.outbox);
-  await sendChangeNotice(client, { kind: 'transitioned', node, requestId: row.request_id, queue: row.queue, principalId: row.principal_id });
-  const appended: PendingAudit[] = pendingAudit(input.audit, input.at, input.requestId, state);
-  return { value: true, audit: appended, commit: true };
+  return {
+    value: true,
+    audit: pendingAudit(input.audit, input.at, input.requestId, state),
+    commit: true,
+    counters: countersOf(row),
+    notice: { resolved: [row.request_id, row.principal_id], ...(input.grant && { grants: input.grant.queue }) },
+  };
 }
 
 function expected(before: ApprovalRecord): [string | null, string | null, string] {
@@ -140,18 +168,23 @@ function expected(before: ApprovalRecord): [string | null, string | null, string
 
 export async function updatePending(client: pg.PoolClient, input: PendingUpdate): Promise<WriteResult<boolean>> {
   const { record } = input;
-  const updated = await client.query<ApprovalRow>(
-    `UPDATE approvals SET quorum = $2, escalation = $3, escalate_at = $4, queue = $5
-     WHERE request_id = $1 AND status = 'pending' AND quorum IS NOT DISTINCT FROM $6 AND escalation IS NOT DISTINCT FROM $7 AND queue = $8 RETURNING *`,
+  if (input.linkUse) await client.query(SAVEPOINT);
+  const updated = await client.query<RowAndQueue>(
+    `WITH u AS (
+       UPDATE approvals SET quorum = $2, escalation = $3, escalate_at = $4, queue = $5
+       WHERE request_id = $1 AND status = 'pending' AND quorum IS NOT DISTINCT FROM $6 AND escalation IS NOT DISTINCT FROM $7 AND queue = $8 RETURNING *)
+     SELECT u.*, EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued FROM u`,
     [input.requestId, progressText(record.quorum), progressText(record.escalation), escalateAtOf(record), record.queue, ...expected(input.before)],
   );
   const row = updated.rows[0];
   if (!row) return { value: false, commit: false };
   // A partial quorum approval made through a link spends it here, or (spent already) the update is rolled back.
-  if (input.linkUse && !(await spendLink(client, input.requestId, input.linkUse))) return { value: false, commit: false };
-  const undelivered = (await client.query<{ queued: boolean }>('SELECT EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued', [input.requestId])).rows[0]!.queued;
-  const appended: PendingAudit[] = pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), undelivered));
-  return { value: true, audit: appended, commit: true };
+  if (input.linkUse && !(await spendLink(client, input.requestId, input.linkUse))) {
+    await client.query(UNDO);
+    return { value: false, commit: false };
+  }
+  const counters: CounterKey[] = input.before.queue === row.queue ? [] : [['queue', input.before.queue], ['queue', row.queue]];
+  return { value: true, audit: pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), row.queued)), commit: true, counters };
 }
 
 export async function revokeGrant(client: pg.PoolClient, input: RevokeGrant): Promise<WriteResult<{ grant: Grant; revoked: boolean } | null>> {
@@ -160,22 +193,24 @@ export async function revokeGrant(client: pg.PoolClient, input: RevokeGrant): Pr
   if (found.revoked_at !== null) return { value: { grant: toGrant(found, input.now), revoked: false }, commit: false };
   const row = (await client.query<GrantRow>('UPDATE grants SET revoked_at = $2, revoked_by = $3 WHERE grant_id = $1 RETURNING *', [input.grantId, Date.parse(input.at), JSON.stringify(input.by)])).rows[0]!;
   const appended: PendingAudit[] = input.audit.map((event) => ({ event, at: input.at, state: null }));
-  return { value: { grant: toGrant(row, input.now), revoked: true }, audit: appended, commit: true };
+  return { value: { grant: toGrant(row, input.now), revoked: true }, audit: appended, commit: true, notice: { grants: row.queue } };
 }
 
-export async function markDelivered(client: pg.PoolClient, requestId: string, principalId: string, audit: AuditEvent, at: string, node: string): Promise<WriteResult<boolean>> {
-  const deleted = await client.query('DELETE FROM deliveries WHERE request_id = $1 AND principal_id = $2', [requestId, principalId]);
-  if (deleted.rowCount === 0) return { value: false, commit: false };
-  const row = (await client.query<ApprovalRow>('SELECT * FROM approvals WHERE request_id = $1', [requestId])).rows[0]!;
+/** No notice: other nodes have nothing to do when an agent acknowledges a decision. */
+export async function markDelivered(client: pg.PoolClient, requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<WriteResult<boolean>> {
+  const { rows } = await client.query<ApprovalRow>(
+    `WITH d AS (DELETE FROM deliveries WHERE request_id = $1 AND principal_id = $2 RETURNING request_id)
+     SELECT a.* FROM approvals a JOIN d ON a.request_id = d.request_id`,
+    [requestId, principalId],
+  );
+  const row = rows[0];
+  if (!row) return { value: false, commit: false };
   // One delivery per request (its primary key): none is left after this one.
-  await sendChangeNotice(client, { kind: 'delivered', node, requestId, queue: row.queue, principalId });
-  const appended: PendingAudit[] = [{ event: audit, at, state: stateHash(stateValues(row), false) }];
-  return { value: true, audit: appended, commit: true };
+  return { value: true, audit: [{ event: audit, at, state: stateHash(stateValues(row), false) }], commit: true };
 }
 
-export async function appendEvents(events: AuditEvent[], at: string): Promise<WriteResult<void>> {
-  const appended: PendingAudit[] = events.map((event) => ({ event, at, state: null }));
-  return { value: undefined, audit: appended, commit: true };
+export function appendEvents(events: AuditEvent[], at: string): Promise<WriteResult<void>> {
+  return Promise.resolve({ value: undefined, audit: events.map((event) => ({ event, at, state: null })), commit: true });
 }
 
 /**

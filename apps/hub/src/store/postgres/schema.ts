@@ -270,6 +270,34 @@ const MIGRATIONS: string[] = [
   END
   $fn$;
   `,
+  // Group commit (issue 23, write-batch.ts): one quota check for a whole batch of inserts, after the deferred counter
+  // trigger has counted all of them. Insert i of an agent (or queue) is over when the counter, less that agent's
+  // inserts after i in the batch, passes its limit: the batch's inserts are counted as if made one after another. Over
+  // a limit raises AH005 with DETAIL a JSON list of [i, scope, limit], so the store answers those inserts alone.
+  `
+  CREATE FUNCTION approval_quota_check_batch(checks json) RETURNS void
+  LANGUAGE plpgsql AS $fn$
+  DECLARE
+    over json;
+  BEGIN
+    SELECT json_agg(json_build_array(c.i, CASE WHEN c.agent_n > c.max_agent THEN 'agent' ELSE 'queue' END,
+                                          CASE WHEN c.agent_n > c.max_agent THEN c.max_agent ELSE c.max_queue END) ORDER BY c.i)
+      INTO over
+      FROM (
+        SELECT x.i, x.max_agent, x.max_queue,
+          COALESCE((SELECT n FROM pending_counts WHERE scope = 'agent' AND name = x.principal), 0)
+            - (count(*) OVER (PARTITION BY x.principal ORDER BY x.i DESC) - 1) AS agent_n,
+          COALESCE((SELECT n FROM pending_counts WHERE scope = 'queue' AND name = x.queue), 0)
+            - (count(*) OVER (PARTITION BY x.queue ORDER BY x.i DESC) - 1) AS queue_n
+        FROM json_to_recordset(checks) AS x(i int, principal text, queue text, max_agent bigint, max_queue bigint)
+      ) c
+      WHERE c.agent_n > c.max_agent OR c.queue_n > c.max_queue;
+    IF over IS NOT NULL THEN
+      RAISE EXCEPTION 'over a pending quota' USING ERRCODE = 'AH005', DETAIL = over::text;
+    END IF;
+  END
+  $fn$;
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */
