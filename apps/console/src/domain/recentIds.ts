@@ -8,6 +8,10 @@ export class RecentIds {
 
   constructor(readonly capacity: number) {}
 
+  get size(): number {
+    return this.#ids.size;
+  }
+
   has(id: string): boolean {
     return this.#ids.has(id);
   }

@@ -1,5 +1,4 @@
 import type { HubConfig } from '../config.js';
-import type { RejectionAuditor } from '../rejection-audit.js';
 import { Arrival } from './arrival.js';
 import { CursorCodec } from './cursors.js';
 import { Deadlines } from './deadlines.js';
@@ -10,12 +9,7 @@ import { Grants } from './grants.js';
 import { Reads } from './reads.js';
 import { Upkeep } from './upkeep.js';
 
-export { TIMEOUT_REASON } from './deadlines.js';
-export type { ChangeOrigin, EngineEvents } from './engine-events.js';
-export type { RequestOutcome } from './arrival.js';
-export type { DecideOptions } from './decisions.js';
-export type { PendingPage } from './reads.js';
-export type { Health } from './upkeep.js';
+export type { EngineEvents } from './engine-events.js';
 
 /** With other nodes on the database, re-read what is waiting this often, for any change notice that was missed. */
 const CLUSTER_SWEEP_MS = 15_000;

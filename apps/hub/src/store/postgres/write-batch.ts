@@ -134,10 +134,15 @@ export class WriteBatcher {
       while (this.#inFlight < MAX_IN_FLIGHT && this.#queue.length > 0) {
         const batch = this.#queue.splice(0, MAX_BATCH);
         this.#inFlight++;
-        void this.#runBatch(batch).finally(() => {
-          this.#inFlight--;
-          this.#schedule();
-        });
+        this.#runBatch(batch)
+          // Unexpected (a bug, not a database error): fail what is still waiting rather than leave it hanging.
+          .catch((error: unknown) => {
+            for (const write of batch) write.reject(error as Error);
+          })
+          .finally(() => {
+            this.#inFlight--;
+            this.#schedule();
+          });
       }
     });
   }
