@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ArgMatcherInput, DEFAULT_GRANT_TTL_MS, QueueName, RiskLevel } from '@approval-hub/protocol';
 import { z } from 'zod';
-import { CrashAt } from './crash-hook.js';
+import { CrashAt } from './runtime/crash-hook.js';
 import { isAddressOrCidr } from './http/client-address.js';
 import { NotificationsConfig } from './notifications/notifications-config.js';
 

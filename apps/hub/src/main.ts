@@ -2,11 +2,11 @@
 import path from 'node:path';
 import { ConfigError, DEFAULT_DB_PATH, loadConfig, type HubConfig } from './config.js';
 import { createHub } from './create-hub.js';
-import type { CrashHook } from './crash-hook.js';
+import type { CrashHook } from './runtime/crash-hook.js';
 import { demoAgentTokens } from './demo/demo-agent-names.js';
 import { startDemoAgents, type DemoAgents } from './demo/start-demo-agents.js';
-import { DevTokensError, loadOrCreateDevTokens } from './dev-tokens.js';
-import { createLogger, resolveLogFormat } from './logger.js';
+import { DevTokensError, loadOrCreateDevTokens } from './identity/dev-tokens.js';
+import { createLogger, resolveLogFormat } from './runtime/logger.js';
 import { DatabaseInUseError } from './store/sqlite/database-lock.js';
 import { describeDatabase, openStore, type OpenStoreOptions } from './store/open-store.js';
 import { postgresSocketAdapter } from './store/postgres/socket-adapter.js';

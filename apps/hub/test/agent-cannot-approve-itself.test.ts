@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../src/clock.js';
-import { createLogger } from '../src/logger.js';
+import type { Clock } from '../src/runtime/clock.js';
+import { createLogger } from '../src/runtime/logger.js';
 import { api, defaultTokens, emitAck, newRequest, startTestHub, TestClock, tokens, type TestHub } from './support/test-hub.js';
 
 /**

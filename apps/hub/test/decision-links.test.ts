@@ -3,7 +3,7 @@ import type { ApprovalRecord } from '@approval-hub/protocol';
 import { DecisionLinkView, IssuedDecisionLink } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type HubConfigInput } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/runtime/logger.js';
 import { TestClock, api, defaultTokens, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 const SIGNING_KEY = 'link-signing-key-0123456789-abcdefghij';

@@ -5,8 +5,8 @@ import type { ApprovalRecord } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_AGENT_NAMES, demoAgentTokens } from '../src/demo/demo-agent-names.js';
 import { startDemoAgents, type DemoAgents } from '../src/demo/start-demo-agents.js';
-import { loadOrCreateDevTokens } from '../src/dev-tokens.js';
-import { createLogger } from '../src/logger.js';
+import { loadOrCreateDevTokens } from '../src/identity/dev-tokens.js';
+import { createLogger } from '../src/runtime/logger.js';
 import { api, defaultTokens, eventually, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 let t: TestHub;

@@ -7,7 +7,7 @@ import { Manager, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type HubConfigInput } from '../src/config.js';
 import { createHub, type Hub } from '../src/create-hub.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../src/runtime/logger.js';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { defaultTokens, tokens } from './support/test-hub.js';
 
@@ -124,10 +124,10 @@ describe('failed authentication is throttled per remote address', () => {
   }, 60_000);
 
   it('a suppressed count is reported once the minute has passed', async () => {
-    const { AuthThrottle } = await import('../src/auth-throttle.js');
+    const { AuthThrottle } = await import('../src/identity/auth-throttle.js');
     let now = 0;
     const logged: { fields: Record<string, unknown>; message: string }[] = [];
-    const log = { warn: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }) } as unknown as import('../src/logger.js').Logger;
+    const log = { warn: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }) } as unknown as import('../src/runtime/logger.js').Logger;
     const throttle = new AuthThrottle(() => ({ authFailureBurst: 3, authFailuresPerMinute: 60 }), () => log, () => now);
     for (let i = 0; i < 20; i++) throttle.logRefusal('10.0.0.1', { event: 'auth.refused', code: 'unauthorized' }, 'handshake refused');
     throttle.logRefusal('10.0.0.2', { event: 'auth.refused', code: 'unauthorized' }, 'handshake refused');
@@ -143,7 +143,7 @@ describe('failed authentication is throttled per remote address', () => {
   });
 
   it('counts IPv4-mapped addresses as IPv4, and IPv6 addresses by their /64', async () => {
-    const { throttleKey } = await import('../src/auth-throttle.js');
+    const { throttleKey } = await import('../src/identity/auth-throttle.js');
     expect(throttleKey('::ffff:10.1.2.3')).toBe('10.1.2.3');
     expect(throttleKey('10.1.2.3')).toBe('10.1.2.3');
     expect(throttleKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');

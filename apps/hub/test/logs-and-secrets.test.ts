@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { io } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { createLogger, resolveLogFormat, scrubSecrets } from '../src/logger.js';
+import { createLogger, resolveLogFormat, scrubSecrets } from '../src/runtime/logger.js';
 import { startHubProcess } from './support/run-cli.js';
 
 const dirs: string[] = [];

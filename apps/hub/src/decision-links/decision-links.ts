@@ -1,11 +1,11 @@
 import { hkdfSync } from 'node:crypto';
 import { digestToApprove, ok, fail, type Ack, type ApprovalRecord, type DecisionLinkBody, type DecisionLinkState, type DecisionLinkView, type Principal } from '@approval-hub/protocol';
-import { toIso, type Clock } from '../clock.js';
+import { toIso, type Clock } from '../runtime/clock.js';
 import type { HubConfig } from '../config.js';
 import type { ApprovalEngine } from '../engine/approval-engine.js';
 import { argsDigest } from '../engine/args-digest.js';
 import { mayDecide, mayDecideQueue, reviewerRoles } from '../engine/access.js';
-import { tokenDigest, type PrincipalDirectory } from '../principals.js';
+import { tokenDigest, type PrincipalDirectory } from '../identity/principals.js';
 import type { ApprovalStore } from '../store/store.js';
 import { openButton, sealButton, type SealedButton } from './button-seal.js';
 import { claimedSubject, reviewerLinkKey, signLinkToken, verifyLinkToken, type LinkClaims } from './link-token.js';

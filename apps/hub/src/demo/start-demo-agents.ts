@@ -1,5 +1,5 @@
 import { Agent, connectHub, openAICompatibleModel, type HubClient, type OpenAICompatibleModelOptions } from '@approval-hub/agent-sdk';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../runtime/logger.js';
 import type { DemoAgentName } from './demo-agent-names.js';
 import { demoScenarios } from './demo-scenarios.js';
 import { MCP_DEMO_SERVER, startMcpDemo } from './mcp-demo.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_QUEUE, fail, ok, type Ack, type ApprovalRecord, type ApprovalRequestInput, type Grant, type Principal } from '@approval-hub/protocol';
 import { auditEvent } from '../audit/audit-events.js';
 import { canonicalJson } from '../audit/canonical-json.js';
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import type { InsertOutcome, InsertRequest } from '../store/store.js';
 import { actorOf, defaultQueueFor, mayPostTo } from './access.js';
 import { argsDigest } from './args-digest.js';

@@ -1,6 +1,6 @@
 import type { ApprovalRecord, Decision } from '@approval-hub/protocol';
 import { auditEvent } from '../audit/audit-events.js';
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import type { StoredRequest } from '../store/store.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { withDecisionTerms } from './decision-terms.js';

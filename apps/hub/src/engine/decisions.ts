@@ -1,7 +1,7 @@
 import { fail, ok, type Ack, type ApprovalRecord, type Decision, type Grant, type Principal, type ReviewerDecision } from '@approval-hub/protocol';
 import { auditEvent } from '../audit/audit-events.js';
 import { canonicalJson } from '../audit/canonical-json.js';
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import type { LinkUse, StoredRequest } from '../store/store.js';
 import { actorOf, mayCancel, mayDecide, readScope, roleRefusal } from './access.js';
 import type { Deadlines } from './deadlines.js';

@@ -1,9 +1,9 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { HubConfig } from '../config.js';
-import type { CrashHook } from '../crash-hook.js';
-import type { Logger } from '../logger.js';
+import type { CrashHook } from '../runtime/crash-hook.js';
+import type { Logger } from '../runtime/logger.js';
 import { requestedNotifications, resolvedNotifications } from '../notifications/notification-routing.js';
-import type { RejectionAuditor } from '../rejection-audit.js';
+import type { RejectionAuditor } from '../audit/rejection-audit.js';
 import type { ApprovalStore, InsertOutcome, InsertRequest, ReadScope, StoredRequest, Transition } from '../store/store.js';
 import type { CursorCodec } from './cursors.js';
 import { withDecisionTerms } from './decision-terms.js';

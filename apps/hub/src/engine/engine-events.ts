@@ -1,5 +1,5 @@
 import type { ApprovalCancelled, ApprovalRecord, Grant } from '@approval-hub/protocol';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 /** Where a change was made: by this process, or by another hub process sharing the database. */
 export type ChangeOrigin = 'here' | 'elsewhere';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 
 /**
  * The time deadlines are judged by. It follows the wall clock, but never runs ahead of the time that really

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ApprovalRecord, type Grant, type GrantInput, grantMatchFor, type Principal } from '@approval-hub/protocol';
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import type { HubConfig } from '../config.js';
 import { grantScopeProblem } from './grant-matching.js';
 

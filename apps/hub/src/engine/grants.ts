@@ -1,6 +1,6 @@
 import { fail, ok, type Ack, type Grant, type GrantListQuery, type Page, type Principal } from '@approval-hub/protocol';
 import { auditEvent } from '../audit/audit-events.js';
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import { actorOf, mayDecide, reviewerQueues, roleRefusal } from './access.js';
 import { isPosition } from './cursors.js';
 import type { EngineCore } from './engine-core.js';

@@ -15,7 +15,7 @@ import {
   type Principal,
 } from '@approval-hub/protocol';
 import { auditEvent } from '../audit/audit-events.js';
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import { EVERYTHING } from '../store/store.js';
 import { actorOf, auditEntryFor, readScope, reviewerQueues, seesWholeAudit } from './access.js';
 import { isDeadlinePosition, isPosition } from './cursors.js';

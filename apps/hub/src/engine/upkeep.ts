@@ -1,4 +1,4 @@
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import { StoreIntegrityError } from '../store/store.js';
 import type { EngineCore } from './engine-core.js';
 import { RetentionTimer } from './retention-timer.js';

@@ -3,8 +3,8 @@ import type { Context, Env, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { actorOf } from '../engine/access.js';
 import type { DecisionLinks, OpenedLink } from '../decision-links/decision-links.js';
-import type { HubContext } from '../hub-context.js';
-import { invalidPayload } from '../validation.js';
+import type { HubContext } from '../transports/hub-context.js';
+import { invalidPayload } from '../transports/payload-validation.js';
 import { requestClientAddress } from './client-address.js';
 import { problem, problemOf } from './rest-errors.js';
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Env, Hono } from 'hono';
 import { mayOperate } from '../engine/access.js';
-import type { HubContext } from '../hub-context.js';
+import type { HubContext } from '../transports/hub-context.js';
 import { bearerToken } from './bearer-token.js';
 import { requestClientAddress } from './client-address.js';
 import type { HubMetrics } from './prometheus-metrics.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { OutboxRow } from '../store/outbox-store.js';
 import type { DeliveryResult } from './delivery-errors.js';
 import type { ChannelSend } from './outbox-dispatcher.js';

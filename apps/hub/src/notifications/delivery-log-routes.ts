@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { adminRoles } from '../engine/access.js';
 import { requireRole } from '../http/require-role.js';
 import { problem, problemOf } from '../http/rest-errors.js';
-import { invalidPayload } from '../validation.js';
+import { invalidPayload } from '../transports/payload-validation.js';
 import type { DeliveryLog } from './delivery-log.js';
 
 type Env = { Variables: { principal: Principal } };

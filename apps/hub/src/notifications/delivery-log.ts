@@ -1,6 +1,6 @@
 import type { NotificationDelivery, NotificationDeliveryPage, NotificationDeliveryQuery } from '@approval-hub/protocol';
-import type { Clock } from '../clock.js';
-import { toIso } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
+import { toIso } from '../runtime/clock.js';
 import { fitToBudget, jsonBytes } from '../engine/page-budget.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
 

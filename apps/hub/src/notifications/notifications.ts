@@ -1,8 +1,8 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { TokenConfig } from '../config.js';
 import type { ApprovalEngine } from '../engine/approval-engine.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../runtime/logger.js';
 import type { ApprovalStore } from '../store/store.js';
 import { sendByKind } from './channel-senders.js';
 import { sendEmail, type DecisionLinkIssuer } from './email-sender.js';

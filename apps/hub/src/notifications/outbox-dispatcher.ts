@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logger.js';
 import type { OutboxRow, OutboxStore } from '../store/outbox-store.js';
 import { EVERYTHING, type ApprovalStore } from '../store/store.js';
 import { PermanentDeliveryError, type DeliveryResult } from './delivery-errors.js';

@@ -2,7 +2,7 @@ import { SlackBlockActions } from '@approval-hub/protocol';
 import type { Env, Hono } from 'hono';
 import { requestClientAddress } from '../http/client-address.js';
 import { problem } from '../http/rest-errors.js';
-import type { HubContext } from '../hub-context.js';
+import type { HubContext } from '../transports/hub-context.js';
 import type { DecisionLinkIssuer } from './email-sender.js';
 import type { SlackChannel } from './notifications-config.js';
 import { reviewerPrincipal } from './reviewer-principal.js';

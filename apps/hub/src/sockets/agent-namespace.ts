@@ -11,7 +11,7 @@ import {
 } from '@approval-hub/protocol';
 import type { Namespace, Socket } from 'socket.io';
 import { agentRoles } from '../engine/access.js';
-import type { HubContext } from '../hub-context.js';
+import type { HubContext } from '../transports/hub-context.js';
 import { handshakeAuth } from './handshake-auth.js';
 import { listen, listenerContext, refuseUnknownEvents } from './socket-listener.js';
 

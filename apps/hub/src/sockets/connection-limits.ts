@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import type { SocketData } from '@approval-hub/protocol';
 import type { Server, Socket } from 'socket.io';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { connectError } from './handshake-auth.js';
 
 export interface ConnectionLimits {

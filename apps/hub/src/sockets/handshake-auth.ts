@@ -1,9 +1,9 @@
 import type { ConnectErrorData, ErrorCode, Role } from '@approval-hub/protocol';
 import type { Server, Socket } from 'socket.io';
-import type { AuthThrottle } from '../auth-throttle.js';
+import type { AuthThrottle } from '../identity/auth-throttle.js';
 import { clientAddressOf } from '../http/client-address.js';
-import type { Logger } from '../logger.js';
-import type { PrincipalDirectory } from '../principals.js';
+import type { Logger } from '../runtime/logger.js';
+import type { PrincipalDirectory } from '../identity/principals.js';
 
 export function connectError(code: ErrorCode, message: string): Error & { data: ConnectErrorData } {
   return Object.assign(new Error(message), { data: { code, message } });

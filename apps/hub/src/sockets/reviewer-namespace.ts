@@ -7,9 +7,9 @@ import {
   type SocketData,
 } from '@approval-hub/protocol';
 import type { Namespace } from 'socket.io';
-import { toIso } from '../clock.js';
+import { toIso } from '../runtime/clock.js';
 import { reviewerQueues, reviewerRoles } from '../engine/access.js';
-import type { HubContext } from '../hub-context.js';
+import type { HubContext } from '../transports/hub-context.js';
 import { handshakeAuth } from './handshake-auth.js';
 import { listen, listenerContext, refuseUnknownEvents } from './socket-listener.js';
 

@@ -11,14 +11,14 @@ import {
   type SocketEventName,
 } from '@approval-hub/protocol';
 import type { Socket } from 'socket.io';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../runtime/logger.js';
 import { actorOf } from '../engine/access.js';
 import { InvalidCursorError } from '../engine/cursors.js';
-import type { HubContext } from '../hub-context.js';
-import { TokenBucket } from '../rate-limiter.js';
-import type { PrincipalBudgets } from '../principal-budgets.js';
-import type { RejectionAuditor } from '../rejection-audit.js';
-import { invalidPayload, payloadBytes } from '../validation.js';
+import type { HubContext } from '../transports/hub-context.js';
+import { TokenBucket } from '../limits/rate-limiter.js';
+import type { PrincipalBudgets } from '../limits/principal-budgets.js';
+import type { RejectionAuditor } from '../audit/rejection-audit.js';
+import { invalidPayload, payloadBytes } from '../transports/payload-validation.js';
 
 /** A command clients may send on namespace `N`. */
 export type CommandName<N extends NamespaceName> = SocketEventName<N, 'clientToServer'>;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError, loadCrashAt } from '../config.js';
-import { crashHookAt } from '../crash-hook.js';
-import { createLogger } from '../logger.js';
+import { crashHookAt } from '../runtime/crash-hook.js';
+import { createLogger } from '../runtime/logger.js';
 import { runHub } from '../main.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { CrashPoint } from '../../src/crash-hook.js';
+import { CrashPoint } from '../../src/runtime/crash-hook.js';
 import { killPlansFor, runCrashScenario, type KillPlan, type ScenarioReport } from '../support/crash-harness.js';
 import { chaosSeed, seededRandom, type Random } from '../support/seeded-random.js';
 

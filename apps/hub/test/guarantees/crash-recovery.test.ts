@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrashPoint } from '../../src/crash-hook.js';
+import { CrashPoint } from '../../src/runtime/crash-hook.js';
 import { killPlansFor, runCrashScenario, type ScenarioReport } from '../support/crash-harness.js';
 import { crashMainPath } from '../support/run-cli.js';
 import { chaosSeed, seededRandom } from '../support/seeded-random.js';

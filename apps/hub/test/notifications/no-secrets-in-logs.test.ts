@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HubConfigInput } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/runtime/logger.js';
 import { notificationSecrets } from '../../src/notifications/notification-secrets.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { api, eventually, newRequest, startTestHub, tokens, type TestHub } from '../support/test-hub.js';

@@ -5,7 +5,7 @@ import { connectHub, type HubClient } from '@approval-hub/agent-sdk';
 import type { Ack, ApprovalRecord, ApprovalResponse, QueueSnapshot } from '@approval-hub/protocol';
 import Database from 'better-sqlite3';
 import { io, type Socket } from 'socket.io-client';
-import type { CrashPoint } from '../../src/crash-hook.js';
+import type { CrashPoint } from '../../src/runtime/crash-hook.js';
 import { verifyDatabase } from '../../src/store/sqlite/verify-database.js';
 import { crashMainPath, runCli, startHubProcess } from './run-cli.js';
 import { seededRandom, type Random } from './seeded-random.js';

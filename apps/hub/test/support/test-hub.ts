@@ -10,10 +10,10 @@ import {
   type ReviewerServerToClientEvents,
 } from '@approval-hub/protocol';
 import { io, type Socket } from 'socket.io-client';
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '../../src/runtime/clock.js';
 import { parseConfig, type HubConfigInput } from '../../src/config.js';
 import { createHub, type Hub } from '../../src/create-hub.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/runtime/logger.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { EVERYTHING, type ApprovalStore } from '../../src/store/store.js';

@@ -1,6 +1,6 @@
 import { ConnectErrorData, Namespace, ackSchema, socketEventList, type NamespaceName } from '@approval-hub/protocol';
 import type { z } from 'zod';
-import { HUB_VERSION } from '../../version.js';
+import { HUB_VERSION } from '../../runtime/version.js';
 import { namedSchemas } from './json-schema.js';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import * as protocol from '@approval-hub/protocol';
 import { ErrorBody, ErrorCode, httpStatusOf } from '@approval-hub/protocol';
 import { z } from 'zod';
-import { HUB_VERSION } from '../../version.js';
+import { HUB_VERSION } from '../../runtime/version.js';
 import { inlineSchema, namedSchemas } from './json-schema.js';
 import { BEARER_ERRORS, PUBLIC_ERRORS, REST_ROUTES, type RouteDoc } from './rest-routes.js';
 

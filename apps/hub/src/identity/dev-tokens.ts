@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { TokenConfig } from './config.js';
-import { DEMO_AGENT_NAMES } from './demo/demo-agent-names.js';
+import type { TokenConfig } from '../config.js';
+import { DEMO_AGENT_NAMES } from '../demo/demo-agent-names.js';
 
 export const DEV_TOKENS_FILE = 'dev-tokens.json';
 

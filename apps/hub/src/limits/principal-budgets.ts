@@ -1,5 +1,5 @@
 import { fail, type Principal } from '@approval-hub/protocol';
-import type { RejectionAuditor } from './rejection-audit.js';
+import type { RejectionAuditor } from '../audit/rejection-audit.js';
 
 export interface PrincipalBudgetLimits {
   /** Bytes one token may write (requests, cancels, decisions: everything that lands on disk) per minute. */

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../runtime/clock.js';
 
 /** A token bucket: `ratePerSecond` sustained, `burst` at once. */
 export class TokenBucket {

@@ -1,11 +1,11 @@
-import type { AuthThrottle } from './auth-throttle.js';
-import type { Clock } from './clock.js';
-import type { HubConfig } from './config.js';
-import type { ApprovalEngine } from './engine/approval-engine.js';
-import type { Logger } from './logger.js';
-import type { PrincipalBudgets } from './principal-budgets.js';
-import type { PrincipalDirectory } from './principals.js';
-import type { RejectionAuditor } from './rejection-audit.js';
+import type { AuthThrottle } from '../identity/auth-throttle.js';
+import type { Clock } from '../runtime/clock.js';
+import type { HubConfig } from '../config.js';
+import type { ApprovalEngine } from '../engine/approval-engine.js';
+import type { Logger } from '../runtime/logger.js';
+import type { PrincipalBudgets } from '../limits/principal-budgets.js';
+import type { PrincipalDirectory } from '../identity/principals.js';
+import type { RejectionAuditor } from '../audit/rejection-audit.js';
 
 /** What the transports share; they reach the data only through the engine. `config` and `principals` are the live ones: a reload replaces them. */
 export interface HubContext {

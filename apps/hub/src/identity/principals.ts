@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '@approval-hub/protocol';
-import type { TokenConfig } from './config.js';
+import type { TokenConfig } from '../config.js';
 
 /** Tokens are looked up by their SHA-256, so the raw secret is never a map key that could end up in a dump. */
 export function tokenDigest(token: string): string {

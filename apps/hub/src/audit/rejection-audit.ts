@@ -1,11 +1,11 @@
 import type { AuditActor, Principal } from '@approval-hub/protocol';
-import { auditEvent, type AuditEvent, type AuditPayloads } from './audit/audit-events.js';
-import type { Clock } from './clock.js';
-import { toIso } from './clock.js';
-import { actorOf } from './engine/access.js';
-import type { Logger } from './logger.js';
-import { KeyedRateLimiter } from './rate-limiter.js';
-import type { ApprovalStore } from './store/store.js';
+import { auditEvent, type AuditEvent, type AuditPayloads } from './audit-events.js';
+import type { Clock } from '../runtime/clock.js';
+import { toIso } from '../runtime/clock.js';
+import { actorOf } from '../engine/access.js';
+import type { Logger } from '../runtime/logger.js';
+import { KeyedRateLimiter } from '../limits/rate-limiter.js';
+import type { ApprovalStore } from '../store/store.js';
 
 export interface Rejection {
   actor: AuditActor;

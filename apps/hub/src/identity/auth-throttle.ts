@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export interface AuthThrottleLimits {
   /** Failed authentications an address (an IPv6 /64) may make at once before it is throttled. */
