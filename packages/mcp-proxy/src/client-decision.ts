@@ -44,6 +44,16 @@ export async function askClientToDecide(decisions: ClientDecisions, request: Cli
 }
 
 const NEEDS_CONFIRMATION: readonly RiskLevel[] = ['high', 'critical'];
+/** Tries to file the client's answer on the hub; a refusal other than 429 or 5xx is final at once. */
+const DECISION_ATTEMPTS = 4;
+const DECISION_RETRY_MS = 250;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
 
 /**
  * Asks the person at the MCP client to approve or deny a held call (form elicitation), and files their answer on
@@ -86,12 +96,19 @@ async function askClientWithForm(decisions: ClientDecisions, request: ClientDeci
   const given = typeof answer.content.reason === 'string' ? answer.content.reason.trim() : '';
   const reason = `${given || (approved ? 'Approved' : 'Denied')} (decided at the MCP client)`;
   const argsDigest = createHash('sha256').update(canonicalJson(request.args)).digest('base64url');
-  const res = await fetch(new URL(`/api/approvals/${encodeURIComponent(request.requestId)}/decision`, decisions.hubUrl), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${decisions.reviewerToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ approved, reason, argsDigest }),
-    signal: request.signal,
-  }).catch(() => null);
+  // The person has answered: a blip between the proxy and the hub (no answer, 429, 5xx) must not lose that answer.
+  let res: Response | null = null;
+  for (let attempt = 0; attempt < DECISION_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(DECISION_RETRY_MS * attempt, request.signal);
+    if (request.signal.aborted) return;
+    res = await fetch(new URL(`/api/approvals/${encodeURIComponent(request.requestId)}/decision`, decisions.hubUrl), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${decisions.reviewerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ approved, reason, argsDigest }),
+      signal: request.signal,
+    }).catch(() => null);
+    if (res && res.status !== 429 && res.status < 500) break;
+  }
   if (!res?.ok) {
     const code = res ? ((await res.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code : 'unreachable';
     request.log(`request ${request.requestId}: the hub did not take the client's decision (${res?.status ?? 'no answer'} ${code ?? ''}); left to reviewers`);
