@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientDecisionRequest, ClientDecisions } from './client-decision.js';
 
 /** How long a request the proxy just filed may take to reach the hub before the link is given up. */
-const LINK_WAIT_MS = 30_000;
+export const LINK_WAIT_MS = 30_000;
 
 /**
  * Asks the hub for a signed, single-use decision link to this request for the reviewer mapped to the client. Null

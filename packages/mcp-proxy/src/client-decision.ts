@@ -1,7 +1,7 @@
 import type { RiskLevel } from '@approval-hub/agent-sdk';
 import { ElicitResultSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createHash } from 'node:crypto';
-import { askClientToOpenLink, issueDecisionLink } from './client-decision-link.js';
+import { LINK_WAIT_MS, askClientToOpenLink, issueDecisionLink } from './client-decision-link.js';
 import { canonicalJson } from './request-id.js';
 
 /** Where a client's own decision goes: the hub, as the reviewer token mapped to that client. */
@@ -44,9 +44,6 @@ export async function askClientToDecide(decisions: ClientDecisions, request: Cli
 }
 
 const NEEDS_CONFIRMATION: readonly RiskLevel[] = ['high', 'critical'];
-/** Tries to file the client's answer on the hub; a refusal other than 429 or 5xx is final at once. */
-const DECISION_ATTEMPTS = 4;
-const DECISION_RETRY_MS = 250;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -96,18 +93,20 @@ async function askClientWithForm(decisions: ClientDecisions, request: ClientDeci
   const given = typeof answer.content.reason === 'string' ? answer.content.reason.trim() : '';
   const reason = `${given || (approved ? 'Approved' : 'Denied')} (decided at the MCP client)`;
   const argsDigest = createHash('sha256').update(canonicalJson(request.args)).digest('base64url');
-  // The person has answered: a blip between the proxy and the hub (no answer, 429, 5xx) must not lose that answer.
+  // The person has answered, and that answer must not be lost: the proxy asks the client as soon as it files the
+  // request, which may not have reached the hub yet (404), and a blip (no answer, 429, 5xx) is tried again.
   let res: Response | null = null;
-  for (let attempt = 0; attempt < DECISION_ATTEMPTS; attempt++) {
-    if (attempt > 0) await sleep(DECISION_RETRY_MS * attempt, request.signal);
-    if (request.signal.aborted) return;
+  const started = Date.now();
+  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
     res = await fetch(new URL(`/api/approvals/${encodeURIComponent(request.requestId)}/decision`, decisions.hubUrl), {
       method: 'POST',
       headers: { authorization: `Bearer ${decisions.reviewerToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ approved, reason, argsDigest }),
       signal: request.signal,
     }).catch(() => null);
-    if (res && res.status !== 429 && res.status < 500) break;
+    const transient = !res || res.status === 404 || res.status === 429 || res.status >= 500;
+    if (!transient || Date.now() - started >= LINK_WAIT_MS || request.signal.aborted) break;
+    await sleep(delayMs, request.signal);
   }
   if (!res?.ok) {
     const code = res ? ((await res.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code : 'unreachable';
