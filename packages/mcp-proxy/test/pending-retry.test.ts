@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubProcess, tempDir } from './hub-fixture.js';
+import { HubProcess, eventually, tempDir } from './hub-fixture.js';
 import { callsIn, recordsUpstream, spawnProxy, textOf, type SpawnedProxy } from './proxy-client.js';
 
 const pendingId = (result: unknown): string => {
@@ -47,7 +47,10 @@ describe('pending-retry mode', () => {
 
     // Approved while no call waits; then a burst of retries: one execution, every retry gets its result.
     await hub.decide(requestId, { approved: true });
-    expect(textOf(await proxy.client.callTool({ name: 'approval_status', arguments: { requestId } }))).toMatch(/^Approved: call delete_record again/);
+    // The decision reaches the proxy over its socket a moment after the hub answered the reviewer.
+    const status = async () => textOf(await proxy.client.callTool({ name: 'approval_status', arguments: { requestId } }));
+    await eventually(async () => ((await status()).startsWith('Pending') ? undefined : true), 10_000, 'the decision at the proxy');
+    expect(await status()).toMatch(/^Approved: call delete_record again/);
     const burst = await Promise.all(Array.from({ length: 6 }, () => call({ id: 'p-1', hard: true })));
     for (const result of burst) expect(result).toEqual({ content: [{ type: 'text', text: 'deleted p-1' }], structuredContent: { deleted: 'p-1' } });
     expect(callsIn(callLog)).toEqual([{ tool: 'delete_record', args: { id: 'p-1', hard: true } }]);
