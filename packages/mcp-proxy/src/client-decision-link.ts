@@ -2,9 +2,7 @@ import { IssuedDecisionLink } from '@approval-hub/protocol';
 import { ElicitResultSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import type { ClientDecisionRequest, ClientDecisions } from './client-decision.js';
-
-/** How long a request the proxy just filed may take to reach the hub before the link is given up. */
-export const LINK_WAIT_MS = 30_000;
+import { postAboutFiledRequest } from './hub-post.js';
 
 /**
  * Asks the hub for a signed, single-use decision link to this request for the reviewer mapped to the client. Null
@@ -13,21 +11,14 @@ export const LINK_WAIT_MS = 30_000;
  */
 export async function issueDecisionLink(decisions: ClientDecisions, request: Pick<ClientDecisionRequest, 'requestId' | 'signal' | 'log'>): Promise<IssuedDecisionLink | null> {
   const url = new URL(`/api/approvals/${encodeURIComponent(request.requestId)}/decision-link`, decisions.hubUrl);
-  const started = Date.now();
-  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
-    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${decisions.reviewerToken}` }, signal: request.signal }).catch(() => null);
-    const body: unknown = res ? await res.json().catch(() => null) : null;
-    const link = res?.ok ? IssuedDecisionLink.safeParse(body) : null;
-    if (link?.success) return link.data;
-    // The proxy asks the client as soon as it files the request, which may not have reached the hub yet.
-    if (res?.status === 404 && Date.now() - started < LINK_WAIT_MS && !request.signal.aborted) {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      continue;
-    }
-    const code = (body as { error?: { code?: string } } | null)?.error?.code;
-    if (!request.signal.aborted) request.log(`request ${request.requestId}: the hub issued no decision link for the client (${res?.status ?? 'no answer'} ${code ?? ''})`);
-    return null;
-  }
+  // Asked again while the request is still on its way to the hub (404).
+  const res = await postAboutFiledRequest(url, { method: 'POST', headers: { authorization: `Bearer ${decisions.reviewerToken}` }, signal: request.signal }, (r) => r?.status === 404);
+  const body: unknown = res ? await res.json().catch(() => null) : null;
+  const link = res?.ok ? IssuedDecisionLink.safeParse(body) : null;
+  if (link?.success) return link.data;
+  const code = (body as { error?: { code?: string } } | null)?.error?.code;
+  if (!request.signal.aborted) request.log(`request ${request.requestId}: the hub issued no decision link for the client (${res?.status ?? 'no answer'} ${code ?? ''})`);
+  return null;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { RiskLevel } from '@approval-hub/agent-sdk';
 import { ElicitResultSchema, type ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createHash } from 'node:crypto';
-import { LINK_WAIT_MS, askClientToOpenLink, issueDecisionLink } from './client-decision-link.js';
+import { askClientToOpenLink, issueDecisionLink } from './client-decision-link.js';
+import { postAboutFiledRequest } from './hub-post.js';
 import { canonicalJson } from './request-id.js';
 
 /** Where a client's own decision goes: the hub, as the reviewer token mapped to that client. */
@@ -45,13 +46,6 @@ export async function askClientToDecide(decisions: ClientDecisions, request: Cli
 
 const NEEDS_CONFIRMATION: readonly RiskLevel[] = ['high', 'critical'];
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
-}
-
 /**
  * Asks the person at the MCP client to approve or deny a held call (form elicitation), and files their answer on
  * the hub as the mapped reviewer, with the digest of the arguments shown, so the decision binds exactly those. A
@@ -93,21 +87,18 @@ async function askClientWithForm(decisions: ClientDecisions, request: ClientDeci
   const given = typeof answer.content.reason === 'string' ? answer.content.reason.trim() : '';
   const reason = `${given || (approved ? 'Approved' : 'Denied')} (decided at the MCP client)`;
   const argsDigest = createHash('sha256').update(canonicalJson(request.args)).digest('base64url');
-  // The person has answered, and that answer must not be lost: the proxy asks the client as soon as it files the
-  // request, which may not have reached the hub yet (404), and a blip (no answer, 429, 5xx) is tried again.
-  let res: Response | null = null;
-  const started = Date.now();
-  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
-    res = await fetch(new URL(`/api/approvals/${encodeURIComponent(request.requestId)}/decision`, decisions.hubUrl), {
+  // The person has answered, and that answer must not be lost: it is filed again while the request is still on its
+  // way to the hub (404) or the hub blips (no answer, 429, 5xx).
+  const res = await postAboutFiledRequest(
+    new URL(`/api/approvals/${encodeURIComponent(request.requestId)}/decision`, decisions.hubUrl),
+    {
       method: 'POST',
       headers: { authorization: `Bearer ${decisions.reviewerToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ approved, reason, argsDigest }),
       signal: request.signal,
-    }).catch(() => null);
-    const transient = !res || res.status === 404 || res.status === 429 || res.status >= 500;
-    if (!transient || Date.now() - started >= LINK_WAIT_MS || request.signal.aborted) break;
-    await sleep(delayMs, request.signal);
-  }
+    },
+    (r) => !r || r.status === 404 || r.status === 429 || r.status >= 500,
+  );
   if (!res?.ok) {
     const code = res ? ((await res.json().catch(() => ({}))) as { error?: { code?: string } }).error?.code : 'unreachable';
     request.log(`request ${request.requestId}: the hub did not take the client's decision (${res?.status ?? 'no answer'} ${code ?? ''}); left to reviewers`);
