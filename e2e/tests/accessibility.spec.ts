@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { e2eTokens, expect, test } from '../fixtures/test.js';
+import { e2eTokens, expect, leaveWaiting, test } from '../fixtures/test.js';
 import { ConsolePage } from '../pages/console-page.js';
 
 /** Serious and critical axe violations on the page as it is now (WCAG 2.x A and AA rules). */
@@ -19,16 +19,16 @@ test('sign-in, queue, detail and history have no serious or critical axe violati
   expect(await seriousViolations(page)).toEqual([]);
 
   const agent = agents.connect('ops-agent');
-  void agent.requestApproval({
+  leaveWaiting(agent.requestApproval({
     toolName: 'delete_pod',
     args: { name: 'web-1', namespace: 'prod', note: 'x\u202Ey' },
     runId: 'run-a11y',
     risk: 'critical',
     summary: 'Delete pod web-1 in prod',
     context: { rationale: 'The pod is **stuck**; see [runbook](https://runbook.example.com/pods).', turns: [{ role: 'user', content: 'Clean up web-1' }] },
-  });
-  void agent.requestApproval({ toolName: 'send_email', args: { to: 'a@b.test', body: 'y'.repeat(3000) }, runId: 'run-a11y', risk: 'medium' });
-  void agent.requestApproval({ toolName: 'read_status', args: {}, runId: 'run-a11y', risk: 'low' });
+  }));
+  leaveWaiting(agent.requestApproval({ toolName: 'send_email', args: { to: 'a@b.test', body: 'y'.repeat(3000) }, runId: 'run-a11y', risk: 'medium' }));
+  leaveWaiting(agent.requestApproval({ toolName: 'read_status', args: {}, runId: 'run-a11y', risk: 'low' }));
 
   await reviewer.signInWithLink(e2eTokens.reviewer);
   await expect(reviewer.rows).toHaveCount(3);

@@ -1,5 +1,5 @@
 import { copyFileSync, renameSync } from 'node:fs';
-import { expect, test } from '../fixtures/test.js';
+import { expect, leaveWaiting, test } from '../fixtures/test.js';
 
 test('a hub whose database was replaced says so in the console, keeps decisions possible, and recovers after a restart', async ({
   console: alice,
@@ -7,7 +7,7 @@ test('a hub whose database was replaced says so in the console, keeps decisions 
   hub,
 }) => {
   const ops = agents.connect('ops-agent');
-  void ops.requestApproval({ toolName: 'resize_volume', args: { gb: 200 }, runId: 'run-h', timeoutMs: 300_000 });
+  leaveWaiting(ops.requestApproval({ toolName: 'resize_volume', args: { gb: 200 }, runId: 'run-h', timeoutMs: 300_000 }));
   await alice.select('resize_volume');
   await alice.expectConnection('Connected');
 

@@ -1,11 +1,11 @@
-import { e2eTokens, expect, test } from '../fixtures/test.js';
+import { e2eTokens, expect, leaveWaiting, test } from '../fixtures/test.js';
 
 test('who asked is the token, not the name an agent gives itself', async ({ console: alice, agents, hubApi }) => {
   // The real `trusted-ci`, and an agent with the shared `e2e-agents` token that calls itself `trusted-ci` too.
   const real = agents.connect('trusted-ci');
   const impostor = agents.connect('trusted-ci', e2eTokens.agent);
-  void real.requestApproval({ toolName: 'ship_release', args: { version: '2.4.0' }, runId: 'run-real', timeoutMs: 300_000 });
-  void impostor.requestApproval({ toolName: 'ship_hotfix', args: { version: '2.4.0-evil' }, runId: 'run-fake', timeoutMs: 300_000 });
+  leaveWaiting(real.requestApproval({ toolName: 'ship_release', args: { version: '2.4.0' }, runId: 'run-real', timeoutMs: 300_000 }));
+  leaveWaiting(impostor.requestApproval({ toolName: 'ship_hotfix', args: { version: '2.4.0-evil' }, runId: 'run-fake', timeoutMs: 300_000 }));
 
   // The row names the principal; the label is only there as a claim.
   await expect(alice.row('ship_release', 'trusted-ci')).toBeVisible();

@@ -1,5 +1,5 @@
 import { displayText, type JsonObject } from '@approval-hub/protocol';
-import { expect, test } from '../fixtures/test.js';
+import { expect, leaveWaiting, test } from '../fixtures/test.js';
 
 test.describe('what agents send', () => {
   test('a request the agent cancels leaves the console, and History says the agent cancelled it', async ({ console: alice, agents, hubApi }) => {
@@ -34,7 +34,8 @@ test.describe('what agents send', () => {
     const pageErrors: string[] = [];
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
-      void dialog.dismiss();
+      // A dialog fails the test through `dialogs`; dismissing it only keeps the page going, so its failure is moot.
+      dialog.dismiss().catch(() => undefined);
     });
     page.on('pageerror', (error) => pageErrors.push(error.message));
 
@@ -60,7 +61,7 @@ test.describe('what agents send', () => {
       runId: 'run-x',
       description: '<img src=x onerror="window.__pwned = \'description\'">',
     });
-    const neighbour = agent.requestApproval({ toolName: 'harmless_tool', args: { ok: true }, runId: 'run-x', timeoutMs: 600_000 });
+    leaveWaiting(agent.requestApproval({ toolName: 'harmless_tool', args: { ok: true }, runId: 'run-x', timeoutMs: 600_000 }));
 
     const row = alice.row('exfiltrate');
     await expect(row).toContainText('script: "<script>window.__pwned = \\"script\\"</script>"');
@@ -119,6 +120,5 @@ test.describe('what agents send', () => {
     await expect(alice.timeline.locator('img, script, a')).toHaveCount(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
     expect(dialogs).toEqual([]);
-    void neighbour;
   });
 });

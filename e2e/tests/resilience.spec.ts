@@ -123,7 +123,10 @@ test.describe('connections come and go', () => {
     const agent = agents.connect('edge-agent', e2eAgentToken('edge-agent'), link.url);
     const run = agents.run(agent, { toolName: 'reboot_router', args: { site: 'berlin' } });
     let settled = false;
-    void run.result.finally(() => (settled = true));
+    const markSettled = () => {
+      settled = true;
+    };
+    run.result.then(markSettled, markSettled);
     await alice.select('reboot_router');
     await expect.poll(() => hub.connections()).toEqual({ agents: 1, reviewers: 1 });
 

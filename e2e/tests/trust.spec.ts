@@ -1,4 +1,4 @@
-import { expect, test } from '../fixtures/test.js';
+import { expect, leaveWaiting, test } from '../fixtures/test.js';
 
 test.describe('decisions a reviewer can trust', () => {
   test('spoofing characters are shown escaped in queue, detail, editor diff and history, with the hub’s warning', async ({ console: alice, agents, hubApi, page }) => {
@@ -167,10 +167,11 @@ test.describe('decisions a reviewer can trust', () => {
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
-      void dialog.dismiss();
+      // A dialog fails the test through `dialogs`; dismissing it only keeps the page going, so its failure is moot.
+      dialog.dismiss().catch(() => undefined);
     });
     const agent = agents.connect('chatty-agent');
-    void agent.requestApproval({
+    leaveWaiting(agent.requestApproval({
       toolName: 'pay_vendor',
       args: { vendor: 'ACME', amount: 4747 },
       runId: 'run-md',
@@ -188,7 +189,7 @@ test.describe('decisions a reviewer can trust', () => {
           { role: 'assistant', content: 'Looking it up.' },
         ],
       },
-    });
+    }));
     await alice.select('pay_vendor');
     const context = alice.details.getByRole('region', { name: 'Why the agent asks' });
     await expect(context.getByRole('heading', { name: 'Why', exact: true })).toBeVisible();

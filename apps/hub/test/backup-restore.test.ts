@@ -20,7 +20,11 @@ function runCliAsync(args: string[]): Promise<{ code: number | null; stdout: str
 /** Agents asking and a reviewer deciding, as fast as they can, until `stop` resolves. */
 async function load(hub: TestHub, stop: Promise<unknown>): Promise<number> {
   let done = false;
-  void stop.then(() => (done = true));
+  // The load stops when `stop` settles either way; the caller awaits `stop` itself and sees its failure.
+  const finish = () => {
+    done = true;
+  };
+  stop.then(finish, finish);
   let requests = 0;
   const worker = async () => {
     while (!done) {

@@ -47,7 +47,10 @@ export class StormClient {
   #onReconnect(agent: StormAgent): void {
     if (!this.#watching || agent.syncedAt > 0) return;
     agent.reconnectedAt = Date.now();
-    void this.#sync(agent);
+    // #sync catches the failures it expects and retries; anything else is counted with them, in the report.
+    this.#sync(agent).catch(() => {
+      this.#syncErrors++;
+    });
   }
 
   async #sync(agent: StormAgent): Promise<void> {

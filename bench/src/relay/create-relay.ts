@@ -39,6 +39,7 @@ export function createRelay(): HttpServer {
 
   reviewers.on('connection', (socket) => {
     socket.on('queue.subscribe', (request: { queues?: string[] }, ack: (response: unknown) => void) => {
+      // biome-ignore lint/complexity/noVoid: Socket.IO's in-memory adapter joins synchronously; no promise is made.
       void socket.join(request.queues ? request.queues.map((q) => `queue:${q}`) : ['queues:*']);
       ack({ ok: true, data: { pending: [], serverTime: new Date().toISOString(), queues: request.queues ?? null } });
     });

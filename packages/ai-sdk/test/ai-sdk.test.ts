@@ -109,7 +109,8 @@ describe('needsApproval, answered from the hub', () => {
     const { sendPayment } = paymentTool({ needsApproval: true });
     const first = await generateText({ model: modelCalling('call_pay_crash', { to: 'acme', cents: 7 }), tools: { send_payment: sendPayment }, prompt: 'pay acme' });
     const crashed = connect();
-    void hubApprovalResponses(first.content, { hub: crashed, runId: 'chat-crash' }).catch(() => undefined);
+    // This process is about to "die": what the call would have answered is never read.
+    hubApprovalResponses(first.content, { hub: crashed, runId: 'chat-crash' }).catch(() => undefined);
     await hub.waitForPending((r) => r.requestId === 'ai-sdk:call_pay_crash');
     crashed.close();
     await hub.decide('ai-sdk:call_pay_crash', { approved: false, reason: 'decided while the agent was down' });

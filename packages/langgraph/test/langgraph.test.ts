@@ -137,7 +137,8 @@ describe('humanInTheLoopMiddleware decided on the hub', () => {
     const config = { configurable: { thread_id: 'thread-crash' } };
     await agent.invoke({ messages: [{ role: 'user', content: 'mail bob' }] }, config);
     const crashed = connect();
-    void resumeFromHub(agent, config, { hub: crashed }).catch(() => undefined);
+    // This process is about to "die": what the call would have answered is never read.
+    resumeFromHub(agent, config, { hub: crashed }).catch(() => undefined);
     await hub.waitForPending((r) => r.requestId === 'langgraph:call_mail_crash');
     crashed.close();
     await hub.decide('langgraph:call_mail_crash', { approved: true });

@@ -147,7 +147,8 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
       session.tools.clear();
       session.route.notify({ method: 'notifications/tools/list_changed' }).catch(() => {});
       // Fingerprinted again at once, so a change is caught (and logged) before the next call to it.
-      void refreshTools(session).catch(() => {});
+      // A listing that fails here is not lost: the cache was just cleared, so the next call lists the tools again.
+      refreshTools(session).catch(() => {});
     });
     client.fallbackNotificationHandler = async (notification) => {
       await session.route.notify(notification).catch(() => {});
@@ -322,8 +323,9 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
             : clientCanDecide()
               ? (requestId: string) => askClient(requestId, risk, asking.signal)
               : undefined;
-          const askClient = (requestId: string, callRisk: typeof risk, askSignal: AbortSignal) =>
-            void askClientToDecide(options.clientDecisions!, {
+          // Asking the person at the client is an extra way to decide: reviewers still can, so if asking fails, nothing waits on it.
+          const askClient = (requestId: string, callRisk: typeof risk, askSignal: AbortSignal) => {
+            askClientToDecide(options.clientDecisions!, {
               requestId,
               toolName: name,
               serverName: settings.serverName,
@@ -333,6 +335,7 @@ export function createApprovalProxy(options: ApprovalProxyOptions): ApprovalProx
               elicit: (params, s) => extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema, { signal: s, timeout: 24 * 60 * 60_000 }),
               log,
             }, elicitationModes()).catch(() => {});
+          };
           signal.addEventListener('abort', () => asking.abort(), { once: true });
           return gate
             .run(

@@ -51,7 +51,10 @@ export async function askClientToOpenLink(
     request.log(`request ${request.requestId}: the client did not open the decision link (${answer.action}); left to reviewers`);
     return;
   }
-  const done = () => void notifyComplete(elicitationId).catch(() => {});
+  // Telling the client the link was used is a courtesy: the decision already reached the hub, so a failure changes nothing.
+  const done = () => {
+    notifyComplete(elicitationId).catch(() => {});
+  };
   if (request.signal.aborted) done();
   else request.signal.addEventListener('abort', done, { once: true });
 }

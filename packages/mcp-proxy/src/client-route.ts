@@ -35,7 +35,8 @@ export class ClientRoute {
     const current = this.running.at(-1);
     const sent = current ? current.sendNotification(notification as ServerNotification) : this.server.notification(notification as ServerNotification);
     this.sending.add(sent);
-    void sent.catch(() => {}).finally(() => this.sending.delete(sent));
+    // The caller gets `sent` and handles its failure; this chain only forgets it once settled.
+    sent.finally(() => this.sending.delete(sent)).catch(() => {});
     return sent;
   }
 

@@ -64,7 +64,9 @@ export async function startTask(
   const working = (message: string) => {
     if (!abort.signal.aborted) requestStore.updateTaskStatus(task.taskId, 'working', message).catch(() => {});
   };
-  void run({ signal: abort.signal, working }, () => (didRun = true))
+  // Nobody awaits the call: the client polls the task. Every outcome is stored as the task's result, and a result the
+  // store cannot take is dropped (the task then expires with its ttl).
+  run({ signal: abort.signal, working }, () => (didRun = true))
     .then(async (result) => {
       if (abort.signal.aborted) return;
       await requestStore.storeTaskResult(task.taskId, didRun ? 'completed' : 'failed', result);
@@ -74,7 +76,7 @@ export async function startTask(
       const text = `[UPSTREAM UNAVAILABLE] the call failed: ${error instanceof Error ? error.message : String(error)}`;
       await requestStore.storeTaskResult(task.taskId, 'failed', { content: [{ type: 'text', text }], isError: true });
     })
-    .catch(() => {})
-    .finally(() => store.forget(task.taskId));
+    .finally(() => store.forget(task.taskId))
+    .catch(() => {});
   return { task };
 }

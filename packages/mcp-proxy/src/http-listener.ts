@@ -69,7 +69,9 @@ export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<Mc
   const sweep = setInterval(
     () => {
       const now = Date.now();
-      for (const live of sessions.values()) if (live.open === 0 && now - live.lastSeen > idleMs) void live.transport.close().catch(() => {});
+      for (const live of sessions.values()) if (live.open === 0 && now - live.lastSeen > idleMs) {
+          live.transport.close().catch((error: unknown) => options.log(`closing an idle session failed: ${error instanceof Error ? error.message : String(error)}`));
+        }
     },
     Math.min(60_000, Math.max(50, idleMs / 4)),
   );
@@ -98,7 +100,9 @@ export async function listenMcpHttp(options: McpHttpListenerOptions): Promise<Mc
             sessions.set(id, live);
             track(live, res);
           },
-          onsessionclosed: (id) => void sessions.delete(id),
+          onsessionclosed: (id) => {
+            sessions.delete(id);
+          },
         });
         transport.onclose = () => {
           if (transport.sessionId) sessions.delete(transport.sessionId);

@@ -8,7 +8,9 @@ import { createPermissionPromptServer } from './permission-prompt.js';
 import { proxySettings } from './proxy-settings.js';
 import { connectUpstream } from './upstream.js';
 
-const log = (message: string): void => void process.stderr.write(`[approval-hub-mcp] ${message}\n`);
+const log = (message: string): void => {
+  process.stderr.write(`[approval-hub-mcp] ${message}\n`);
+};
 
 /** Variables the proxy must not hand to the upstream server. */
 const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN', 'HUB_MCP_LISTEN_TOKEN', 'HUB_MCP_REVIEWER_TOKEN']);
@@ -17,14 +19,21 @@ const PRIVATE_ENV = new Set(['HUB_AGENT_TOKEN', 'HUB_MCP_LISTEN_TOKEN', 'HUB_MCP
 export async function runCommand(command: ProxyCommand | PermissionPromptCommand, env: NodeJS.ProcessEnv): Promise<void> {
   const stops: (() => Promise<void> | void)[] = [];
   let stopping = false;
-  const stop = async (code: number) => {
+  // Signals and a closed client only start the shutdown; nothing waits for it. Each step's failure is dropped so the
+  // next step still runs, and the process exits either way.
+  const closeAll = async () => {
+    for (const fn of stops.reverse()) await Promise.resolve(fn()).catch(() => {});
+  };
+  const stop = (code: number): void => {
     if (stopping) return;
     stopping = true;
-    for (const fn of stops.reverse()) await Promise.resolve(fn()).catch(() => {});
-    process.exit(code);
+    closeAll().then(
+      () => process.exit(code),
+      () => process.exit(code),
+    );
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
 
   const hubLogger = {
     debug: () => {},
@@ -47,9 +56,9 @@ export async function runCommand(command: ProxyCommand | PermissionPromptCommand
     } else {
       const transport = new StdioServerTransport();
       // The client closing stdin ends the session, and with it the proxy.
-      transport.onclose = () => void stop(0);
+      transport.onclose = () => stop(0);
       await createServer().connect(transport);
-      process.stdin.on('end', () => void stop(0));
+      process.stdin.on('end', () => stop(0));
     }
   };
 

@@ -101,7 +101,9 @@ describe('HTTP listener: sessions clients abandon', () => {
       sessionIdleMs: 300,
       createServer: () => {
         const server = createTestUpstream();
-        server.onclose = () => void closed++;
+        server.onclose = () => {
+          closed++;
+        };
         return server;
       },
       log: () => {},

@@ -6,7 +6,9 @@ import { ToolDefinitions, toolDiff, toolFingerprint } from '../src/tool-fingerpr
 describe('progress relay', () => {
   const collect = () => {
     const sent: ServerNotification[] = [];
-    const relay = new ProgressRelay('tok', async (n) => void sent.push(n));
+    const relay = new ProgressRelay('tok', async (n) => {
+      sent.push(n);
+    });
     const values = () => sent.map((n) => (n.params as { progress: number }).progress);
     return { relay, sent, values };
   };

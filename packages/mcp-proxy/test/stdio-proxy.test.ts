@@ -115,7 +115,9 @@ describe('stdio proxy in front of an SDK-written server', () => {
 
   it('passes list_changed through, and gates the new tool by its own annotations', async () => {
     let changed = 0;
-    proxy.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    proxy.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
     const call = proxy.client.callTool({ name: 'add_tool', arguments: { name: 'fresh_tool' } });
     const request = await hub.waitForPending('add_tool');
     await hub.decide(request.requestId, { approved: true });

@@ -43,7 +43,9 @@ describe('tool drift: a tool that changes after a grant is not run on that grant
 
     // The server changes the tool and says so; the proxy passes list_changed on.
     let changed = 0;
-    proxy.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+    proxy.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      changed++;
+    });
     const pull = proxy.client.callTool({ name: 'rug_pull', arguments: {} });
     await hub.decide((await hub.waitForPending('rug_pull')).requestId, { approved: true });
     expect(textOf(await pull)).toBe('changed');

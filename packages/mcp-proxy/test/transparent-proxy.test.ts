@@ -19,7 +19,9 @@ async function connectClient(url: string, name: string): Promise<TestClient> {
   const client = new Client({ name, version: '1' }, { capabilities: { sampling: {}, elicitation: { form: {} } } });
   const logs: string[] = [];
   const sampled: string[] = [];
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(String(n.params.data)));
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    logs.push(String(n.params.data));
+  });
   client.setRequestHandler(CreateMessageRequestSchema, (request) => {
     const first = request.params.messages[0]?.content;
     sampled.push(first && 'text' in first ? String(first.text) : '');

@@ -117,7 +117,8 @@ describe('the interruption loop (needsApproval + runWithHub)', () => {
     const first = await run(agent, 'delete web-4');
     const saved = first.state.toString();
     const crashed = connect();
-    void decideInterruptions(first, { hub: crashed, runId: 'thread-crash' }).catch(() => undefined);
+    // This process is about to "die": what the call would have answered is never read.
+    decideInterruptions(first, { hub: crashed, runId: 'thread-crash' }).catch(() => undefined);
     await hub.waitForPending((r) => r.requestId === 'openai-agents:call_crash_1');
     crashed.close(); // the process is gone; the request stays on the hub
 

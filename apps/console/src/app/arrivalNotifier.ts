@@ -33,7 +33,11 @@ export function primeSound(): void {
   try {
     audio ??= new AudioContext();
     const context = audio;
-    void context.resume().then(() => chime(context));
+    // A context the browser will not resume is the same case as no audio output: nothing to play, nothing to report.
+    context
+      .resume()
+      .then(() => chime(context))
+      .catch(() => {});
   } catch {
     // No audio output on this machine.
   }

@@ -16,6 +16,7 @@ import { formatDuration } from '../domain/expiry';
 import { confirmationFor } from '../domain/risk';
 import type { DecisionLinkClient, LinkAnswer } from './decisionLinkClient';
 import { useLocalReveal } from './useLocalReveal';
+import { runInBackground } from '../domain/runInBackground';
 
 /** Sends a decision; resolves with a failure to show, or null. */
 type OnDecide = (approved: boolean, reason: string, confirmToolName?: string) => Promise<string | null>;
@@ -152,7 +153,7 @@ function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unse
   const approve = () => {
     if (confirmation === 'second-press' && !armed) return setArmed(true);
     if (confirmation === 'type-name' && typed.trim() !== record.toolName) return setArmed(true);
-    void send(true);
+    runInBackground(send(true));
   };
   const approveBlocked = unseen !== null || sending !== null || (confirmation === 'type-name' && armed && typed.trim() !== record.toolName);
 
@@ -181,7 +182,7 @@ function DecisionForm({ view, unseen, onDecide }: { view: DecisionLinkView; unse
             <Icon name={sending === 'approve' ? 'hourglass' : 'check'} />
             {armed && confirmation === 'second-press' ? 'Confirm approval' : armed && confirmation === 'type-name' ? 'Approve critical request' : 'Approve'}
           </button>
-          <button type="button" className="btn btn-deny" disabled={sending !== null} onClick={() => void send(false)}>
+          <button type="button" className="btn btn-deny" disabled={sending !== null} onClick={() => runInBackground(send(false))}>
             <Icon name={sending === 'deny' ? 'hourglass' : 'x'} />
             Deny
           </button>
@@ -218,7 +219,7 @@ export function DecisionLinkPage({ token, client }: { token: string; client: Dec
   }, [client, token]);
 
   useEffect(() => {
-    void load();
+    runInBackground(load());
   }, [load]);
 
   const decide: OnDecide = async (approved, reason, confirmToolName) => {

@@ -1,6 +1,7 @@
 import { serverOffsetFrom } from '../domain/expiry';
 import type { ConsoleStore } from '../store/consoleStore';
 import type { HubApi } from './hubApi';
+import { runInBackground } from '../domain/runInBackground';
 
 /** How often the hub's clock is measured again between snapshots. */
 export const CLOCK_SYNC_INTERVAL_MS = 60_000;
@@ -20,6 +21,6 @@ export function startClockSync(store: ConsoleStore, api: Pick<HubApi, 'health'>,
       // A missed measurement keeps the last offset; the next snapshot or tick tries again.
     }
   };
-  const timer = setInterval(() => void measure(), CLOCK_SYNC_INTERVAL_MS);
+  const timer = setInterval(() => runInBackground(measure()), CLOCK_SYNC_INTERVAL_MS);
   return () => clearInterval(timer);
 }

@@ -1,5 +1,6 @@
 import type { ConsoleStore } from '../store/consoleStore';
 import type { HubApi } from './hubApi';
+import { runInBackground } from '../domain/runInBackground';
 
 /** How often the hub's health is asked again while connected. */
 export const HEALTH_CHECK_INTERVAL_MS = 10_000;
@@ -50,8 +51,8 @@ export function startHealthMonitor(
 
   const sync = (connected: boolean) => {
     if (connected && timer === null) {
-      void check();
-      timer = setInterval(() => void check(), intervalMs);
+      runInBackground(check());
+      timer = setInterval(() => runInBackground(check()), intervalMs);
     } else if (!connected && timer !== null) {
       clearInterval(timer);
       timer = null;
@@ -64,7 +65,7 @@ export function startHealthMonitor(
   sync(store.getState().connection === 'connected');
 
   return {
-    checkNow: () => void check(),
+    checkNow: () => runInBackground(check()),
     stop: () => {
       stopped = true;
       unsubscribe();

@@ -26,7 +26,10 @@ describe('webhooks across a real crash', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        if (hanging) return void held.push({ headers: req.headers, drop: () => res.destroy() });
+        if (hanging) {
+          held.push({ headers: req.headers, drop: () => res.destroy() });
+          return;
+        }
         received.push({ headers: req.headers, body });
         res.writeHead(200).end();
       });

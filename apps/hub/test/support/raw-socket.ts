@@ -93,10 +93,12 @@ export class RawSocketIo {
         clearTimeout(timer);
         resolve(JSON.parse(text) as unknown[]);
       });
-      void this.closed.then(() => {
+      const onClosed = () => {
         clearTimeout(timer);
         resolve('closed');
-      });
+      };
+      // `closed` only ever resolves; the second handler only says so to the linter.
+      this.closed.then(onClosed, onClosed);
       this.#send(0x1, Buffer.concat([prefix, body]));
     });
   }

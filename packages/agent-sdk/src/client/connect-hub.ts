@@ -148,7 +148,9 @@ class SocketHubClient implements HubClient {
     }
     return new Promise<ApprovalResponse>((resolve, reject) => {
       const onAbort = (): void => {
-        if (this.pending.reject(input.requestId, abortError(signal?.reason))) void this.cancelOnHub(waiter, cancelReasonOf(signal?.reason));
+        if (this.pending.reject(input.requestId, abortError(signal?.reason))) {
+          this.inBackground(this.cancelOnHub(waiter, cancelReasonOf(signal?.reason)), 'Cancelling on the hub', input.requestId);
+        }
       };
       const waiter = this.pending.add(
         input,
@@ -162,7 +164,20 @@ class SocketHubClient implements HubClient {
         },
       );
       signal?.addEventListener('abort', onAbort, { once: true });
-      void this.submit(waiter);
+      this.inBackground(this.submit(waiter), 'Sending the request', input.requestId);
+    });
+  }
+
+  /**
+   * Runs one of the client's own loops (sending a request until the hub acks it, cancelling on the hub, syncing after a
+   * reconnect) without waiting for it. Why nobody waits: each loop retries, or settles its waiter, for every failure it
+   * expects, and the caller already holds the waiter's promise. A rejection that still arrives is a bug in the SDK: it
+   * is logged, and the request it belongs to (if still waiting) fails with it instead of waiting forever.
+   */
+  private inBackground(loop: Promise<void>, what: string, requestId?: string): void {
+    loop.catch((error: unknown) => {
+      this.logger.error(`${what} failed unexpectedly`, { requestId, error });
+      if (requestId !== undefined) this.pending.reject(requestId, error);
     });
   }
 
@@ -255,7 +270,7 @@ class SocketHubClient implements HubClient {
         else if (!record) {
           // The hub no longer knows it (e.g. restored from an older copy): asking again is safe, the request is idempotent.
           waiter.acked = false;
-          void this.submit(waiter);
+          this.inBackground(this.submit(waiter), 'Sending the request again', waiter.input.requestId);
         }
       }
     }
@@ -337,7 +352,7 @@ class SocketHubClient implements HubClient {
     this.logger.info('Connected to the hub');
     this.notifyConnectWaiters(true);
     this.listeners.emit('connect');
-    void this.syncAcked();
+    this.inBackground(this.syncAcked(), 'Syncing acknowledged requests');
   }
 
   private onDisconnect(reason: string): void {

@@ -83,7 +83,11 @@ export async function runNodeKill(cluster: Cluster, scenario: KillScenario): Pro
     }
   })();
 
-  const killer = new Promise<void>((resolve) => setTimeout(() => void cluster.kill(scenario.victim).then(resolve), scenario.killAtMs));
+  const killer = new Promise<void>((resolve, reject) =>
+    setTimeout(() => {
+      cluster.kill(scenario.victim).then(resolve, reject);
+    }, scenario.killAtMs),
+  );
   const intervalMs = 1000 / scenario.ratePerSecond;
   let n = 0;
   while (asking) {

@@ -2,6 +2,7 @@ import { DeliveryStatus, type NotificationDelivery } from '@approval-hub/protoco
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useServices } from '../../app/ConsoleContext';
 import { createDeliveryLogApi } from '../../hub/deliveryLogApi';
+import { runInBackground } from '../../domain/runInBackground';
 
 type Filter = DeliveryStatus | 'all';
 
@@ -29,7 +30,7 @@ export function DeliveryLogView() {
   }, [api, filter]);
 
   useEffect(() => {
-    void load();
+    runInBackground(load());
   }, [load]);
 
   const redeliver = async (id: string) => {
@@ -59,7 +60,7 @@ export function DeliveryLogView() {
                 ))}
               </select>
             </label>
-            <button type="button" className="btn btn-ghost" onClick={() => void load()}>
+            <button type="button" className="btn btn-ghost" onClick={() => runInBackground(load())}>
               Refresh
             </button>
           </div>
@@ -98,7 +99,7 @@ export function DeliveryLogView() {
                   <td>{d.lastError ?? ''}</td>
                   <td>
                     {d.status !== 'pending' && (
-                      <button type="button" className="btn btn-ghost" onClick={() => void redeliver(d.id)} aria-label={`Redeliver ${d.id}`}>
+                      <button type="button" className="btn btn-ghost" onClick={() => runInBackground(redeliver(d.id))} aria-label={`Redeliver ${d.id}`}>
                         Redeliver
                       </button>
                     )}

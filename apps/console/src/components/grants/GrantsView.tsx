@@ -4,6 +4,7 @@ import { serverNow } from '../../domain/expiry';
 import { describeLifetime, describeMatch } from '../../domain/grantText';
 import { Icon } from '../Icon';
 import { SafeText, safeString } from '../text/SafeText';
+import { runInBackground } from '../../domain/runInBackground';
 
 /** Standing grants in our queues: who granted what, in plain words, uses, expiry, and a revoke button. */
 export function GrantsView() {
@@ -15,7 +16,7 @@ export function GrantsView() {
   const offset = useConsoleStore((s) => s.serverOffsetMs);
   const myId = useConsoleStore((s) => s.principal?.id ?? null);
   useEffect(() => {
-    void controller.load(activeOnly);
+    runInBackground(controller.load(activeOnly));
   }, [controller, activeOnly]);
   const now = serverNow(offset, Date.now());
 
@@ -27,7 +28,7 @@ export function GrantsView() {
           <input type="checkbox" checked={activeOnly} onChange={(e) => setActiveOnly(e.target.checked)} /> Active only
         </label>
         <div className="history-actions">
-          <button type="button" className="btn btn-ghost" onClick={() => void controller.load(activeOnly)}>
+          <button type="button" className="btn btn-ghost" onClick={() => runInBackground(controller.load(activeOnly))}>
             <Icon name="refresh" /> Refresh
           </button>
         </div>
@@ -60,7 +61,7 @@ export function GrantsView() {
                   <td data-label="Uses, expiry">{describeLifetime(grant, now)}</td>
                   <td data-label="">
                     {grant.status === 'active' && (
-                      <button type="button" className="btn btn-deny" onClick={() => void controller.revoke(grant.grantId)} aria-label={`Revoke: ${safeString(describeMatch(grant.effect, grant.match, grant.queue))}`}>
+                      <button type="button" className="btn btn-deny" onClick={() => runInBackground(controller.revoke(grant.grantId))} aria-label={`Revoke: ${safeString(describeMatch(grant.effect, grant.match, grant.queue))}`}>
                         Revoke
                       </button>
                     )}

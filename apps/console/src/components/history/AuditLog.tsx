@@ -6,6 +6,7 @@ import { formatTimestamp } from '../../domain/timeFormat';
 import { AuditData } from './AuditData';
 import { AUDIT_TYPE_LABELS, describeActor } from './auditText';
 import { SafeText } from '../text/SafeText';
+import { runInBackground } from '../../domain/runInBackground';
 
 /** The hub's audit log (`GET /api/audit`), newest first, paged. */
 export function AuditLog() {
@@ -17,7 +18,7 @@ export function AuditLog() {
   const showSeq = list.items.some((entry) => entry.seq !== undefined);
 
   useEffect(() => {
-    if (list.phase === 'idle') void controller.loadAudit('first');
+    if (list.phase === 'idle') runInBackground(controller.loadAudit('first'));
   }, [list.phase, filter, controller]);
 
   return (
@@ -84,7 +85,7 @@ export function AuditLog() {
                 <td data-label="Queue">{entry.queue ?? '—'}</td>
                 <td data-label="Request">
                   {entry.requestId ? (
-                    <button type="button" className="btn-link mono" onClick={() => void controller.openTimeline(entry.requestId as string)}>
+                    <button type="button" className="btn-link mono" onClick={() => runInBackground(controller.openTimeline(entry.requestId as string))}>
                       {entry.requestId}
                     </button>
                   ) : (
@@ -103,7 +104,7 @@ export function AuditLog() {
           {list.error && <p className="error-text"><Icon name="alert" /> {list.error}</p>}
           {list.phase === 'ready' && list.items.length === 0 && <p className="muted">No audit entry matches.</p>}
           {list.nextCursor && (
-            <button type="button" className="btn" disabled={list.loadingMore} onClick={() => void controller.loadAudit('more')}>
+            <button type="button" className="btn" disabled={list.loadingMore} onClick={() => runInBackground(controller.loadAudit('more'))}>
               {list.loadingMore ? 'Loading…' : 'Load more'}
             </button>
           )}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useServices } from '../../app/ConsoleContext';
 import { messageOf } from '../../hub/historyController';
 import { type ExportFormat, downloadBlob, exportBlob, exportFileName, fetchAllApprovals } from '../../hub/historyExport';
+import { runInBackground } from '../../domain/runInBackground';
 
 /** Export the current filter: every page fetched, one Blob, downloaded. */
 export function ExportButtons() {
@@ -30,10 +31,10 @@ export function ExportButtons() {
 
   return (
     <div className="export">
-      <button type="button" className="btn" disabled={progress !== null} onClick={() => void run('csv')}>
+      <button type="button" className="btn" disabled={progress !== null} onClick={() => runInBackground(run('csv'))}>
         Export CSV
       </button>
-      <button type="button" className="btn" disabled={progress !== null} onClick={() => void run('json')}>
+      <button type="button" className="btn" disabled={progress !== null} onClick={() => runInBackground(run('json'))}>
         Export JSON
       </button>
       {progress && (

@@ -7,6 +7,7 @@ import { Icon } from '../Icon';
 import { AgentName } from '../AgentName';
 import { RiskBadge } from '../RiskBadge';
 import { SafeText, safeString } from '../text/SafeText';
+import { runInBackground } from '../../domain/runInBackground';
 
 export function HistoryTable() {
   const { history: controller } = useServices();
@@ -17,7 +18,7 @@ export function HistoryTable() {
 
   // A new filter empties the list (phase idle): fetch its first page.
   useEffect(() => {
-    if (list.phase === 'idle') void controller.loadHistory('first');
+    if (list.phase === 'idle') runInBackground(controller.loadHistory('first'));
   }, [list.phase, filter, controller]);
 
   return (
@@ -52,7 +53,7 @@ export function HistoryTable() {
                 </td>
                 <td data-label="Tool">
                   {/* The tool name opens the request's timeline. */}
-                  <button type="button" className="btn-link mono" onClick={() => void controller.openTimeline(record.requestId)} aria-label={safeString(`Timeline of ${row.toolName} (${record.requestId})`)}>
+                  <button type="button" className="btn-link mono" onClick={() => runInBackground(controller.openTimeline(record.requestId))} aria-label={safeString(`Timeline of ${row.toolName} (${record.requestId})`)}>
                     <SafeText text={row.toolName} />
                   </button>
                   {record.summary && (
@@ -93,7 +94,7 @@ export function HistoryTable() {
           <p className="error-text">
             <Icon name="alert" />{' '}
             {list.error}{' '}
-            <button type="button" className="btn btn-small" onClick={() => void controller.loadHistory('first')}>
+            <button type="button" className="btn btn-small" onClick={() => runInBackground(controller.loadHistory('first'))}>
               Retry
             </button>
           </p>
@@ -106,7 +107,7 @@ export function HistoryTable() {
           </p>
         )}
         {list.nextCursor && (
-          <button type="button" className="btn" disabled={list.loadingMore} onClick={() => void controller.loadHistory('more')}>
+          <button type="button" className="btn" disabled={list.loadingMore} onClick={() => runInBackground(controller.loadHistory('more'))}>
             {list.loadingMore ? 'Loading…' : 'Load more'}
           </button>
         )}

@@ -6,6 +6,7 @@ import { HistoryFilters } from './HistoryFilters';
 import { HistoryTable } from './HistoryTable';
 import { TimelinePanel } from './TimelinePanel';
 import { Icon } from '../Icon';
+import { runInBackground } from '../../domain/runInBackground';
 
 type Tab = 'decisions' | 'audit';
 
@@ -13,8 +14,8 @@ export function HistoryView() {
   const { history } = useServices();
   const [tab, setTab] = useState<Tab>('decisions');
   const refresh = () => {
-    if (tab === 'decisions') void history.loadHistory('first');
-    else void history.loadAudit('first');
+    if (tab === 'decisions') runInBackground(history.loadHistory('first'));
+    else runInBackground(history.loadAudit('first'));
   };
 
   return (

@@ -17,7 +17,12 @@ export function revealMemory(record: object): Pick<RevealTracker, 'wasRevealed' 
     parts = new Set();
     revealedByRecord.set(record, parts);
   }
-  return { wasRevealed: (path) => parts.has(path), markRevealed: (path) => void parts.add(path) };
+  return {
+    wasRevealed: (path) => parts.has(path),
+    markRevealed: (path) => {
+      parts.add(path);
+    },
+  };
 }
 
 export function useRevealTracker(): RevealTracker | null {

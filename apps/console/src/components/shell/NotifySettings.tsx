@@ -1,6 +1,7 @@
 import { useConsoleStore, useServices } from '../../app/ConsoleContext';
 import { primeSound } from '../../app/arrivalNotifier';
 import { Icon } from '../Icon';
+import { runInBackground } from '../../domain/runInBackground';
 
 /** Opt-in sound and desktop notification for new requests. */
 export function NotifySettings() {
@@ -33,7 +34,7 @@ export function NotifySettings() {
           Play a sound
         </label>
         <label className="check">
-          <input type="checkbox" checked={desktop} disabled={!supported} onChange={(e) => void toggleDesktop(e.target.checked)} />
+          <input type="checkbox" checked={desktop} disabled={!supported} onChange={(e) => runInBackground(toggleDesktop(e.target.checked))} />
           Desktop notification when this tab is in the background
         </label>
       </div>
