@@ -1,3 +1,4 @@
+import { Bucket, type BucketRate } from '../limits/token-bucket.js';
 import type { Logger } from '../runtime/logger.js';
 
 export interface AuthThrottleLimits {
@@ -29,9 +30,8 @@ export function throttleKey(address: string): string {
 }
 
 interface AddressState {
-  /** Failures still allowed before the address is throttled (a token bucket). */
-  allowance: number;
-  last: number;
+  /** Failures still allowed before the address is throttled. */
+  allowance: Bucket;
   logWindowStart: number;
   logLines: number;
   suppressed: number;
@@ -64,15 +64,12 @@ export class AuthThrottle {
   throttled(address: string): boolean {
     const state = this.#addresses.get(throttleKey(address));
     if (!state) return false;
-    this.#refill(state);
-    return state.allowance < 1;
+    return state.allowance.refill(this.#rate(), this.now()) < 1;
   }
 
   /** Counts one failed authentication from `address`. */
   recordFailure(address: string): void {
-    const state = this.#state(address);
-    this.#refill(state);
-    state.allowance = Math.max(0, state.allowance - 1);
+    this.#state(address).allowance.drain(1, this.#rate(), this.now());
   }
 
   /** Logs a refusal at warn level, at most AUTH_LOG_LINES_PER_MINUTE lines per address per minute. */
@@ -104,23 +101,21 @@ export class AuthThrottle {
     }
     if (this.#addresses.size >= MAX_TRACKED_ADDRESSES) this.#forgetQuiet();
     const now = this.now();
-    state = { allowance: this.limits().authFailureBurst, last: now, logWindowStart: now, logLines: 0, suppressed: 0 };
+    state = { allowance: new Bucket(this.#rate(), now), logWindowStart: now, logLines: 0, suppressed: 0 };
     this.#addresses.set(key, state);
     return state;
   }
 
-  #refill(state: AddressState): void {
+  #rate(): BucketRate {
     const { authFailureBurst, authFailuresPerMinute } = this.limits();
-    const now = this.now();
-    state.allowance = Math.min(authFailureBurst, state.allowance + ((now - state.last) / MINUTE_MS) * authFailuresPerMinute);
-    state.last = now;
+    return { capacity: authFailureBurst, refill: authFailuresPerMinute, everyMs: MINUTE_MS };
   }
 
   /** Drops addresses that are back at a full allowance, then, if still too many, the least recently used. */
   #forgetQuiet(): void {
     for (const [address, state] of this.#addresses) {
-      this.#refill(state);
-      if (state.allowance >= this.limits().authFailureBurst && state.suppressed === 0) this.#addresses.delete(address);
+      const full = state.allowance.refill(this.#rate(), this.now()) >= this.limits().authFailureBurst;
+      if (full && state.suppressed === 0) this.#addresses.delete(address);
     }
     const excess = this.#addresses.size - MAX_TRACKED_ADDRESSES / 2;
     if (excess <= 0) return;

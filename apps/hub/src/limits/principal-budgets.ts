@@ -1,5 +1,6 @@
 import { fail, type Principal } from '@approval-hub/protocol';
 import type { RejectionAuditor } from '../audit/rejection-audit.js';
+import { Bucket, type BucketRate } from './token-bucket.js';
 
 export interface PrincipalBudgetLimits {
   /** Bytes one token may write (requests, cancels, decisions: everything that lands on disk) per minute. */
@@ -15,9 +16,8 @@ const MINUTE_MS = 60_000;
 const MAX_TRACKED = 100_000;
 
 interface State {
-  /** Bytes still allowed (a token bucket that refills `writeBytesPerMinute` a minute, up to one minute's worth). */
-  allowance: number;
-  last: number;
+  /** Bytes still allowed: refills `writeBytesPerMinute` a minute, up to one minute's worth. */
+  allowance: Bucket;
   longPolls: number;
   /** When each budget's refusal was last audited, by budget name. */
   audited: Map<string, number>;
@@ -43,15 +43,10 @@ export class PrincipalBudgets {
   chargeWrite(principal: Principal, bodyBytes: number, channel: string): BudgetRefusal | null {
     const { writeBytesPerMinute } = this.limits();
     const state = this.#state(principal.id);
-    const now = this.now();
-    state.allowance = Math.min(writeBytesPerMinute, state.allowance + ((now - state.last) / MINUTE_MS) * writeBytesPerMinute);
-    state.last = now;
+    const rate = this.#writeRate();
     const cost = bodyBytes + WRITE_OVERHEAD_BYTES;
-    if (state.allowance >= cost) {
-      state.allowance -= cost;
-      return null;
-    }
-    const retryAfterMs = Math.ceil(((Math.min(cost, writeBytesPerMinute) - state.allowance) / writeBytesPerMinute) * MINUTE_MS);
+    if (state.allowance.take(cost, rate, this.now())) return null;
+    const retryAfterMs = Math.ceil(state.allowance.msUntil(cost, rate));
     const message = `This token has written its budget of ${writeBytesPerMinute} bytes per minute (limits.writeBytesPerMinute); try again in ${Math.ceil(retryAfterMs / 1000)} s`;
     this.#audit(principal, state, 'writeBytesPerMinute', channel, message);
     return fail('rate_limited', message, { budget: 'writeBytesPerMinute', limit: writeBytesPerMinute, retryAfterMs });
@@ -60,7 +55,7 @@ export class PrincipalBudgets {
   /** Gives back a charge whose call wrote nothing (refused as invalid, unknown, or in conflict). */
   refundWrite(principal: Principal, bodyBytes: number): void {
     const state = this.#states.get(principal.id);
-    if (state) state.allowance = Math.min(this.limits().writeBytesPerMinute, state.allowance + bodyBytes + WRITE_OVERHEAD_BYTES);
+    state?.allowance.giveBack(bodyBytes + WRITE_OVERHEAD_BYTES, this.#writeRate());
   }
 
   /** Opens a long-poll for the principal: `release` to call when it ends, or a refusal at the cap. */
@@ -95,13 +90,18 @@ export class PrincipalBudgets {
     let state = this.#states.get(id);
     if (state) return state;
     if (this.#states.size >= MAX_TRACKED) this.#forgetQuiet();
-    state = { allowance: this.limits().writeBytesPerMinute, last: this.now(), longPolls: 0, audited: new Map() };
+    state = { allowance: new Bucket(this.#writeRate(), this.now()), longPolls: 0, audited: new Map() };
     this.#states.set(id, state);
     return state;
   }
 
+  #writeRate(): BucketRate {
+    const { writeBytesPerMinute } = this.limits();
+    return { capacity: writeBytesPerMinute, refill: writeBytesPerMinute, everyMs: MINUTE_MS };
+  }
+
   #forgetQuiet(): void {
     const now = this.now();
-    for (const [id, state] of this.#states) if (state.longPolls === 0 && now - state.last > MINUTE_MS) this.#states.delete(id);
+    for (const [id, state] of this.#states) if (state.longPolls === 0 && now - state.allowance.lastRefill > MINUTE_MS) this.#states.delete(id);
   }
 }

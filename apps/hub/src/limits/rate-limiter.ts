@@ -1,26 +1,22 @@
 import type { Clock } from '../runtime/clock.js';
+import { Bucket, type BucketRate } from './token-bucket.js';
 
 /** A token bucket: `ratePerSecond` sustained, `burst` at once. */
 export class TokenBucket {
-  #tokens: number;
-  #last: number;
+  readonly #rate: BucketRate;
+  readonly #bucket: Bucket;
 
   constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
+    ratePerSecond: number,
+    burst: number,
     private readonly clock: Pick<Clock, 'now'> = { now: () => performance.now() },
   ) {
-    this.#tokens = burst;
-    this.#last = clock.now();
+    this.#rate = { capacity: burst, refill: ratePerSecond, everyMs: 1000 };
+    this.#bucket = new Bucket(this.#rate, clock.now());
   }
 
   take(): boolean {
-    const now = this.clock.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.ratePerSecond);
-    this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
+    return this.#bucket.take(1, this.#rate, this.clock.now());
   }
 }
 
