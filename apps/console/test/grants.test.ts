@@ -43,6 +43,11 @@ describe('grants in plain words', () => {
     expect(describeMatch('allow', grantMatchFor(star, input.match), 'default')).toContain('for actions tool:local_file:read on exactly “*”');
   });
 
+  it('a pattern of only stars reads as anything, as the hub matches it', () => {
+    const match = { ...grantMatchFor(record), toolName: '**', agent: '**', onBehalfOf: '***' };
+    expect(describeMatch('allow', match, 'default')).toBe('Allow any tool by any agent on behalf of anyone in queue “default” when path is “/tmp/a.txt”, size is 50');
+  });
+
   it('uses and expiry', () => {
     const grant: Grant = {
       grantId: 'g1',

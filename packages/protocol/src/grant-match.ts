@@ -20,6 +20,26 @@ export function literalText(value: string): TextMatcher {
   return value.includes('*') ? { equals: value } : value;
 }
 
+/**
+ * What a text matcher stands for, before any value is read: the one reading of `*` that the hub matches by and the
+ * console describes by.
+ * - `literal`: `{ equals }`, this text exactly, a `*` in it included (agent text kept as written);
+ * - `anything`: a pattern of only `*`, any text at all;
+ * - `pattern`: a pattern holding a `*`, which stands for any run of characters;
+ * - `exact`: a pattern without `*`, which is its own text.
+ */
+export type TextMatcherMeaning =
+  | { kind: 'literal'; text: string }
+  | { kind: 'anything' }
+  | { kind: 'pattern'; pattern: string }
+  | { kind: 'exact'; text: string };
+
+export function textMatcherMeaning(matcher: TextMatcher): TextMatcherMeaning {
+  if (typeof matcher !== 'string') return { kind: 'literal', text: matcher.equals };
+  if (/^\*+$/.test(matcher)) return { kind: 'anything' };
+  return matcher.includes('*') ? { kind: 'pattern', pattern: matcher } : { kind: 'exact', text: matcher };
+}
+
 const literalList = (values: readonly string[]): TextMatcher[] => [...new Set(values)].map(literalText);
 
 /** A challenge resource naming an MCP tool definition by its fingerprint, as the MCP proxy sends it: `mcp-tool:<server>/<tool>#sha256:…`. */

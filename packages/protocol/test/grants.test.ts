@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApprovalRecord, ApprovalRequestInput, ArgMatcherInput, DecisionBody, GrantListQuery, GrantMatch, grantMatchFor, ReviewerDecision } from '../src/index.js';
+import { ApprovalRecord, ApprovalRequestInput, ArgMatcherInput, DecisionBody, GrantListQuery, GrantMatch, grantMatchFor, ReviewerDecision, textMatcherMeaning } from '../src/index.js';
 
 describe('grant payloads', () => {
   it('a decision may carry a grant with each kind of matcher', () => {
@@ -62,5 +62,20 @@ describe('grant payloads', () => {
     expect(grantMatchFor(record, { actions: ['tool:*'] }).challenges).toEqual({ actions: ['tool:*'], resources: [{ equals: '*' }, '/a'] });
     // The reviewer's explicit choice is a pattern.
     expect(grantMatchFor(record, { onBehalfOf: '*', args: { path: '/tmp/*' } })).toMatchObject({ onBehalfOf: '*', args: { path: { glob: '/tmp/*' } } });
+  });
+});
+
+describe('what a text matcher stands for', () => {
+  it('`{ equals }` is its text exactly, `*` included', () => {
+    expect(textMatcherMeaning({ equals: '*' })).toEqual({ kind: 'literal', text: '*' });
+    expect(textMatcherMeaning({ equals: 'a*b' })).toEqual({ kind: 'literal', text: 'a*b' });
+  });
+
+  it('a pattern of only `*` is anything, one holding a `*` is a pattern, one without is its own text', () => {
+    expect(textMatcherMeaning('*')).toEqual({ kind: 'anything' });
+    expect(textMatcherMeaning('***')).toEqual({ kind: 'anything' });
+    expect(textMatcherMeaning('read_*')).toEqual({ kind: 'pattern', pattern: 'read_*' });
+    expect(textMatcherMeaning('*a*')).toEqual({ kind: 'pattern', pattern: '*a*' });
+    expect(textMatcherMeaning('read_file')).toEqual({ kind: 'exact', text: 'read_file' });
   });
 });

@@ -1,4 +1,4 @@
-import type { ArgMatcher, Grant, GrantMatch, JsonValue, TextMatcher } from '@approval-hub/protocol';
+import { type ArgMatcher, type Grant, type GrantMatch, type JsonValue, type TextMatcher, textMatcherMeaning } from '@approval-hub/protocol';
 import type { LiteralField } from './grantForm';
 
 const quote = (value: JsonValue): string => (typeof value === 'string' ? `“${value}”` : JSON.stringify(value));
@@ -13,17 +13,32 @@ export function describeArgMatcher(name: string, matcher: ArgMatcher): string {
 }
 
 /**
- * A pattern in words. `{ equals }` (stored agent text holding a `*`) and the request's own text (`literal`) are
- * exactly themselves, so a `*` in them never reads as "anything".
+ * A pattern in words, as the hub reads it (`textMatcherMeaning`). `{ equals }` (stored agent text holding a `*`) and
+ * the request's own text (`literal`) are exactly themselves, so a `*` in them never reads as "anything".
  */
 function pattern(p: TextMatcher, anything: string, literal: boolean): string {
-  if (typeof p !== 'string') return `exactly “${p.equals}”`;
-  if (literal) return p.includes('*') ? `exactly “${p}”` : `“${p}”`;
-  return p === '*' ? anything : p.includes('*') ? `matching “${p}”` : `“${p}”`;
+  const meaning = textMatcherMeaning(p);
+  switch (meaning.kind) {
+    case 'literal':
+      return `exactly “${meaning.text}”`;
+    case 'exact':
+      return `“${meaning.text}”`;
+    case 'anything':
+      return literal ? `exactly “${p}”` : anything;
+    case 'pattern':
+      return literal ? `exactly “${p}”` : `matching “${p}”`;
+  }
 }
 
+/** A list of patterns (challenge actions or resources), each as written unless it is text taken literally. */
 const patterns = (list: readonly TextMatcher[], literal: boolean) =>
-  list.map((p) => (typeof p !== 'string' ? `exactly “${p.equals}”` : literal && p.includes('*') ? `exactly “${p}”` : p)).join(', ');
+  list
+    .map((p) => {
+      const meaning = textMatcherMeaning(p);
+      if (meaning.kind === 'literal') return `exactly “${meaning.text}”`;
+      return literal && meaning.kind !== 'exact' ? `exactly “${p}”` : p;
+    })
+    .join(', ');
 
 /**
  * A grant's match in plain words, for the Grants view and the preview before one is made. `literal` names the fields
@@ -31,7 +46,8 @@ const patterns = (list: readonly TextMatcher[], literal: boolean) =>
  */
 export function describeMatch(effect: Grant['effect'], match: GrantMatch, queue: string, literal: ReadonlySet<LiteralField> = new Set()): string {
   const verb = effect === 'allow' ? 'Allow' : 'Deny';
-  const who = match.agent === '*' && !literal.has('agent') ? 'any agent' : `agent ${pattern(match.agent, 'any agent', literal.has('agent'))}`;
+  const anyAgent = textMatcherMeaning(match.agent).kind === 'anything' && !literal.has('agent');
+  const who = anyAgent ? 'any agent' : `agent ${pattern(match.agent, 'any agent', literal.has('agent'))}`;
   const user = match.onBehalfOf === null ? '' : ` on behalf of ${pattern(match.onBehalfOf, 'anyone', literal.has('onBehalfOf'))}`;
   const parts = [`${verb} ${pattern(match.toolName, 'any tool', literal.has('toolName'))} by ${who}${user} in queue “${queue}”`];
   if (match.challenges) {

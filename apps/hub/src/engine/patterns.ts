@@ -1,4 +1,4 @@
-import type { TextMatcher } from '@approval-hub/protocol';
+import { type TextMatcher, textMatcherMeaning } from '@approval-hub/protocol';
 
 /**
  * Which way a rule moves protection, and so what a value it cannot evaluate does (docs/protocol.md, "What a matcher
@@ -65,11 +65,12 @@ const collapseSeparators = (text: string) => text.replace(/\/{2,}/g, '/').replac
  */
 export function textVerdict(matcher: TextMatcher, value: string | undefined): Verdict {
   if (value === undefined) return 'unknown';
-  const literal = typeof matcher !== 'string';
-  const text = literal ? matcher.equals : matcher;
-  if (text === value || (!literal && /^\*+$/.test(text))) return 'match';
+  const meaning = textMatcherMeaning(matcher);
+  if (meaning.kind === 'anything') return 'match';
+  const text = meaning.kind === 'pattern' ? meaning.pattern : meaning.text;
+  if (text === value) return 'match';
   if (hasDotSegment(value) || hasListCharacterOutside(text, value)) return 'unknown';
-  const matches = (expected: string, actual: string) => (literal ? expected === actual : matchesPattern(expected, actual));
+  const matches = (expected: string, actual: string) => (meaning.kind === 'pattern' ? matchesPattern(expected, actual) : expected === actual);
   if (matches(text, value)) return 'match';
   return matches(collapseSeparators(text), collapseSeparators(value)) ? 'unknown' : 'no_match';
 }
