@@ -75,7 +75,7 @@ const processMetrics = apiRoute({
   roles: adminRoles,
   request: { query: MetricsQuery },
   responses: { 200: jsonAnswer(ProcessMetricsResponse, 'Figures') },
-  errors: ['forbidden'],
+  errors: ['forbidden', 'invalid_payload'],
 });
 
 export function createRestApi(hub: HubContext, { waiters, longPolls, metrics, connections, decisionLinks, mountPublicRoutes }: RestApiOptions): ApiApp {
