@@ -2,8 +2,8 @@ import { ApprovalStatus, ErrorCode, GrantStatus, Namespace, httpStatusOf, socket
 import { Parser } from '@asyncapi/parser';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodesOf, openApiPath } from '../src/http/api-docs/openapi.js';
-import { REST_ROUTES } from '../src/http/api-docs/rest-routes.js';
+import { errorCodesOf, isPublic, openApiPath } from '../src/http/api-docs/openapi.js';
+import { declaredRoutes } from '../src/http/api-routes.js';
 import { api, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walks the generated documents loosely; the validator checks their shape.
@@ -45,14 +45,17 @@ describe('OpenAPI document', () => {
   });
 
   it('lists each route\'s error codes under their HTTP status, with the error body, and its auth', () => {
-    for (const route of REST_ROUTES) {
-      const op = openapi.paths[openApiPath(route.path)][route.method] as Json;
+    const routes = declaredRoutes(hub.hub.app);
+    expect(routes.length).toBe(routerRoutes().length);
+    for (const route of routes) {
+      const op = openapi.paths[route.path][route.method] as Json;
       for (const code of errorCodesOf(route)) {
         const response = op.responses[String(httpStatusOf[code])] as Json | undefined;
         expect(response?.['x-error-codes'], `${route.method} ${route.path} ${code}`).toContain(code);
         expect(response!.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorBody' });
       }
-      expect(op.security).toEqual(route.auth === 'public' ? [] : [{ bearerAuth: [] }]);
+      expect(errorCodesOf(route)).toContain('internal');
+      expect(op.security).toEqual(isPublic(route) ? [] : [{ bearerAuth: [] }]);
     }
     expect(openapi.components.schemas.ErrorBody.properties.error.properties.code.enum).toEqual(ErrorCode.options);
   });
@@ -98,7 +101,7 @@ describe('docs page', () => {
     const html = await res.text();
     expect(html).not.toMatch(/<script|<link|src=/i);
     expect(html).not.toMatch(/href="https?:/);
-    for (const route of REST_ROUTES) expect(html).toContain(`<code>${openApiPath(route.path)}</code>`);
+    for (const route of declaredRoutes(hub.hub.app)) expect(html).toContain(`<code>${route.path}</code>`);
     for (const event of socketEventList()) expect(html).toContain(`<code>${event.name}</code>`);
   });
 

@@ -133,4 +133,24 @@ describe('REST approvals', () => {
   it('answers unknown routes with a JSON not_found', async () => {
     expect(await api(t, 'GET', '/api/nope', tokens.admin)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
+
+  it('reads bodies and refuses bad input the hub\'s own way: any Content-Type, strict UTF-8, bare ids, the closed envelope', async () => {
+    const raw = (method: string, route: string, body: string | Uint8Array | undefined, headers: Record<string, string>) =>
+      fetch(`${t.url}${route}`, { method, headers: { authorization: `Bearer ${tokens.agent}`, ...headers }, ...(body === undefined ? {} : { body }) }).then(async (res) => ({ status: res.status, body: (await res.json()) as { error?: { code: string; message: string; details?: unknown } } }));
+    // A JSON body is read as JSON whatever its Content-Type says, or without one (no 415).
+    expect((await raw('POST', '/api/approvals', JSON.stringify(newRequest()), { 'content-type': 'text/plain' })).status).toBe(201);
+    expect((await raw('POST', '/api/approvals', JSON.stringify(newRequest()), {})).status).toBe(201);
+    // Bytes that are not UTF-8, and text that is not JSON, are invalid_payload with their own message.
+    expect(await raw('POST', '/api/approvals', new Uint8Array([0x7b, 0xff, 0x7d]), { 'content-type': 'application/json' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload', message: 'Request body is not valid UTF-8' } } });
+    expect(await raw('POST', '/api/approvals', '{nope', { 'content-type': 'application/json' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload', message: 'Request body is not valid JSON' } } });
+    // A schema refusal names what was wrong, with zod's flattened issues.
+    const refused = await raw('POST', '/api/approvals', JSON.stringify({ ...newRequest(), toolName: 7 }), { 'content-type': 'application/json' });
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload', message: expect.stringMatching(/^Invalid approval request: toolName: /), details: { fieldErrors: { toolName: [expect.any(String)] } } } } });
+    // An id is refused as the bare value, before any body is read.
+    const badId = await raw('POST', `/api/approvals/${'x'.repeat(300)}/cancel`, '{nope', { 'content-type': 'application/json' });
+    expect(badId).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload', message: expect.stringMatching(/^Invalid request id: (?!id: )/), details: { formErrors: [expect.any(String)], fieldErrors: {} } } } });
+    expect(await raw('GET', '/api/approvals?limit=nope', undefined, {})).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload', message: expect.stringMatching(/^Invalid query: limit: /) } } });
+    // The role is checked on the route before its input: an agent may not decide, whatever it sends.
+    expect(await raw('POST', `/api/approvals/${'x'.repeat(300)}/decision`, '{nope', {})).toMatchObject({ status: 403, body: { error: { code: 'forbidden', message: 'Not allowed for the agent role' } } });
+  });
 });

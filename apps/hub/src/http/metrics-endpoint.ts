@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Env, Hono } from 'hono';
 import { mayOperate } from '../engine/access.js';
 import type { HubContext } from '../transports/hub-context.js';
+import { apiRoute, routeMounter, textAnswer, type ApiApp } from './api-routes.js';
 import { bearerToken } from './bearer-token.js';
 import { requestClientAddress } from './client-address.js';
 import type { HubMetrics } from './prometheus-metrics.js';
@@ -10,12 +10,24 @@ import { problem } from './rest-errors.js';
 
 export const METRICS_PATH = '/metrics';
 
+const scrape = apiRoute({
+  method: 'get',
+  path: METRICS_PATH,
+  summary: 'Prometheus metrics (text exposition format)',
+  description: 'Also served without a token on `metrics.port` (127.0.0.1 by default) when that is set.',
+  auth: 'bearer',
+  // Outside /api, so the API's bearer middleware does not run: the handler checks the token and the role itself.
+  'x-roles': ['admin'],
+  responses: { 200: textAnswer('text/plain; version=0.0.4', 'Prometheus text format 0.0.4') },
+  errors: ['forbidden'],
+});
+
 /**
  * `GET /metrics` on the hub's own port: Prometheus text for an admin bearer token. Failed tokens count against the
  * caller's address like every other refusal, so the endpoint is no way around the throttle.
  */
-export function mountMetricsRoute<E extends Env>(app: Hono<E>, hub: HubContext, metrics: HubMetrics): void {
-  app.get(METRICS_PATH, async (c) => {
+export function mountMetricsRoute(app: ApiApp, hub: HubContext, metrics: HubMetrics): void {
+  routeMounter(app)(scrape, async (c) => {
     const token = bearerToken(c.req.header('authorization'));
     const principal = token ? hub.principals.resolve(token) : null;
     if (!principal) {

@@ -1,5 +1,5 @@
 import { SlackBlockActions } from '@approval-hub/protocol';
-import type { Env, Hono } from 'hono';
+import { apiRoute, routeMounter, textAnswer, type ApiApp } from '../http/api-routes.js';
 import { requestClientAddress } from '../http/client-address.js';
 import { problem } from '../http/rest-errors.js';
 import type { HubContext } from '../transports/hub-context.js';
@@ -28,8 +28,20 @@ export interface SlackLinks {
   openButton: (value: string) => Promise<{ requestId: string; argsDigest: string } | null>;
 }
 
-export function mountSlackInteractions<E extends Env>(app: Hono<E>, hub: HubContext, links?: SlackLinks): void {
-  app.post('/api/slack/interactions', async (c) => {
+const interactions = apiRoute({
+  method: 'post',
+  path: '/api/slack/interactions',
+  summary: "Slack's interactivity requests (Approve / Deny buttons)",
+  description:
+    'Authenticated by Slack\'s request signature (`x-slack-signature`, `x-slack-request-timestamp`, 5-minute window), checked before the body is parsed. The Slack user must be mapped to a reviewer who may decide the request; otherwise they get an ephemeral "not allowed" and nothing is decided. The body is form-encoded as Slack sends it (`payload=<JSON>`). Answers an empty 200 to Slack.',
+  // Public to the bearer check: the signature is the credential.
+  auth: 'public',
+  responses: { 200: textAnswer('text/plain', 'Acknowledged (the decision, if any, is made; the message is updated by the outbox)') },
+  errors: ['unauthorized', 'not_found', 'invalid_payload', 'payload_too_large', 'rate_limited'],
+});
+
+export function mountSlackInteractions(app: ApiApp, hub: HubContext, links?: SlackLinks): void {
+  routeMounter(app)(interactions, async (c) => {
     const channels = (hub.config.notifications?.channels ?? []).filter((ch): ch is SlackChannel => ch.kind === 'slack');
     if (channels.length === 0) return problem(c, 'not_found', 'Slack is not configured');
     const length = Number(c.req.header('content-length') ?? '0');

@@ -88,10 +88,18 @@ describe('limits: budgets per token', () => {
     const mine = await api(hub, 'POST', '/api/approvals', tokens.agent, newRequest());
     const theirs = await api(hub, 'POST', '/api/approvals', tokens.agent2, newRequest());
     const controller = new AbortController();
-    const held = Array.from({ length: 3 }, () =>
-      fetch(`${hub!.url}/api/approvals/${mine.body.requestId}/wait?timeoutMs=60000`, { headers: { authorization: `Bearer ${tokens.agent}` }, signal: controller.signal }).catch(() => null),
-    );
-    // The fourth is refused once the three are open (they open in the order the hub reads them).
+    // Each of the three holds on until it has a slot: on PostgreSQL the hub may read a probe below before one of
+    // them (their record reads race), and that probe then holds the slot for its second.
+    const hold = async () => {
+      while (!controller.signal.aborted) {
+        const res = await fetch(`${hub!.url}/api/approvals/${mine.body.requestId}/wait?timeoutMs=60000`, { headers: { authorization: `Bearer ${tokens.agent}` }, signal: controller.signal }).catch(() => null);
+        if (res?.status !== 429) return res;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return null;
+    };
+    const held = Array.from({ length: 3 }, hold);
+    // The fourth is refused once the three are open.
     let refused: Awaited<ReturnType<typeof api>> | null = null;
     for (let i = 0; i < 50 && refused?.status !== 429; i++) {
       refused = await api(hub, 'GET', `/api/approvals/${mine.body.requestId}/wait?timeoutMs=1000`, tokens.agent);

@@ -1,9 +1,10 @@
 import * as protocol from '@approval-hub/protocol';
-import { ErrorBody, ErrorCode, httpStatusOf } from '@approval-hub/protocol';
+import { ErrorBody, ErrorCode, httpStatusOf, type Role } from '@approval-hub/protocol';
+import type { RouteConfig } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { HUB_VERSION } from '../../runtime/version.js';
+import { jsonBodyOf } from '../api-routes.js';
 import { inlineSchema, namedSchemas } from './json-schema.js';
-import { BEARER_ERRORS, PUBLIC_ERRORS, REST_ROUTES, type RouteDoc } from './rest-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -12,26 +13,28 @@ const REF = '#/components/schemas/';
 /** `/api/approvals/:id` → `/api/approvals/{id}`. */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z_]\w*)/g, '{$1}');
 
-function operationId(route: RouteDoc): string {
+/** The closed error codes a declared route can answer (`apiRoute` adds the ones its kind of route shares). */
+export const errorCodesOf = (route: RouteConfig): readonly ErrorCode[] => (route['x-error-codes'] as ErrorCode[] | undefined) ?? [];
+
+/** Whether a declared route needs no bearer token (`security: []`). */
+export const isPublic = (route: RouteConfig) => route.security?.length === 0;
+
+function operationId(route: RouteConfig): string {
   const words = route.path
     .replace(/^\//, '')
     .split(/[/.]/)
     .filter((w) => w !== 'api' && w !== '')
-    .map((w) => (w.startsWith(':') ? `by-${w.slice(1)}` : w));
+    .map((w) => (w.startsWith('{') ? `by-${w.slice(1, -1)}` : w));
   return [route.method, ...words].join('-').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Every error code the route can answer: its own and the ones its kind of route shares. */
-export function errorCodesOf(route: RouteDoc): ErrorCode[] {
-  const shared = route.auth === 'public' ? PUBLIC_ERRORS : BEARER_ERRORS;
-  return [...new Set([...route.errors, ...shared])];
-}
-
 /**
- * The OpenAPI 3.1 document of the REST API, generated from the protocol's zod schemas and the route list; nothing
- * is written twice. Errors are grouped by HTTP status, each naming its codes (`x-error-codes`).
+ * The OpenAPI 3.1 document of the REST API, generated from the routes' declarations (`apiRoute`, read from the
+ * app's OpenAPI registry) and the protocol's zod schemas; nothing is written twice. The schemas are rendered by
+ * zod's own `toJSONSchema`, as the AsyncAPI document's are. Errors are grouped by HTTP status, each naming its
+ * codes (`x-error-codes`).
  */
-export function buildOpenApiDocument(): Json {
+export function buildOpenApiDocument(routes: readonly RouteConfig[]): Json {
   const named: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = { ErrorBody: { schema: ErrorBody, io: 'output' } };
   // Components take the name the schema is exported under (protocol first), so the document reads like the code.
   const exportedName = new Map<unknown, string>();
@@ -48,11 +51,11 @@ export function buildOpenApiDocument(): Json {
   };
 
   const paths: Record<string, Json> = {};
-  for (const route of REST_ROUTES) {
+  for (const route of routes) {
     const id = operationId(route);
     const parameters: Json[] = [];
-    for (const [where, object] of [['path', route.pathParams], ['query', route.query]] as const) {
-      if (!object) continue;
+    for (const [where, object] of [['path', route.request?.params], ['query', route.request?.query]] as const) {
+      if (!(object instanceof z.ZodObject)) continue;
       for (const [name, field] of Object.entries(object.shape)) {
         const schema = inlineSchema(field as z.ZodType, 'input');
         const optional = (field as z.ZodType).safeParse(undefined).success;
@@ -64,12 +67,13 @@ export function buildOpenApiDocument(): Json {
       }
     }
     const responses: Record<string, Json> = {};
-    for (const response of route.responses) {
-      if (response.schema) {
-        const name = register(response.schema, 'output', `${id.charAt(0).toUpperCase()}${id.slice(1)}Response${response.status}`);
-        responses[String(response.status)] = { description: response.description, content: { 'application/json': { schema: { $ref: `${REF}${name}` } } } };
+    for (const [status, response] of Object.entries(route.responses) as [string, { description: string; content?: Record<string, { schema?: unknown }> }][]) {
+      const [mediaType, media] = Object.entries(response.content ?? { 'text/plain': {} })[0]!;
+      if (mediaType === 'application/json' && media.schema instanceof z.ZodType) {
+        const name = register(media.schema, 'output', `${id.charAt(0).toUpperCase()}${id.slice(1)}Response${status}`);
+        responses[status] = { description: response.description, content: { 'application/json': { schema: { $ref: `${REF}${name}` } } } };
       } else {
-        responses[String(response.status)] = { description: response.description, content: { [response.text ?? 'text/plain']: { schema: { type: 'string' } } } };
+        responses[status] = { description: response.description, content: { [mediaType]: { schema: { type: 'string' } } } };
       }
     }
     const byStatus = new Map<number, ErrorCode[]>();
@@ -81,22 +85,23 @@ export function buildOpenApiDocument(): Json {
         content: { 'application/json': { schema: { $ref: `${REF}ErrorBody` } } },
       };
     }
+    const roles = route['x-roles'] as readonly Role[] | undefined;
     const operation: Json = {
       operationId: id,
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      tags: [route.path.startsWith('/api/audit') ? 'audit' : route.path.startsWith('/api/approvals') ? 'approvals' : route.auth === 'public' ? 'hub' : 'operations'],
-      security: route.auth === 'public' ? [] : [{ bearerAuth: [] }],
-      ...(route.roles ? { 'x-roles': route.roles } : {}),
+      tags: [route.path.startsWith('/api/audit') ? 'audit' : route.path.startsWith('/api/approvals') ? 'approvals' : isPublic(route) ? 'hub' : 'operations'],
+      security: isPublic(route) ? [] : [{ bearerAuth: [] }],
+      ...(roles ? { 'x-roles': roles } : {}),
       ...(parameters.length ? { parameters } : {}),
       responses,
     };
-    if (route.body) {
-      const name = register(route.body.schema, 'input', `${id.charAt(0).toUpperCase()}${id.slice(1)}Body`);
-      operation.requestBody = { required: route.body.required, content: { 'application/json': { schema: { $ref: `${REF}${name}` } } } };
+    const body = jsonBodyOf(route);
+    if (body) {
+      const name = register(body.schema, 'input', `${id.charAt(0).toUpperCase()}${id.slice(1)}Body`);
+      operation.requestBody = { required: body.required, content: { 'application/json': { schema: { $ref: `${REF}${name}` } } } };
     }
-    const path = openApiPath(route.path);
-    paths[path] = { ...(paths[path] ?? {}), [route.method]: operation };
+    paths[route.path] = { ...(paths[route.path] ?? {}), [route.method]: operation };
   }
 
   const schemas: Record<string, Json> = {};
