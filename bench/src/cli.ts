@@ -81,6 +81,11 @@ async function main(): Promise<void> {
   for (const [id, summary] of Object.entries(run.cpuProfiles)) {
     log(`\nTop self time in ${id} (${summary?.busyMs} ms busy):`);
     for (const f of summary?.topFunctions.slice(0, 15) ?? []) log(`  ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+    if ((summary?.threads.length ?? 0) < 2) continue;
+    for (const thread of summary?.threads ?? []) {
+      log(`\n  ${id}, thread ${thread.thread} only (${thread.busyMs} ms busy):`);
+      for (const f of thread.topFunctions.slice(0, 12)) log(`    ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+    }
   }
   log(`\nResults: ${relativeResults}${options.writeDocs ? ' (appended to docs/benchmarks.md)' : ''}; wall time ${report.wallSeconds} s`);
 }
