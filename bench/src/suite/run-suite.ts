@@ -32,6 +32,8 @@ export interface SuiteOptions {
   keepWorkDir: boolean;
   /** A candidate hub build's main.js instead of the workspace's. */
   hubMain: string | null;
+  /** Extra `node` options for every hub process. */
+  hubNodeArgs: string[];
   /** Overrides the profile's soak length; 0 skips it. */
   soakSeconds: number | null;
   /** Run only the backlog scenario (hub-normal, empty and with the backlog). */
@@ -50,7 +52,8 @@ export interface SuiteRun {
 
 const isPostgresTarget = (id: TargetId) => id === 'hub-postgres' || id === 'hub-postgres-3';
 
-async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, cpuProfileDir: string | null, hubMain: string | null, postgres: PostgresServer | null): Promise<BenchTarget> {
+async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, options: SuiteOptions, postgres: PostgresServer | null): Promise<BenchTarget> {
+  const { cpuProfileDir, hubMain, hubNodeArgs } = options;
   if (id === 'relay') return relayTarget(workDir);
   const profileDir = cpuProfileDir ? path.join(cpuProfileDir, id) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -65,6 +68,7 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
       reviewerTokens: reviewerTokensNeeded(profile),
       ...(profileDir ? { cpuProfileDir: profileDir } : {}),
       ...(hubMain ? { mainScript: hubMain } : {}),
+      ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}),
     });
   }
   return hubTarget({
@@ -74,6 +78,7 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
     reviewerTokens: reviewerTokensNeeded(profile),
     ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     ...(hubMain ? { mainScript: hubMain } : {}),
+    ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}),
   });
 }
 
@@ -92,10 +97,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
   let failed = false;
   try {
     const backlogWanted = profile.backlog.settings.pending > 0 && options.targets.includes('hub-normal');
-    const backlog = () => (backlogWanted ? runBacklogSession(profile, workDir, options.hubMain, pool, holder, quiet, log) : Promise.resolve(null));
+    const backlog = () => (backlogWanted ? runBacklogSession(profile, workDir, options.hubMain, options.hubNodeArgs, pool, holder, quiet, log) : Promise.resolve(null));
     if (options.backlogOnly) return { workDir, results: {}, cpuProfiles: {}, noisyRetries: quiet.retries, backlog: await backlog() };
     const targets: BenchTarget[] = [];
-    for (const id of options.targets) targets.push(await makeTarget(id, profile, workDir, options.cpuProfileDir, options.hubMain, postgres));
+    for (const id of options.targets) targets.push(await makeTarget(id, profile, workDir, options, postgres));
     const light = new Map<TargetId, LightSessionResult>();
     for (const target of targets) light.set(target.id, await runLightSession(target, profile, pool, holder, quiet, log));
 
