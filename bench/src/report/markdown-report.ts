@@ -13,6 +13,7 @@ const TARGET_LABEL: Record<TargetId, string> = {
   'hub-full': 'hub full',
   'hub-postgres': 'hub on PostgreSQL',
   'hub-postgres-3': '3 hubs on PostgreSQL',
+  'hub-base': 'hub, baseline build',
 };
 const LATENCY_LABEL: Record<Exclude<HistogramName, 'sendLag'>, string> = {
   ack: 'agent → durable ack',

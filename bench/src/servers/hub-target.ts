@@ -21,6 +21,8 @@ export interface HubTargetOptions {
   mainScript?: string;
   /** Extra `node` options for the hub process (`--hub-node-args`). */
   nodeArgs?: string[];
+  /** `hub-base`: the baseline build of an A/B run (`--hub-base`), at `durability: "normal"`. */
+  id?: 'hub-base';
 }
 
 export type HubDatabase = { kind: 'sqlite'; path: string; durability: 'normal' | 'full' } | { kind: 'postgres'; url: string };
@@ -63,7 +65,7 @@ export function spawnHub(options: SpawnHubOptions): Promise<ServerProcess> {
 
 /** The hub as shipped on SQLite, as a separate process. */
 export function hubTarget(options: HubTargetOptions): BenchTarget {
-  const id = options.durability === 'full' ? 'hub-full' : 'hub-normal';
+  const id = options.id ?? (options.durability === 'full' ? 'hub-full' : 'hub-normal');
   const dir = path.join(options.workDir, id);
   mkdirSync(dir, { recursive: true });
   const dbPath = path.join(dir, 'hub.db');

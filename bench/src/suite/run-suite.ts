@@ -34,6 +34,8 @@ export interface SuiteOptions {
   hubMain: string | null;
   /** Extra `node` options for every hub process. */
   hubNodeArgs: string[];
+  /** The baseline build's main.js for the `hub-base` target (`--hub-base`). */
+  hubBase: string | null;
   /** Overrides the profile's soak length; 0 skips it. */
   soakSeconds: number | null;
   /** Run only the backlog scenario (hub-normal, empty and with the backlog). */
@@ -71,7 +73,9 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
       ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}),
     });
   }
+  if (id === 'hub-base' && !options.hubBase) throw new Error('hub-base needs --hub-base /path/to/baseline/dist/main.js');
   return hubTarget({
+    ...(id === 'hub-base' ? { id, mainScript: options.hubBase! } : {}),
     durability: id === 'hub-full' ? 'full' : 'normal',
     workDir,
     agentTokens: agentTokensNeeded(profile),
