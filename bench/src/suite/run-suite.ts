@@ -75,7 +75,6 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
   }
   if (id === 'hub-base' && !options.hubBase) throw new Error('hub-base needs --hub-base /path/to/baseline/dist/main.js');
   return hubTarget({
-    ...(id === 'hub-base' ? { id, mainScript: options.hubBase! } : {}),
     durability: id === 'hub-full' ? 'full' : 'normal',
     workDir,
     agentTokens: agentTokensNeeded(profile),
@@ -83,6 +82,8 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
     ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     ...(hubMain ? { mainScript: hubMain } : {}),
     ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}),
+    // Last: --hub-main names the build of hub-normal, never the baseline's.
+    ...(id === 'hub-base' ? { id, mainScript: options.hubBase! } : {}),
   });
 }
 
