@@ -13,6 +13,10 @@ export interface BenchOptions {
   keepWorkDir: boolean;
   /** A candidate hub build's main.js to run instead of the workspace's. */
   hubMain: string | null;
+  /** Extra `node` options for every hub process (A/B a V8 or Node flag, e.g. `--max-semi-space-size=32`). */
+  hubNodeArgs: string[];
+  /** A baseline build's main.js, run beside the hub as the `hub-base` target (A/B in one run). */
+  hubBase: string | null;
   /** Overrides the profile's soak length (0 skips the soak). */
   soakSeconds: number | null;
   /** Only the backlog scenario: hub-normal at one rate, empty and with 100,000 pending (no report file). */
@@ -28,6 +32,9 @@ export const USAGE = `pnpm bench [--full] [--postgres] [--targets ${TARGET_IDS.j
   --no-docs       do not append to docs/benchmarks.md (the JSON result is still written)
   --keep          keep the servers' databases and logs
   --hub-main P    run this hub main.js instead of apps/hub/dist/main.js (A/B a candidate fix against the relay)
+  --hub-base P    also run this baseline build's main.js as target hub-base, interleaved step by step with hub-normal
+                  (an A/B of two builds in one run: compare their CPU per request; adds hub-base to --targets)
+  --hub-node-args "A B"  extra node options for the hub processes, space-separated (A/B a V8 flag such as --max-semi-space-size=32)
   --backlog-only  only the backlog scenario: hub-normal at one rate with 0 and with 100,000 pending requests
   --soak-seconds N  length of the steady 1,000 req/s soak on hub-normal (quick 60, full 300, postgres 0; 0 skips it)`;
 
@@ -42,6 +49,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'no-docs': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'hub-main': { type: 'string' },
+      'hub-node-args': { type: 'string' },
+      'hub-base': { type: 'string' },
       'soak-seconds': { type: 'string' },
       'backlog-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -69,6 +78,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     writeDocs: !values['no-docs'],
     keepWorkDir: values.keep,
     hubMain: values['hub-main'] ?? null,
+    hubNodeArgs: (values['hub-node-args'] ?? '').split(' ').filter(Boolean),
+    hubBase: values['hub-base'] ?? null,
     soakSeconds: soakSeconds(values['soak-seconds']),
     backlogOnly: values['backlog-only'],
   };

@@ -23,12 +23,17 @@ async function main(): Promise<void> {
   const cpuProfileDir = options.profileHub ? path.join(benchDir, 'results', 'profiles', stamp) : null;
 
   log(`Approval Hub benchmark, ${profile.name} profile (${profile.workers} load workers)`);
+  const targets = [...(options.targets ?? profile.targets)];
+  // The baseline build runs beside hub-normal, so the two are measured over neighbouring seconds.
+  if (options.hubBase && !targets.includes('hub-base')) targets.splice(targets.indexOf('hub-normal') + 1 || targets.length, 0, 'hub-base');
   const run = await runSuite({
     profile,
-    targets: options.targets ?? profile.targets,
+    targets,
     cpuProfileDir,
     keepWorkDir: options.keepWorkDir,
     hubMain: options.hubMain,
+    hubNodeArgs: options.hubNodeArgs,
+    hubBase: options.hubBase,
     soakSeconds: options.soakSeconds,
     backlogOnly: options.backlogOnly,
     log,
@@ -61,6 +66,8 @@ async function main(): Promise<void> {
         ...SETUP_NOTES,
         ...(options.profileHub ? ['The hub ran under node --cpu-prof: its figures in this run are slowed by the profiler.'] : []),
         ...(options.hubMain ? [`The hub was a candidate build: ${options.hubMain}.`] : []),
+        ...(options.hubBase ? [`hub-base was the baseline build ${options.hubBase}, interleaved with hub-normal.`] : []),
+        ...(options.hubNodeArgs.length > 0 ? [`The hub ran with node options ${options.hubNodeArgs.join(' ')}.`] : []),
         ...(options.postgres ? POSTGRES_NOTES : []),
       ],
     },
@@ -81,6 +88,11 @@ async function main(): Promise<void> {
   for (const [id, summary] of Object.entries(run.cpuProfiles)) {
     log(`\nTop self time in ${id} (${summary?.busyMs} ms busy):`);
     for (const f of summary?.topFunctions.slice(0, 15) ?? []) log(`  ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+    if ((summary?.threads.length ?? 0) < 2) continue;
+    for (const thread of summary?.threads ?? []) {
+      log(`\n  ${id}, thread ${thread.thread} only (${thread.busyMs} ms busy):`);
+      for (const f of thread.topFunctions.slice(0, 12)) log(`    ${String(f.percent).padStart(5)}%  ${f.name}  ${f.where}`);
+    }
   }
   log(`\nResults: ${relativeResults}${options.writeDocs ? ' (appended to docs/benchmarks.md)' : ''}; wall time ${report.wallSeconds} s`);
 }

@@ -21,6 +21,17 @@ export interface ProfileSummary {
   topFunctions: SelfTimeEntry[];
   /** Self time grouped by where the code lives: the hub, a package, Node internals, GC. */
   byArea: SelfTimeEntry[];
+  /**
+   * The same, per thread (`main`, or a worker named after its script, e.g. `writer-thread`): `--cpu-prof` writes one
+   * profile per thread, and a worker's busy time is CPU the process spends beside its event loop.
+   */
+  threads: ThreadSummary[];
+}
+
+export interface ThreadSummary {
+  thread: string;
+  busyMs: number;
+  topFunctions: SelfTimeEntry[];
 }
 
 const IDLE = '(idle)';
@@ -54,8 +65,37 @@ function rank(map: Map<string, { name: string; where: string; micros: number }>,
     .map((e) => ({ name: e.name, where: e.where, selfMs: Math.round(e.micros / 1000), percent: Math.round((e.micros / busyMicros) * 1000) / 10 }));
 }
 
+/** Node names a profile `CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile`; thread 0 is the main thread. */
+function threadIdOf(file: string): number | null {
+  const match = /\.\d+\.(\d+)\.\d+\.cpuprofile$/.exec(file);
+  return match ? Number(match[1]) : null;
+}
+
+/** `main`, or a worker named after the `…-thread.js` script it runs (the hub's `writer-thread`), else `worker`. */
+function threadName(file: string, profile: CpuProfile): string {
+  if (threadIdOf(file) === 0) return 'main';
+  for (const node of profile.nodes) {
+    const script = /\/([\w-]+-thread)\.[cm]?js$/.exec(node.callFrame.url);
+    if (script) return script[1]!;
+  }
+  return 'worker';
+}
+
 /** Sums self time per function (and per area) over one or more profiles of the same process kind. */
 export function summarizeCpuProfiles(files: readonly string[], top = 20): ProfileSummary {
+  const perThread = new Map<string, string[]>();
+  for (const file of files) {
+    const name = threadName(file, JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+    perThread.set(name, [...(perThread.get(name) ?? []), file]);
+  }
+  const threads = [...perThread].map(([thread, ofThread]) => {
+    const summary = selfTime(ofThread, top);
+    return { thread, busyMs: summary.busyMs, topFunctions: summary.topFunctions };
+  });
+  return { ...selfTime(files, top), threads: threads.sort((a, b) => b.busyMs - a.busyMs) };
+}
+
+function selfTime(files: readonly string[], top: number): Omit<ProfileSummary, 'threads'> {
   const byFunction = new Map<string, { name: string; where: string; micros: number }>();
   const byArea = new Map<string, { name: string; where: string; micros: number }>();
   let busyMicros = 0;

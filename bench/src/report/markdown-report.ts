@@ -13,6 +13,7 @@ const TARGET_LABEL: Record<TargetId, string> = {
   'hub-full': 'hub full',
   'hub-postgres': 'hub on PostgreSQL',
   'hub-postgres-3': '3 hubs on PostgreSQL',
+  'hub-base': 'hub, baseline build',
 };
 const LATENCY_LABEL: Record<Exclude<HistogramName, 'sendLag'>, string> = {
   ack: 'agent → durable ack',
@@ -170,6 +171,16 @@ export function renderMarkdown(report: BenchReport, resultsFile: string): string
     out.push('');
     out.push(table(['function', 'where', 'self ms', '% busy'], summary.topFunctions.slice(0, 15).map((f) => [`\`${f.name}\``, f.where, f.selfMs, f.percent])));
     out.push('');
+    if (summary.threads.length > 1) {
+      out.push(`Busy time per thread: ${summary.threads.map((t) => `${t.thread} ${t.busyMs} ms`).join(', ')}.`);
+      out.push('');
+      for (const thread of summary.threads.filter((t) => t.thread !== 'main')) {
+        out.push(`Top self time of thread \`${thread.thread}\` alone:`);
+        out.push('');
+        out.push(table(['function', 'where', 'self ms', '% of the thread'], thread.topFunctions.slice(0, 8).map((f) => [`\`${f.name}\``, f.where, f.selfMs, f.percent])));
+        out.push('');
+      }
+    }
   }
   out.push(`Notes: ${report.setup.notes.join(' ')}`);
   out.push('');

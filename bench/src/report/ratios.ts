@@ -35,6 +35,7 @@ const SERVER_LABEL: Record<TargetId, string> = {
   'hub-full': 'SQLite full',
   'hub-postgres': 'PostgreSQL, 1 node',
   'hub-postgres-3': 'PostgreSQL, 3 nodes',
+  'hub-base': 'baseline build',
 };
 
 /** Every hub against the relay, then PostgreSQL against SQLite and three nodes against one when both ran. */
@@ -44,6 +45,7 @@ export function ratioColumns(present: readonly TargetId[]): RatioColumn[] {
   if (has('relay')) {
     for (const id of present) if (id !== 'relay') columns.push({ key: `${id}/relay`, label: `${SERVER_LABEL[id]} ÷ relay`, numerator: id, denominator: 'relay' });
   }
+  if (has('hub-base') && has('hub-normal')) columns.push({ key: 'hub-normal/hub-base', label: 'this build ÷ baseline build', numerator: 'hub-normal', denominator: 'hub-base' });
   if (has('hub-postgres') && has('hub-normal')) columns.push({ key: 'hub-postgres/hub-normal', label: 'PostgreSQL ÷ SQLite (1 node each)', numerator: 'hub-postgres', denominator: 'hub-normal' });
   if (has('hub-postgres-3') && has('hub-postgres')) columns.push({ key: 'hub-postgres-3/hub-postgres', label: '3 nodes ÷ 1 node', numerator: 'hub-postgres-3', denominator: 'hub-postgres' });
   return columns;

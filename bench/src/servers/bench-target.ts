@@ -5,9 +5,13 @@ import type { ServerProcess } from './server-process.js';
  * `hub-postgres`: one hub on PostgreSQL. `hub-postgres-3`: three hubs on the same PostgreSQL database, the load
  * spread over them so that most requests cross nodes.
  */
-export type TargetId = 'relay' | 'hub-normal' | 'hub-full' | 'hub-postgres' | 'hub-postgres-3';
+export type TargetId = 'relay' | 'hub-normal' | 'hub-full' | 'hub-postgres' | 'hub-postgres-3' | 'hub-base';
 
-export const TARGET_IDS: readonly TargetId[] = ['relay', 'hub-normal', 'hub-full', 'hub-postgres', 'hub-postgres-3'];
+/**
+ * `hub-base` is a second hub on SQLite at `durability: "normal"`, running another build (`--hub-base`): an A/B of
+ * two builds measured side by side in the same run, step for step, as the relay and the hub are.
+ */
+export const TARGET_IDS: readonly TargetId[] = ['relay', 'hub-normal', 'hub-full', 'hub-postgres', 'hub-postgres-3', 'hub-base'];
 
 /** A server under test: the bare relay or the hub at one durability, restartable on the same database. */
 export interface BenchTarget {

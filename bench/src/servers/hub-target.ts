@@ -19,6 +19,10 @@ export interface HubTargetOptions {
   cpuProfileDir?: string;
   /** Another build of the hub's `main.js` (a candidate fix, for A/B runs); defaults to the workspace's. */
   mainScript?: string;
+  /** Extra `node` options for the hub process (`--hub-node-args`). */
+  nodeArgs?: string[];
+  /** `hub-base`: the baseline build of an A/B run (`--hub-base`), at `durability: "normal"`. */
+  id?: 'hub-base';
 }
 
 export type HubDatabase = { kind: 'sqlite'; path: string; durability: 'normal' | 'full' } | { kind: 'postgres'; url: string };
@@ -33,6 +37,7 @@ export interface SpawnHubOptions {
   reviewerTokens: number;
   cpuProfileDir?: string;
   mainScript?: string;
+  nodeArgs?: string[];
 }
 
 /** One hub process as shipped, rate limits and quotas raised so they never shape the load. */
@@ -48,7 +53,7 @@ export function spawnHub(options: SpawnHubOptions): Promise<ServerProcess> {
     logLevel: 'warn',
   };
   writeFileSync(configFile, JSON.stringify(config));
-  const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  const nodeArgs = [...(options.nodeArgs ?? []), ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [])];
   return spawnServer({
     name: options.name,
     nodeArgs,
@@ -60,7 +65,7 @@ export function spawnHub(options: SpawnHubOptions): Promise<ServerProcess> {
 
 /** The hub as shipped on SQLite, as a separate process. */
 export function hubTarget(options: HubTargetOptions): BenchTarget {
-  const id = options.durability === 'full' ? 'hub-full' : 'hub-normal';
+  const id = options.id ?? (options.durability === 'full' ? 'hub-full' : 'hub-normal');
   const dir = path.join(options.workDir, id);
   mkdirSync(dir, { recursive: true });
   const dbPath = path.join(dir, 'hub.db');
@@ -77,6 +82,7 @@ export function hubTarget(options: HubTargetOptions): BenchTarget {
         reviewerTokens: options.reviewerTokens,
         ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
         ...(options.mainScript ? { mainScript: options.mainScript } : {}),
+        ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
       });
     },
     async databaseBytes() {

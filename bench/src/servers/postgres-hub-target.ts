@@ -19,6 +19,7 @@ export interface PostgresHubTargetOptions {
   reviewerTokens: number;
   cpuProfileDir?: string;
   mainScript?: string;
+  nodeArgs?: string[];
 }
 
 /** The hub on PostgreSQL: one process, or several on the same database (each with its own pool and listener). */
@@ -47,6 +48,7 @@ export function postgresHubTarget(options: PostgresHubTargetOptions): BenchTarge
               reviewerTokens: options.reviewerTokens,
               ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
               ...(options.mainScript ? { mainScript: options.mainScript } : {}),
+              ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
             }),
           );
         }

@@ -34,6 +34,7 @@ export async function runBacklogSession(
   profile: BenchProfile,
   workDir: string,
   hubMain: string | null,
+  hubNodeArgs: string[],
   pool: WorkerPool,
   holder: ServerHolder,
   quiet: QuietMeasurer,
@@ -43,7 +44,7 @@ export async function runBacklogSession(
   const runs: BacklogRun[] = [];
   for (const pending of [0, settings.pending]) {
     const dir = path.join(workDir, `backlog-${pending}`);
-    const target = hubTarget({ durability: 'normal', workDir: dir, agentTokens: profile.fixed.shape.agents, reviewerTokens: profile.fixed.shape.reviewers, ...(hubMain ? { mainScript: hubMain } : {}) });
+    const target = hubTarget({ durability: 'normal', workDir: dir, agentTokens: profile.fixed.shape.agents, reviewerTokens: profile.fixed.shape.reviewers, ...(hubMain ? { mainScript: hubMain } : {}), ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}) });
     const seedMs = pending > 0 ? await seedBacklog(hubMain ?? hubMainScript(), path.join(dir, 'hub-normal', 'hub.db'), { ...settings, pending }) : 0;
     if (pending > 0) log(`backlog: ${pending} pending requests seeded through the store in ${seedMs} ms`);
     const server = holder.add(await target.start());

@@ -32,6 +32,10 @@ export interface SuiteOptions {
   keepWorkDir: boolean;
   /** A candidate hub build's main.js instead of the workspace's. */
   hubMain: string | null;
+  /** Extra `node` options for every hub process. */
+  hubNodeArgs: string[];
+  /** The baseline build's main.js for the `hub-base` target (`--hub-base`). */
+  hubBase: string | null;
   /** Overrides the profile's soak length; 0 skips it. */
   soakSeconds: number | null;
   /** Run only the backlog scenario (hub-normal, empty and with the backlog). */
@@ -50,7 +54,8 @@ export interface SuiteRun {
 
 const isPostgresTarget = (id: TargetId) => id === 'hub-postgres' || id === 'hub-postgres-3';
 
-async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, cpuProfileDir: string | null, hubMain: string | null, postgres: PostgresServer | null): Promise<BenchTarget> {
+async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, options: SuiteOptions, postgres: PostgresServer | null): Promise<BenchTarget> {
+  const { cpuProfileDir, hubMain, hubNodeArgs } = options;
   if (id === 'relay') return relayTarget(workDir);
   const profileDir = cpuProfileDir ? path.join(cpuProfileDir, id) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -65,8 +70,10 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
       reviewerTokens: reviewerTokensNeeded(profile),
       ...(profileDir ? { cpuProfileDir: profileDir } : {}),
       ...(hubMain ? { mainScript: hubMain } : {}),
+      ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}),
     });
   }
+  if (id === 'hub-base' && !options.hubBase) throw new Error('hub-base needs --hub-base /path/to/baseline/dist/main.js');
   return hubTarget({
     durability: id === 'hub-full' ? 'full' : 'normal',
     workDir,
@@ -74,6 +81,9 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
     reviewerTokens: reviewerTokensNeeded(profile),
     ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     ...(hubMain ? { mainScript: hubMain } : {}),
+    ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}),
+    // Last: --hub-main names the build of hub-normal, never the baseline's.
+    ...(id === 'hub-base' ? { id, mainScript: options.hubBase! } : {}),
   });
 }
 
@@ -92,10 +102,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteRun> {
   let failed = false;
   try {
     const backlogWanted = profile.backlog.settings.pending > 0 && options.targets.includes('hub-normal');
-    const backlog = () => (backlogWanted ? runBacklogSession(profile, workDir, options.hubMain, pool, holder, quiet, log) : Promise.resolve(null));
+    const backlog = () => (backlogWanted ? runBacklogSession(profile, workDir, options.hubMain, options.hubNodeArgs, pool, holder, quiet, log) : Promise.resolve(null));
     if (options.backlogOnly) return { workDir, results: {}, cpuProfiles: {}, noisyRetries: quiet.retries, backlog: await backlog() };
     const targets: BenchTarget[] = [];
-    for (const id of options.targets) targets.push(await makeTarget(id, profile, workDir, options.cpuProfileDir, options.hubMain, postgres));
+    for (const id of options.targets) targets.push(await makeTarget(id, profile, workDir, options, postgres));
     const light = new Map<TargetId, LightSessionResult>();
     for (const target of targets) light.set(target.id, await runLightSession(target, profile, pool, holder, quiet, log));
 

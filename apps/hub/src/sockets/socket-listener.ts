@@ -94,7 +94,9 @@ export function listen<N extends NamespaceName, E extends CommandName<N>>(
       reply(fail('invalid_payload', `Invalid ${event}: takes exactly one payload and an ack`));
       return;
     }
-    if (payloadBytes(payload) > ctx.maxPayloadBytes) {
+    // Measured once (it serialises the payload): the size limit and the write budget charge the same figure.
+    const bytes = payloadBytes(payload);
+    if (bytes > ctx.maxPayloadBytes) {
       reject('payload_too_large', `${event} payload over ${ctx.maxPayloadBytes} bytes`, payload);
       reply(fail('payload_too_large', `Payload larger than the hub's limit of ${ctx.maxPayloadBytes} bytes`));
       return;
@@ -108,7 +110,7 @@ export function listen<N extends NamespaceName, E extends CommandName<N>>(
     }
     // A command that writes (a request, a cancel, a decision) is charged to the token's write budget.
     if (spec.writes) {
-      const refused = ctx.budgets.chargeWrite(ctx.principal, payloadBytes(payload), `${ctx.socket.nsp.name} ${event}`);
+      const refused = ctx.budgets.chargeWrite(ctx.principal, bytes, `${ctx.socket.nsp.name} ${event}`);
       if (refused) {
         reply(refused);
         return;

@@ -37,6 +37,8 @@ export class WriterClient {
   #outbox: { id: number; write: WriteOp }[] = [];
   /** Delivery receipts waiting for a batch to ride (see RECEIPT_LINGER_MS). */
   #receipts: { id: number; write: WriteOp }[] = [];
+  /** The ids of each batch posted and not answered yet, oldest first: the thread answers batches in order. */
+  readonly #posted: number[][] = [];
   #posting = false;
   #receiptTimer: NodeJS.Timeout | null = null;
   /** A batch was posted and its results have not come back yet. */
@@ -113,7 +115,12 @@ export class WriterClient {
       this.#receiptTimer = null;
     }
     this.#inFlight = true;
-    this.#worker.postMessage({ type: 'writes', writes } satisfies ToWriter);
+    this.#send(writes);
+  }
+
+  #send(writes: { id: number; write: WriteOp }[]): void {
+    this.#posted.push(writes.map((w) => w.id));
+    this.#worker.postMessage({ type: 'writes', writes: writes.map((w) => w.write) } satisfies ToWriter);
   }
 
   #receive(message: FromWriter): void {
@@ -121,12 +128,15 @@ export class WriterClient {
     this.#inFlight = false;
     // What queued up while that batch committed goes now, as one batch.
     if (this.#outbox.length > 0 || (this.#receipts.length > 0 && this.#receiptTimer === null)) this.#schedule();
-    for (const result of message.results) {
-      const waiting = this.#waiting.get(result.id);
+    const ids = this.#posted.shift() ?? [];
+    const failed = message.failures.length > 0 ? new Map(message.failures.map((f) => [f.index, f.error])) : null;
+    for (let i = 0; i < ids.length; i++) {
+      const waiting = this.#waiting.get(ids[i]!);
       if (!waiting) continue;
-      this.#waiting.delete(result.id);
-      if (result.ok) waiting.resolve(result.value as WriteResult);
-      else waiting.reject(revive(result.error));
+      this.#waiting.delete(ids[i]!);
+      const error = failed?.get(i);
+      if (error) waiting.reject(revive(error));
+      else waiting.resolve(message.values[i] as WriteResult);
     }
   }
 
@@ -151,7 +161,7 @@ export class WriterClient {
       const writes = [...this.#outbox, ...this.#receipts];
       this.#outbox = [];
       this.#receipts = [];
-      if (writes.length > 0) this.#worker.postMessage({ type: 'writes', writes } satisfies ToWriter);
+      if (writes.length > 0) this.#send(writes);
       const timer = setTimeout(() => this.#worker.terminate().then(() => resolve(), () => resolve()), 5000);
       this.#worker.once('exit', () => {
         clearTimeout(timer);
