@@ -33,11 +33,15 @@ import { createPool } from './pool.js';
 import { maskPostgresUrl } from './postgres-url.js';
 import * as outbox from './postgres-outbox.js';
 import * as writes from './postgres-writes.js';
+import { drive } from '../sql/run-postgres.js';
+import { transition } from '../sql/operations/transition.js';
+import { updatePending } from '../sql/operations/update-pending.js';
 import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, type OutboxSettle, type OutboxStatus } from '../outbox-store.js';
 import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import { migrate } from './schema.js';
 import { readAuditHead, verifyPostgres } from './verify-postgres.js';
-import { type ChainHead, QuotaExceededError, WriteBatcher, type WriteResult } from './write-batch.js';
+import { type ChainHead, QuotaExceededError, WriteBatcher } from './write-batch.js';
+import type { WriteResult } from '../sql/tx.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -163,7 +167,7 @@ export class PostgresStore implements ApprovalStore {
   }
 
   transition(input: Transition): Promise<boolean> {
-    return this.#write(input.requestId, (client) => writes.transition(client, input));
+    return this.#write(input.requestId, (client) => drive(client, transition(input)));
   }
 
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
@@ -183,7 +187,7 @@ export class PostgresStore implements ApprovalStore {
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {
-    return this.#write(input.requestId, (client) => writes.updatePending(client, input));
+    return this.#write(input.requestId, (client) => drive(client, updatePending(input)));
   }
 
   revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {

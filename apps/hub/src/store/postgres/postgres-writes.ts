@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { stateHash } from '../../audit/audit-chain.js';
 import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
-import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
-import { decisionText, escalateAtOf, progressText, rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
-import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
-import type { InsertOutcome, InsertRequest, LinkUse, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, StoredRequest, Transition } from '../store.js';
+import type { Grant } from '@approval-hub/protocol';
+import { rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
+import { toGrant, type GrantRow } from '../stored-grants.js';
+import type { InsertOutcome, InsertRequest, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, StoredRequest, } from '../store.js';
 import { queueOutbox } from './postgres-outbox.js';
-import type { CounterKey, PendingAudit, WriteResult } from './write-batch.js';
+import type { CounterKey, PendingAudit, WriteResult } from '../sql/tx.js';
 
 /*
  * Each write runs inside its batch's transaction (write-batch.ts) and leaves its audit rows, counter keys and notice
@@ -79,112 +79,6 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest)
     ...(pending && { counters: countersOf(row) }),
     notice: { requested: [row.request_id, row.expires_at], ...(input.grantUse && { grants: record.queue }) },
   };
-}
-
-/** Records a decision link's use; false when it was already spent. */
-async function spendLink(client: pg.PoolClient, requestId: string, use: LinkUse): Promise<boolean> {
-  const spent = await client.query('INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at) VALUES ($1, $2, $3, $4) ON CONFLICT (link_id) DO NOTHING', [
-    use.linkId,
-    requestId,
-    use.principalId,
-    Date.parse(use.usedAt),
-  ]);
-  return spent.rowCount !== 0;
-}
-
-/** An approvals row after a write, with whether a decision is still queued for delivery (part of its state hash). */
-type RowAndQueue = ApprovalRow & { queued: boolean };
-
-export async function transition(client: pg.PoolClient, input: Transition): Promise<WriteResult<boolean>> {
-  const { record } = input;
-  // The conditional statement every decision hangs on: of concurrent transitions (from any node) one finds the row
-  // pending and updates it; the others wait for its row lock, re-check, and find it decided.
-  // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
-  const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
-  const decision = record.decision ? decisionText(record.decision) : null;
-  if (input.linkUse) {
-    // Spent first, as on SQLite, and only while the request is still pending: a link decides once. A spent link
-    // (its key taken, or being taken by a transaction this one then waits for) writes nothing; a transition that
-    // loses below rolls the spend back to this write's savepoint.
-    await client.query(SAVEPOINT);
-    const { linkId, principalId, usedAt } = input.linkUse;
-    const spent = await client.query(
-      `INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
-       SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM approvals WHERE request_id = $2 AND status = 'pending')
-       ON CONFLICT (link_id) DO NOTHING`,
-      [linkId, input.requestId, principalId, Date.parse(usedAt)],
-    );
-    if (spent.rowCount === 0) return { value: false, commit: false };
-  }
-  // One statement: the conditional update, the delivery it queues, and whether one is queued now. The sub-statements
-  // share a snapshot, so the delivery just inserted is counted through `d`, an earlier one through the table.
-  const values: unknown[] = [input.requestId, record.status, decision, decidedAt, input.deliverTo, Date.parse(input.at)];
-  let condition = '';
-  let quorum = '';
-  if (input.expect) {
-    // The last approval of a quorum: only if no other approval, edit or move came in since the engine read it.
-    values.push(progressText(record.quorum), ...expected(input.expect));
-    quorum = ', quorum = $7';
-    condition = ' AND quorum IS NOT DISTINCT FROM $8 AND escalation IS NOT DISTINCT FROM $9 AND queue = $10';
-  }
-  const updated = await client.query<RowAndQueue>(
-    `WITH u AS (
-       UPDATE approvals SET status = $2, decision = $3, decided_at = $4${quorum}
-       WHERE request_id = $1 AND status = 'pending'${condition} RETURNING *),
-     d AS (
-       INSERT INTO deliveries (request_id, principal_id, created_at)
-       SELECT request_id, $5::text, $6 FROM u WHERE $5::text IS NOT NULL
-       ON CONFLICT DO NOTHING RETURNING request_id)
-     SELECT u.*, (EXISTS (SELECT 1 FROM d) OR EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1)) AS queued FROM u`,
-    values,
-  );
-  const row = updated.rows[0];
-  if (!row) {
-    if (input.linkUse) await client.query(UNDO);
-    return { value: false, commit: false };
-  }
-  if (input.grant) {
-    const g = grantParams(input.grant);
-    await client.query(
-      `INSERT INTO grants (grant_id, effect, queue, tool_name, match, granted_by_id, granted_by, from_request_id, created_at, expires_at, max_uses)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [g.grantId, g.effect, g.queue, g.toolName, g.match, g.grantedById, g.grantedBy, g.fromRequestId, g.createdAt, g.expiresAt, g.maxUses],
-    );
-  }
-  const state = stateHash(stateValues(row), row.queued);
-  await queueOutbox(client, input.outbox);
-  return {
-    value: true,
-    audit: pendingAudit(input.audit, input.at, input.requestId, state),
-    commit: true,
-    counters: countersOf(row),
-    notice: { resolved: [row.request_id, row.principal_id], ...(input.grant && { grants: input.grant.queue }) },
-  };
-}
-
-function expected(before: ApprovalRecord): [string | null, string | null, string] {
-  return [progressText(before.quorum), progressText(before.escalation), before.queue];
-}
-
-export async function updatePending(client: pg.PoolClient, input: PendingUpdate): Promise<WriteResult<boolean>> {
-  const { record } = input;
-  if (input.linkUse) await client.query(SAVEPOINT);
-  const updated = await client.query<RowAndQueue>(
-    `WITH u AS (
-       UPDATE approvals SET quorum = $2, escalation = $3, escalate_at = $4, queue = $5
-       WHERE request_id = $1 AND status = 'pending' AND quorum IS NOT DISTINCT FROM $6 AND escalation IS NOT DISTINCT FROM $7 AND queue = $8 RETURNING *)
-     SELECT u.*, EXISTS (SELECT 1 FROM deliveries WHERE request_id = $1) AS queued FROM u`,
-    [input.requestId, progressText(record.quorum), progressText(record.escalation), escalateAtOf(record), record.queue, ...expected(input.before)],
-  );
-  const row = updated.rows[0];
-  if (!row) return { value: false, commit: false };
-  // A partial quorum approval made through a link spends it here, or (spent already) the update is rolled back.
-  if (input.linkUse && !(await spendLink(client, input.requestId, input.linkUse))) {
-    await client.query(UNDO);
-    return { value: false, commit: false };
-  }
-  const counters: CounterKey[] = input.before.queue === row.queue ? [] : [['queue', input.before.queue], ['queue', row.queue]];
-  return { value: true, audit: pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), row.queued)), commit: true, counters };
 }
 
 export async function revokeGrant(client: pg.PoolClient, input: RevokeGrant): Promise<WriteResult<{ grant: Grant; revoked: boolean } | null>> {

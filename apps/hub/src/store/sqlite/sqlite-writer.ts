@@ -2,14 +2,18 @@ import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
 import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
-import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
+import type { Grant } from '@approval-hub/protocol';
 import { boundedError, OUTBOX_INSERT_COLUMNS, outboxInsertValues, toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import type { OutboxClaim, OutboxEntry, OutboxRow, OutboxSettle } from '../outbox-store.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, Transition } from '../store.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
-import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
-import { escalateAtOf, progressText, rowParams, stateValues, toRecord, decisionText, type ApprovalRow } from './rows.js';
+import { toGrant, type GrantRow } from '../stored-grants.js';
+import { rowParams, stateValues, toRecord, type ApprovalRow } from './rows.js';
+import { SqliteSteps } from '../sql/run-sqlite.js';
+import type { Op, WriteResult as OpResult } from '../sql/tx.js';
+import { transition } from '../sql/operations/transition.js';
+import { updatePending } from '../sql/operations/update-pending.js';
 
 /** One write, as the main thread posts it to the writer thread. */
 export type WriteOp =
@@ -53,6 +57,7 @@ interface Head {
 export class SqliteWriter {
   readonly #db: Db;
   readonly #stmt: ReturnType<typeof prepare>;
+  readonly #steps: SqliteSteps;
   readonly #path: string;
   readonly #crash: (point: InTransactionCrashPoint) => void;
   readonly #identity: { dev: number; ino: number } | null;
@@ -65,6 +70,7 @@ export class SqliteWriter {
     this.#path = options.path;
     this.#crash = options.crash ?? (() => {});
     this.#stmt = prepare(db);
+    this.#steps = new SqliteSteps(db);
     this.#identity = options.path === ':memory:' ? null : fileIdentity(options.path);
     this.#committed = this.#readHead();
   }
@@ -113,8 +119,11 @@ export class SqliteWriter {
     switch (op.op) {
       case 'insert':
         return this.#insert(op.input);
-      case 'transition':
-        return this.#transition(op.input);
+      case 'transition': {
+        const done = this.#apply(transition(op.input));
+        if (done && op.input.record.status === 'expired') this.#crash('deadline.before-commit');
+        return done;
+      }
       case 'delivered':
         return this.#delivered(op.requestId, op.principalId, op.audit, op.at);
       case 'audit':
@@ -128,7 +137,7 @@ export class SqliteWriter {
           linkUses: this.#stmt.purgeSpentLinks.run({ before: op.input.before, limit: op.input.limit }).changes,
         };
       case 'update':
-        return this.#update(op.input);
+        return this.#apply(updatePending(op.input));
       case 'revoke':
         return this.#revoke(op.input);
       case 'outboxClaim':
@@ -171,60 +180,11 @@ export class SqliteWriter {
     return CREATED;
   }
 
-  #transition(input: Transition): boolean {
-    const { record } = input;
-    const decision = record.decision ? decisionText(record.decision) : null;
-    // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
-    const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
-    if (input.linkUse) {
-      // Spent first, and only while the request is still pending: an already spent link (or a decided request)
-      // writes nothing. The single writer makes the check and the update below one step.
-      const { linkId, principalId, usedAt } = input.linkUse;
-      const spent = this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) });
-      if (spent.changes === 0) return false;
-    }
-    const row = (
-      input.expect
-        ? this.#stmt.resolveExpecting.get({ requestId: input.requestId, status: record.status, decision, decidedAt, quorum: progressText(record.quorum), ...this.#expected(input.expect) })
-        : this.#stmt.resolve.get({ requestId: input.requestId, status: record.status, decision, decidedAt })
-    ) as ApprovalRow | undefined;
-    // A quorum's last approval can still lose (its expectation no longer holds): the link it spent stays unspent.
-    if (!row && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
-    if (!row) return false;
-    if (input.grant) this.#stmt.insertGrant.run(grantParams(input.grant));
-    const { at } = input;
-    if (input.deliverTo !== null) this.#stmt.insertDelivery.run({ requestId: input.requestId, principalId: input.deliverTo, createdAt: Date.parse(at) });
-    const state = stateHash(stateValues(row), input.deliverTo !== null || this.#stmt.hasDelivery.get(input.requestId) !== undefined);
-    for (const event of input.audit) this.#append(event, at, event.requestId === input.requestId ? state : null);
-    this.#queueOutbox(input.outbox);
-    if (record.status === 'expired') this.#crash('deadline.before-commit');
-    return true;
-  }
-
-  #expected(before: ApprovalRecord) {
-    return { beforeQuorum: progressText(before.quorum), beforeEscalation: progressText(before.escalation), beforeQueue: before.queue };
-  }
-
-  #update(input: PendingUpdate): boolean {
-    const { record } = input;
-    if (input.linkUse) {
-      // As in a transition: spent first, only while the request is pending; a spent link writes nothing.
-      const { linkId, principalId, usedAt } = input.linkUse;
-      if (this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) }).changes === 0) return false;
-    }
-    const row = this.#stmt.updatePending.get({
-      requestId: input.requestId,
-      quorum: progressText(record.quorum),
-      escalation: progressText(record.escalation),
-      escalateAt: escalateAtOf(record),
-      queue: record.queue,
-      ...this.#expected(input.before),
-    }) as ApprovalRow | undefined;
-    if (!row && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
-    if (!row) return false;
-    const state = stateHash(stateValues(row), this.#stmt.hasDelivery.get(input.requestId) !== undefined);
-    for (const event of input.audit) this.#append(event, input.at, event.requestId === input.requestId ? state : null);
-    return true;
+  /** Runs one operation (sql/operations) and chains the audit rows it leaves, in write order. */
+  #apply<T>(op: Op<OpResult<T>>): T {
+    const result = this.#steps.drive(op);
+    for (const { event, at, state } of result.audit ?? []) this.#append(event, at, state);
+    return result.value;
   }
 
   #revoke(input: RevokeGrant): { grant: Grant; revoked: boolean } | null {
@@ -353,22 +313,8 @@ function prepare(db: Db) {
       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
       VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt, @quorum, @escalation, @escalateAt)
       RETURNING *`),
-    resolve: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt WHERE request_id = @requestId AND status = 'pending' RETURNING *`),
-    spendLink: p(`INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
-      SELECT @linkId, @requestId, @principalId, @usedAt WHERE EXISTS (SELECT 1 FROM approvals WHERE request_id = @requestId AND status = 'pending')
-      ON CONFLICT (link_id) DO NOTHING`),
-    unspendLink: p('DELETE FROM decision_link_uses WHERE link_id = ?'),
-    // The last approval of a quorum: only if no other approval, edit or move came in since the engine read the request.
-    resolveExpecting: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt, quorum = @quorum
-      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue
-      RETURNING *`),
-    updatePending: p(`UPDATE approvals SET quorum = @quorum, escalation = @escalation, escalate_at = @escalateAt, queue = @queue
-      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue
-      RETURNING *`),
     useGrant: p(`UPDATE grants SET uses = uses + 1
       WHERE grant_id = @grantId AND revoked_at IS NULL AND expires_at > @now AND (max_uses IS NULL OR uses < max_uses)`),
-    insertGrant: p(`INSERT INTO grants (grant_id, effect, queue, tool_name, match, granted_by_id, granted_by, from_request_id, created_at, expires_at, max_uses)
-      VALUES (@grantId, @effect, @queue, @toolName, @match, @grantedById, @grantedBy, @fromRequestId, @createdAt, @expiresAt, @maxUses)`),
     grantById: p('SELECT * FROM grants WHERE grant_id = ?'),
     revokeGrant: p('UPDATE grants SET revoked_at = @at, revoked_by = @by WHERE grant_id = @grantId AND revoked_at IS NULL'),
     insertDelivery: p('INSERT OR IGNORE INTO deliveries (request_id, principal_id, created_at) VALUES (@requestId, @principalId, @createdAt)'),
