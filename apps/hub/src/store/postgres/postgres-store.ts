@@ -31,7 +31,7 @@ import { listenForChanges } from './change-listener.js';
 import { connectionFailure } from './connection-failure.js';
 import { createPool } from './pool.js';
 import { maskPostgresUrl } from './postgres-url.js';
-import * as outbox from './postgres-outbox.js';
+import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
 import * as writes from './postgres-writes.js';
 import { drive } from '../sql/run-postgres.js';
 import { transition } from '../sql/operations/transition.js';
@@ -245,15 +245,15 @@ export class PostgresStore implements ApprovalStore {
   }
 
   claimOutbox(input: OutboxClaim): Promise<OutboxRow[]> {
-    return outbox.claimOutbox(this.#pool, input);
+    return drive(this.#pool, claimOutbox(input));
   }
 
   settleOutbox(input: OutboxSettle): Promise<boolean> {
-    return outbox.settleOutbox(this.#pool, input);
+    return drive(this.#pool, settleOutbox(input));
   }
 
   redeliverOutbox(id: string, now: number): Promise<OutboxRow | null> {
-    return outbox.redeliverOutbox(this.#pool, id, now);
+    return drive(this.#pool, redeliverOutbox(id, now));
   }
 
   async listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {

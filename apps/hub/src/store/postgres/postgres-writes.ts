@@ -5,7 +5,8 @@ import type { Grant } from '@approval-hub/protocol';
 import { rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
 import { toGrant, type GrantRow } from '../stored-grants.js';
 import type { InsertOutcome, InsertRequest, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, StoredRequest, } from '../store.js';
-import { queueOutbox } from './postgres-outbox.js';
+import { queueOutbox } from '../sql/operations/outbox.js';
+import { drive } from '../sql/run-postgres.js';
 import type { CounterKey, PendingAudit, WriteResult } from '../sql/tx.js';
 
 /*
@@ -67,7 +68,7 @@ export async function insertRequest(client: pg.PoolClient, input: InsertRequest)
   }
   // A new request has a delivery exactly when this insert queued one.
   const state = stateHash(stateValues(row), input.deliver);
-  await queueOutbox(client, input.outbox);
+  await drive(client, queueOutbox(input.outbox));
   const pending = record.status === 'pending';
   // Quotas are checked by the batch at COMMIT, with every insert of the batch counted (see write-batch.ts).
   const quota = pending && input.quota ? { principalId: input.principalId, queue: record.queue, ...input.quota } : undefined;

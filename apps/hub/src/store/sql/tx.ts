@@ -26,6 +26,11 @@ export type Op<T> = Generator<Step, T, StepAnswer>;
 /** The answer to a statement the running database does not need (its `Sql` text is null). */
 export const SKIPPED: StepAnswer = { rows: [], count: 0 };
 
+/** The rows a statement returns. */
+export function* all<R>(sql: Sql, params: readonly unknown[]): Op<R[]> {
+  return (yield { sql, params }).rows as R[];
+}
+
 /** The first row a statement returns, if any. */
 export function* one<R>(sql: Sql, params: readonly unknown[]): Op<R | undefined> {
   return (yield { sql, params }).rows[0] as R | undefined;

@@ -3,8 +3,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
 import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
 import type { Grant } from '@approval-hub/protocol';
-import { boundedError, OUTBOX_INSERT_COLUMNS, outboxInsertValues, toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
-import type { OutboxClaim, OutboxEntry, OutboxRow, OutboxSettle } from '../outbox-store.js';
+import type { OutboxClaim, OutboxRow, OutboxSettle } from '../outbox-store.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, Transition } from '../store.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
@@ -14,6 +13,7 @@ import { SqliteSteps } from '../sql/run-sqlite.js';
 import type { Op, WriteResult as OpResult } from '../sql/tx.js';
 import { transition } from '../sql/operations/transition.js';
 import { updatePending } from '../sql/operations/update-pending.js';
+import { claimOutbox, queueOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
 
 /** One write, as the main thread posts it to the writer thread. */
 export type WriteOp =
@@ -141,14 +141,11 @@ export class SqliteWriter {
       case 'revoke':
         return this.#revoke(op.input);
       case 'outboxClaim':
-        return this.#claimOutbox(op.input);
+        return this.#steps.drive(claimOutbox(op.input));
       case 'outboxSettle':
-        return this.#settleOutbox(op.input);
-      case 'outboxRedeliver': {
-        const { changes } = this.#stmt.outboxRedeliver.run({ id: op.id, now: op.now });
-        if (changes === 0) return null;
-        return toOutboxRow(this.#stmt.outboxById.get(op.id) as OutboxDbRow);
-      }
+        return this.#steps.drive(settleOutbox(op.input));
+      case 'outboxRedeliver':
+        return this.#steps.drive(redeliverOutbox(op.id, op.now));
       case 'probe':
         this.#stmt.probe.run(Date.now());
         return null;
@@ -174,7 +171,7 @@ export class SqliteWriter {
     // A new request has a delivery exactly when this insert queued one.
     const state = stateHash(stateValues(row), input.deliver);
     for (const event of input.audit) this.#append(event, record.createdAt, event.requestId === record.requestId ? state : null);
-    this.#queueOutbox(input.outbox);
+    this.#steps.drive(queueOutbox(input.outbox));
     this.#crash('request.before-commit');
     // The caller holds the record it asked to insert: it is not copied back across the thread (sqlite-store.ts).
     return CREATED;
@@ -217,36 +214,6 @@ export class SqliteWriter {
     }
     this.#append(purgedEvent(ids, input.resolvedBefore), input.at, null);
     return ids;
-  }
-
-  #queueOutbox(entries: readonly OutboxEntry[] | undefined): void {
-    // SQLite has no booleans: only_if_pending is stored as 0/1.
-    for (const entry of entries ?? []) this.#stmt.outboxInsert.run(outboxInsertValues(entry).map((v) => (typeof v === 'boolean' ? Number(v) : v)));
-  }
-
-  #claimOutbox(input: OutboxClaim): OutboxRow[] {
-    // One writer per file: the claim is one transaction, so no other claimer can take the same row meanwhile.
-    const due = this.#stmt.outboxDue.all({ now: input.now, limit: input.limit }) as { seq: number }[];
-    const claimed: OutboxRow[] = [];
-    for (const { seq } of due) {
-      this.#stmt.outboxLease.run({ seq, now: input.now, lockedUntil: input.now + input.leaseMs });
-      claimed.push(toOutboxRow(this.#stmt.outboxBySeq.get(seq) as OutboxDbRow));
-    }
-    return claimed;
-  }
-
-  #settleOutbox(input: OutboxSettle): boolean {
-    const next = input.outcome === 'retry' ? 'pending' : input.outcome;
-    const { changes } = this.#stmt.outboxSettle.run({
-      id: input.id,
-      attempt: input.attempt,
-      status: next,
-      dueAt: input.nextAttemptAt ?? null,
-      error: boundedError(input.error),
-      deliveredAt: input.outcome === 'delivered' ? input.at : null,
-      response: input.response ?? null,
-    });
-    return changes > 0;
   }
 
   #append(event: AuditEvent, at: string, state: string | null): void {
@@ -339,15 +306,6 @@ function prepare(db: Db) {
     purgeSpentLinks: p(`DELETE FROM decision_link_uses WHERE link_id IN (
       SELECT link_id FROM decision_link_uses u WHERE u.used_at < @before AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = u.request_id)
       LIMIT @limit)`),
-    outboxInsert: p(`INSERT INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    outboxDue: p(`SELECT seq FROM outbox WHERE status = 'pending' AND due_at <= @now AND locked_until <= @now ORDER BY due_at, seq LIMIT @limit`),
-    outboxLease: p('UPDATE outbox SET locked_until = @lockedUntil, attempts = attempts + 1, last_attempt_at = @now WHERE seq = @seq'),
-    outboxBySeq: p('SELECT * FROM outbox WHERE seq = ?'),
-    outboxById: p('SELECT * FROM outbox WHERE id = ?'),
-    outboxSettle: p(`UPDATE outbox SET status = @status, due_at = COALESCE(@dueAt, due_at), locked_until = 0, last_error = COALESCE(@error, last_error),
-      delivered_at = COALESCE(@deliveredAt, delivered_at), response = COALESCE(@response, response)
-      WHERE id = @id AND status = 'pending' AND attempts = @attempt`),
-    outboxRedeliver: p(`UPDATE outbox SET status = 'pending', attempts = 0, due_at = @now, window_start = @now, locked_until = 0, last_error = NULL WHERE id = @id`),
     probe: p(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
 }
