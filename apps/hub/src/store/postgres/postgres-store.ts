@@ -35,6 +35,7 @@ import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/ou
 import * as writes from './postgres-writes.js';
 import { drive } from '../sql/run-postgres.js';
 import { transition } from '../sql/operations/transition.js';
+import { insertRequest } from '../sql/operations/insert-request.js';
 import { updatePending } from '../sql/operations/update-pending.js';
 import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, type OutboxSettle, type OutboxStatus } from '../outbox-store.js';
 import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
@@ -159,7 +160,7 @@ export class PostgresStore implements ApprovalStore {
 
   async insertRequest(input: InsertRequest): Promise<InsertOutcome> {
     try {
-      return await this.#write(input.record.requestId, (client) => writes.insertRequest(client, input));
+      return await this.#write(input.record.requestId, (client) => drive(client, insertRequest(input)));
     } catch (error) {
       if (error instanceof QuotaExceededError) return { kind: 'quota_exceeded', scope: error.scope, limit: error.limit };
       throw error;

@@ -2,11 +2,9 @@ import type pg from 'pg';
 import { stateHash } from '../../audit/audit-chain.js';
 import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
 import type { Grant } from '@approval-hub/protocol';
-import { rowParams, stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
+import { stateValues, toRecord, type ApprovalRow } from '../stored-rows.js';
 import { toGrant, type GrantRow } from '../stored-grants.js';
-import type { InsertOutcome, InsertRequest, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, StoredRequest, } from '../store.js';
-import { queueOutbox } from '../sql/operations/outbox.js';
-import { drive } from '../sql/run-postgres.js';
+import type { PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, StoredRequest, } from '../store.js';
 import type { CounterKey, PendingAudit, WriteResult } from '../sql/tx.js';
 
 /*
@@ -16,71 +14,22 @@ import type { CounterKey, PendingAudit, WriteResult } from '../sql/tx.js';
  * SAVEPOINT of its own and rolls back to it. The common paths are one statement each.
  */
 
-const stored = (row: ApprovalRow): StoredRequest => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash });
+const _stored = (row: ApprovalRow): StoredRequest => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash });
 
-function pendingAudit(events: readonly AuditEvent[], at: string, requestId: string, state: string | null): PendingAudit[] {
+function _pendingAudit(events: readonly AuditEvent[], at: string, requestId: string, state: string | null): PendingAudit[] {
   return events.map((event) => ({ event, at, state: event.requestId === requestId ? state : null }));
 }
 
 /** The counter rows a pending request counts in. */
-const countersOf = (row: ApprovalRow): CounterKey[] => [
+const _countersOf = (row: ApprovalRow): CounterKey[] => [
   ['agent', row.principal_id],
   ['queue', row.queue],
 ];
 
-const SAVEPOINT = 'SAVEPOINT write';
-const UNDO = 'ROLLBACK TO SAVEPOINT write';
+const _SAVEPOINT = 'SAVEPOINT write';
+const _UNDO = 'ROLLBACK TO SAVEPOINT write';
 
-const byId = 'SELECT * FROM approvals WHERE request_id = $1';
-
-export async function insertRequest(client: pg.PoolClient, input: InsertRequest): Promise<WriteResult<InsertOutcome>> {
-  const { record } = input;
-  if (input.grantUse) {
-    // Only here is something written before the insert: a re-sent requestId must not count a grant use.
-    const existing = (await client.query<ApprovalRow>(byId, [record.requestId])).rows[0];
-    if (existing) return { value: { kind: 'existing', stored: stored(existing) }, commit: false };
-    await client.query(SAVEPOINT);
-    // Row-locked: of concurrent uses of the last allowance, one counts and the others re-check and find it used up.
-    const used = await client.query(
-      `UPDATE grants SET uses = uses + 1 WHERE grant_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses)`,
-      [input.grantUse.grantId, input.grantUse.now],
-    );
-    if (used.rowCount === 0) return { value: { kind: 'grant_unavailable' }, commit: false };
-  }
-  const p = rowParams(record, input.principalId, input.requestHash);
-  const inserted = await client.query<ApprovalRow>(
-    `INSERT INTO approvals
-       (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-     ON CONFLICT (request_id) DO NOTHING
-     RETURNING *`,
-    [p.requestId, p.principalId, p.principalName, p.requestHash, p.status, p.toolName, p.args, p.agentName, p.runId, p.conversationId, p.description, p.queue, p.createdAt, p.expiresAt, p.decision, p.trust, p.decidedAt, p.quorum, p.escalation, p.escalateAt],
-  );
-  const row = inserted.rows[0];
-  if (!row) {
-    if (input.grantUse) await client.query(UNDO);
-    // The requestId is taken (by a committed transaction: ON CONFLICT waited for any in flight, or by this batch).
-    const winner = (await client.query<ApprovalRow>(byId, [record.requestId])).rows[0]!;
-    return { value: { kind: 'existing', stored: stored(winner) }, commit: false };
-  }
-  if (input.deliver) {
-    await client.query('INSERT INTO deliveries (request_id, principal_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [record.requestId, input.principalId, p.createdAt]);
-  }
-  // A new request has a delivery exactly when this insert queued one.
-  const state = stateHash(stateValues(row), input.deliver);
-  await drive(client, queueOutbox(input.outbox));
-  const pending = record.status === 'pending';
-  // Quotas are checked by the batch at COMMIT, with every insert of the batch counted (see write-batch.ts).
-  const quota = pending && input.quota ? { principalId: input.principalId, queue: record.queue, ...input.quota } : undefined;
-  return {
-    value: { kind: 'created', record },
-    audit: pendingAudit(input.audit, record.createdAt, record.requestId, state),
-    commit: true,
-    ...(quota && { quota }),
-    ...(pending && { counters: countersOf(row) }),
-    notice: { requested: [row.request_id, row.expires_at], ...(input.grantUse && { grants: record.queue }) },
-  };
-}
+const _byId = 'SELECT * FROM approvals WHERE request_id = $1';
 
 export async function revokeGrant(client: pg.PoolClient, input: RevokeGrant): Promise<WriteResult<{ grant: Grant; revoked: boolean } | null>> {
   const found = (await client.query<GrantRow>('SELECT * FROM grants WHERE grant_id = $1 FOR UPDATE', [input.grantId])).rows[0];

@@ -8,12 +8,13 @@ import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedS
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
 import { toGrant, type GrantRow } from '../stored-grants.js';
-import { rowParams, stateValues, toRecord, type ApprovalRow } from './rows.js';
+import { stateValues, type ApprovalRow } from './rows.js';
 import { SqliteSteps } from '../sql/run-sqlite.js';
 import type { Op, WriteResult as OpResult } from '../sql/tx.js';
 import { transition } from '../sql/operations/transition.js';
 import { updatePending } from '../sql/operations/update-pending.js';
-import { claimOutbox, queueOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
+import { insertRequest } from '../sql/operations/insert-request.js';
+import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
 
 /** One write, as the main thread posts it to the writer thread. */
 export type WriteOp =
@@ -117,8 +118,13 @@ export class SqliteWriter {
 
   #run(op: WriteOp): WriteResult {
     switch (op.op) {
-      case 'insert':
-        return this.#insert(op.input);
+      case 'insert': {
+        const outcome = this.#apply(insertRequest(op.input));
+        if (outcome.kind !== 'created') return outcome;
+        this.#crash('request.before-commit');
+        // The caller holds the record it asked to insert: it is not copied back across the thread (sqlite-store.ts).
+        return CREATED;
+      }
       case 'transition': {
         const done = this.#apply(transition(op.input));
         if (done && op.input.record.status === 'expired') this.#crash('deadline.before-commit');
@@ -150,31 +156,6 @@ export class SqliteWriter {
         this.#stmt.probe.run(Date.now());
         return null;
     }
-  }
-
-  #insert(input: InsertRequest): InsertOutcome | CreatedAnswer {
-    const { record } = input;
-    const existing = this.#stmt.byRequestId.get(record.requestId) as ApprovalRow | undefined;
-    if (existing) return { kind: 'existing', stored: { record: toRecord(existing), principalId: existing.principal_id, requestHash: existing.request_hash } };
-    if (record.status === 'pending' && input.quota) {
-      const byAgent = (this.#stmt.pendingOfAgent.get(input.principalId) as { n: number } | undefined)?.n ?? 0;
-      if (byAgent >= input.quota.maxPendingPerAgent) return { kind: 'quota_exceeded', scope: 'agent', limit: input.quota.maxPendingPerAgent };
-      const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number } | undefined)?.n ?? 0;
-      if (inQueue >= input.quota.maxPendingPerQueue) return { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue };
-    }
-    // Counted first, before anything is written: a grant that is no longer live leaves nothing behind.
-    if (input.grantUse && this.#stmt.useGrant.run({ grantId: input.grantUse.grantId, now: input.grantUse.now }).changes === 0) return { kind: 'grant_unavailable' };
-    const params = rowParams(record, input.principalId, input.requestHash);
-    // RETURNING: the row as SQLite stored it (its text as UTF-8) is what the state hash must cover, read in the same statement.
-    const row = this.#stmt.insertApproval.get(params) as ApprovalRow;
-    if (input.deliver) this.#stmt.insertDelivery.run({ requestId: record.requestId, principalId: input.principalId, createdAt: params.createdAt });
-    // A new request has a delivery exactly when this insert queued one.
-    const state = stateHash(stateValues(row), input.deliver);
-    for (const event of input.audit) this.#append(event, record.createdAt, event.requestId === record.requestId ? state : null);
-    this.#steps.drive(queueOutbox(input.outbox));
-    this.#crash('request.before-commit');
-    // The caller holds the record it asked to insert: it is not copied back across the thread (sqlite-store.ts).
-    return CREATED;
   }
 
   /** Runs one operation (sql/operations) and chains the audit rows it leaves, in write order. */
@@ -273,18 +254,8 @@ function prepare(db: Db) {
     rollbackTo: p('ROLLBACK TO write'),
     byRequestId: p('SELECT * FROM approvals WHERE request_id = ?'),
     hasDelivery: p('SELECT 1 FROM deliveries WHERE request_id = ?'),
-    // Counters kept by triggers in the writing transaction (schema.ts): one primary-key read, whatever the backlog.
-    pendingOfAgent: p(`SELECT n FROM pending_counts WHERE scope = 'agent' AND name = ?`),
-    pendingInQueue: p(`SELECT n FROM pending_counts WHERE scope = 'queue' AND name = ?`),
-    insertApproval: p(`INSERT INTO approvals
-      (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
-      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt, @quorum, @escalation, @escalateAt)
-      RETURNING *`),
-    useGrant: p(`UPDATE grants SET uses = uses + 1
-      WHERE grant_id = @grantId AND revoked_at IS NULL AND expires_at > @now AND (max_uses IS NULL OR uses < max_uses)`),
     grantById: p('SELECT * FROM grants WHERE grant_id = ?'),
     revokeGrant: p('UPDATE grants SET revoked_at = @at, revoked_by = @by WHERE grant_id = @grantId AND revoked_at IS NULL'),
-    insertDelivery: p('INSERT OR IGNORE INTO deliveries (request_id, principal_id, created_at) VALUES (@requestId, @principalId, @createdAt)'),
     deleteDelivery: p('DELETE FROM deliveries WHERE request_id = ? AND principal_id = ?'),
     insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
       VALUES (@seq, @at, @type, @requestId, @queue, @actor, @data, @stateHash, @prevHash, @hash)`),
