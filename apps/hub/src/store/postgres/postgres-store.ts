@@ -32,7 +32,9 @@ import { connectionFailure } from './connection-failure.js';
 import { createPool } from './pool.js';
 import { maskPostgresUrl } from './postgres-url.js';
 import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
-import * as writes from './postgres-writes.js';
+import { markDelivered } from '../sql/operations/mark-delivered.js';
+import { purgeDecided, purgeSpent } from '../sql/operations/purge.js';
+import { revokeGrant } from '../sql/operations/revoke-grant.js';
 import { drive } from '../sql/run-postgres.js';
 import { transition } from '../sql/operations/transition.js';
 import { insertRequest } from '../sql/operations/insert-request.js';
@@ -172,19 +174,19 @@ export class PostgresStore implements ApprovalStore {
   }
 
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
-    return this.#write(requestId, (client) => writes.markDelivered(client, requestId, principalId, audit, at));
+    return this.#write(requestId, (client) => drive(client, markDelivered(requestId, principalId, audit, at)));
   }
 
   appendAudit(events: AuditEvent[], at: string): Promise<void> {
-    return this.#write('', () => writes.appendEvents(events, at));
+    return this.#write('', async () => ({ value: undefined, audit: events.map((event) => ({ event, at, state: null })), commit: true }));
   }
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {
-    return this.#write('', (client) => writes.purgeDecided(client, input));
+    return this.#write('', (client) => drive(client, purgeDecided(input)));
   }
 
   purgeSpent(input: PurgeSpent): Promise<PurgedSpent> {
-    return this.#write('', (client) => writes.purgeSpent(client, input));
+    return this.#write('', (client) => drive(client, purgeSpent(input)));
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {
@@ -192,7 +194,7 @@ export class PostgresStore implements ApprovalStore {
   }
 
   revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {
-    return this.#write(input.grantId, (client) => writes.revokeGrant(client, input));
+    return this.#write(input.grantId, (client) => drive(client, revokeGrant(input)));
   }
 
   /**

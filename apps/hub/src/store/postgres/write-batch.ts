@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { auditHashTail } from '../../audit/audit-chain.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
-import { batchNotices, CHANGE_CHANNEL, } from './change-notice.js';
+import { batchNotices, CHANGE_CHANNEL } from './change-notice.js';
 import type { CounterKey, WriteResult } from '../sql/tx.js';
 
 export interface ChainHead {

@@ -1,19 +1,20 @@
 import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
-import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
+import { GENESIS_HASH, auditHash } from '../../audit/audit-chain.js';
+import type { AuditEvent } from '../../audit/audit-events.js';
 import type { Grant } from '@approval-hub/protocol';
 import type { OutboxClaim, OutboxRow, OutboxSettle } from '../outbox-store.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, Transition } from '../store.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
-import { toGrant, type GrantRow } from '../stored-grants.js';
-import { stateValues, type ApprovalRow } from './rows.js';
 import { SqliteSteps } from '../sql/run-sqlite.js';
 import type { Op, WriteResult as OpResult } from '../sql/tx.js';
 import { transition } from '../sql/operations/transition.js';
 import { updatePending } from '../sql/operations/update-pending.js';
 import { insertRequest } from '../sql/operations/insert-request.js';
+import { markDelivered } from '../sql/operations/mark-delivered.js';
+import { purgeDecided, purgeSpent } from '../sql/operations/purge.js';
+import { revokeGrant } from '../sql/operations/revoke-grant.js';
 import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
 
 /** One write, as the main thread posts it to the writer thread. */
@@ -131,21 +132,18 @@ export class SqliteWriter {
         return done;
       }
       case 'delivered':
-        return this.#delivered(op.requestId, op.principalId, op.audit, op.at);
+        return this.#apply(markDelivered(op.requestId, op.principalId, op.audit, op.at));
       case 'audit':
         for (const event of op.events) this.#append(event, op.at, null);
         return null;
       case 'purge':
-        return this.#purge(op.input);
+        return this.#apply(purgeDecided(op.input));
       case 'purgeSpent':
-        return {
-          outbox: this.#stmt.purgeSpentOutbox.run({ before: op.input.before, limit: op.input.limit }).changes,
-          linkUses: this.#stmt.purgeSpentLinks.run({ before: op.input.before, limit: op.input.limit }).changes,
-        };
+        return this.#apply(purgeSpent(op.input));
       case 'update':
         return this.#apply(updatePending(op.input));
       case 'revoke':
-        return this.#revoke(op.input);
+        return this.#apply(revokeGrant(op.input));
       case 'outboxClaim':
         return this.#steps.drive(claimOutbox(op.input));
       case 'outboxSettle':
@@ -163,38 +161,6 @@ export class SqliteWriter {
     const result = this.#steps.drive(op);
     for (const { event, at, state } of result.audit ?? []) this.#append(event, at, state);
     return result.value;
-  }
-
-  #revoke(input: RevokeGrant): { grant: Grant; revoked: boolean } | null {
-    const row = this.#stmt.grantById.get(input.grantId) as GrantRow | undefined;
-    if (!row || (input.queues !== null && !input.queues.includes(row.queue))) return null;
-    const { changes } = this.#stmt.revokeGrant.run({ grantId: input.grantId, at: Date.parse(input.at), by: JSON.stringify(input.by) });
-    const after = this.#stmt.grantById.get(input.grantId) as GrantRow;
-    if (changes === 0) return { grant: toGrant(after, input.now), revoked: false };
-    for (const event of input.audit) this.#append(event, input.at, null);
-    return { grant: toGrant(after, input.now), revoked: true };
-  }
-
-  #delivered(requestId: string, principalId: string, audit: AuditEvent, at: string): boolean {
-    const { changes } = this.#stmt.deleteDelivery.run(requestId, principalId);
-    if (changes === 0) return false;
-    // One delivery per request (its primary key): none is left after this one.
-    const row = this.#stmt.byRequestId.get(requestId) as ApprovalRow;
-    this.#append(audit, at, stateHash(stateValues(row), false));
-    return true;
-  }
-
-  #purge(input: PurgeDecided): string[] {
-    const cutoffIso = new Date(input.resolvedBefore).toISOString();
-    const rows = this.#stmt.purgeCandidates.all({ cutoffMs: input.resolvedBefore, cutoffIso, limit: input.limit }) as { request_id: string }[];
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.request_id);
-    for (const id of ids) {
-      this.#stmt.purgeDelivery.run(id);
-      this.#stmt.purgeApproval.run(id);
-    }
-    this.#append(purgedEvent(ids, input.resolvedBefore), input.at, null);
-    return ids;
   }
 
   #append(event: AuditEvent, at: string, state: string | null): void {
@@ -252,31 +218,10 @@ function prepare(db: Db) {
     savepoint: p('SAVEPOINT write'),
     release: p('RELEASE write'),
     rollbackTo: p('ROLLBACK TO write'),
-    byRequestId: p('SELECT * FROM approvals WHERE request_id = ?'),
-    hasDelivery: p('SELECT 1 FROM deliveries WHERE request_id = ?'),
-    grantById: p('SELECT * FROM grants WHERE grant_id = ?'),
-    revokeGrant: p('UPDATE grants SET revoked_at = @at, revoked_by = @by WHERE grant_id = @grantId AND revoked_at IS NULL'),
-    deleteDelivery: p('DELETE FROM deliveries WHERE request_id = ? AND principal_id = ?'),
     insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
       VALUES (@seq, @at, @type, @requestId, @queue, @actor, @data, @stateHash, @prevHash, @hash)`),
     lastAudit: p('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     auditAt: p('SELECT hash FROM audit WHERE seq = ?'),
-    // Decision times are ISO strings from one clock (toIso), so they compare as text; a request without a decision
-    // (cancelled) counts as resolved at its deadline.
-    purgeCandidates: p(`SELECT request_id FROM approvals WHERE status != 'pending'
-      AND CASE WHEN decision IS NULL THEN expires_at < @cutoffMs ELSE json_extract(decision, '$.decidedAt') < @cutoffIso END
-      ORDER BY seq LIMIT @limit`),
-    purgeDelivery: p('DELETE FROM deliveries WHERE request_id = ?'),
-    purgeApproval: p('DELETE FROM approvals WHERE request_id = ?'),
-    // Settled rows of requests no longer stored, in no particular order (no sort: the LIMIT stops the index range
-    // scan on (status, due_at) early). Link uses have no time index; the table holds only the retention window.
-    purgeSpentOutbox: p(`DELETE FROM outbox WHERE seq IN (
-      SELECT seq FROM outbox o WHERE o.status IN ('delivered','dead','skipped') AND o.due_at < @before AND COALESCE(o.last_attempt_at, 0) < @before
-        AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = o.request_id)
-      LIMIT @limit)`),
-    purgeSpentLinks: p(`DELETE FROM decision_link_uses WHERE link_id IN (
-      SELECT link_id FROM decision_link_uses u WHERE u.used_at < @before AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = u.request_id)
-      LIMIT @limit)`),
     probe: p(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
 }
