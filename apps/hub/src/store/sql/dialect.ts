@@ -1,6 +1,6 @@
 /**
  * Where the two SQL stores differ, and nothing else. Every statement in `operations/` is written once, with `$1..$n`
- * placeholders (SQLite reads `$1` as a parameter named "1": the SQLite executor binds by index), and asks its dialect
+ * placeholders (rendered as positional `?` for SQLite by its executor, run-sqlite.ts), and asks its dialect
  * only for what truly differs. The model is pg-boss's `src/dialect.ts`, which runs one set of plans on both.
  */
 export interface Dialect {

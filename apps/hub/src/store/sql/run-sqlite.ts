@@ -2,13 +2,20 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { sqliteDialect } from './dialect.js';
 import { SKIPPED, type Op, type StepAnswer } from './tx.js';
 
+/** A statement prepared for SQLite: `$1..$n` rendered as positional `?`, with the parameter each one takes. */
+interface Prepared {
+  statement: Statement;
+  order: number[];
+}
+
 /**
  * Drives operations (operations/*.ts) on a better-sqlite3 connection, synchronously: each statement is prepared once
- * and cached by its text. Parameters `$1..$n` are bound by name ("1".."n"), so one may appear several times.
+ * and cached by its text. Its `$n` placeholders become positional `?` (better-sqlite3 binds an array fastest), in
+ * the order they appear, so one parameter may appear several times.
  */
 export class SqliteSteps {
   readonly #db: Db;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements = new Map<string, Prepared>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -24,17 +31,22 @@ export class SqliteSteps {
   }
 
   #run(text: string, params: readonly unknown[]): StepAnswer {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      statement = this.#db.prepare(text);
-      this.#statements.set(text, statement);
+    let prepared = this.#statements.get(text);
+    if (!prepared) {
+      const order: number[] = [];
+      const positional = text.replace(/\$(\d+)/g, (_, n: string) => {
+        order.push(Number(n) - 1);
+        return '?';
+      });
+      prepared = { statement: this.#db.prepare(positional), order };
+      this.#statements.set(text, prepared);
     }
-    const named: Record<number, unknown> = {};
-    for (let i = 0; i < params.length; i++) named[i + 1] = sqliteDialect.bind(params[i]);
+    const { statement, order } = prepared;
+    const values = order.map((i) => sqliteDialect.bind(params[i]));
     if (statement.reader) {
-      const rows = params.length > 0 ? statement.all(named) : statement.all();
+      const rows = statement.all(values);
       return { rows, count: rows.length };
     }
-    return { rows: [], count: (params.length > 0 ? statement.run(named) : statement.run()).changes };
+    return { rows: [], count: statement.run(values).changes };
   }
 }

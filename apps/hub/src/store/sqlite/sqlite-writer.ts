@@ -52,9 +52,10 @@ interface Head {
 }
 
 /**
- * The only code that writes the database. It runs on the writer thread, groups the writes that arrive together
- * into one transaction (a savepoint each when there are several) and chains audit rows from the head it reads
- * inside that transaction, so the chain can never fork, whoever else holds the file.
+ * The only code that writes the database, as the executor of the shared write operations (../sql/operations): it
+ * runs on the writer thread, groups the writes that arrive together into one transaction (a savepoint each when there
+ * are several), drives each operation synchronously, and chains the audit rows it leaves from the head it reads inside
+ * that transaction, so the chain can never fork, whoever else holds the file.
  */
 export class SqliteWriter {
   readonly #db: Db;
