@@ -42,7 +42,8 @@ export class SqliteSteps {
       this.#statements.set(text, prepared);
     }
     const { statement, order } = prepared;
-    const values = order.map((i) => sqliteDialect.bind(params[i]));
+    const values = new Array<unknown>(order.length);
+    for (let k = 0; k < order.length; k++) values[k] = sqliteDialect.bind(params[order[k]!]);
     if (statement.reader) {
       const rows = statement.all(values);
       return { rows, count: rows.length };
