@@ -36,6 +36,7 @@ import { markDelivered } from '../sql/operations/mark-delivered.js';
 import { purgeDecided, purgeSpent } from '../sql/operations/purge.js';
 import { revokeGrant } from '../sql/operations/revoke-grant.js';
 import { drive } from '../sql/run-postgres.js';
+import * as reads from '../sql/operations/deadline-reads.js';
 import { transition } from '../sql/operations/transition.js';
 import { insertRequest } from '../sql/operations/insert-request.js';
 import { updatePending } from '../sql/operations/update-pending.js';
@@ -235,16 +236,12 @@ export class PostgresStore implements ApprovalStore {
     return row ? toGrant(row, now) : null;
   }
 
-  async dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
-    const rows = await this.#rows<ApprovalRow>(
-      `SELECT * FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL AND escalate_at <= $1 ORDER BY escalate_at, seq LIMIT $2`,
-      [now, limit],
-    );
-    return rows.map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
+    return drive(this.#pool, reads.dueEscalations(now, limit));
   }
 
-  async nextEscalation(): Promise<number | null> {
-    return (await this.#rows<{ at: number | null }>(`SELECT MIN(escalate_at) AS at FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL`, []))[0]?.at ?? null;
+  nextEscalation(): Promise<number | null> {
+    return drive(this.#pool, reads.nextEscalation());
   }
 
   claimOutbox(input: OutboxClaim): Promise<OutboxRow[]> {
@@ -368,13 +365,12 @@ export class PostgresStore implements ApprovalStore {
     return { items: items.map(toRecord), next: rows.length > limit ? items.at(-1)!.seq : null };
   }
 
-  async due(now: number, limit: number): Promise<StoredRequest[]> {
-    const rows = await this.#rows<ApprovalRow>(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at, seq LIMIT $2`, [now, limit]);
-    return rows.map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  due(now: number, limit: number): Promise<StoredRequest[]> {
+    return drive(this.#pool, reads.due(now, limit));
   }
 
-  async nextDeadline(): Promise<number | null> {
-    return (await this.#rows<{ at: number | null }>(`SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'`, []))[0]?.at ?? null;
+  nextDeadline(): Promise<number | null> {
+    return drive(this.#pool, reads.nextDeadline());
   }
 
   async timeline(requestId: string): Promise<AuditEntry[]> {
@@ -406,8 +402,8 @@ export class PostgresStore implements ApprovalStore {
     return readAuditHead(this.#pool);
   }
 
-  async decisionLinkUsed(linkId: string): Promise<boolean> {
-    return (await this.#rows('SELECT 1 FROM decision_link_uses WHERE link_id = $1', [linkId])).length > 0;
+  decisionLinkUsed(linkId: string): Promise<boolean> {
+    return drive(this.#pool, reads.decisionLinkUsed(linkId));
   }
 
   async secret(): Promise<Buffer> {
