@@ -836,6 +836,31 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         expect(await store.verifyAudit({})).toMatchObject({ ok: true });
       });
 
+      it('a link is spent first, only while the request is pending: concurrent partial approvals through one link count once, a decided request spends none', async () => {
+        const record = await insertPending(store, { quorum: { rule: 'two', required: 2, approvals: [] } });
+        const approve = (before: ApprovalRecord, id: string, linkId: string) => {
+          const after = { ...before, quorum: { ...before.quorum!, approvals: [...before.quorum!.approvals, { id, name: id, at: iso(BASE + 1) }] } };
+          const linkUse = { linkId, principalId: id, usedAt: iso(BASE + 1) };
+          return store.updatePending({ requestId: record.requestId, before, record: after, at: iso(BASE + 1), linkUse, audit: [auditEvent('quorum_approved', record.requestId, record.queue, { kind: 'reviewer', id, name: id }, { approvals: 1, required: 2, rule: 'two', modified: false })] });
+        };
+        const head = await store.auditHead();
+        // The same link twice at once, and another reviewer's link on the same state: one write counts.
+        const results = await Promise.all([approve(record, 'alice', 'link-a-0123456789'), approve(record, 'alice', 'link-a-0123456789'), approve(record, 'bob', 'link-b-0123456789')]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await store.auditHead()).seq).toBe(head.seq + 1);
+        // Spent exactly when its update won.
+        expect(await store.decisionLinkUsed('link-a-0123456789')).toBe(results[0] === true || results[1] === true);
+        expect(await store.decisionLinkUsed('link-b-0123456789')).toBe(results[2] === true);
+        // Decided: a link used on it now is not spent, and nothing is written.
+        const now = (await store.getRequest(record.requestId, EVERYTHING))!.record;
+        expect(await decide(store, now, 'agent-a', 'carol')).toBe(true);
+        const after = await store.auditHead();
+        expect(await approve(now, 'erin', 'link-e-0123456789')).toBe(false);
+        expect(await store.decisionLinkUsed('link-e-0123456789')).toBe(false);
+        expect(await store.auditHead()).toEqual(after);
+        expect(await store.verifyAudit({})).toMatchObject({ ok: true });
+      });
+
       it('escalation: due requests by time, moved once, and the move survives a reopen', async () => {
         const record = await insertPending(store, { escalation: { rule: 'r', toQueue: 'ops', escalateAt: iso(BASE + 5000) } });
         await insertPending(store);

@@ -31,13 +31,21 @@ import { listenForChanges } from './change-listener.js';
 import { connectionFailure } from './connection-failure.js';
 import { createPool } from './pool.js';
 import { maskPostgresUrl } from './postgres-url.js';
-import * as outbox from './postgres-outbox.js';
-import * as writes from './postgres-writes.js';
+import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
+import { markDelivered } from '../sql/operations/mark-delivered.js';
+import { purgeDecided, purgeSpent } from '../sql/operations/purge.js';
+import { revokeGrant } from '../sql/operations/revoke-grant.js';
+import { drive } from '../sql/run-postgres.js';
+import * as reads from '../sql/operations/deadline-reads.js';
+import { transition } from '../sql/operations/transition.js';
+import { insertRequest } from '../sql/operations/insert-request.js';
+import { updatePending } from '../sql/operations/update-pending.js';
 import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, type OutboxSettle, type OutboxStatus } from '../outbox-store.js';
 import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
 import { migrate } from './schema.js';
 import { readAuditHead, verifyPostgres } from './verify-postgres.js';
-import { type ChainHead, QuotaExceededError, WriteBatcher, type WriteResult } from './write-batch.js';
+import { type ChainHead, QuotaExceededError, WriteBatcher } from './write-batch.js';
+import type { WriteResult } from '../sql/tx.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -155,7 +163,7 @@ export class PostgresStore implements ApprovalStore {
 
   async insertRequest(input: InsertRequest): Promise<InsertOutcome> {
     try {
-      return await this.#write(input.record.requestId, (client) => writes.insertRequest(client, input));
+      return await this.#write(input.record.requestId, (client) => drive(client, insertRequest(input)));
     } catch (error) {
       if (error instanceof QuotaExceededError) return { kind: 'quota_exceeded', scope: error.scope, limit: error.limit };
       throw error;
@@ -163,31 +171,31 @@ export class PostgresStore implements ApprovalStore {
   }
 
   transition(input: Transition): Promise<boolean> {
-    return this.#write(input.requestId, (client) => writes.transition(client, input));
+    return this.#write(input.requestId, (client) => drive(client, transition(input)));
   }
 
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
-    return this.#write(requestId, (client) => writes.markDelivered(client, requestId, principalId, audit, at));
+    return this.#write(requestId, (client) => drive(client, markDelivered(requestId, principalId, audit, at)));
   }
 
   appendAudit(events: AuditEvent[], at: string): Promise<void> {
-    return this.#write('', () => writes.appendEvents(events, at));
+    return this.#write('', async () => ({ value: undefined, audit: events.map((event) => ({ event, at, state: null })), commit: true }));
   }
 
   purgeDecided(input: PurgeDecided): Promise<string[]> {
-    return this.#write('', (client) => writes.purgeDecided(client, input));
+    return this.#write('', (client) => drive(client, purgeDecided(input)));
   }
 
   purgeSpent(input: PurgeSpent): Promise<PurgedSpent> {
-    return this.#write('', (client) => writes.purgeSpent(client, input));
+    return this.#write('', (client) => drive(client, purgeSpent(input)));
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {
-    return this.#write(input.requestId, (client) => writes.updatePending(client, input));
+    return this.#write(input.requestId, (client) => drive(client, updatePending(input)));
   }
 
   revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {
-    return this.#write(input.grantId, (client) => writes.revokeGrant(client, input));
+    return this.#write(input.grantId, (client) => drive(client, revokeGrant(input)));
   }
 
   /**
@@ -228,28 +236,24 @@ export class PostgresStore implements ApprovalStore {
     return row ? toGrant(row, now) : null;
   }
 
-  async dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
-    const rows = await this.#rows<ApprovalRow>(
-      `SELECT * FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL AND escalate_at <= $1 ORDER BY escalate_at, seq LIMIT $2`,
-      [now, limit],
-    );
-    return rows.map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
+    return drive(this.#pool, reads.dueEscalations(now, limit));
   }
 
-  async nextEscalation(): Promise<number | null> {
-    return (await this.#rows<{ at: number | null }>(`SELECT MIN(escalate_at) AS at FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL`, []))[0]?.at ?? null;
+  nextEscalation(): Promise<number | null> {
+    return drive(this.#pool, reads.nextEscalation());
   }
 
   claimOutbox(input: OutboxClaim): Promise<OutboxRow[]> {
-    return outbox.claimOutbox(this.#pool, input);
+    return drive(this.#pool, claimOutbox(input));
   }
 
   settleOutbox(input: OutboxSettle): Promise<boolean> {
-    return outbox.settleOutbox(this.#pool, input);
+    return drive(this.#pool, settleOutbox(input));
   }
 
   redeliverOutbox(id: string, now: number): Promise<OutboxRow | null> {
-    return outbox.redeliverOutbox(this.#pool, id, now);
+    return drive(this.#pool, redeliverOutbox(id, now));
   }
 
   async listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {
@@ -361,13 +365,12 @@ export class PostgresStore implements ApprovalStore {
     return { items: items.map(toRecord), next: rows.length > limit ? items.at(-1)!.seq : null };
   }
 
-  async due(now: number, limit: number): Promise<StoredRequest[]> {
-    const rows = await this.#rows<ApprovalRow>(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at, seq LIMIT $2`, [now, limit]);
-    return rows.map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+  due(now: number, limit: number): Promise<StoredRequest[]> {
+    return drive(this.#pool, reads.due(now, limit));
   }
 
-  async nextDeadline(): Promise<number | null> {
-    return (await this.#rows<{ at: number | null }>(`SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'`, []))[0]?.at ?? null;
+  nextDeadline(): Promise<number | null> {
+    return drive(this.#pool, reads.nextDeadline());
   }
 
   async timeline(requestId: string): Promise<AuditEntry[]> {
@@ -399,8 +402,8 @@ export class PostgresStore implements ApprovalStore {
     return readAuditHead(this.#pool);
   }
 
-  async decisionLinkUsed(linkId: string): Promise<boolean> {
-    return (await this.#rows('SELECT 1 FROM decision_link_uses WHERE link_id = $1', [linkId])).length > 0;
+  decisionLinkUsed(linkId: string): Promise<boolean> {
+    return drive(this.#pool, reads.decisionLinkUsed(linkId));
   }
 
   async secret(): Promise<Buffer> {

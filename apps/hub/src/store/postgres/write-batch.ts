@@ -2,46 +2,12 @@ import type pg from 'pg';
 import { auditHashTail } from '../../audit/audit-chain.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
-import { batchNotices, CHANGE_CHANNEL, type NoticePart } from './change-notice.js';
-import type { AuditEvent } from '../../audit/audit-events.js';
+import { batchNotices, CHANGE_CHANNEL } from './change-notice.js';
+import type { CounterKey, WriteResult } from '../sql/tx.js';
 
 export interface ChainHead {
   seq: number;
   hash: string;
-}
-
-export interface PendingAudit {
-  event: AuditEvent;
-  at: string;
-  /** The request's state hash after this event (null for events that change no request). */
-  state: string | null;
-}
-
-/** Pending requests allowed per agent and per queue, the new one included. */
-export interface QuotaCheck {
-  principalId: string;
-  queue: string;
-  maxPendingPerAgent: number;
-  maxPendingPerQueue: number;
-}
-
-/** A pending-request counter row (schema.ts `pending_counts`) a write moves. */
-export type CounterKey = readonly ['agent' | 'queue', string];
-
-/**
- * What one write leaves for its batch: its result, and what the batch writes for it at COMMIT (audit rows, quota,
- * counter locks, its part of the change notice). `commit: false` means the write changed nothing, or undid what it
- * did itself (ROLLBACK TO its own SAVEPOINT): the batch's other writes still commit.
- */
-export interface WriteResult<T> {
-  value: T;
-  commit: boolean;
-  audit?: PendingAudit[];
-  /** Pending-request quotas to hold this insert to, checked at COMMIT with the whole batch counted. */
-  quota?: QuotaCheck;
-  /** Counter rows this write moves (via the deferred trigger), locked in one sorted statement before COMMIT. */
-  counters?: CounterKey[];
-  notice?: NoticePart;
 }
 
 /** The insert would go over a pending quota: nothing was written. */

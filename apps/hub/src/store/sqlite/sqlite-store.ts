@@ -33,6 +33,8 @@ import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { budgeted, readAuditHead, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from './rows.js';
 import { fileIdentity, type CreatedAnswer, type InTransactionCrashPoint } from './sqlite-writer.js';
 import { WriterClient } from './writer-client.js';
+import { SqliteSteps } from '../sql/run-sqlite.js';
+import * as reads from '../sql/operations/deadline-reads.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -84,6 +86,8 @@ export class SqliteStore implements ApprovalStore {
   readonly #lock: DatabaseLock;
   readonly #writer: WriterClient;
   readonly #db: Db;
+  /** The shared read operations (../sql/operations), on this read connection. */
+  readonly #reads: SqliteSteps;
   readonly #stmt: ReturnType<typeof prepareReads>;
   readonly #identity: { dev: number; ino: number } | null;
   #writeFailure: Error | null = null;
@@ -99,6 +103,7 @@ export class SqliteStore implements ApprovalStore {
     this.#writer = parts.writer;
     this.#db = parts.db;
     this.#stmt = prepareReads(parts.db);
+    this.#reads = new SqliteSteps(parts.db);
     this.#identity = parts.path === ':memory:' ? null : fileIdentity(parts.path);
     this.#headRecorder = setInterval(() => this.#recordHead(), HEAD_RECORD_MS);
     this.#headRecorder.unref();
@@ -278,11 +283,11 @@ export class SqliteStore implements ApprovalStore {
   }
 
   async dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
-    return (this.#stmt.dueEscalations.all(now, limit) as ApprovalRow[]).map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+    return this.#reads.drive(reads.dueEscalations(now, limit));
   }
 
   async nextEscalation(): Promise<number | null> {
-    return (this.#stmt.nextEscalation.get() as { at: number | null }).at;
+    return this.#reads.drive(reads.nextEscalation());
   }
 
   async listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {
@@ -395,11 +400,11 @@ export class SqliteStore implements ApprovalStore {
   }
 
   async due(now: number, limit: number): Promise<StoredRequest[]> {
-    return (this.#stmt.due.all(now, limit) as ApprovalRow[]).map((row) => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash }));
+    return this.#reads.drive(reads.due(now, limit));
   }
 
   async nextDeadline(): Promise<number | null> {
-    return (this.#stmt.nextDeadline.get() as { at: number | null }).at;
+    return this.#reads.drive(reads.nextDeadline());
   }
 
   async timeline(requestId: string): Promise<AuditEntry[]> {
@@ -465,7 +470,7 @@ export class SqliteStore implements ApprovalStore {
   }
 
   async decisionLinkUsed(linkId: string): Promise<boolean> {
-    return this.#statement('SELECT 1 FROM decision_link_uses WHERE link_id = ?').get(linkId) !== undefined;
+    return this.#reads.drive(reads.decisionLinkUsed(linkId));
   }
 
   async secret(): Promise<Buffer> {
@@ -507,13 +512,9 @@ function prepareReads(db: Db) {
     undeliveredCount: p('SELECT COUNT(*) AS n FROM deliveries'),
     undelivered: p(`SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
       WHERE d.principal_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`),
-    due: p(`SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
-    nextDeadline: p(`SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'`),
     timeline: p('SELECT * FROM audit WHERE request_id = ? ORDER BY seq'),
     secret: p(`SELECT value FROM meta WHERE key = 'secret'`),
     liveGrants: p(`SELECT * FROM grants WHERE queue = ? AND revoked_at IS NULL AND expires_at > ? AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`),
-    dueEscalations: p(`SELECT * FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT ?`),
-    nextEscalation: p(`SELECT MIN(escalate_at) AS at FROM approvals WHERE status = 'pending' AND escalate_at IS NOT NULL`),
   };
 }
 

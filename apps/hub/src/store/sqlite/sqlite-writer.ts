@@ -1,15 +1,21 @@
 import { statSync } from 'node:fs';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { GENESIS_HASH, auditHash, stateHash } from '../../audit/audit-chain.js';
-import { purgedEvent, type AuditEvent } from '../../audit/audit-events.js';
-import type { ApprovalRecord, Grant } from '@approval-hub/protocol';
-import { boundedError, OUTBOX_INSERT_COLUMNS, outboxInsertValues, toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
-import type { OutboxClaim, OutboxEntry, OutboxRow, OutboxSettle } from '../outbox-store.js';
+import { GENESIS_HASH, auditHash } from '../../audit/audit-chain.js';
+import type { AuditEvent } from '../../audit/audit-events.js';
+import type { Grant } from '@approval-hub/protocol';
+import type { OutboxClaim, OutboxRow, OutboxSettle } from '../outbox-store.js';
 import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, Transition } from '../store.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
-import { grantParams, toGrant, type GrantRow } from '../stored-grants.js';
-import { escalateAtOf, progressText, rowParams, stateValues, toRecord, decisionText, type ApprovalRow } from './rows.js';
+import { SqliteSteps } from '../sql/run-sqlite.js';
+import type { Op, WriteResult as OpResult } from '../sql/tx.js';
+import { transition } from '../sql/operations/transition.js';
+import { updatePending } from '../sql/operations/update-pending.js';
+import { insertRequest } from '../sql/operations/insert-request.js';
+import { markDelivered } from '../sql/operations/mark-delivered.js';
+import { purgeDecided, purgeSpent } from '../sql/operations/purge.js';
+import { revokeGrant } from '../sql/operations/revoke-grant.js';
+import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/outbox.js';
 
 /** One write, as the main thread posts it to the writer thread. */
 export type WriteOp =
@@ -46,13 +52,15 @@ interface Head {
 }
 
 /**
- * The only code that writes the database. It runs on the writer thread, groups the writes that arrive together
- * into one transaction (a savepoint each when there are several) and chains audit rows from the head it reads
- * inside that transaction, so the chain can never fork, whoever else holds the file.
+ * The only code that writes the database, as the executor of the shared write operations (../sql/operations): it
+ * runs on the writer thread, groups the writes that arrive together into one transaction (a savepoint each when there
+ * are several), drives each operation synchronously, and chains the audit rows it leaves from the head it reads inside
+ * that transaction, so the chain can never fork, whoever else holds the file.
  */
 export class SqliteWriter {
   readonly #db: Db;
   readonly #stmt: ReturnType<typeof prepare>;
+  readonly #steps: SqliteSteps;
   readonly #path: string;
   readonly #crash: (point: InTransactionCrashPoint) => void;
   readonly #identity: { dev: number; ino: number } | null;
@@ -65,6 +73,7 @@ export class SqliteWriter {
     this.#path = options.path;
     this.#crash = options.crash ?? (() => {});
     this.#stmt = prepare(db);
+    this.#steps = new SqliteSteps(db);
     this.#identity = options.path === ':memory:' ? null : fileIdentity(options.path);
     this.#committed = this.#readHead();
   }
@@ -111,182 +120,48 @@ export class SqliteWriter {
 
   #run(op: WriteOp): WriteResult {
     switch (op.op) {
-      case 'insert':
-        return this.#insert(op.input);
-      case 'transition':
-        return this.#transition(op.input);
+      case 'insert': {
+        const outcome = this.#apply(insertRequest(op.input));
+        if (outcome.kind !== 'created') return outcome;
+        this.#crash('request.before-commit');
+        // The caller holds the record it asked to insert: it is not copied back across the thread (sqlite-store.ts).
+        return CREATED;
+      }
+      case 'transition': {
+        const done = this.#apply(transition(op.input));
+        if (done && op.input.record.status === 'expired') this.#crash('deadline.before-commit');
+        return done;
+      }
       case 'delivered':
-        return this.#delivered(op.requestId, op.principalId, op.audit, op.at);
+        return this.#apply(markDelivered(op.requestId, op.principalId, op.audit, op.at));
       case 'audit':
         for (const event of op.events) this.#append(event, op.at, null);
         return null;
       case 'purge':
-        return this.#purge(op.input);
+        return this.#apply(purgeDecided(op.input));
       case 'purgeSpent':
-        return {
-          outbox: this.#stmt.purgeSpentOutbox.run({ before: op.input.before, limit: op.input.limit }).changes,
-          linkUses: this.#stmt.purgeSpentLinks.run({ before: op.input.before, limit: op.input.limit }).changes,
-        };
+        return this.#apply(purgeSpent(op.input));
       case 'update':
-        return this.#update(op.input);
+        return this.#apply(updatePending(op.input));
       case 'revoke':
-        return this.#revoke(op.input);
+        return this.#apply(revokeGrant(op.input));
       case 'outboxClaim':
-        return this.#claimOutbox(op.input);
+        return this.#steps.drive(claimOutbox(op.input));
       case 'outboxSettle':
-        return this.#settleOutbox(op.input);
-      case 'outboxRedeliver': {
-        const { changes } = this.#stmt.outboxRedeliver.run({ id: op.id, now: op.now });
-        if (changes === 0) return null;
-        return toOutboxRow(this.#stmt.outboxById.get(op.id) as OutboxDbRow);
-      }
+        return this.#steps.drive(settleOutbox(op.input));
+      case 'outboxRedeliver':
+        return this.#steps.drive(redeliverOutbox(op.id, op.now));
       case 'probe':
         this.#stmt.probe.run(Date.now());
         return null;
     }
   }
 
-  #insert(input: InsertRequest): InsertOutcome | CreatedAnswer {
-    const { record } = input;
-    const existing = this.#stmt.byRequestId.get(record.requestId) as ApprovalRow | undefined;
-    if (existing) return { kind: 'existing', stored: { record: toRecord(existing), principalId: existing.principal_id, requestHash: existing.request_hash } };
-    if (record.status === 'pending' && input.quota) {
-      const byAgent = (this.#stmt.pendingOfAgent.get(input.principalId) as { n: number } | undefined)?.n ?? 0;
-      if (byAgent >= input.quota.maxPendingPerAgent) return { kind: 'quota_exceeded', scope: 'agent', limit: input.quota.maxPendingPerAgent };
-      const inQueue = (this.#stmt.pendingInQueue.get(record.queue) as { n: number } | undefined)?.n ?? 0;
-      if (inQueue >= input.quota.maxPendingPerQueue) return { kind: 'quota_exceeded', scope: 'queue', limit: input.quota.maxPendingPerQueue };
-    }
-    // Counted first, before anything is written: a grant that is no longer live leaves nothing behind.
-    if (input.grantUse && this.#stmt.useGrant.run({ grantId: input.grantUse.grantId, now: input.grantUse.now }).changes === 0) return { kind: 'grant_unavailable' };
-    const params = rowParams(record, input.principalId, input.requestHash);
-    // RETURNING: the row as SQLite stored it (its text as UTF-8) is what the state hash must cover, read in the same statement.
-    const row = this.#stmt.insertApproval.get(params) as ApprovalRow;
-    if (input.deliver) this.#stmt.insertDelivery.run({ requestId: record.requestId, principalId: input.principalId, createdAt: params.createdAt });
-    // A new request has a delivery exactly when this insert queued one.
-    const state = stateHash(stateValues(row), input.deliver);
-    for (const event of input.audit) this.#append(event, record.createdAt, event.requestId === record.requestId ? state : null);
-    this.#queueOutbox(input.outbox);
-    this.#crash('request.before-commit');
-    // The caller holds the record it asked to insert: it is not copied back across the thread (sqlite-store.ts).
-    return CREATED;
-  }
-
-  #transition(input: Transition): boolean {
-    const { record } = input;
-    const decision = record.decision ? decisionText(record.decision) : null;
-    // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
-    const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);
-    if (input.linkUse) {
-      // Spent first, and only while the request is still pending: an already spent link (or a decided request)
-      // writes nothing. The single writer makes the check and the update below one step.
-      const { linkId, principalId, usedAt } = input.linkUse;
-      const spent = this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) });
-      if (spent.changes === 0) return false;
-    }
-    const row = (
-      input.expect
-        ? this.#stmt.resolveExpecting.get({ requestId: input.requestId, status: record.status, decision, decidedAt, quorum: progressText(record.quorum), ...this.#expected(input.expect) })
-        : this.#stmt.resolve.get({ requestId: input.requestId, status: record.status, decision, decidedAt })
-    ) as ApprovalRow | undefined;
-    // A quorum's last approval can still lose (its expectation no longer holds): the link it spent stays unspent.
-    if (!row && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
-    if (!row) return false;
-    if (input.grant) this.#stmt.insertGrant.run(grantParams(input.grant));
-    const { at } = input;
-    if (input.deliverTo !== null) this.#stmt.insertDelivery.run({ requestId: input.requestId, principalId: input.deliverTo, createdAt: Date.parse(at) });
-    const state = stateHash(stateValues(row), input.deliverTo !== null || this.#stmt.hasDelivery.get(input.requestId) !== undefined);
-    for (const event of input.audit) this.#append(event, at, event.requestId === input.requestId ? state : null);
-    this.#queueOutbox(input.outbox);
-    if (record.status === 'expired') this.#crash('deadline.before-commit');
-    return true;
-  }
-
-  #expected(before: ApprovalRecord) {
-    return { beforeQuorum: progressText(before.quorum), beforeEscalation: progressText(before.escalation), beforeQueue: before.queue };
-  }
-
-  #update(input: PendingUpdate): boolean {
-    const { record } = input;
-    if (input.linkUse) {
-      // As in a transition: spent first, only while the request is pending; a spent link writes nothing.
-      const { linkId, principalId, usedAt } = input.linkUse;
-      if (this.#stmt.spendLink.run({ linkId, requestId: input.requestId, principalId, usedAt: Date.parse(usedAt) }).changes === 0) return false;
-    }
-    const row = this.#stmt.updatePending.get({
-      requestId: input.requestId,
-      quorum: progressText(record.quorum),
-      escalation: progressText(record.escalation),
-      escalateAt: escalateAtOf(record),
-      queue: record.queue,
-      ...this.#expected(input.before),
-    }) as ApprovalRow | undefined;
-    if (!row && input.linkUse) this.#stmt.unspendLink.run(input.linkUse.linkId);
-    if (!row) return false;
-    const state = stateHash(stateValues(row), this.#stmt.hasDelivery.get(input.requestId) !== undefined);
-    for (const event of input.audit) this.#append(event, input.at, event.requestId === input.requestId ? state : null);
-    return true;
-  }
-
-  #revoke(input: RevokeGrant): { grant: Grant; revoked: boolean } | null {
-    const row = this.#stmt.grantById.get(input.grantId) as GrantRow | undefined;
-    if (!row || (input.queues !== null && !input.queues.includes(row.queue))) return null;
-    const { changes } = this.#stmt.revokeGrant.run({ grantId: input.grantId, at: Date.parse(input.at), by: JSON.stringify(input.by) });
-    const after = this.#stmt.grantById.get(input.grantId) as GrantRow;
-    if (changes === 0) return { grant: toGrant(after, input.now), revoked: false };
-    for (const event of input.audit) this.#append(event, input.at, null);
-    return { grant: toGrant(after, input.now), revoked: true };
-  }
-
-  #delivered(requestId: string, principalId: string, audit: AuditEvent, at: string): boolean {
-    const { changes } = this.#stmt.deleteDelivery.run(requestId, principalId);
-    if (changes === 0) return false;
-    // One delivery per request (its primary key): none is left after this one.
-    const row = this.#stmt.byRequestId.get(requestId) as ApprovalRow;
-    this.#append(audit, at, stateHash(stateValues(row), false));
-    return true;
-  }
-
-  #purge(input: PurgeDecided): string[] {
-    const cutoffIso = new Date(input.resolvedBefore).toISOString();
-    const rows = this.#stmt.purgeCandidates.all({ cutoffMs: input.resolvedBefore, cutoffIso, limit: input.limit }) as { request_id: string }[];
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.request_id);
-    for (const id of ids) {
-      this.#stmt.purgeDelivery.run(id);
-      this.#stmt.purgeApproval.run(id);
-    }
-    this.#append(purgedEvent(ids, input.resolvedBefore), input.at, null);
-    return ids;
-  }
-
-  #queueOutbox(entries: readonly OutboxEntry[] | undefined): void {
-    // SQLite has no booleans: only_if_pending is stored as 0/1.
-    for (const entry of entries ?? []) this.#stmt.outboxInsert.run(outboxInsertValues(entry).map((v) => (typeof v === 'boolean' ? Number(v) : v)));
-  }
-
-  #claimOutbox(input: OutboxClaim): OutboxRow[] {
-    // One writer per file: the claim is one transaction, so no other claimer can take the same row meanwhile.
-    const due = this.#stmt.outboxDue.all({ now: input.now, limit: input.limit }) as { seq: number }[];
-    const claimed: OutboxRow[] = [];
-    for (const { seq } of due) {
-      this.#stmt.outboxLease.run({ seq, now: input.now, lockedUntil: input.now + input.leaseMs });
-      claimed.push(toOutboxRow(this.#stmt.outboxBySeq.get(seq) as OutboxDbRow));
-    }
-    return claimed;
-  }
-
-  #settleOutbox(input: OutboxSettle): boolean {
-    const next = input.outcome === 'retry' ? 'pending' : input.outcome;
-    const { changes } = this.#stmt.outboxSettle.run({
-      id: input.id,
-      attempt: input.attempt,
-      status: next,
-      dueAt: input.nextAttemptAt ?? null,
-      error: boundedError(input.error),
-      deliveredAt: input.outcome === 'delivered' ? input.at : null,
-      response: input.response ?? null,
-    });
-    return changes > 0;
+  /** Runs one operation (sql/operations) and chains the audit rows it leaves, in write order. */
+  #apply<T>(op: Op<OpResult<T>>): T {
+    const result = this.#steps.drive(op);
+    for (const { event, at, state } of result.audit ?? []) this.#append(event, at, state);
+    return result.value;
   }
 
   #append(event: AuditEvent, at: string, state: string | null): void {
@@ -344,64 +219,10 @@ function prepare(db: Db) {
     savepoint: p('SAVEPOINT write'),
     release: p('RELEASE write'),
     rollbackTo: p('ROLLBACK TO write'),
-    byRequestId: p('SELECT * FROM approvals WHERE request_id = ?'),
-    hasDelivery: p('SELECT 1 FROM deliveries WHERE request_id = ?'),
-    // Counters kept by triggers in the writing transaction (schema.ts): one primary-key read, whatever the backlog.
-    pendingOfAgent: p(`SELECT n FROM pending_counts WHERE scope = 'agent' AND name = ?`),
-    pendingInQueue: p(`SELECT n FROM pending_counts WHERE scope = 'queue' AND name = ?`),
-    insertApproval: p(`INSERT INTO approvals
-      (request_id, principal_id, principal_name, request_hash, status, tool_name, args, agent_name, run_id, conversation_id, description, queue, created_at, expires_at, decision, trust, decided_at, quorum, escalation, escalate_at)
-      VALUES (@requestId, @principalId, @principalName, @requestHash, @status, @toolName, @args, @agentName, @runId, @conversationId, @description, @queue, @createdAt, @expiresAt, @decision, @trust, @decidedAt, @quorum, @escalation, @escalateAt)
-      RETURNING *`),
-    resolve: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt WHERE request_id = @requestId AND status = 'pending' RETURNING *`),
-    spendLink: p(`INSERT INTO decision_link_uses (link_id, request_id, principal_id, used_at)
-      SELECT @linkId, @requestId, @principalId, @usedAt WHERE EXISTS (SELECT 1 FROM approvals WHERE request_id = @requestId AND status = 'pending')
-      ON CONFLICT (link_id) DO NOTHING`),
-    unspendLink: p('DELETE FROM decision_link_uses WHERE link_id = ?'),
-    // The last approval of a quorum: only if no other approval, edit or move came in since the engine read the request.
-    resolveExpecting: p(`UPDATE approvals SET status = @status, decision = @decision, decided_at = @decidedAt, quorum = @quorum
-      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue
-      RETURNING *`),
-    updatePending: p(`UPDATE approvals SET quorum = @quorum, escalation = @escalation, escalate_at = @escalateAt, queue = @queue
-      WHERE request_id = @requestId AND status = 'pending' AND quorum IS @beforeQuorum AND escalation IS @beforeEscalation AND queue = @beforeQueue
-      RETURNING *`),
-    useGrant: p(`UPDATE grants SET uses = uses + 1
-      WHERE grant_id = @grantId AND revoked_at IS NULL AND expires_at > @now AND (max_uses IS NULL OR uses < max_uses)`),
-    insertGrant: p(`INSERT INTO grants (grant_id, effect, queue, tool_name, match, granted_by_id, granted_by, from_request_id, created_at, expires_at, max_uses)
-      VALUES (@grantId, @effect, @queue, @toolName, @match, @grantedById, @grantedBy, @fromRequestId, @createdAt, @expiresAt, @maxUses)`),
-    grantById: p('SELECT * FROM grants WHERE grant_id = ?'),
-    revokeGrant: p('UPDATE grants SET revoked_at = @at, revoked_by = @by WHERE grant_id = @grantId AND revoked_at IS NULL'),
-    insertDelivery: p('INSERT OR IGNORE INTO deliveries (request_id, principal_id, created_at) VALUES (@requestId, @principalId, @createdAt)'),
-    deleteDelivery: p('DELETE FROM deliveries WHERE request_id = ? AND principal_id = ?'),
     insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
       VALUES (@seq, @at, @type, @requestId, @queue, @actor, @data, @stateHash, @prevHash, @hash)`),
     lastAudit: p('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     auditAt: p('SELECT hash FROM audit WHERE seq = ?'),
-    // Decision times are ISO strings from one clock (toIso), so they compare as text; a request without a decision
-    // (cancelled) counts as resolved at its deadline.
-    purgeCandidates: p(`SELECT request_id FROM approvals WHERE status != 'pending'
-      AND CASE WHEN decision IS NULL THEN expires_at < @cutoffMs ELSE json_extract(decision, '$.decidedAt') < @cutoffIso END
-      ORDER BY seq LIMIT @limit`),
-    purgeDelivery: p('DELETE FROM deliveries WHERE request_id = ?'),
-    purgeApproval: p('DELETE FROM approvals WHERE request_id = ?'),
-    // Settled rows of requests no longer stored, in no particular order (no sort: the LIMIT stops the index range
-    // scan on (status, due_at) early). Link uses have no time index; the table holds only the retention window.
-    purgeSpentOutbox: p(`DELETE FROM outbox WHERE seq IN (
-      SELECT seq FROM outbox o WHERE o.status IN ('delivered','dead','skipped') AND o.due_at < @before AND COALESCE(o.last_attempt_at, 0) < @before
-        AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = o.request_id)
-      LIMIT @limit)`),
-    purgeSpentLinks: p(`DELETE FROM decision_link_uses WHERE link_id IN (
-      SELECT link_id FROM decision_link_uses u WHERE u.used_at < @before AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = u.request_id)
-      LIMIT @limit)`),
-    outboxInsert: p(`INSERT INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    outboxDue: p(`SELECT seq FROM outbox WHERE status = 'pending' AND due_at <= @now AND locked_until <= @now ORDER BY due_at, seq LIMIT @limit`),
-    outboxLease: p('UPDATE outbox SET locked_until = @lockedUntil, attempts = attempts + 1, last_attempt_at = @now WHERE seq = @seq'),
-    outboxBySeq: p('SELECT * FROM outbox WHERE seq = ?'),
-    outboxById: p('SELECT * FROM outbox WHERE id = ?'),
-    outboxSettle: p(`UPDATE outbox SET status = @status, due_at = COALESCE(@dueAt, due_at), locked_until = 0, last_error = COALESCE(@error, last_error),
-      delivered_at = COALESCE(@deliveredAt, delivered_at), response = COALESCE(@response, response)
-      WHERE id = @id AND status = 'pending' AND attempts = @attempt`),
-    outboxRedeliver: p(`UPDATE outbox SET status = 'pending', attempts = 0, due_at = @now, window_start = @now, locked_until = 0, last_error = NULL WHERE id = @id`),
     probe: p(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
   };
 }
