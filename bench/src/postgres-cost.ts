@@ -20,13 +20,13 @@ import { processTreeCpuMicros } from './stats/process-tree-cpu.js';
  * NOTIFYs (a listener on every channel the hub uses: its change notices and Socket.IO's adapter), at a rate well
  * below saturation, 100 agents × 4 reviewers, each request approved by a reviewer and acknowledged by its agent.
  */
-const USAGE = 'pg-cost [--nodes 1|3] [--rate 150] [--seconds 10] [--hub-main path/to/main.js]';
+const USAGE = 'pg-cost [--nodes 1|3] [--rate 150] [--seconds 10] [--hub-main path/to/main.js] [--profile-dir dir]';
 
 const CHANNELS = ['approval_hub', 'socket.io#/agent', 'socket.io#/reviewer', 'socket.io#/'];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'hub-main': { type: 'string' }, nodes: { type: 'string', default: '1' }, rate: { type: 'string', default: '150' }, seconds: { type: 'string', default: '10' }, help: { type: 'boolean', default: false } },
+    options: { 'hub-main': { type: 'string' }, 'profile-dir': { type: 'string' }, nodes: { type: 'string', default: '1' }, rate: { type: 'string', default: '150' }, seconds: { type: 'string', default: '10' }, help: { type: 'boolean', default: false } },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await admin.connect();
     await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     for (let n = 0; n < nodes; n++) {
-      hubs.push(await spawnHub({ name: `hub-${n + 1}`, dir, port: 0, database: { kind: 'postgres', url }, agentTokens: 100, reviewerTokens: 4, ...(values['hub-main'] ? { mainScript: path.resolve(values['hub-main']) } : {}) }));
+      hubs.push(await spawnHub({ name: `hub-${n + 1}`, dir, port: 0, database: { kind: 'postgres', url }, agentTokens: 100, reviewerTokens: 4, ...(values['profile-dir'] ? { cpuProfileDir: path.resolve(values['profile-dir']) } : {}), ...(values['hub-main'] ? { mainScript: path.resolve(values['hub-main']) } : {}) }));
     }
     const databaseCpu = () => (postgres.pid === undefined ? 0 : processTreeCpuMicros(postgres.pid));
     const server = serverCluster(hubs, postgres.pid === undefined ? undefined : databaseCpu);
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   } finally {
     await listener?.end().catch(() => {});
     await admin?.end().catch(() => {});
-    await Promise.all(hubs.map((hub) => hub.kill()));
+    await Promise.all(hubs.map((hub) => (values['profile-dir'] ? hub.stop() : hub.kill())));
     await pool.close();
     await postgres.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -47,6 +47,8 @@ describe('across nodes', () => {
   it('a request made on node 1 appears live to a reviewer on node 2, and a REST decision on node 3 reaches the agent on node 1 at once', async () => {
     const [node1, node2, node3] = cluster.nodes;
     const reviewer = await reviewerOn(node2!.url);
+    // Reviewers on the node that took the request and on the node that decides it, too: each node shows its own.
+    const others = [await reviewerOn(node1!.url), await reviewerOn(node3!.url)];
     const agent = agentOn(node1!.url);
     const requestId = nextId('live');
     const decision = agent.requestApproval({ requestId, toolName: 'delete_pod', args: { name: 'web-1' }, runId: 'run-1', timeoutMs: 60_000 });
@@ -61,8 +63,15 @@ describe('across nodes', () => {
     // "At once": the change notice, not the 15 s sweep, carried it.
     expect(Date.now() - decidedAt).toBeLessThan(3000);
 
-    // The reviewer on node 2 saw it resolved too (the Socket.IO adapter carried node 3's broadcast).
+    // The reviewer on node 2 saw it resolved too (node 3's change notice carried it; node 2 read the record once).
     await expect.poll(() => reviewer.resolved.some((r) => r.requestId === requestId), { timeout: 5000 }).toBe(true);
+    // Every node told its own reviewers, each event once: none missed, none doubled by another node's broadcast.
+    for (const each of others) await expect.poll(() => each.resolved.some((r) => r.requestId === requestId), { timeout: 5000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const each of [reviewer, ...others]) {
+      expect(each.requested.filter((r) => r.requestId === requestId)).toHaveLength(1);
+      expect(each.resolved.filter((r) => r.requestId === requestId)).toMatchObject([{ requestId, status: 'approved' }]);
+    }
     const detail = await cluster.rest<{ timeline: { type: string }[] }>(node2!.url, 'GET', `/api/approvals/${requestId}`);
     await expect.poll(async () => (await cluster.rest<{ timeline: { type: string }[] }>(node2!.url, 'GET', `/api/approvals/${requestId}`)).body.timeline.map((e) => e.type)).toContain('delivered');
     expect(detail.status).toBe(200);

@@ -1,3 +1,4 @@
+import type { ApprovalRecord } from '@approval-hub/protocol';
 import type { HubConfig } from '../config.js';
 import { Arrival } from './arrival.js';
 import { CursorCodec } from './cursors.js';
@@ -84,13 +85,21 @@ export class ApprovalEngine {
     if (!core.store.watch || this.#unwatch) return;
     this.#unwatch = core.store.watch((change) => {
       switch (change.kind) {
-        case 'requested':
+        case 'requested': {
           this.#deadlines.considerExpiry(change.expiresAt);
-          // Another node's request may carry an escalation: re-read the earliest from the database.
-          this.#deadlines.considerEscalation(core.clock.now());
+          const record = change.record;
+          // Another node's request may carry an escalation: its time when the record came along, else the earliest
+          // re-read from the database.
+          if (!record) this.#deadlines.considerEscalation(core.clock.now());
+          else if (record.escalation && record.escalation.escalatedAt === undefined) this.#deadlines.considerEscalation(Date.parse(record.escalation.escalateAt));
+          // Already decided by the time it was read: its resolved change follows, and reviewers need only that.
+          const announce = (read: ApprovalRecord | null) => read?.status === 'pending' && core.events.emit('requested', read, 'elsewhere');
+          if (record) announce(record);
+          else this.currentRecord(change.requestId).then(announce).catch((error: unknown) => core.log.error({ err: error, requestId: change.requestId }, "could not read another node's request; reviewers here see it when they next subscribe"));
           return;
+        }
         case 'resolved':
-          this.settledRecord(change.requestId)
+          (change.record ? Promise.resolve(change.record) : this.settledRecord(change.requestId))
             .then((record) => record && core.events.emit('resolved', record, change.principalId, 'elsewhere'))
             .catch((error: unknown) => core.log.error({ err: error, requestId: change.requestId }, "could not read another node's decision; the sweep retries"));
           return;

@@ -179,7 +179,7 @@ export class Arrival {
     if (record.status === 'pending') {
       this.deadlines.considerExpiry(now + timeoutMs);
       if (record.escalation) this.deadlines.considerEscalation(Date.parse(record.escalation.escalateAt));
-      this.core.events.emit('requested', record);
+      this.core.events.emit('requested', record, 'here');
       this.core.crash('request.after-forward');
     } else {
       this.core.events.emit('resolved', record, principal.id, 'here');

@@ -5,8 +5,11 @@ import type { Logger } from '../runtime/logger.js';
 export type ChangeOrigin = 'here' | 'elsewhere';
 
 export interface EngineEvents {
-  /** A new pending request, committed here. (Other nodes' requests reach reviewers through the Socket.IO adapter.) */
-  requested: (record: ApprovalRecord) => void;
+  /**
+   * A new pending request, committed here or by another node (heard from its change notice; each node shows its own
+   * reviewers what every node committed, so this does not travel through the Socket.IO adapter).
+   */
+  requested: (record: ApprovalRecord, origin: ChangeOrigin) => void;
   /** A request left `pending` (decision, policy, timeout or cancel), committed here or by another node. */
   resolved: (record: ApprovalRecord, principalId: string, origin: ChangeOrigin) => void;
   /** Another node's changes may have been missed: re-read what is waiting (undelivered decisions, long-polls). */

@@ -149,7 +149,8 @@ export function createHubMetrics({ registry, observeCommit }: CommitMetrics, sou
     return counting;
   }
 
-  sources.engine.on('requested', (record) => requests.inc({ queue: queueOf(record.queue), outcome: 'pending' }));
+  // Each node counts the requests it took in; summed over nodes, nothing is counted twice.
+  sources.engine.on('requested', (record, origin) => origin === 'here' && requests.inc({ queue: queueOf(record.queue), outcome: 'pending' }));
   sources.engine.on('resolved', (record, _principalId, origin) => {
     // Each node counts what it decided; summed over nodes, nothing is counted twice.
     if (origin !== 'here') return;

@@ -43,7 +43,9 @@ export function createNotifications(options: NotificationsOptions) {
       });
       const current = (requestId: string) => engine.currentRecord(requestId);
       dispatcher ??= new OutboxDispatcher({ store, clock: options.clock, log: options.log, notifications: options.config, send });
-      engine.on('requested', () => dispatcher?.wake());
+      engine.on('requested', (_record, origin) => {
+        if (origin === 'here') dispatcher?.wake();
+      });
       engine.on('resolved', (_record, _principal, origin) => {
         if (origin === 'here') dispatcher?.wake();
       });

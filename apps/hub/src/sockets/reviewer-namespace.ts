@@ -22,9 +22,16 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
   const { engine, log } = hub;
   nsp.use(handshakeAuth(() => hub.principals, reviewerRoles, log));
 
-  engine.on('requested', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.request, record));
-  // A change made by another node was broadcast there, and reaches this node's reviewers through the adapter.
-  engine.on('resolved', (record, _principalId, origin) => origin === 'here' && nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record));
+  // New and resolved requests, the bulk of the traffic, reach every node through the store's change notice (the
+  // engine emits those of other nodes as well): each node shows them to its own reviewers, and nothing goes through
+  // the Socket.IO adapter. The rarer events below are broadcast once, through the adapter, to every node.
+  engine.on('requested', (record) => nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.request, record));
+  engine.on('resolved', (record, _principalId, origin) => {
+    // A request decided as it arrived (policy, grant) is announced to other nodes as requested only, and they show
+    // nothing for it: its resolution goes to every node's reviewers through the adapter, as the rare events do.
+    const onArrival = origin === 'here' && (record.decision?.decidedBy.kind === 'policy' || record.decision?.decidedBy.kind === 'grant');
+    (onArrival ? nsp : nsp.local).to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record);
+  });
   engine.on('updated', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.updated, record));
   engine.on('moved', (record, fromQueue) => {
     const from = queueRoom(fromQueue);

@@ -216,11 +216,13 @@ export interface VerifyInput {
 
 /**
  * Something another hub process sharing the database committed. Stores that several processes can open at once
- * (PostgreSQL) report these; the database stays the truth, a change only says what to re-read.
+ * (PostgreSQL) report these; the database stays the truth, a change only says what to re-read. `record` is the
+ * request as read once the change was heard (one read for all the changes of one commit): absent when that read
+ * failed or found nothing, and then the listener reads for itself. A resolved change's record is never pending.
  */
 export type StoreChange =
-  | { kind: 'requested'; requestId: string; expiresAt: number }
-  | { kind: 'resolved'; requestId: string; principalId: string }
+  | { kind: 'requested'; requestId: string; expiresAt: number; record?: ApprovalRecord }
+  | { kind: 'resolved'; requestId: string; principalId: string; record?: ApprovalRecord }
   /** Changes may have been missed (the listening connection was lost and came back): re-read what matters. */
   | { kind: 'resync' };
 

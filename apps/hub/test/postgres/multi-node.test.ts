@@ -205,10 +205,14 @@ describe('PostgreSQL store: several nodes on one database', () => {
       const insert = pendingInsert({ queue: 'ops' });
       await a!.insertRequest(insert);
       await a!.transition(decision(insert.record, 'alice'));
+      // Each change carries the record as read when it was heard (the request may be decided by then), and a
+      // resolved change's record is the decided one: B's reviewers and agents need no read of their own.
       await expect.poll(() => heardByB.filter((c) => c.kind !== 'requested' || c.requestId === insert.record.requestId)).toEqual([
-        { kind: 'requested', requestId: insert.record.requestId, expiresAt: Date.parse(insert.record.expiresAt) },
-        { kind: 'resolved', requestId: insert.record.requestId, principalId: 'agent-a' },
+        { kind: 'requested', requestId: insert.record.requestId, expiresAt: Date.parse(insert.record.expiresAt), record: expect.objectContaining({ requestId: insert.record.requestId }) },
+        { kind: 'resolved', requestId: insert.record.requestId, principalId: 'agent-a', record: expect.objectContaining({ requestId: insert.record.requestId, status: 'approved' }) },
       ]);
+      const resolvedRecord = heardByB.find((c) => c.kind === 'resolved')?.record;
+      expect(resolvedRecord).toEqual((await b!.getRequest(insert.record.requestId, EVERYTHING))?.record);
       expect(heardByA).toEqual([]);
 
       // PostgreSQL ends B's listening session (as a failover or a network cut would): B listens again and resyncs.

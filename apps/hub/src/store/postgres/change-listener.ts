@@ -1,9 +1,27 @@
+import type { ApprovalRecord } from '@approval-hub/protocol';
 import pg from 'pg';
 import type { StoreChange } from '../store.js';
+import { toRecord, type ApprovalRow } from '../stored-rows.js';
+import { storeTypes } from './pool.js';
 import { CHANGE_CHANNEL, ChangeNotice } from './change-notice.js';
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
+
+/**
+ * The records some notices name, in ONE read on the listening connection itself (it is idle between notices, and
+ * the store's pool stays for requests): a node learns what other nodes committed for one statement per notice at
+ * most, and that one record serves both its reviewers' fan-out and its agents' deliveries. An empty map when the
+ * read fails: each watcher then reads what it needs for itself.
+ */
+async function readRecords(client: pg.Client, requestIds: string[]): Promise<Map<string, ApprovalRecord>> {
+  try {
+    const { rows } = await client.query<ApprovalRow>('SELECT * FROM approvals WHERE request_id = ANY($1::text[])', [requestIds]);
+    return new Map(rows.map((row) => [row.request_id, toRecord(row)]));
+  } catch {
+    return new Map();
+  }
+}
 
 /**
  * One dedicated connection that LISTENs for other nodes' change notices (a pooled connection cannot: LISTEN lives
@@ -28,6 +46,48 @@ export function listenForChanges(options: ChangeListenerOptions): () => void {
   let timer: NodeJS.Timeout | null = null;
   let connectedBefore = false;
 
+  /**
+   * Notices heard and not yet handled, in the order they arrived. They are handled in that order, one read at a time:
+   * notices that arrive while a read is out wait for it and then share the next, so under load a node reads once per
+   * round trip, however many notices (and nodes) there are.
+   */
+  let waiting: ChangeNotice[] = [];
+  let reading = false;
+
+  /** A watcher that throws must not stop the notices after it. */
+  const tell = (change: StoreChange) => {
+    try {
+      options.onChange(change);
+    } catch (error) {
+      options.onError(error as Error);
+    }
+  };
+
+  const handleWaiting = async () => {
+    reading = true;
+    try {
+      while (waiting.length > 0) {
+        const notices = waiting;
+        waiting = [];
+        const ids = notices.flatMap((n) => [...(n.requested ?? []).map(([id]) => id), ...(n.resolved ?? []).map(([id]) => id)]);
+        const records = client ? await readRecords(client, [...new Set(ids)]) : new Map<string, ApprovalRecord>();
+        if (stopped) return;
+        for (const notice of notices) {
+          for (const [requestId, expiresAt] of notice.requested ?? []) {
+            const record = records.get(requestId);
+            tell({ kind: 'requested', requestId, expiresAt, ...(record ? { record } : {}) });
+          }
+          for (const [requestId, principalId] of notice.resolved ?? []) {
+            const record = records.get(requestId);
+            tell({ kind: 'resolved', requestId, principalId, ...(record && record.status !== 'pending' ? { record } : {}) });
+          }
+        }
+      }
+    } finally {
+        reading = false;
+    }
+  };
+
   const onNotification = (message: pg.Notification) => {
     if (message.channel !== CHANGE_CHANNEL || !message.payload) return;
     let parsed: ChangeNotice;
@@ -41,8 +101,9 @@ export function listenForChanges(options: ChangeListenerOptions): () => void {
     if (parsed.node === options.node) return;
     // Grants first: a request this notice announces may already be matched against them.
     if (parsed.grants?.length) options.onGrants?.(parsed.grants);
-    for (const [requestId, expiresAt] of parsed.requested ?? []) options.onChange({ kind: 'requested', requestId, expiresAt });
-    for (const [requestId, principalId] of parsed.resolved ?? []) options.onChange({ kind: 'resolved', requestId, principalId });
+    if (!parsed.requested?.length && !parsed.resolved?.length) return;
+    waiting.push(parsed);
+    if (!reading) handleWaiting().catch((error: unknown) => options.onError(error as Error));
   };
 
   const reconnectLater = () => {
@@ -56,7 +117,7 @@ export function listenForChanges(options: ChangeListenerOptions): () => void {
   };
 
   const connect = async () => {
-    const next = new pg.Client({ connectionString: options.url, application_name: 'approval-hub-listener' });
+    const next = new pg.Client({ connectionString: options.url, application_name: 'approval-hub-listener', types: storeTypes });
     next.on('notification', onNotification);
     next.on('error', (error) => {
       if (client === next) options.onListening?.(false);

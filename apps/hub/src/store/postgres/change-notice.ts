@@ -4,8 +4,8 @@ import { z } from 'zod';
 export const CHANGE_CHANNEL = 'approval_hub';
 
 /**
- * What one committed batch of writes changed, small and without arguments or decisions: a listener reads the rest
- * from the database, which stays the truth (a missed notice is caught by the engine's periodic resync, not by this
+ * What one committed batch of writes changed, small and without arguments or decisions: a listener reads the records
+ * it names from the database in one statement (change-listener.ts), and the database stays the truth (a missed notice is caught by the engine's periodic resync, not by this
  * payload). One notice per batch (see write-batch.ts), not one per write. `node` is the sending store's id, so a node
  * skips its own notices. `requested`: [requestId, expiresAt]; `resolved`: [requestId, principalId]; `grants`: queues
  * whose grants changed (made, used, revoked), so other nodes drop them from their grant caches.

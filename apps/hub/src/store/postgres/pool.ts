@@ -9,7 +9,8 @@ function parseInt8(text: string): number {
   return value;
 }
 
-const types = {
+/** Numbers come back as numbers: every connection of the store uses these (the pool's and the listener's). */
+export const storeTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
@@ -35,7 +36,7 @@ export function createPool(options: PoolOptions): pg.Pool {
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
     idleTimeoutMillis: 30_000,
     application_name: 'approval-hub',
-    types,
+    types: storeTypes,
   });
   pool.on('error', () => {});
   return pool;

@@ -56,9 +56,11 @@ function batchingNotifies(pool: pg.Pool, onError: (error: Error) => void): pg.Po
 }
 
 /**
- * Socket.IO's maintained PostgreSQL adapter: a broadcast to reviewers made on one node reaches the reviewers on every
- * node (over NOTIFY, with large packets through the `socket_io_attachments` table the migrations create). It has its
- * own small pool, so broadcasts never wait behind the store's writes; its NOTIFYs are grouped per event-loop turn.
+ * Socket.IO's maintained PostgreSQL adapter: a broadcast made on one node reaches the sockets on every node (over
+ * NOTIFY, with large packets through the `socket_io_attachments` table the migrations create). It carries only the
+ * rare broadcasts (quorum progress, escalations, grants, agents' cancel notices): new and resolved requests reach
+ * every node through the store's change notice, and each node shows them to its own sockets (`nsp.local`). It has
+ * its own small pool, so broadcasts never wait behind the store's writes; its NOTIFYs are grouped per event-loop turn.
  */
 export function postgresSocketAdapter(url: string, log: Logger): SocketAdapter {
   const pool = createPool({ url, max: 2 });
