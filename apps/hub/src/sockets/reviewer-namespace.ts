@@ -26,12 +26,7 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
   // engine emits those of other nodes as well): each node shows them to its own reviewers, and nothing goes through
   // the Socket.IO adapter. The rarer events below are broadcast once, through the adapter, to every node.
   engine.on('requested', (record) => nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.request, record));
-  engine.on('resolved', (record, _principalId, origin) => {
-    // A request decided as it arrived (policy, grant) is announced to other nodes as requested only, and they show
-    // nothing for it: its resolution goes to every node's reviewers through the adapter, as the rare events do.
-    const onArrival = origin === 'here' && (record.decision?.decidedBy.kind === 'policy' || record.decision?.decidedBy.kind === 'grant');
-    (onArrival ? nsp : nsp.local).to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record);
-  });
+  engine.on('resolved', (record) => nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record));
   engine.on('updated', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.updated, record));
   engine.on('moved', (record, fromQueue) => {
     const from = queueRoom(fromQueue);

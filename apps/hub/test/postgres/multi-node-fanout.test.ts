@@ -47,4 +47,28 @@ describe('fan-out across hub nodes from the change notice', () => {
     for (const seen of resolved) expect(seen.filter((r) => r.requestId === input.requestId)).toMatchObject([{ requestId: input.requestId, status: 'approved' }]);
     expect(deliveredOnA.filter((r) => r.requestId === input.requestId)).toMatchObject([{ requestId: input.requestId, approved: true }]);
   });
+
+  it('a request a policy decides as it arrives on node B shows on node A’s reviewer as resolved, once, and never as pending', async () => {
+    const approval = { policies: [{ rule: 'reads-are-fine', match: { toolName: 'read_file' }, action: 'approve' as const }] };
+    const a = await startTestHub({ approval }, { database: 'postgres' });
+    hubs.push(a);
+    const b = await startTestHub({ approval }, { database: 'postgres', dir: a.dir });
+    hubs.push(b);
+
+    const reviewer = a.connectReviewer();
+    expect(await emitAck(reviewer, 'queue.subscribe', {})).toMatchObject({ ok: true });
+    const requested = collect<ApprovalRecord>(reviewer, 'approval.request');
+    const resolved = collect<ApprovalRecord>(reviewer, 'approval.resolved');
+    const probe = newRequest();
+    expect(await emitAck(b.connectAgent(), 'approval.request', probe)).toMatchObject({ ok: true });
+    await eventually(() => requested.some((r) => r.requestId === probe.requestId));
+
+    const input = newRequest({ toolName: 'read_file', args: { path: 'README.md' } });
+    expect(await emitAck(b.connectAgent(), 'approval.request', input)).toMatchObject({ ok: true, data: { status: 'approved' } });
+    await eventually(() => resolved.some((r) => r.requestId === input.requestId));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(resolved.filter((r) => r.requestId === input.requestId)).toMatchObject([{ requestId: input.requestId, status: 'approved' }]);
+    expect(requested.filter((r) => r.requestId === input.requestId)).toEqual([]);
+  });
 });

@@ -96,6 +96,12 @@ export function* insertRequest(input: InsertRequest): Op<WriteResult<InsertOutco
     commit: true,
     ...(quota && { quota }),
     ...(pending && { counters: countersOf(row) }),
-    notice: { requested: [row.request_id, row.expires_at], ...(input.grantUse && { grants: record.queue }) },
+    // A request decided as it arrived (policy, grant) is announced resolved too: other nodes show its resolution to
+    // their reviewers and deliver it to the agent's sockets there.
+    notice: {
+      requested: [row.request_id, row.expires_at],
+      ...(!pending && { resolved: [row.request_id, row.principal_id] }),
+      ...(input.grantUse && { grants: record.queue }),
+    },
   };
 }
