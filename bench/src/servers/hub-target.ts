@@ -48,7 +48,15 @@ export function spawnHub(options: SpawnHubOptions): Promise<ServerProcess> {
     host: '127.0.0.1',
     database: options.database,
     tokens: hubTokens(options.agentTokens, options.reviewerTokens),
-    limits: { maxPayloadBytes: 65_536, ratePerSecond: 100_000, rateBurst: 100_000, maxPendingPerAgent: 1_000_000, maxPendingPerQueue: 1_000_000 },
+    limits: {
+      maxPayloadBytes: 65_536,
+      ratePerSecond: 100_000,
+      rateBurst: 100_000,
+      maxPendingPerAgent: 1_000_000,
+      maxPendingPerQueue: 1_000_000,
+      // Per-token byte budget at its ceiling: 10 agents sending 32 KB at 200/s would otherwise be refused.
+      writeBytesPerMinute: 1024 * 1024 * 1024,
+    },
     approval: { defaultTimeoutMs: 300_000 },
     logLevel: 'warn',
   };
