@@ -1,17 +1,17 @@
 import type { AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
 import type pg from 'pg';
-import { GENESIS_HASH, verifyChain, verifyStates, type ChainedAuditRow, type StoredState } from '../../audit/audit-chain.js';
+import { verifyChain, verifyStates, type ChainedAuditRow, type StoredState } from '../../audit/audit-chain.js';
 import { stateValues, toChainedRow, type ApprovalRow, type AuditRow } from '../stored-rows.js';
 import type { VerifyInput } from '../store.js';
+import { auditHead } from '../sql/reads/audit.js';
+import { read } from '../sql/run-postgres.js';
 
 /** Rows read per round trip while verifying. */
 const CHUNK = 5000;
 
 /** The last committed audit row's position, hash and time; the genesis head for an empty chain. */
-export async function readAuditHead(queryable: pg.Pool | pg.PoolClient): Promise<AuditHead> {
-  const { rows } = await queryable.query<AuditHead>('SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1');
-  const last = rows[0];
-  return last ? { seq: last.seq, hash: last.hash, at: last.at } : { seq: 0, hash: GENESIS_HASH, at: null };
+export function readAuditHead(queryable: pg.Pool | pg.PoolClient): Promise<AuditHead> {
+  return read(queryable, auditHead());
 }
 
 async function chainRows(client: pg.PoolClient): Promise<ChainedAuditRow[]> {
