@@ -12,7 +12,7 @@ import { sqlOnUse } from './dialect.js';
  * How the rows are read. `all`: every row at once (SQLite's fastest for a few rows). `stream`: one at a time, so a
  * page that stops at its byte budget reads no further on SQLite (PostgreSQL has them all already, `LIMIT` bounds them).
  */
-export type ReadRows = 'all' | 'stream';
+type ReadRows = 'all' | 'stream';
 
 /** One read: its statement, its parameters in `$1..$n` order, and what its rows mean. */
 export interface Read<T> {

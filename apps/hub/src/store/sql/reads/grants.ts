@@ -20,8 +20,10 @@ export function liveGrants(queue: string, now: number): Read<Grant[]> {
 /** Newest first, within the reader's queues. */
 export function listGrants(query: GrantQuery, queues: readonly string[] | null): Read<StorePage<Grant>> {
   const where = new Where().oneOf('queue', queues);
-  // CAST: PostgreSQL cannot tell a parameter's type from the CASE alone.
-  if (query.status) where.oneOf(grantStatusSql(`CAST(${where.param(query.now)} AS BIGINT)`), query.status);
+  // CAST: PostgreSQL cannot tell a parameter's type from the CASE alone. No statuses: nothing matches (and no time
+  // parameter is added that the statement would not use, whose type PostgreSQL could not tell either).
+  if (query.status?.length === 0) where.and('FALSE');
+  else if (query.status) where.oneOf(grantStatusSql(`CAST(${where.param(query.now)} AS BIGINT)`), query.status);
   where.equals('queue', query.queue).equals('tool_name', query.toolName).equals('granted_by_id', query.grantedBy).equals('from_request_id', query.fromRequestId);
   if (query.after !== undefined) where.and(`seq < ${where.param(query.after)}`);
   const limit = where.param(query.limit + 1);

@@ -13,6 +13,13 @@ import { inScope } from './scope.js';
 
 export const storedRequest = (row: ApprovalRow): StoredRequest => ({ record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash });
 
+const recordsByIds = sql((d) => `SELECT * FROM approvals WHERE ${d.inArray('request_id', '$1')}`);
+
+/** The records of some requests, by id (those still stored). */
+export function recordsOf(requestIds: readonly string[]): Read<Map<string, ApprovalRecord>> {
+  return read(recordsByIds, [requestIds], (rows: ApprovalRow[]) => new Map(rows.map((row) => [row.request_id, toRecord(row)])));
+}
+
 /** One text per shape of scope (four), so SQLite prepares each once. */
 export function getRequest(requestId: string, scope: ReadScope): Read<StoredRequest | null> {
   const where = new Where();
