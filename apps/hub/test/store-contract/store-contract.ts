@@ -450,6 +450,121 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       });
     });
 
+    describe('reads written once: the same order, ties and text matching on every store', () => {
+      it('sort "decided" breaks a tie in decision time by position, newest first, and pages through it', async () => {
+        const made = [await insertPending(store), await insertPending(store), await insertPending(store)];
+        for (const r of made) expect(await decide(store, r, 'agent-a', 'alice')).toBe(true);
+        const seen: string[] = [];
+        let after: number | undefined;
+        for (;;) {
+          const page = await store.listRequests({ sort: 'decided', limit: 1, after, maxBytes: 1 << 20 }, EVERYTHING);
+          seen.push(...page.items.map((r) => r.requestId));
+          if (page.next === null) break;
+          after = page.next;
+        }
+        expect(seen).toEqual([...made].reverse().map((r) => r.requestId));
+      });
+
+      it('q folds ASCII letters only; the summary, the agent label and JSON-escaped argument text match too', async () => {
+        const hit = await insertPending(store, { summary: 'Überweisung an Zoë', principalId: 'agent-Quill', args: { path: 'C:\\tmp', say: 'he said "hi"' } });
+        await insertPending(store);
+        const ids = async (q: string) => (await store.listRequests({ q, limit: 50, maxBytes: 1 << 20 }, EVERYTHING)).items.map((r) => r.requestId);
+        for (const q of ['Überweisung', 'berWEIS', 'an zoë', 'AGENT-quill', 'C:\\tmp', 'said "hi"']) expect(await ids(q), q).toEqual([hit.requestId]);
+        // Non-ASCII letters match only as written: SQLite's LIKE knows no other case, and PostgreSQL is held to it.
+        for (const q of ['überweisung', 'ZOË']) expect(await ids(q), q).toEqual([]);
+      });
+
+      it('listOutbox pages newest first with `before` and filters by status, channel and request', async () => {
+        const hookRow = (id: string, requestId: string, channel = 'hook') =>
+          ({ id, channel, kind: 'webhook', event: 'approval.resolved', requestId, target: null, payload: '{}', dueAt: BASE + 1000, onlyIfPending: false, createdAt: BASE }) as const;
+        const [a, b] = [await insertPending(store), await insertPending(store)];
+        const decideWith = (record: ApprovalRecord, outbox: ReturnType<typeof hookRow>[]) =>
+          store.transition({ requestId: record.requestId, record: decided(record, 'alice', true), deliverTo: null, at: iso(BASE + 1000), outbox, audit: [] });
+        expect(await decideWith(a!, [hookRow('a-1', a!.requestId), hookRow('a-2', a!.requestId, 'mail')])).toBe(true);
+        expect(await decideWith(b!, [hookRow('b-1', b!.requestId), hookRow('b-2', b!.requestId)])).toBe(true);
+        const seen: string[] = [];
+        let before: number | undefined;
+        for (;;) {
+          const page = await store.listOutbox({ limit: 3, before });
+          seen.push(...page.items.map((r) => r.id));
+          if (page.next === null) break;
+          before = page.next;
+        }
+        expect(seen).toEqual(['b-2', 'b-1', 'a-2', 'a-1']);
+        expect((await store.listOutbox({ limit: 10, channel: 'mail' })).items.map((r) => r.id)).toEqual(['a-2']);
+        expect((await store.listOutbox({ limit: 10, requestId: b!.requestId, channel: 'hook' })).items.map((r) => r.id)).toEqual(['b-2', 'b-1']);
+        const [claimed] = await store.claimOutbox({ now: BASE + 2000, limit: 1, leaseMs: 60_000 });
+        expect(await store.settleOutbox({ id: claimed!.id, attempt: claimed!.attempts, at: BASE + 2000, outcome: 'delivered' })).toBe(true);
+        expect((await store.listOutbox({ limit: 10, status: 'delivered' })).items.map((r) => r.id)).toEqual([claimed!.id]);
+        expect((await store.listOutbox({ limit: 10, status: 'pending' })).items).toHaveLength(3);
+        expect(await store.outboxCounts()).toMatchObject({ pending: 3, delivered: 1, dead: 0 });
+      });
+
+      it('listAudit filters by request, type, queue and time, newest first', async () => {
+        const ops = await insertPending(store, { queue: 'ops' });
+        const other = await insertPending(store);
+        expect(await decide(store, ops, 'agent-a', 'alice')).toBe(true);
+        const types = async (query: Partial<Parameters<ApprovalStore['listAudit']>[0]>, queues: readonly string[] | null = null) =>
+          (await store.listAudit({ limit: 100, includeHubRows: false, ...query }, queues)).items.map((e) => [e.type, e.requestId]);
+        expect(await types({ requestId: ops.requestId })).toEqual([['decided', ops.requestId], ['requested', ops.requestId]]);
+        expect(await types({ type: ['requested'] })).toEqual([['requested', other.requestId], ['requested', ops.requestId]]);
+        expect(await types({ type: [] })).toEqual([]);
+        expect(await types({ queue: 'default' })).toEqual([['requested', other.requestId]]);
+        expect(await types({}, ['ops', 'billing'])).toEqual([['decided', ops.requestId], ['requested', ops.requestId]]);
+        const all = (await store.listAudit({ limit: 100, includeHubRows: false }, null)).items;
+        const decidedAt = all.find((e) => e.type === 'decided')!.at;
+        expect(await types({ since: decidedAt })).toEqual([['decided', ops.requestId]]);
+        expect((await types({ until: decidedAt })).map(([type]) => type)).toEqual(['requested', 'requested']);
+      });
+
+      it('listGrants pages newest first and filters by status, queue, tool, grantor and request, within the queues', async () => {
+        const grantOf = (record: ApprovalRecord, overrides: Partial<Grant> = {}): Grant => ({
+          grantId: `grant-${record.requestId}`,
+          effect: 'allow',
+          queue: record.queue,
+          match: { agent: 'agent-a', toolName: record.toolName, onBehalfOf: null, args: {} },
+          grantedBy: { id: 'alice', name: 'Alice' },
+          fromRequestId: record.requestId,
+          createdAt: iso(BASE),
+          expiresAt: iso(BASE + 60_000),
+          uses: 0,
+          status: 'active',
+          ...overrides,
+        });
+        const grants: Grant[] = [];
+        for (const [queue, toolName, by, expiresIn] of [
+          ['default', 'delete_pod', 'alice', 60_000],
+          ['ops', 'delete_pod', 'bob', 60_000],
+          ['default', 'send_email', 'alice', 1_000],
+        ] as const) {
+          const record = await insertPending(store, { queue, toolName });
+          const grant = grantOf(record, { grantedBy: { id: by, name: by }, expiresAt: iso(BASE + expiresIn) });
+          expect(await store.transition({ requestId: record.requestId, record: decided(record, by, true), deliverTo: null, at: iso(BASE + 1000), audit: [], grant })).toBe(true);
+          grants.push(grant);
+        }
+        const ids = async (query: Partial<Parameters<ApprovalStore['listGrants']>[0]>, queues: readonly string[] | null = null) =>
+          (await store.listGrants({ limit: 10, now: BASE + 2000, ...query }, queues)).items.map((g) => g.grantId);
+        const [g0, g1, g2] = grants.map((g) => g.grantId);
+        const seen: string[] = [];
+        let after: number | undefined;
+        for (;;) {
+          const page = await store.listGrants({ limit: 2, after, now: BASE + 2000 }, null);
+          seen.push(...page.items.map((g) => g.grantId));
+          if (page.next === null) break;
+          after = page.next;
+        }
+        expect(seen).toEqual([g2, g1, g0]);
+        expect(await ids({ status: ['expired'] })).toEqual([g2]);
+        expect(await ids({ status: ['active', 'revoked'] })).toEqual([g1, g0]);
+        expect(await ids({ status: [] })).toEqual([]);
+        expect(await ids({ queue: 'ops' })).toEqual([g1]);
+        expect(await ids({ toolName: 'delete_pod', grantedBy: 'alice' })).toEqual([g0]);
+        expect(await ids({ fromRequestId: grants[2]!.fromRequestId })).toEqual([g2]);
+        expect(await ids({}, ['ops'])).toEqual([g1]);
+        expect(await ids({}, [])).toEqual([]);
+      });
+    });
+
     describe('the audit chain', () => {
       it('stays gap-free and verifies after many concurrent writes of every kind', async () => {
         const records = await Promise.all(Array.from({ length: 20 }, () => insertPending(store)));

@@ -1,7 +1,8 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import pg from 'pg';
 import type { StoreChange } from '../store.js';
-import { toRecord, type ApprovalRow } from '../stored-rows.js';
+import { recordsOf } from '../sql/reads/requests.js';
+import { read } from '../sql/run-postgres.js';
 import { storeTypes } from './pool.js';
 import { CHANGE_CHANNEL, ChangeNotice } from './change-notice.js';
 
@@ -16,8 +17,7 @@ const RECONNECT_MAX_MS = 5000;
  */
 async function readRecords(client: pg.Client, requestIds: string[]): Promise<Map<string, ApprovalRecord>> {
   try {
-    const { rows } = await client.query<ApprovalRow>('SELECT * FROM approvals WHERE request_id = ANY($1::text[])', [requestIds]);
-    return new Map(rows.map((row) => [row.request_id, toRecord(row)]));
+    return await read(client, recordsOf(requestIds));
   } catch {
     return new Map();
   }

@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult, Grant } from '@approval-hub/protocol';
 import type pg from 'pg';
 import type { AuditEvent } from '../../audit/audit-events.js';
-import { budgeted, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from '../stored-rows.js';
-import { grantStatusSql, toGrant, type GrantRow } from '../stored-grants.js';
 import {
   StoreIntegrityError,
   type ApprovalStore,
@@ -35,15 +33,19 @@ import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/ou
 import { markDelivered } from '../sql/operations/mark-delivered.js';
 import { purgeDecided, purgeSpent } from '../sql/operations/purge.js';
 import { revokeGrant } from '../sql/operations/revoke-grant.js';
-import { drive } from '../sql/run-postgres.js';
-import * as reads from '../sql/operations/deadline-reads.js';
+import { drive, read } from '../sql/run-postgres.js';
+import * as audit from '../sql/reads/audit.js';
+import * as deadlines from '../sql/reads/deadlines.js';
+import * as grants from '../sql/reads/grants.js';
+import * as meta from '../sql/reads/meta.js';
+import * as outbox from '../sql/reads/outbox.js';
+import * as requests from '../sql/reads/requests.js';
 import { transition } from '../sql/operations/transition.js';
 import { insertRequest } from '../sql/operations/insert-request.js';
 import { updatePending } from '../sql/operations/update-pending.js';
-import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, type OutboxSettle, type OutboxStatus } from '../outbox-store.js';
-import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
+import type { OutboxClaim, OutboxQuery, OutboxRow, OutboxSettle, OutboxStatus } from '../outbox-store.js';
 import { migrate } from './schema.js';
-import { readAuditHead, verifyPostgres } from './verify-postgres.js';
+import { verifyPostgres } from './verify-postgres.js';
 import { type ChainHead, QuotaExceededError, WriteBatcher } from './write-batch.js';
 import type { WriteResult } from '../sql/tx.js';
 
@@ -52,35 +54,6 @@ export interface PostgresStoreOptions {
   /** Connections this node may hold (default 10). */
   poolSize?: number;
 }
-
-/** Numbered parameters for a query built from optional filters. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
-function scopeFilter(scope: ReadScope, where: string[], params: Params): void {
-  if (scope.queues !== null) where.push(scope.queues.length === 0 ? 'FALSE' : `queue = ANY(${params.add(scope.queues)}::text[])`);
-  if (scope.principalId !== null) where.push(`principal_id = ${params.add(scope.principalId)}`);
-}
-
-/**
- * Free-text search, as on SQLite: part of an id (request, run, conversation), the tool name, the agent's label, the
- * summary and the arguments as stored (JSON text), case-insensitive. `%`, `_` and `\\` in the text match themselves.
- */
-function searchFilter(q: string, where: string[], params: Params): void {
-  const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const pattern = params.add(`%${escapeLike(q)}%`);
-  // Arguments are stored as JSON: a quote or backslash in the text appears escaped there.
-  const inJson = params.add(`%${escapeLike(JSON.stringify(q).slice(1, -1))}%`);
-  const columns = ['request_id', 'run_id', 'conversation_id', 'tool_name', 'agent_name', `(trust::json ->> 'summary')`];
-  where.push(`(${columns.map((c) => `${c} ILIKE ${pattern}`).join(' OR ')} OR args ILIKE ${inJson})`);
-}
-
-const whereClause = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
 
 /**
  * A store on PostgreSQL, for one or many hub nodes sharing one database. A node's writes are grouped: those of one
@@ -204,44 +177,23 @@ export class PostgresStore implements ApprovalStore {
    */
   liveGrants(queue: string, now: number): Promise<Grant[]> {
     this.#listen();
-    return this.#grants.liveGrants(queue, now, (q, at) =>
-      this.#rows<GrantRow>(`SELECT * FROM grants WHERE queue = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`, [q, at]),
-    );
+    return this.#grants.liveGrants(queue, now, (q, at) => read(this.#pool, grants.liveGrantRowsOf(q, at)));
   }
 
-  async listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>> {
-    const params = new Params();
-    const where: string[] = [];
-    scopeFilter({ queues, principalId: null }, where, params);
-    if (query.status) where.push(`${grantStatusSql(`${params.add(query.now)}::bigint`)} = ANY(${params.add(query.status)}::text[])`);
-    for (const [column, value] of [
-      ['queue', query.queue],
-      ['tool_name', query.toolName],
-      ['granted_by_id', query.grantedBy],
-      ['from_request_id', query.fromRequestId],
-    ] as const) {
-      if (value !== undefined) where.push(`${column} = ${params.add(value)}`);
-    }
-    if (query.after !== undefined) where.push(`seq < ${params.add(query.after)}`);
-    const rows = await this.#rows<GrantRow>(`SELECT * FROM grants ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`, params.values);
-    const items = rows.slice(0, query.limit);
-    return { items: items.map((row) => toGrant(row, query.now)), next: rows.length > query.limit ? items.at(-1)!.seq : null };
+  listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>> {
+    return read(this.#pool, grants.listGrants(query, queues));
   }
 
-  async getGrant(grantId: string, queues: readonly string[] | null, now: number): Promise<Grant | null> {
-    const params = new Params();
-    const where = [`grant_id = ${params.add(grantId)}`];
-    scopeFilter({ queues, principalId: null }, where, params);
-    const row = (await this.#rows<GrantRow>(`SELECT * FROM grants ${whereClause(where)}`, params.values))[0];
-    return row ? toGrant(row, now) : null;
+  getGrant(grantId: string, queues: readonly string[] | null, now: number): Promise<Grant | null> {
+    return read(this.#pool, grants.getGrant(grantId, queues, now));
   }
 
   dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
-    return drive(this.#pool, reads.dueEscalations(now, limit));
+    return read(this.#pool, deadlines.dueEscalations(now, limit));
   }
 
   nextEscalation(): Promise<number | null> {
-    return drive(this.#pool, reads.nextEscalation());
+    return read(this.#pool, deadlines.nextEscalation());
   }
 
   claimOutbox(input: OutboxClaim): Promise<OutboxRow[]> {
@@ -256,26 +208,16 @@ export class PostgresStore implements ApprovalStore {
     return drive(this.#pool, redeliverOutbox(id, now));
   }
 
-  async listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {
-    const params = new Params();
-    const where: string[] = [];
-    if (query.status !== undefined) where.push(`status = ${params.add(query.status)}`);
-    if (query.channel !== undefined) where.push(`channel = ${params.add(query.channel)}`);
-    if (query.requestId !== undefined) where.push(`request_id = ${params.add(query.requestId)}`);
-    if (query.before !== undefined) where.push(`seq < ${params.add(query.before)}`);
-    const rows = await this.#rows<OutboxDbRow>(`SELECT * FROM outbox ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`, params.values);
-    const items = rows.slice(0, query.limit).map(toOutboxRow);
-    return { items, next: rows.length > query.limit ? items[items.length - 1]!.position : null };
+  listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {
+    return read(this.#pool, outbox.listOutbox(query));
   }
 
-  async outboxOf(requestId: string, channel: string): Promise<OutboxRow[]> {
-    return (await this.#rows<OutboxDbRow>('SELECT * FROM outbox WHERE request_id = $1 AND channel = $2 ORDER BY seq', [requestId, channel])).map(toOutboxRow);
+  outboxOf(requestId: string, channel: string): Promise<OutboxRow[]> {
+    return read(this.#pool, outbox.outboxOf(requestId, channel));
   }
 
-  async outboxCounts(): Promise<Record<OutboxStatus, number>> {
-    const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
-    for (const row of await this.#rows<{ status: OutboxStatus; n: number }>('SELECT status, COUNT(*)::bigint AS n FROM outbox GROUP BY status', [])) counts[row.status] = row.n;
-    return counts;
+  outboxCounts(): Promise<Record<OutboxStatus, number>> {
+    return read(this.#pool, outbox.outboxCounts());
   }
 
   /** Other nodes' committed changes, heard on a dedicated LISTEN connection (see change-listener.ts). */
@@ -286,112 +228,42 @@ export class PostgresStore implements ApprovalStore {
     return () => this.#watchers.delete(own);
   }
 
-  async counts(): Promise<StoreCounts> {
-    const pendingByQueue: Record<string, number> = {};
-    for (const row of await this.#rows<{ queue: string; n: number }>(`SELECT name AS queue, n FROM pending_counts WHERE scope = 'queue' AND n > 0`, [])) {
-      pendingByQueue[row.queue] = row.n;
-    }
-    const [undelivered] = await this.#rows<{ n: number }>('SELECT COUNT(*)::bigint AS n FROM deliveries', []);
-    return { pendingByQueue, undelivered: undelivered?.n ?? 0 };
+  // ---- reads (../sql/reads, each one statement on the pool: it sees every write whose promise has resolved, on any node) ----
+
+  counts(): Promise<StoreCounts> {
+    return read(this.#pool, requests.counts());
   }
 
-  // ---- reads (each one statement: it sees every write whose promise has resolved, on any node) ----
-
-  async #rows<R extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<R[]> {
-    return (await this.#pool.query<R>(sql, values)).rows;
+  getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null> {
+    return read(this.#pool, requests.getRequest(requestId, scope));
   }
 
-  async getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null> {
-    const params = new Params();
-    const where = [`request_id = ${params.add(requestId)}`];
-    scopeFilter(scope, where, params);
-    // The scope is part of the query: a row outside it is never read, let alone parsed.
-    const row = (await this.#rows<ApprovalRow>(`SELECT * FROM approvals ${whereClause(where)}`, params.values))[0];
-    return row ? { record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash } : null;
+  listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>> {
+    return read(this.#pool, requests.listRequests(query, scope));
   }
 
-  async listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>> {
-    const params = new Params();
-    const where: string[] = [];
-    scopeFilter(scope, where, params);
-    if (query.status) where.push(`status = ANY(${params.add(query.status)}::text[])`);
-    for (const [column, value] of [
-      ['queue', query.queue],
-      ['agent_name', query.agentName],
-      ['tool_name', query.toolName],
-      ['conversation_id', query.conversationId],
-    ] as const) {
-      if (value !== undefined) where.push(`${column} = ${params.add(value)}`);
-    }
-    if (query.q !== undefined) searchFilter(query.q, where, params);
-    const byDecision = query.sort === 'decided';
-    if (byDecision) {
-      where.push('decided_at IS NOT NULL');
-      if (query.after !== undefined) {
-        // decided_at is written once, when the request leaves pending, so the last row still places the page.
-        const after = params.add(query.after);
-        where.push(`(decided_at, seq) < ((SELECT decided_at FROM approvals WHERE seq = ${after}), ${after})`);
-      }
-    } else if (query.after !== undefined) {
-      where.push(`seq < ${params.add(query.after)}`);
-    }
-    const order = byDecision ? 'decided_at DESC, seq DESC' : 'seq DESC';
-    const sql = `SELECT * FROM approvals ${whereClause(where)} ORDER BY ${order} LIMIT ${params.add(query.limit + 1)}`;
-    const page = budgeted(await this.#rows<ApprovalRow>(sql, params.values), query.limit, query.maxBytes);
-    return { items: page.rows.map(toRecord), next: page.more ? page.rows.at(-1)!.seq : null };
+  listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>> {
+    return read(this.#pool, requests.listPending(queues, query));
   }
 
-  async listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>> {
-    const params = new Params();
-    const where = ["status = 'pending'"];
-    scopeFilter({ queues, principalId: null }, where, params);
-    if (query.after) {
-      const at = params.add(query.after.expiresAt);
-      where.push(`(expires_at > ${at} OR (expires_at = ${at} AND seq > ${params.add(query.after.position)}))`);
-    }
-    const sql = `SELECT * FROM approvals ${whereClause(where)} ORDER BY expires_at, seq LIMIT ${params.add(query.limit + 1)}`;
-    const page = budgeted(await this.#rows<ApprovalRow>(sql, params.values), query.limit, query.maxBytes);
-    const last = page.rows.at(-1);
-    return { items: page.rows.map(toRecord), next: page.more && last ? { expiresAt: last.expires_at, position: last.seq } : null };
-  }
-
-  async undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {
-    const rows = await this.#rows<ApprovalRow>(
-      `SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
-       WHERE d.principal_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3`,
-      [principalId, afterPosition, limit + 1],
-    );
-    const items = rows.slice(0, limit);
-    return { items: items.map(toRecord), next: rows.length > limit ? items.at(-1)!.seq : null };
+  undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {
+    return read(this.#pool, requests.undelivered(principalId, limit, afterPosition));
   }
 
   due(now: number, limit: number): Promise<StoredRequest[]> {
-    return drive(this.#pool, reads.due(now, limit));
+    return read(this.#pool, deadlines.due(now, limit));
   }
 
   nextDeadline(): Promise<number | null> {
-    return drive(this.#pool, reads.nextDeadline());
+    return read(this.#pool, deadlines.nextDeadline());
   }
 
-  async timeline(requestId: string): Promise<AuditEntry[]> {
-    return (await this.#rows<AuditRow>('SELECT * FROM audit WHERE request_id = $1 ORDER BY seq', [requestId])).map(toAuditEntry);
+  timeline(requestId: string): Promise<AuditEntry[]> {
+    return read(this.#pool, audit.timeline(requestId));
   }
 
-  async listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>> {
-    const params = new Params();
-    const where: string[] = [];
-    scopeFilter({ queues, principalId: null }, where, params);
-    if (queues === null && !query.includeHubRows) where.push('queue IS NOT NULL');
-    if (query.requestId !== undefined) where.push(`request_id = ${params.add(query.requestId)}`);
-    if (query.type) where.push(`type = ANY(${params.add(query.type)}::text[])`);
-    if (query.queue !== undefined) where.push(`queue = ${params.add(query.queue)}`);
-    if (query.since !== undefined) where.push(`at >= ${params.add(new Date(query.since).toISOString())}`);
-    if (query.until !== undefined) where.push(`at < ${params.add(new Date(query.until).toISOString())}`);
-    if (query.after !== undefined) where.push(`seq < ${params.add(query.after)}`);
-    const sql = `SELECT * FROM audit ${whereClause(where)} ORDER BY seq DESC LIMIT ${params.add(query.limit + 1)}`;
-    const rows = await this.#rows<AuditRow>(sql, params.values);
-    const items = rows.slice(0, query.limit);
-    return { items: items.map(toAuditEntry), next: rows.length > query.limit ? items.at(-1)!.seq : null };
+  listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>> {
+    return read(this.#pool, audit.listAudit(query, queues));
   }
 
   verifyAudit(input: VerifyInput): Promise<AuditVerifyResult> {
@@ -399,24 +271,25 @@ export class PostgresStore implements ApprovalStore {
   }
 
   auditHead(): Promise<AuditHead> {
-    return readAuditHead(this.#pool);
+    return read(this.#pool, audit.auditHead());
   }
 
   decisionLinkUsed(linkId: string): Promise<boolean> {
-    return drive(this.#pool, reads.decisionLinkUsed(linkId));
+    return read(this.#pool, deadlines.decisionLinkUsed(linkId));
   }
 
+  /** Read once: it never changes once made. */
   async secret(): Promise<Buffer> {
     if (this.#secret) return this.#secret;
-    const row = (await this.#rows<{ value: Buffer }>(`SELECT value FROM meta WHERE key = 'secret'`, []))[0];
-    if (!row) throw new StoreIntegrityError(`The database ${maskPostgresUrl(this.#url)} has no secret: it was changed outside the hub`);
-    this.#secret = row.value;
-    return row.value;
+    const value = await read(this.#pool, meta.secret());
+    if (!value) throw new StoreIntegrityError(`The database ${maskPostgresUrl(this.#url)} has no secret: it was changed outside the hub`);
+    this.#secret = value;
+    return value;
   }
 
   /** Fails when the database does; after a failed write it tries a real write, so health recovers with the database. */
   async ping(): Promise<void> {
-    await this.#pool.query('SELECT 1');
+    await read(this.#pool, meta.ping());
     if (this.#writeFailure) {
       await this.#pool.query(`INSERT INTO meta (key, value) VALUES ('write_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [Buffer.from(String(Date.now()))]);
       this.#writeFailure = null;

@@ -1,43 +1,27 @@
 import type { AuditHead, AuditVerifyResult } from '@approval-hub/protocol';
 import type pg from 'pg';
-import { GENESIS_HASH, verifyChain, verifyStates, type ChainedAuditRow, type StoredState } from '../../audit/audit-chain.js';
-import { stateValues, toChainedRow, type ApprovalRow, type AuditRow } from '../stored-rows.js';
+import { verifyChain, verifyStates } from '../../audit/audit-chain.js';
 import type { VerifyInput } from '../store.js';
-
-/** Rows read per round trip while verifying. */
-const CHUNK = 5000;
+import type { Read } from '../sql/read.js';
+import { auditHead } from '../sql/reads/audit.js';
+import { chainRows, storedStates, type Chunk } from '../sql/reads/verification.js';
+import { read } from '../sql/run-postgres.js';
 
 /** The last committed audit row's position, hash and time; the genesis head for an empty chain. */
-export async function readAuditHead(queryable: pg.Pool | pg.PoolClient): Promise<AuditHead> {
-  const { rows } = await queryable.query<AuditHead>('SELECT seq, hash, at FROM audit ORDER BY seq DESC LIMIT 1');
-  const last = rows[0];
-  return last ? { seq: last.seq, hash: last.hash, at: last.at } : { seq: 0, hash: GENESIS_HASH, at: null };
+export function readAuditHead(queryable: pg.Pool | pg.PoolClient): Promise<AuditHead> {
+  return read(queryable, auditHead());
 }
 
-async function chainRows(client: pg.PoolClient): Promise<ChainedAuditRow[]> {
-  const out: ChainedAuditRow[] = [];
-  let after = -1;
-  for (;;) {
-    const { rows } = await client.query<AuditRow>('SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2', [after, CHUNK]);
-    for (const row of rows) out.push(toChainedRow(row));
-    if (rows.length < CHUNK) return out;
-    after = rows.at(-1)!.seq;
+/** Every chunk of a verification read (reads/verification.ts), one round trip each. */
+async function allChunks<T>(client: pg.PoolClient, chunk: (after: number) => Read<Chunk<T>>): Promise<T[]> {
+  const out: T[] = [];
+  let after: number | null = -1;
+  while (after !== null) {
+    const page: Chunk<T> = await read(client, chunk(after));
+    out.push(...page.items);
+    after = page.next;
   }
-}
-
-async function storedStates(client: pg.PoolClient): Promise<StoredState[]> {
-  const out: StoredState[] = [];
-  let after = 0;
-  for (;;) {
-    const { rows } = await client.query<ApprovalRow & { undelivered: boolean }>(
-      `SELECT a.*, (d.request_id IS NOT NULL) AS undelivered FROM approvals a LEFT JOIN deliveries d ON d.request_id = a.request_id
-       WHERE a.seq > $1 ORDER BY a.seq LIMIT $2`,
-      [after, CHUNK],
-    );
-    for (const row of rows) out.push({ requestId: row.request_id, values: stateValues(row), undelivered: row.undelivered });
-    if (rows.length < CHUNK) return out;
-    after = rows.at(-1)!.seq;
-  }
+  return out;
 }
 
 /**
@@ -50,8 +34,8 @@ export async function verifyPostgres(pool: pg.Pool, input: VerifyInput = {}): Pr
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const rows = await chainRows(client);
-    const states = await storedStates(client);
+    const rows = await allChunks(client, chainRows);
+    const states = await allChunks(client, storedStates);
     await client.query('COMMIT');
     const chain = verifyChain(rows, { expectedHead: input.expectedHead });
     const { states: chainStates, ...result } = chain;

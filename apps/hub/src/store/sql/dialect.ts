@@ -20,6 +20,11 @@ export interface Dialect {
   returningAll(alias: string): string;
   /** A parameter's value as its driver binds it. */
   bind(value: unknown): unknown;
+  /**
+   * The operator of a case-insensitive `LIKE`, used with `ESCAPE '\\'`. Both fold ASCII letters only: SQLite's LIKE
+   * knows no other case, so PostgreSQL's ILIKE runs under the C collation (which folds only ASCII too) to agree.
+   */
+  likeInsensitive(text: string, pattern: string): string;
 }
 
 export const sqliteDialect: Dialect = {
@@ -31,6 +36,7 @@ export const sqliteDialect: Dialect = {
   returningAll: () => '*',
   // No booleans (stored as 0/1) and no arrays (read back with json_each) in SQLite.
   bind: (value) => (typeof value === 'boolean' ? Number(value) : Array.isArray(value) ? JSON.stringify(value) : value),
+  likeInsensitive: (text, pattern) => `${text} LIKE ${pattern} ESCAPE '\\'`,
 };
 
 export const postgresDialect: Dialect = {
@@ -41,6 +47,7 @@ export const postgresDialect: Dialect = {
   inArray: (column, param) => `${column} = ANY(${param}::text[])`,
   returningAll: (alias) => `${alias}.*`,
   bind: (value) => value,
+  likeInsensitive: (text, pattern) => `${text} COLLATE "C" ILIKE ${pattern} ESCAPE '\\'`,
 };
 
 /**
@@ -56,4 +63,23 @@ export interface Sql {
 /** Renders a statement for both databases once, when its module loads. */
 export function sql(build: (d: Dialect) => string | null): Sql {
   return { sqlite: build(sqliteDialect), postgres: build(postgresDialect) };
+}
+
+/**
+ * A statement built at run time (a read whose filters depend on the query): rendered for a database only when that
+ * database's executor asks for it, so each call renders the one text it runs.
+ */
+export function sqlOnUse(build: (d: Dialect) => string): Sql {
+  let sqlite: string | undefined;
+  let postgres: string | undefined;
+  return {
+    get sqlite() {
+      if (sqlite === undefined) sqlite = build(sqliteDialect);
+      return sqlite;
+    },
+    get postgres() {
+      if (postgres === undefined) postgres = build(postgresDialect);
+      return postgres;
+    },
+  };
 }

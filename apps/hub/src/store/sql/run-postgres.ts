@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Read } from './read.js';
 import { SKIPPED, type Op } from './tx.js';
 
 /**
@@ -17,4 +18,9 @@ export async function drive<T>(client: pg.ClientBase | pg.Pool, op: Op<T>): Prom
     next = op.next({ rows: result.rows, count: result.rowCount ?? 0 });
   }
   return next.value;
+}
+
+/** Runs a read (reads/*.ts): one statement, one round trip. */
+export async function read<T>(client: pg.ClientBase | pg.Pool, r: Read<T>): Promise<T> {
+  return r.answer((await client.query(r.sql.postgres!, r.params as unknown[])).rows);
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ApprovalRecord, AuditEntry, AuditHead, AuditVerifyResult, Grant } from '@approval-hub/protocol';
-import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import Database, { type Database as Db } from 'better-sqlite3';
 import type { AuditEvent } from '../../audit/audit-events.js';
 import {
   StoreIntegrityError,
@@ -25,16 +25,18 @@ import {
   type Transition,
   type VerifyInput,
 } from '../store.js';
-import { grantStatusSql, toGrant, type GrantRow } from '../stored-grants.js';
-import { OUTBOX_STATUSES, type OutboxClaim, type OutboxQuery, type OutboxRow, type OutboxSettle, type OutboxStatus } from '../outbox-store.js';
-import { toOutboxRow, type OutboxDbRow } from '../outbox-rows.js';
+import type { OutboxClaim, OutboxQuery, OutboxRow, OutboxSettle, OutboxStatus } from '../outbox-store.js';
 import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
-import { budgeted, readAuditHead, toAuditEntry, toRecord, type ApprovalRow, type AuditRow } from './rows.js';
 import { fileIdentity, type CreatedAnswer, type InTransactionCrashPoint } from './sqlite-writer.js';
 import { WriterClient } from './writer-client.js';
 import { SqliteSteps } from '../sql/run-sqlite.js';
-import * as reads from '../sql/operations/deadline-reads.js';
+import * as audit from '../sql/reads/audit.js';
+import * as deadlines from '../sql/reads/deadlines.js';
+import * as grants from '../sql/reads/grants.js';
+import * as meta from '../sql/reads/meta.js';
+import * as outbox from '../sql/reads/outbox.js';
+import * as requests from '../sql/reads/requests.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -48,34 +50,6 @@ export interface SqliteStoreOptions {
 /** How often the committed audit head is recorded beside the lock. */
 const HEAD_RECORD_MS = 2000;
 
-function scopeFilter(scope: ReadScope, where: string[], params: unknown[]): void {
-  if (scope.queues !== null) {
-    if (scope.queues.length === 0) where.push('0');
-    else {
-      where.push(`queue IN (${scope.queues.map(() => '?').join(',')})`);
-      params.push(...scope.queues);
-    }
-  }
-  if (scope.principalId !== null) {
-    where.push('principal_id = ?');
-    params.push(scope.principalId);
-  }
-}
-
-/**
- * Free-text search: part of an id (request, run, conversation), the tool name, the agent's label, the summary and
- * the arguments as stored (JSON text). LIKE is case-insensitive for ASCII; `%`, `_` and `\\` in the text match
- * themselves. The text is bounded by the protocol (MAX_SEARCH_LENGTH).
- */
-function searchFilter(q: string, where: string[], params: unknown[]): void {
-  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  // Arguments are stored as JSON: a quote or backslash in the text appears escaped there.
-  const inJson = `%${JSON.stringify(q).slice(1, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const columns = ['request_id', 'run_id', 'conversation_id', 'tool_name', 'agent_name', "json_extract(trust, '$.summary')"];
-  where.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')} OR args LIKE ? ESCAPE '\\')`);
-  params.push(...columns.map(() => pattern), inJson);
-}
-
 /**
  * The embedded default store: SQLite in WAL mode. Writes go to a writer thread that groups each tick's writes into
  * one transaction (so `durability: 'full'` pays one fsync per group, off the event loop); reads run here on a
@@ -86,13 +60,10 @@ export class SqliteStore implements ApprovalStore {
   readonly #lock: DatabaseLock;
   readonly #writer: WriterClient;
   readonly #db: Db;
-  /** The shared read operations (../sql/operations), on this read connection. */
+  /** Runs the shared reads (../sql/reads) on this read connection, each statement prepared once. */
   readonly #reads: SqliteSteps;
-  readonly #stmt: ReturnType<typeof prepareReads>;
   readonly #identity: { dev: number; ino: number } | null;
   #writeFailure: Error | null = null;
-  /** Reads whose SQL depends on the filters given, prepared once per distinct text. */
-  readonly #prepared = new Map<string, Statement>();
   readonly #headRecorder: NodeJS.Timeout;
   #verifying: Promise<AuditVerifyResult> | null = null;
   #closed = false;
@@ -102,7 +73,6 @@ export class SqliteStore implements ApprovalStore {
     this.#lock = parts.lock;
     this.#writer = parts.writer;
     this.#db = parts.db;
-    this.#stmt = prepareReads(parts.db);
     this.#reads = new SqliteSteps(parts.db);
     this.#identity = parts.path === ':memory:' ? null : fileIdentity(parts.path);
     this.#headRecorder = setInterval(() => this.#recordHead(), HEAD_RECORD_MS);
@@ -112,7 +82,7 @@ export class SqliteStore implements ApprovalStore {
   /** Keeps the committed head beside the lock, for the integrity check at the next start. */
   #recordHead(): void {
     try {
-      const head = readAuditHead(this.#db);
+      const head = this.#reads.read(audit.auditHead());
       if (head.seq > 0) this.#lock.recordHead(head);
     } catch {
       // The next tick tries again; health reports a failing database on its own.
@@ -165,16 +135,6 @@ export class SqliteStore implements ApprovalStore {
 
   get path(): string {
     return this.#path;
-  }
-
-  #statement(sql: string): Statement {
-    let statement = this.#prepared.get(sql);
-    if (!statement) {
-      if (this.#prepared.size > 500) this.#prepared.clear();
-      statement = this.#db.prepare(sql);
-      this.#prepared.set(sql, statement);
-    }
-    return statement;
   }
 
   #failed(error: Error): void {
@@ -239,212 +199,74 @@ export class SqliteStore implements ApprovalStore {
     return this.#write({ op: 'outboxRedeliver', id, now });
   }
 
-  // ---- reads ----
+  // ---- reads (../sql/reads, on this read connection) ----
 
   async liveGrants(queue: string, now: number): Promise<Grant[]> {
-    return (this.#stmt.liveGrants.all(queue, now) as GrantRow[]).map((row) => toGrant(row, now));
+    return this.#reads.read(grants.liveGrants(queue, now));
   }
 
   async listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    scopeFilter({ queues, principalId: null }, where, params);
-    if (query.status) {
-      where.push(`${grantStatusSql('?')} IN (${query.status.map(() => '?').join(',')})`);
-      params.push(query.now, ...query.status);
-    }
-    for (const [column, value] of [
-      ['queue', query.queue],
-      ['tool_name', query.toolName],
-      ['granted_by_id', query.grantedBy],
-      ['from_request_id', query.fromRequestId],
-    ] as const) {
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
-      }
-    }
-    if (query.after !== undefined) {
-      where.push('seq < ?');
-      params.push(query.after);
-    }
-    const sql = `SELECT * FROM grants ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.#statement(sql).all(...params, query.limit + 1) as GrantRow[];
-    const items = rows.slice(0, query.limit);
-    return { items: items.map((row) => toGrant(row, query.now)), next: rows.length > query.limit ? items.at(-1)!.seq : null };
+    return this.#reads.read(grants.listGrants(query, queues));
   }
 
   async getGrant(grantId: string, queues: readonly string[] | null, now: number): Promise<Grant | null> {
-    const where = ['grant_id = ?'];
-    const params: unknown[] = [grantId];
-    scopeFilter({ queues, principalId: null }, where, params);
-    const row = this.#statement(`SELECT * FROM grants WHERE ${where.join(' AND ')}`).get(...params) as GrantRow | undefined;
-    return row ? toGrant(row, now) : null;
+    return this.#reads.read(grants.getGrant(grantId, queues, now));
   }
 
   async dueEscalations(now: number, limit: number): Promise<StoredRequest[]> {
-    return this.#reads.drive(reads.dueEscalations(now, limit));
+    return this.#reads.read(deadlines.dueEscalations(now, limit));
   }
 
   async nextEscalation(): Promise<number | null> {
-    return this.#reads.drive(reads.nextEscalation());
+    return this.#reads.read(deadlines.nextEscalation());
   }
 
   async listOutbox(query: OutboxQuery): Promise<StorePage<OutboxRow>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.status !== undefined) {
-      where.push('status = ?');
-      params.push(query.status);
-    }
-    if (query.channel !== undefined) {
-      where.push('channel = ?');
-      params.push(query.channel);
-    }
-    if (query.requestId !== undefined) {
-      where.push('request_id = ?');
-      params.push(query.requestId);
-    }
-    if (query.before !== undefined) {
-      where.push('seq < ?');
-      params.push(query.before);
-    }
-    const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.#statement(sql).all(...params, query.limit + 1) as OutboxDbRow[];
-    const items = rows.slice(0, query.limit).map(toOutboxRow);
-    return { items, next: rows.length > query.limit ? items[items.length - 1]!.position : null };
+    return this.#reads.read(outbox.listOutbox(query));
   }
 
   async outboxOf(requestId: string, channel: string): Promise<OutboxRow[]> {
-    return (this.#statement('SELECT * FROM outbox WHERE request_id = ? AND channel = ? ORDER BY seq').all(requestId, channel) as OutboxDbRow[]).map(toOutboxRow);
+    return this.#reads.read(outbox.outboxOf(requestId, channel));
   }
 
   async outboxCounts(): Promise<Record<OutboxStatus, number>> {
-    const counts = Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
-    for (const row of this.#statement('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as { status: OutboxStatus; n: number }[]) counts[row.status] = row.n;
-    return counts;
+    return this.#reads.read(outbox.outboxCounts());
   }
 
   async counts(): Promise<StoreCounts> {
-    const pendingByQueue: Record<string, number> = {};
-    for (const row of this.#stmt.pendingByQueue.all() as { queue: string; n: number }[]) pendingByQueue[row.queue] = row.n;
-    return { pendingByQueue, undelivered: (this.#stmt.undeliveredCount.get() as { n: number }).n };
+    return this.#reads.read(requests.counts());
   }
 
   async getRequest(requestId: string, scope: ReadScope): Promise<StoredRequest | null> {
-    const where = ['request_id = ?'];
-    const params: unknown[] = [requestId];
-    scopeFilter(scope, where, params);
-    // The scope is part of the query: a row outside it is never read, let alone parsed.
-    const row = this.#statement(`SELECT * FROM approvals WHERE ${where.join(' AND ')}`).get(...params) as ApprovalRow | undefined;
-    return row ? { record: toRecord(row), principalId: row.principal_id, requestHash: row.request_hash } : null;
+    return this.#reads.read(requests.getRequest(requestId, scope));
   }
 
   async listRequests(query: ListQuery, scope: ReadScope): Promise<StorePage<ApprovalRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    scopeFilter(scope, where, params);
-    if (query.status) {
-      where.push(`status IN (${query.status.map(() => '?').join(',')})`);
-      params.push(...query.status);
-    }
-    for (const [column, value] of [
-      ['queue', query.queue],
-      ['agent_name', query.agentName],
-      ['tool_name', query.toolName],
-      ['conversation_id', query.conversationId],
-    ] as const) {
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
-      }
-    }
-    if (query.q !== undefined) searchFilter(query.q, where, params);
-    const byDecision = query.sort === 'decided';
-    if (byDecision) {
-      where.push('decided_at IS NOT NULL');
-      if (query.after !== undefined) {
-        // decided_at is written once, when the request leaves pending, so the last row still places the page.
-        where.push('(decided_at, seq) < ((SELECT decided_at FROM approvals WHERE seq = ?), ?)');
-        params.push(query.after, query.after);
-      }
-    } else if (query.after !== undefined) {
-      where.push('seq < ?');
-      params.push(query.after);
-    }
-    const order = byDecision ? 'decided_at DESC, seq DESC' : 'seq DESC';
-    const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
-    const page = budgeted(this.#statement(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
-    return { items: page.rows.map(toRecord), next: page.more ? page.rows.at(-1)!.seq : null };
+    return this.#reads.read(requests.listRequests(query, scope));
   }
 
   async listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>> {
-    const where = ["status = 'pending'"];
-    const params: unknown[] = [];
-    scopeFilter({ queues, principalId: null }, where, params);
-    if (query.after) {
-      where.push('(expires_at > ? OR (expires_at = ? AND seq > ?))');
-      params.push(query.after.expiresAt, query.after.expiresAt, query.after.position);
-    }
-    const sql = `SELECT * FROM approvals WHERE ${where.join(' AND ')} ORDER BY expires_at, seq LIMIT ?`;
-    const page = budgeted(this.#statement(sql).iterate(...params, query.limit + 1) as IterableIterator<ApprovalRow>, query.limit, query.maxBytes);
-    const last = page.rows.at(-1);
-    return { items: page.rows.map(toRecord), next: page.more && last ? { expiresAt: last.expires_at, position: last.seq } : null };
+    return this.#reads.read(requests.listPending(queues, query));
   }
 
   async undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {
-    const rows = this.#stmt.undelivered.all(principalId, afterPosition, limit + 1) as ApprovalRow[];
-    const more = rows.length > limit;
-    const items = rows.slice(0, limit);
-    return { items: items.map(toRecord), next: more ? items.at(-1)!.seq : null };
+    return this.#reads.read(requests.undelivered(principalId, limit, afterPosition));
   }
 
   async due(now: number, limit: number): Promise<StoredRequest[]> {
-    return this.#reads.drive(reads.due(now, limit));
+    return this.#reads.read(deadlines.due(now, limit));
   }
 
   async nextDeadline(): Promise<number | null> {
-    return this.#reads.drive(reads.nextDeadline());
+    return this.#reads.read(deadlines.nextDeadline());
   }
 
   async timeline(requestId: string): Promise<AuditEntry[]> {
-    return (this.#stmt.timeline.all(requestId) as AuditRow[]).map(toAuditEntry);
+    return this.#reads.read(audit.timeline(requestId));
   }
 
   async listAudit(query: AuditQuery, queues: readonly string[] | null): Promise<StorePage<AuditEntry>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    scopeFilter({ queues, principalId: null }, where, params);
-    if (queues === null && !query.includeHubRows) where.push('queue IS NOT NULL');
-    if (query.requestId !== undefined) {
-      where.push('request_id = ?');
-      params.push(query.requestId);
-    }
-    if (query.type) {
-      where.push(`type IN (${query.type.map(() => '?').join(',')})`);
-      params.push(...query.type);
-    }
-    if (query.queue !== undefined) {
-      where.push('queue = ?');
-      params.push(query.queue);
-    }
-    if (query.since !== undefined) {
-      where.push('at >= ?');
-      params.push(new Date(query.since).toISOString());
-    }
-    if (query.until !== undefined) {
-      where.push('at < ?');
-      params.push(new Date(query.until).toISOString());
-    }
-    if (query.after !== undefined) {
-      where.push('seq < ?');
-      params.push(query.after);
-    }
-    const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.#statement(sql).all(...params, query.limit + 1) as AuditRow[];
-    const more = rows.length > query.limit;
-    const items = rows.slice(0, query.limit);
-    return { items: items.map(toAuditEntry), next: more ? items.at(-1)!.seq : null };
+    return this.#reads.read(audit.listAudit(query, queues));
   }
 
   /** Runs on its own thread and connection; one at a time (a second caller shares the running one's answer). */
@@ -466,17 +288,17 @@ export class SqliteStore implements ApprovalStore {
   }
 
   async auditHead(): Promise<AuditHead> {
-    return readAuditHead(this.#db);
+    return this.#reads.read(audit.auditHead());
   }
 
   async decisionLinkUsed(linkId: string): Promise<boolean> {
-    return this.#reads.drive(reads.decisionLinkUsed(linkId));
+    return this.#reads.read(deadlines.decisionLinkUsed(linkId));
   }
 
   async secret(): Promise<Buffer> {
-    const row = this.#stmt.secret.get() as { value: Buffer } | undefined;
-    if (!row) throw new StoreIntegrityError(`The database ${this.#path} has no secret: it was not made by this hub`);
-    return row.value;
+    const value = this.#reads.read(meta.secret());
+    if (!value) throw new StoreIntegrityError(`The database ${this.#path} has no secret: it was not made by this hub`);
+    return value;
   }
 
   /**
@@ -484,7 +306,7 @@ export class SqliteStore implements ApprovalStore {
    * failed write it tries a real write, so health recovers by itself when the database does.
    */
   async ping(): Promise<void> {
-    this.#stmt.ping.get();
+    this.#reads.read(meta.ping());
     if (this.#identity) {
       const now = fileIdentity(this.#path);
       if (!now) throw new StoreIntegrityError(`the database file ${this.#path} was deleted under the running hub`);
@@ -502,20 +324,6 @@ export class SqliteStore implements ApprovalStore {
     this.#db.close();
     this.#lock.release();
   }
-}
-
-function prepareReads(db: Db) {
-  const p = (sql: string): Statement => db.prepare(sql);
-  return {
-    ping: p('SELECT 1'),
-    pendingByQueue: p(`SELECT name AS queue, n FROM pending_counts WHERE scope = 'queue' AND n > 0`),
-    undeliveredCount: p('SELECT COUNT(*) AS n FROM deliveries'),
-    undelivered: p(`SELECT a.* FROM deliveries d JOIN approvals a ON a.request_id = d.request_id
-      WHERE d.principal_id = ? AND a.seq > ? ORDER BY a.seq LIMIT ?`),
-    timeline: p('SELECT * FROM audit WHERE request_id = ? ORDER BY seq'),
-    secret: p(`SELECT value FROM meta WHERE key = 'secret'`),
-    liveGrants: p(`SELECT * FROM grants WHERE queue = ? AND revoked_at IS NULL AND expires_at > ? AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`),
-  };
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {

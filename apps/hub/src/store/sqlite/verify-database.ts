@@ -1,17 +1,18 @@
 import type { AuditVerifyResult } from '@approval-hub/protocol';
 import type { Database as Db } from 'better-sqlite3';
-import { verifyChain, verifyStates, type StoredState } from '../../audit/audit-chain.js';
+import { verifyChain, verifyStates } from '../../audit/audit-chain.js';
+import type { Read } from '../sql/read.js';
+import { chainRows, storedStates, type Chunk } from '../sql/reads/verification.js';
+import { SqliteSteps } from '../sql/run-sqlite.js';
 import type { VerifyInput } from '../store.js';
-import { stateValues, toChainedRow, type ApprovalRow, type AuditRow } from './rows.js';
 
-function* chainRows(db: Db) {
-  for (const row of db.prepare('SELECT * FROM audit ORDER BY rowid').iterate() as IterableIterator<AuditRow>) yield toChainedRow(row);
-}
-
-function* storedStates(db: Db): Generator<StoredState> {
-  const rows = db.prepare(`SELECT a.*, (d.request_id IS NOT NULL) AS undelivered FROM approvals a LEFT JOIN deliveries d ON d.request_id = a.request_id ORDER BY a.seq`);
-  for (const row of rows.iterate() as IterableIterator<ApprovalRow & { undelivered: number }>) {
-    yield { requestId: row.request_id, values: stateValues(row), undelivered: row.undelivered === 1 };
+/** Every chunk of a verification read (reads/verification.ts), one at a time, so memory stays one chunk. */
+function* allChunks<T>(steps: SqliteSteps, chunk: (after: number) => Read<Chunk<T>>): Generator<T> {
+  let after: number | null = -1;
+  while (after !== null) {
+    const page: Chunk<T> = steps.read(chunk(after));
+    yield* page.items;
+    after = page.next;
   }
 }
 
@@ -20,11 +21,12 @@ function* storedStates(db: Db): Generator<StoredState> {
  * committed to for it. Reads inside one transaction, so a running hub's writes do not move under it.
  */
 export function verifyDatabase(db: Db, input: VerifyInput = {}): AuditVerifyResult {
+  const steps = new SqliteSteps(db);
   const run = db.transaction((): AuditVerifyResult => {
-    const chain = verifyChain(chainRows(db), { expectedHead: input.expectedHead });
+    const chain = verifyChain(allChunks(steps, chainRows), { expectedHead: input.expectedHead });
     const { states, ...result } = chain;
     if (!result.ok) return result;
-    const checkedStates = verifyStates(states, storedStates(db));
+    const checkedStates = verifyStates(states, allChunks(steps, storedStates));
     if (checkedStates.badState) return { ...result, ok: false, ...checkedStates };
     return { ...result, statesChecked: checkedStates.statesChecked };
   });
