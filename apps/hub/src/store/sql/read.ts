@@ -1,3 +1,4 @@
+import type { StorePage } from '../store.js';
 import type { Dialect, Sql } from './dialect.js';
 import { sqlOnUse } from './dialect.js';
 
@@ -29,6 +30,15 @@ export function read<R, T>(sql: Sql, params: readonly unknown[], answer: (rows: 
 /** A read whose rows are taken one at a time (a page under a byte budget). */
 export function streamed<R, T>(sql: Sql, params: readonly unknown[], answer: (rows: Iterable<R>) => T): Read<T> {
   return { sql, params, rows: 'stream', answer: answer as (rows: Iterable<unknown>) => T };
+}
+
+/**
+ * A keyset page from rows read with `LIMIT limit + 1`: the extra row is not shown, it only says a next page exists,
+ * which starts after the last row shown (its `seq`).
+ */
+export function seqPage<R extends { seq: number }, T>(rows: R[], limit: number, toItem: (row: R) => T): StorePage<T> {
+  const shown = rows.slice(0, limit);
+  return { items: shown.map((row) => toItem(row)), next: rows.length > limit ? shown.at(-1)!.seq : null };
 }
 
 /** Part of a WHERE clause: text, or text that depends on the database. */

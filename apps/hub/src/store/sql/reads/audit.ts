@@ -3,7 +3,7 @@ import { GENESIS_HASH } from '../../../audit/audit-chain.js';
 import type { AuditQuery, StorePage } from '../../store.js';
 import { toAuditEntry, type AuditRow } from '../../stored-rows.js';
 import { sql } from '../dialect.js';
-import { read, Where, type Read } from '../read.js';
+import { read, seqPage, Where, type Read } from '../read.js';
 
 const timelineRows = sql(() => 'SELECT * FROM audit WHERE request_id = $1 ORDER BY seq');
 
@@ -24,10 +24,7 @@ export function listAudit(query: AuditQuery, queues: readonly string[] | null): 
   return read(
     where.sql((w) => `SELECT * FROM audit ${w} ORDER BY seq DESC LIMIT ${limit}`),
     where.params,
-    (rows: AuditRow[]) => {
-      const items = rows.slice(0, query.limit);
-      return { items: items.map(toAuditEntry), next: rows.length > query.limit ? items.at(-1)!.seq : null };
-    },
+    (rows: AuditRow[]) => seqPage(rows, query.limit, toAuditEntry),
   );
 }
 

@@ -2,7 +2,7 @@ import type { Grant } from '@approval-hub/protocol';
 import type { GrantQuery, StorePage } from '../../store.js';
 import { grantStatusSql, toGrant, type GrantRow } from '../../stored-grants.js';
 import { sql } from '../dialect.js';
-import { read, Where, type Read } from '../read.js';
+import { read, seqPage, Where, type Read } from '../read.js';
 
 const liveGrantRows = sql(
   () => `SELECT * FROM grants WHERE queue = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`,
@@ -30,10 +30,7 @@ export function listGrants(query: GrantQuery, queues: readonly string[] | null):
   return read(
     where.sql((w) => `SELECT * FROM grants ${w} ORDER BY seq DESC LIMIT ${limit}`),
     where.params,
-    (rows: GrantRow[]) => {
-      const items = rows.slice(0, query.limit);
-      return { items: items.map((row) => toGrant(row, query.now)), next: rows.length > query.limit ? items.at(-1)!.seq : null };
-    },
+    (rows: GrantRow[]) => seqPage(rows, query.limit, (row) => toGrant(row, query.now)),
   );
 }
 

@@ -2,7 +2,7 @@ import type { StorePage } from '../../store.js';
 import { OUTBOX_STATUSES, type OutboxQuery, type OutboxRow, type OutboxStatus } from '../../outbox-store.js';
 import { toOutboxRow, type OutboxDbRow } from '../../outbox-rows.js';
 import { sql } from '../dialect.js';
-import { read, Where, type Read } from '../read.js';
+import { read, seqPage, Where, type Read } from '../read.js';
 
 /** The delivery log, newest first. */
 export function listOutbox(query: OutboxQuery): Read<StorePage<OutboxRow>> {
@@ -12,10 +12,7 @@ export function listOutbox(query: OutboxQuery): Read<StorePage<OutboxRow>> {
   return read(
     where.sql((w) => `SELECT * FROM outbox ${w} ORDER BY seq DESC LIMIT ${limit}`),
     where.params,
-    (rows: OutboxDbRow[]) => {
-      const items = rows.slice(0, query.limit).map(toOutboxRow);
-      return { items, next: rows.length > query.limit ? items.at(-1)!.position : null };
-    },
+    (rows: OutboxDbRow[]) => seqPage(rows, query.limit, toOutboxRow),
   );
 }
 

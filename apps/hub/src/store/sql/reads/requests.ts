@@ -2,7 +2,7 @@ import type { ApprovalRecord } from '@approval-hub/protocol';
 import type { ListQuery, PendingQuery, ReadScope, StoreCounts, StorePage, StoredRequest } from '../../store.js';
 import { budgeted, toRecord, type ApprovalRow } from '../../stored-rows.js';
 import { sql } from '../dialect.js';
-import { read, streamed, Where, type Read } from '../read.js';
+import { read, seqPage, streamed, Where, type Read } from '../read.js';
 import { inScope } from './scope.js';
 
 /*
@@ -100,10 +100,7 @@ const undeliveredRows = sql(
 
 /** A principal's decisions waiting for its acknowledgement, oldest first. */
 export function undelivered(principalId: string, limit: number, afterPosition: number): Read<StorePage<ApprovalRecord>> {
-  return read(undeliveredRows, [principalId, afterPosition, limit + 1], (rows: ApprovalRow[]) => {
-    const items = rows.slice(0, limit);
-    return { items: items.map(toRecord), next: rows.length > limit ? items.at(-1)!.seq : null };
-  });
+  return read(undeliveredRows, [principalId, afterPosition, limit + 1], (rows: ApprovalRow[]) => seqPage(rows, limit, toRecord));
 }
 
 // Counters kept in the writing transaction (pending_counts), and the delivery backlog, one statement.
