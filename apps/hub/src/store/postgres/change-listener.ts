@@ -84,7 +84,7 @@ export function listenForChanges(options: ChangeListenerOptions): () => void {
         }
       }
     } finally {
-        reading = false;
+      reading = false;
     }
   };
 
