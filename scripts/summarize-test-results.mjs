@@ -21,8 +21,33 @@ function reports(dir, found = []) {
   return found;
 }
 
+/** Names of what failed in a vitest report: each failed test, or the file when it failed to load. */
+function vitestFailures(report, file) {
+  const names = [];
+  for (const suite of report.testResults ?? []) {
+    const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failedTests) names.push(`${path.relative(root, suite.name)} > ${test.fullName}`);
+    if (failedTests.length === 0 && suite.status === 'failed') names.push(`${path.relative(root, suite.name ?? file)} (did not run: ${String(suite.message ?? '').split('\n')[0]})`);
+  }
+  return names;
+}
+
+/** Names of the Playwright tests that did not pass at once (a retry that passed is still counted). */
+function playwrightFailures(suites, file, names = []) {
+  for (const suite of suites ?? []) {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status === 'unexpected' || test.status === 'flaky') names.push(`${spec.file ?? file} > ${spec.title} (${test.status})`);
+      }
+    }
+    playwrightFailures(suite.suites, file, names);
+  }
+  return names;
+}
+
 let passed = 0;
 let failed = 0;
+const failures = [];
 for (const file of reports(root)) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   if (typeof report.numPassedTests === 'number') {
@@ -30,11 +55,17 @@ for (const file of reports(root)) {
     passed += report.numPassedTests;
     // A suite that failed to load has no failed tests of its own; count it once.
     failed += report.numFailedTests > 0 ? report.numFailedTests : (report.numFailedTestSuites ?? 0);
+    failures.push(...vitestFailures(report, file));
   } else if (report.stats) {
     // Playwright
     passed += report.stats.expected ?? 0;
     failed += (report.stats.unexpected ?? 0) + (report.stats.flaky ?? 0);
+    failures.push(...playwrightFailures(report.suites, file));
   }
 }
-if (runStatus !== 0 && failed === 0) failed = 1;
+if (runStatus !== 0 && failed === 0) {
+  failed = 1;
+  failures.push('a step failed without a test report (install, lint, typecheck or build): see its output above');
+}
+for (const name of failures) console.log(`failed: ${name}`);
 console.log(`${passed} passed, ${failed} failed`);
