@@ -151,6 +151,10 @@ export class ApprovalEngine {
     return this.#reads.sync(...args);
   }
 
+  awaitingDelivery(...args: Parameters<Reads['awaitingDelivery']>): ReturnType<Reads['awaitingDelivery']> {
+    return this.#reads.awaitingDelivery(...args);
+  }
+
   undelivered(...args: Parameters<Reads['undelivered']>): ReturnType<Reads['undelivered']> {
     return this.#reads.undelivered(...args);
   }

@@ -104,18 +104,28 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     if (!ids) return;
     for (const id of ids) {
       const socket = nsp.sockets.get(id);
-      if (!socket) continue;
+      // Not sent again while its receipt may still come (a catch-up may have sent it first).
+      if (!socket || awaitingReceipt.get(id)?.has(record.requestId)) continue;
       catchingUp.get(id)?.add(record.requestId);
       // biome-ignore lint/complexity/noVoid: deliver never rejects (it logs a failed markDelivered and resolves).
       void deliver(socket, record);
     }
   });
 
-  // Another node's decisions whose notice may have been missed: whatever is still undelivered goes out again.
+  // Another node's decisions whose notice may have been missed: whatever is still undelivered goes out again. One
+  // read finds which of this node's agents have any; only their sockets read their own (not one read per socket).
   engine.on('resync', () => {
-    for (const socket of nsp.sockets.values()) {
-      redeliver(socket).catch((error: unknown) => log.error({ err: error, principal: socket.data.principal.id }, 'could not read undelivered decisions; they stay queued'));
-    }
+    const sockets = [...nsp.sockets.values()];
+    engine
+      .awaitingDelivery([...new Set(sockets.map((socket) => socket.data.principal.id))])
+      .then((principalIds) => {
+        const waiting = new Set(principalIds);
+        for (const socket of sockets) {
+          if (!socket.connected || !waiting.has(socket.data.principal.id)) continue;
+          redeliver(socket).catch((error: unknown) => log.error({ err: error, principal: socket.data.principal.id }, 'could not read undelivered decisions; they stay queued'));
+        }
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'could not read which agents have undelivered decisions; they stay queued'));
   });
 
   // Every socket of the agent hears of a cancel at once, so a call waiting on it in another process settles too.

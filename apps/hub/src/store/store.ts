@@ -288,6 +288,8 @@ export interface ApprovalStore extends OutboxStore {
   listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>>;
   /** Decisions waiting for `principalId`'s acknowledgement, oldest first, at most `limit`, after `afterPosition`. */
   undelivered(principalId: string, limit: number, afterPosition?: number): Promise<StorePage<ApprovalRecord>>;
+  /** Which of these principals have a decision waiting for their acknowledgement (one read for a node's agents). */
+  awaitingDelivery(principalIds: readonly string[]): Promise<string[]>;
   /** Pending requests whose deadline is at or before `now`, earliest first. */
   due(now: number, limit: number): Promise<StoredRequest[]>;
   nextDeadline(): Promise<number | null>;

@@ -252,6 +252,10 @@ export class PostgresStore implements ApprovalStore {
     return read(this.#pool, requests.listPending(queues, query));
   }
 
+  awaitingDelivery(principalIds: readonly string[]): Promise<string[]> {
+    return read(this.#pool, requests.awaitingDelivery(principalIds));
+  }
+
   undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {
     return read(this.#pool, requests.undelivered(principalId, limit, afterPosition));
   }
