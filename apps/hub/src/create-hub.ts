@@ -134,6 +134,7 @@ export function createHub(options: CreateHubOptions): Hub {
 
   const waiters = new DecisionWaiters();
   const longPolls = new LongPolls();
+  engine.attend((change) => change.kind === 'resolved' && waiters.has(change.requestId));
   engine.on('resolved', (record) => waiters.resolve(record));
   engine.on('resync', () => {
     waiters.recheck((id) => engine.settledRecord(id)).catch((error: unknown) => log.error({ err: error }, 'could not re-read awaited requests; their long-polls end at their timeout'));

@@ -1,5 +1,6 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import type { HubConfig } from '../config.js';
+import type { ChangeInterest, RemoteChange } from '../store/store.js';
 import { Arrival } from './arrival.js';
 import { CursorCodec } from './cursors.js';
 import { Deadlines } from './deadlines.js';
@@ -34,6 +35,7 @@ export class ApprovalEngine {
   readonly #upkeep: Upkeep;
   #unwatch: (() => void) | null = null;
   #sweep: NodeJS.Timeout | null = null;
+  readonly #interests: ChangeInterest[] = [];
 
   constructor(options: EngineOptions) {
     this.#core = new EngineCore(options);
@@ -47,6 +49,21 @@ export class ApprovalEngine {
 
   on<K extends keyof EngineEvents>(event: K, listener: EngineEvents[K]): void {
     this.#core.events.on(event, listener);
+  }
+
+  /**
+   * What a listener of `requested` or `resolved` needs from other nodes (a socket in the agent's room, a reviewer in
+   * the queue's room, a long-poll on the request). Another node's change that no interest covers is neither read nor
+   * emitted here: whoever starts waiting for it later reads the database (a connecting agent its undelivered
+   * decisions, a subscribing reviewer the pending queue, a long-poll the record), as it would for a change missed
+   * while it was away. With no interest declared at all, every change is read.
+   */
+  attend(interest: ChangeInterest): void {
+    this.#interests.push(interest);
+  }
+
+  #wants(change: RemoteChange): boolean {
+    return this.#interests.length === 0 || this.#interests.some((interest) => interest(change));
   }
 
   /** Expires what fell due while the hub was down, then keeps the deadline timer running. */
@@ -86,31 +103,32 @@ export class ApprovalEngine {
     this.#unwatch = core.store.watch((change) => {
       switch (change.kind) {
         case 'requested': {
+          // Every node's timers hear every deadline and escalation from the notice itself, read or not.
           this.#deadlines.considerExpiry(change.expiresAt);
-          const record = change.record;
-          // Another node's request may carry an escalation: its time when the record came along, else the earliest
-          // re-read from the database.
-          if (!record) this.#deadlines.considerEscalation(core.clock.now());
-          else if (record.escalation && record.escalation.escalatedAt === undefined) this.#deadlines.considerEscalation(Date.parse(record.escalation.escalateAt));
+          if (change.escalateAt !== null) this.#deadlines.considerEscalation(change.escalateAt);
+          if (!this.#wants(change)) return;
           // Already decided by the time it was read: its resolved change follows, and reviewers need only that.
           const announce = (read: ApprovalRecord | null) => read?.status === 'pending' && core.events.emit('requested', read, 'elsewhere');
-          if (record) announce(record);
+          if (change.record) announce(change.record);
           else this.currentRecord(change.requestId).then(announce).catch((error: unknown) => core.log.error({ err: error, requestId: change.requestId }, "could not read another node's request; reviewers here see it when they next subscribe"));
           return;
         }
         case 'resolved':
+          if (!this.#wants(change)) return;
           (change.record ? Promise.resolve(change.record) : this.settledRecord(change.requestId))
             .then((record) => record && core.events.emit('resolved', record, change.principalId, 'elsewhere'))
             .catch((error: unknown) => core.log.error({ err: error, requestId: change.requestId }, "could not read another node's decision; the sweep retries"));
           return;
         case 'resync':
           core.events.emit('resync');
+          this.#deadlines.rearm();
           return;
       }
-    });
+    }, (change) => this.#wants(change));
     this.#sweep = setInterval(() => {
       core.events.emit('resync');
-      this.#deadlines.considerEscalation(core.clock.now());
+      // Deadlines and escalations of notices this node missed: its timers re-read the earliest of each.
+      this.#deadlines.rearm();
     }, CLUSTER_SWEEP_MS);
     this.#sweep.unref();
   }
@@ -131,6 +149,10 @@ export class ApprovalEngine {
 
   sync(...args: Parameters<Reads['sync']>): ReturnType<Reads['sync']> {
     return this.#reads.sync(...args);
+  }
+
+  awaitingDelivery(...args: Parameters<Reads['awaitingDelivery']>): ReturnType<Reads['awaitingDelivery']> {
+    return this.#reads.awaitingDelivery(...args);
   }
 
   undelivered(...args: Parameters<Reads['undelivered']>): ReturnType<Reads['undelivered']> {

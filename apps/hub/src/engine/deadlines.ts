@@ -44,12 +44,18 @@ export class Deadlines {
     this.#escalation.stop();
   }
 
+  /** Both timers re-read their earliest time from the database: other nodes' notices may have been missed. */
+  rearm(): void {
+    this.#expiry.rearm();
+    this.#escalation.rearm();
+  }
+
   /** A new deadline (ms) that may be earlier than the one the timer waits for. */
   considerExpiry(at: number): void {
     this.#expiry.consider(at);
   }
 
-  /** A new escalation time (ms); `now` makes the timer re-read the earliest from the store. */
+  /** A new escalation time (ms) that may be earlier than the one the timer waits for. */
   considerEscalation(at: number): void {
     this.#escalation.consider(at);
   }

@@ -26,6 +26,11 @@ export class DecisionWaiters {
     });
   }
 
+  /** Whether a long-poll here waits for this request. */
+  has(requestId: string): boolean {
+    return this.#waiting.has(requestId);
+  }
+
   resolve(record: ApprovalRecord): void {
     const set = this.#waiting.get(record.requestId);
     if (!set) return;

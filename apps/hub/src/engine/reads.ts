@@ -139,6 +139,11 @@ export class Reads {
     return { records, remaining: [] };
   }
 
+  /** Which of these agents have decisions waiting for their acknowledgement. */
+  awaitingDelivery(principalIds: readonly string[]): Promise<string[]> {
+    return principalIds.length === 0 ? Promise.resolve([]) : this.core.store.awaitingDelivery(principalIds);
+  }
+
   /** One page of decisions still waiting for this agent's acknowledgement, after `afterPosition`. */
   async undelivered(principal: Principal, limit: number, afterPosition?: number) {
     const page = await this.core.store.undelivered(principal.id, limit, afterPosition);

@@ -28,11 +28,19 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
   const { engine, log } = hub;
   nsp.use(handshakeAuth(() => hub.principals, agentRoles, log));
 
+  /**
+   * Decisions sent to each socket and not yet acknowledged (nor timed out): a catch-up (the cluster's 15 s resync)
+   * does not send them again while their receipt may still come.
+   */
+  const awaitingReceipt = new Map<string, Set<string>>();
+
   /** Sends one decision; resolves once the agent acknowledged it (and it is recorded) or the wait timed out. */
   const deliver = (socket: AgentSocket, record: ApprovalRecord): Promise<void> =>
-    new Promise((resolve) => {
+    new Promise<void>((resolve) => {
       const response = responseOf(record);
       if (!response) return resolve();
+      const awaiting = awaitingReceipt.get(socket.id) ?? new Set<string>();
+      awaitingReceipt.set(socket.id, awaiting.add(record.requestId));
       socket.timeout(DELIVERY_ACK_TIMEOUT_MS).emit(AgentEvent.response, response, (error: Error | null, receipt: unknown) => {
         const parsed = DeliveryAck.safeParse(receipt);
         if (error || !parsed.success || !parsed.data.ok) return resolve();
@@ -41,6 +49,9 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
           .catch((err: unknown) => log.error({ err }, 'could not record a delivery'))
           .finally(resolve);
       });
+    }).finally(() => {
+      const awaiting = awaitingReceipt.get(socket.id);
+      if (awaiting?.delete(record.requestId) && awaiting.size === 0) awaitingReceipt.delete(socket.id);
     });
 
   /**
@@ -58,7 +69,8 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
       while (socket.connected) {
         const page = await engine.undelivered(socket.data.principal, hub.config.limits.redeliveryBatch, after);
         if (page.items.length === 0) return;
-        await Promise.all(page.items.filter((record) => !sentLive.has(record.requestId)).map((record) => deliver(socket, record)));
+        const awaiting = awaitingReceipt.get(socket.id);
+        await Promise.all(page.items.filter((record) => !sentLive.has(record.requestId) && !awaiting?.has(record.requestId)).map((record) => deliver(socket, record)));
         if (page.next === null) return;
         after = page.next;
       }
@@ -85,23 +97,35 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
   /** Sockets whose catch-up is running, with the decisions sent to them live meanwhile. */
   const catchingUp = new Map<string, Set<string>>();
 
+  // Another node's decision is read only where a socket of its agent is connected.
+  engine.attend((change) => change.kind === 'resolved' && nsp.adapter.rooms.has(agentRoom(change.principalId)));
   engine.on('resolved', (record, principalId) => {
     const ids = nsp.adapter.rooms.get(agentRoom(principalId));
     if (!ids) return;
     for (const id of ids) {
       const socket = nsp.sockets.get(id);
-      if (!socket) continue;
+      // Not sent again while its receipt may still come (a catch-up may have sent it first).
+      if (!socket || awaitingReceipt.get(id)?.has(record.requestId)) continue;
       catchingUp.get(id)?.add(record.requestId);
       // biome-ignore lint/complexity/noVoid: deliver never rejects (it logs a failed markDelivered and resolves).
       void deliver(socket, record);
     }
   });
 
-  // Another node's decisions whose notice may have been missed: whatever is still undelivered goes out again.
+  // Another node's decisions whose notice may have been missed: whatever is still undelivered goes out again. One
+  // read finds which of this node's agents have any; only their sockets read their own (not one read per socket).
   engine.on('resync', () => {
-    for (const socket of nsp.sockets.values()) {
-      redeliver(socket).catch((error: unknown) => log.error({ err: error, principal: socket.data.principal.id }, 'could not read undelivered decisions; they stay queued'));
-    }
+    const sockets = [...nsp.sockets.values()];
+    engine
+      .awaitingDelivery([...new Set(sockets.map((socket) => socket.data.principal.id))])
+      .then((principalIds) => {
+        const waiting = new Set(principalIds);
+        for (const socket of sockets) {
+          if (!socket.connected || !waiting.has(socket.data.principal.id)) continue;
+          redeliver(socket).catch((error: unknown) => log.error({ err: error, principal: socket.data.principal.id }, 'could not read undelivered decisions; they stay queued'));
+        }
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'could not read which agents have undelivered decisions; they stay queued'));
   });
 
   // Every socket of the agent hears of a cancel at once, so a call waiting on it in another process settles too.
@@ -113,7 +137,10 @@ export function attachAgentNamespace(nsp: AgentNamespace, hub: HubContext): void
     const principal = socket.data.principal;
     const ctx = listenerContext('agent', socket, hub);
     log.info({ event: 'agent.connected', principal: principal.id, socket: socket.id }, 'agent connected');
-    socket.on('disconnect', (reason) => log.info({ event: 'agent.disconnected', principal: principal.id, socket: socket.id, reason }, 'agent disconnected'));
+    socket.on('disconnect', (reason) => {
+      awaitingReceipt.delete(socket.id);
+      log.info({ event: 'agent.disconnected', principal: principal.id, socket: socket.id, reason }, 'agent disconnected');
+    });
     // biome-ignore lint/complexity/noVoid: Socket.IO's in-memory adapter, and the cluster adapters built on it, join synchronously; no promise is made.
     void socket.join(agentRoom(principal.id));
 

@@ -25,6 +25,8 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
   // New and resolved requests, the bulk of the traffic, reach every node through the store's change notice (the
   // engine emits those of other nodes as well): each node shows them to its own reviewers, and nothing goes through
   // the Socket.IO adapter. The rarer events below are broadcast once, through the adapter, to every node.
+  // Another node's request or resolution is read only where a reviewer watches its queue.
+  engine.attend((change) => nsp.adapter.rooms.has(ALL_QUEUES_ROOM) || nsp.adapter.rooms.has(queueRoom(change.queue)));
   engine.on('requested', (record) => nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.request, record));
   engine.on('resolved', (record) => nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record));
   engine.on('updated', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.updated, record));

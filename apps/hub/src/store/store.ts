@@ -217,14 +217,25 @@ export interface VerifyInput {
 /**
  * Something another hub process sharing the database committed. Stores that several processes can open at once
  * (PostgreSQL) report these; the database stays the truth, a change only says what to re-read. `record` is the
- * request as read once the change was heard (one read for all the changes of one commit): absent when that read
- * failed or found nothing, and then the listener reads for itself. A resolved change's record is never pending.
+ * request as read once the change was heard (one read for all the changes of one commit), and only when a watcher
+ * wanted it (`ChangeInterest`): absent when no watcher did, or that read failed or found nothing, and then a
+ * listener that wants it now reads for itself. A resolved change's record is never pending. `queue` is the request's
+ * queue at that commit; `escalateAt` when its escalation falls due (null when none is pending).
  */
 export type StoreChange =
-  | { kind: 'requested'; requestId: string; expiresAt: number; record?: ApprovalRecord }
-  | { kind: 'resolved'; requestId: string; principalId: string; record?: ApprovalRecord }
+  | { kind: 'requested'; requestId: string; expiresAt: number; queue: string; escalateAt: number | null; record?: ApprovalRecord }
+  | { kind: 'resolved'; requestId: string; principalId: string; queue: string; record?: ApprovalRecord }
   /** Changes may have been missed (the listening connection was lost and came back): re-read what matters. */
   | { kind: 'resync' };
+
+/** A request change another node committed, before its record is read. */
+export type RemoteChange = Extract<StoreChange, { kind: 'requested' | 'resolved' }>;
+
+/**
+ * Whether a watcher needs the record of another node's change: for a socket, long-poll or reviewer on this node.
+ * What nobody here waits for is not read at all; whoever starts waiting later reads the database itself.
+ */
+export type ChangeInterest = (change: RemoteChange) => boolean;
 
 /**
  * Everything that must survive a restart, behind one narrow async boundary. Each write is one transaction that
@@ -277,6 +288,8 @@ export interface ApprovalStore extends OutboxStore {
   listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>>;
   /** Decisions waiting for `principalId`'s acknowledgement, oldest first, at most `limit`, after `afterPosition`. */
   undelivered(principalId: string, limit: number, afterPosition?: number): Promise<StorePage<ApprovalRecord>>;
+  /** Which of these principals have a decision waiting for their acknowledgement (one read for a node's agents). */
+  awaitingDelivery(principalIds: readonly string[]): Promise<string[]>;
   /** Pending requests whose deadline is at or before `now`, earliest first. */
   due(now: number, limit: number): Promise<StoredRequest[]>;
   nextDeadline(): Promise<number | null>;
@@ -291,9 +304,10 @@ export interface ApprovalStore extends OutboxStore {
   secret(): Promise<Buffer>;
   /**
    * Changes committed by other processes on the same database, for as long as the returned function is not called.
-   * Absent on stores that only one process may open (SQLite: one writer per file).
+   * Absent on stores that only one process may open (SQLite: one writer per file). `interest`: which changes this
+   * listener needs the record of (all, when absent); a record is read when any listener needs it.
    */
-  watch?(listener: (change: StoreChange) => void): () => void;
+  watch?(listener: (change: StoreChange) => void, interest?: ChangeInterest): () => void;
   /** Resolves when the database answers; rejects with the reason it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -40,6 +40,7 @@ export function timeStoreWrites(store: ApprovalStore, observe: CommitObserver): 
     listRequests: (query, scope) => store.listRequests(query, scope),
     listPending: (queues, query) => store.listPending(queues, query),
     undelivered: (principalId, limit, after) => store.undelivered(principalId, limit, after),
+    awaitingDelivery: (principalIds) => store.awaitingDelivery(principalIds),
     due: (now, limit) => store.due(now, limit),
     nextDeadline: () => store.nextDeadline(),
     timeline: (requestId) => store.timeline(requestId),

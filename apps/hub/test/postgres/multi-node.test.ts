@@ -127,10 +127,10 @@ describe('PostgreSQL store: several nodes on one database', () => {
       await Promise.all(together.map((i) => store!.insertRequest(i)));
       await new Promise((r) => setTimeout(r, 200));
       const node = expect.any(String);
-      const requested = (i: typeof insert) => [i.record.requestId, Date.parse(i.record.expiresAt)];
+      const requested = (i: typeof insert) => [i.record.requestId, Date.parse(i.record.expiresAt), 'ops', null];
       expect(notices).toEqual([
         { node, requested: [requested(insert)] },
-        { node, resolved: [[insert.record.requestId, 'agent-a']] },
+        { node, resolved: [[insert.record.requestId, 'agent-a', 'ops']] },
         { node, requested: expect.arrayContaining(together.map(requested)) },
       ]);
       expect(notices[2]!.requested).toHaveLength(3);
@@ -208,8 +208,15 @@ describe('PostgreSQL store: several nodes on one database', () => {
       // Each change carries the record as read when it was heard (the request may be decided by then), and a
       // resolved change's record is the decided one: B's reviewers and agents need no read of their own.
       await expect.poll(() => heardByB.filter((c) => c.kind !== 'requested' || c.requestId === insert.record.requestId)).toEqual([
-        { kind: 'requested', requestId: insert.record.requestId, expiresAt: Date.parse(insert.record.expiresAt), record: expect.objectContaining({ requestId: insert.record.requestId }) },
-        { kind: 'resolved', requestId: insert.record.requestId, principalId: 'agent-a', record: expect.objectContaining({ requestId: insert.record.requestId, status: 'approved' }) },
+        {
+          kind: 'requested',
+          requestId: insert.record.requestId,
+          expiresAt: Date.parse(insert.record.expiresAt),
+          queue: 'ops',
+          escalateAt: null,
+          record: expect.objectContaining({ requestId: insert.record.requestId }),
+        },
+        { kind: 'resolved', requestId: insert.record.requestId, principalId: 'agent-a', queue: 'ops', record: expect.objectContaining({ requestId: insert.record.requestId, status: 'approved' }) },
       ]);
       const resolvedRecord = heardByB.find((c) => c.kind === 'resolved')?.record;
       expect(resolvedRecord).toEqual((await b!.getRequest(insert.record.requestId, EVERYTHING))?.record);
@@ -231,6 +238,44 @@ describe('PostgreSQL store: several nodes on one database', () => {
     } finally {
       stopA();
       stopB();
+    }
+  });
+  it('watch: another node’s records are read only for the changes a watcher wants; the others are told without one', async () => {
+    const [a, b] = await open(2);
+    const heard: StoreChange[] = [];
+    const wanted: string[] = [];
+    // B wants the queue 'ops' (a reviewer there) and the decisions of agent-b (its socket there); nothing else.
+    const stop = b!.watch!(
+      (change) => heard.push(change),
+      (change) => {
+        const wants = change.queue === 'ops' || (change.kind === 'resolved' && change.principalId === 'agent-b');
+        if (wants) wanted.push(change.requestId);
+        return wants;
+      },
+    );
+    try {
+      await expect.poll(async () => {
+        await a!.insertRequest(pendingInsert());
+        return heard.length;
+      }, { timeout: 5000 }).toBeGreaterThan(0);
+      heard.length = 0;
+      const elsewhere = pendingInsert({ queue: 'billing' });
+      const ops = pendingInsert({ queue: 'ops' });
+      const agentB = pendingInsert({ queue: 'billing', principalId: 'agent-b' });
+      for (const insert of [elsewhere, ops, agentB]) await a!.insertRequest(insert);
+      for (const insert of [elsewhere, ops, agentB]) await a!.transition(decision(insert.record, 'alice'));
+      await expect.poll(() => heard.filter((c) => c.kind === 'resolved').length).toBe(3);
+      const told = (kind: string, requestId: string) => heard.find((c) => c.kind === kind && 'requestId' in c && c.requestId === requestId) as Extract<StoreChange, { kind: 'requested' | 'resolved' }>;
+      // Every change is told, with its queue and times, so timers hear every deadline; records only where wanted.
+      expect(told('requested', elsewhere.record.requestId)).toEqual({ kind: 'requested', requestId: elsewhere.record.requestId, expiresAt: Date.parse(elsewhere.record.expiresAt), queue: 'billing', escalateAt: null });
+      expect(told('resolved', elsewhere.record.requestId)).toEqual({ kind: 'resolved', requestId: elsewhere.record.requestId, principalId: 'agent-a', queue: 'billing' });
+      expect(told('requested', agentB.record.requestId).record).toBeUndefined();
+      expect(told('requested', ops.record.requestId).record).toMatchObject({ requestId: ops.record.requestId, status: 'pending' });
+      expect(told('resolved', ops.record.requestId).record).toMatchObject({ requestId: ops.record.requestId, status: 'approved' });
+      expect(told('resolved', agentB.record.requestId).record).toMatchObject({ requestId: agentB.record.requestId, status: 'approved' });
+      expect(new Set(wanted)).toEqual(new Set([ops.record.requestId, agentB.record.requestId]));
+    } finally {
+      stop();
     }
   });
 });

@@ -402,6 +402,21 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
         const last = await store.undelivered('agent-a', 5);
         expect(last.next).toBeNull();
       });
+
+      it('awaitingDelivery names, of the principals asked about, those with a decision waiting for their receipt', async () => {
+        expect(await store.awaitingDelivery(['agent-a', 'agent-b'])).toEqual([]);
+        const a = await insertPending(store);
+        const b = await insertPending(store, { principalId: 'agent-b' });
+        await insertPending(store, { principalId: 'agent-c' });
+        expect(await store.awaitingDelivery(['agent-a', 'agent-b', 'agent-c'])).toEqual([]);
+        expect(await decide(store, a, 'agent-a', 'alice')).toBe(true);
+        expect(await decide(store, b, 'agent-b', 'alice')).toBe(true);
+        expect((await store.awaitingDelivery(['agent-a', 'agent-b', 'agent-c'])).sort()).toEqual(['agent-a', 'agent-b']);
+        expect(await store.awaitingDelivery(['agent-b', 'nobody'])).toEqual(['agent-b']);
+        expect(await store.awaitingDelivery([])).toEqual([]);
+        expect(await store.markDelivered(a.requestId, 'agent-a', delivered(a.requestId, 'agent-a'), iso(BASE + 2000))).toBe(true);
+        expect(await store.awaitingDelivery(['agent-a', 'agent-b'])).toEqual(['agent-b']);
+      });
     });
 
     describe('trust fields, decision order and search', () => {

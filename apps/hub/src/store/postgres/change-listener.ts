@@ -1,10 +1,10 @@
 import type { ApprovalRecord } from '@approval-hub/protocol';
 import pg from 'pg';
-import type { StoreChange } from '../store.js';
+import type { RemoteChange, StoreChange } from '../store.js';
 import { recordsOf } from '../sql/reads/requests.js';
 import { read } from '../sql/run-postgres.js';
 import { storeTypes } from './pool.js';
-import { CHANGE_CHANNEL, ChangeNotice } from './change-notice.js';
+import { CHANGE_CHANNEL, ChangeNotice, noticePrefix } from './change-notice.js';
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5000;
@@ -32,11 +32,21 @@ export interface ChangeListenerOptions {
   url: string;
   node: string;
   onChange: (change: StoreChange) => void;
+  /** Whether some watcher of this node needs the record of this change (read only then); every change is told. */
+  wants?: (change: RemoteChange) => boolean;
   /** Other nodes changed the grants of these queues. */
   onGrants?: (queues: readonly string[]) => void;
   /** True once LISTEN is in place, false when the connection is lost: a node's caches are only trusted while true. */
   onListening?: (listening: boolean) => void;
   onError: (error: Error) => void;
+}
+
+/** A notice's changes in the order its batch made them: requests first, then resolutions (as the batch lists them). */
+function changesOf(notice: ChangeNotice): RemoteChange[] {
+  return [
+    ...(notice.requested ?? []).map(([requestId, expiresAt, queue, escalateAt]): RemoteChange => ({ kind: 'requested', requestId, expiresAt, queue, escalateAt })),
+    ...(notice.resolved ?? []).map(([requestId, principalId, queue]): RemoteChange => ({ kind: 'resolved', requestId, principalId, queue })),
+  ];
 }
 
 export function listenForChanges(options: ChangeListenerOptions): () => void {
@@ -67,20 +77,15 @@ export function listenForChanges(options: ChangeListenerOptions): () => void {
     reading = true;
     try {
       while (waiting.length > 0) {
-        const notices = waiting;
+        const changes = waiting.flatMap(changesOf);
         waiting = [];
-        const ids = notices.flatMap((n) => [...(n.requested ?? []).map(([id]) => id), ...(n.resolved ?? []).map(([id]) => id)]);
-        const records = client ? await readRecords(client, [...new Set(ids)]) : new Map<string, ApprovalRecord>();
+        // Only what a socket, long-poll or reviewer of this node waits for is read; a node that has none reads nothing.
+        const ids = new Set(changes.filter((change) => !options.wants || options.wants(change)).map((change) => change.requestId));
+        const records = client && ids.size > 0 ? await readRecords(client, [...ids]) : new Map<string, ApprovalRecord>();
         if (stopped) return;
-        for (const notice of notices) {
-          for (const [requestId, expiresAt] of notice.requested ?? []) {
-            const record = records.get(requestId);
-            tell({ kind: 'requested', requestId, expiresAt, ...(record ? { record } : {}) });
-          }
-          for (const [requestId, principalId] of notice.resolved ?? []) {
-            const record = records.get(requestId);
-            tell({ kind: 'resolved', requestId, principalId, ...(record && record.status !== 'pending' ? { record } : {}) });
-          }
+        for (const change of changes) {
+          const record = records.get(change.requestId);
+          tell(record && (change.kind === 'requested' || record.status !== 'pending') ? { ...change, record } : change);
         }
       }
     } finally {
@@ -88,8 +93,9 @@ export function listenForChanges(options: ChangeListenerOptions): () => void {
     }
   };
 
+  const own = noticePrefix(options.node);
   const onNotification = (message: pg.Notification) => {
-    if (message.channel !== CHANGE_CHANNEL || !message.payload) return;
+    if (message.channel !== CHANGE_CHANNEL || !message.payload || message.payload.startsWith(own)) return;
     let parsed: ChangeNotice;
     try {
       const result = ChangeNotice.safeParse(JSON.parse(message.payload));

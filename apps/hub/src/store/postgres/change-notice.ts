@@ -4,25 +4,34 @@ import { z } from 'zod';
 export const CHANGE_CHANNEL = 'approval_hub';
 
 /**
- * What one committed batch of writes changed, small and without arguments or decisions: a listener reads the records
- * it names from the database in one statement (change-listener.ts), and the database stays the truth (a missed notice is caught by the engine's periodic resync, not by this
- * payload). One notice per batch (see write-batch.ts), not one per write. `node` is the sending store's id, so a node
- * skips its own notices. `requested`: [requestId, expiresAt]; `resolved`: [requestId, principalId]; `grants`: queues
- * whose grants changed (made, used, revoked), so other nodes drop them from their grant caches.
+ * What one committed batch of writes changed, small and without arguments or decisions (any role that can connect may
+ * LISTEN, so a notice carries nothing a reviewer's view would hide): a listener reads the records it names from the
+ * database in one statement (change-listener.ts), and the database stays the truth (a missed notice is caught by the
+ * engine's periodic resync, not by this payload). One notice per batch (see write-batch.ts), not one per write.
+ * `node` is the sending store's id, always the first key, so a node skips its own notices without parsing them.
+ * `requested`: [requestId, expiresAt, queue, escalateAt or null]; `resolved`: [requestId, principalId, queue];
+ * `grants`: queues whose grants changed (made, used, revoked), so other nodes drop them from their grant caches.
+ * The queue (and the agent) let a node skip reading what none of its sockets or long-polls waits for; the times arm
+ * its timers without a read.
  */
 export const ChangeNotice = z.object({
   node: z.string(),
-  requested: z.array(z.tuple([z.string(), z.number()])).optional(),
-  resolved: z.array(z.tuple([z.string(), z.string()])).optional(),
+  requested: z.array(z.tuple([z.string(), z.number(), z.string(), z.number().nullable()])).optional(),
+  resolved: z.array(z.tuple([z.string(), z.string(), z.string()])).optional(),
   grants: z.array(z.string()).optional(),
 });
 export type ChangeNotice = z.infer<typeof ChangeNotice>;
 
 /** What one write adds to its batch's notice. */
 export interface NoticePart {
-  requested?: [requestId: string, expiresAt: number];
-  resolved?: [requestId: string, principalId: string];
+  requested?: [requestId: string, expiresAt: number, queue: string, escalateAt: number | null];
+  resolved?: [requestId: string, principalId: string, queue: string];
   grants?: string;
+}
+
+/** How every notice `node` sent begins (`batchNotices` writes `node` first): its own notices are skipped unparsed. */
+export function noticePrefix(node: string): string {
+  return `{"node":${JSON.stringify(node)}`;
 }
 
 /** NOTIFY payloads are limited to 8000 bytes: a larger batch's notice goes as several. */

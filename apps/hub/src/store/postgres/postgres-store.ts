@@ -17,6 +17,7 @@ import {
   type PurgedSpent,
   type PurgeSpent,
   type ReadScope,
+  type ChangeInterest,
   type StoreChange,
   type StoreCounts,
   type StorePage,
@@ -75,7 +76,8 @@ export class PostgresStore implements ApprovalStore {
   readonly #grants = new GrantCache();
   /** One LISTEN connection per node, shared by every watcher and the grant cache (started on first need). */
   #stopListening: (() => void) | null = null;
-  readonly #watchers = new Set<(change: StoreChange) => void>();
+  /** Each watcher with what it needs the records of (undefined: everything). */
+  readonly #watchers = new Map<(change: StoreChange) => void, ChangeInterest | undefined>();
 
   private constructor(pool: pg.Pool, url: string) {
     this.#pool = pool;
@@ -124,7 +126,11 @@ export class PostgresStore implements ApprovalStore {
       onChange: (change) => {
         // Missed notices may have changed grants too.
         if (change.kind === 'resync') this.#grants.invalidateAll();
-        for (const watcher of this.#watchers) watcher(change);
+        for (const watcher of this.#watchers.keys()) watcher(change);
+      },
+      wants: (change) => {
+        for (const interest of this.#watchers.values()) if (!interest || interest(change)) return true;
+        return false;
       },
       onGrants: (queues) => this.#grants.invalidate(queues),
       onListening: (listening) => this.#grants.enabled(listening),
@@ -221,9 +227,9 @@ export class PostgresStore implements ApprovalStore {
   }
 
   /** Other nodes' committed changes, heard on a dedicated LISTEN connection (see change-listener.ts). */
-  watch(listener: (change: StoreChange) => void): () => void {
+  watch(listener: (change: StoreChange) => void, interest?: ChangeInterest): () => void {
     const own = (change: StoreChange) => listener(change);
-    this.#watchers.add(own);
+    this.#watchers.set(own, interest);
     this.#listen();
     return () => this.#watchers.delete(own);
   }
@@ -244,6 +250,10 @@ export class PostgresStore implements ApprovalStore {
 
   listPending(queues: readonly string[] | null, query: PendingQuery): Promise<StorePage<ApprovalRecord, { expiresAt: number; position: number }>> {
     return read(this.#pool, requests.listPending(queues, query));
+  }
+
+  awaitingDelivery(principalIds: readonly string[]): Promise<string[]> {
+    return read(this.#pool, requests.awaitingDelivery(principalIds));
   }
 
   undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {

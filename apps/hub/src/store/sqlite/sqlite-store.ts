@@ -249,6 +249,10 @@ export class SqliteStore implements ApprovalStore {
     return this.#reads.read(requests.listPending(queues, query));
   }
 
+  async awaitingDelivery(principalIds: readonly string[]): Promise<string[]> {
+    return this.#reads.read(requests.awaitingDelivery(principalIds));
+  }
+
   async undelivered(principalId: string, limit: number, afterPosition = 0): Promise<StorePage<ApprovalRecord>> {
     return this.#reads.read(requests.undelivered(principalId, limit, afterPosition));
   }

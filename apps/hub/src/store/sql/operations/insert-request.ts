@@ -99,8 +99,8 @@ export function* insertRequest(input: InsertRequest): Op<WriteResult<InsertOutco
     // A request decided as it arrived (policy, grant) is announced resolved too: other nodes show its resolution to
     // their reviewers and deliver it to the agent's sockets there.
     notice: {
-      requested: [row.request_id, row.expires_at],
-      ...(!pending && { resolved: [row.request_id, row.principal_id] }),
+      requested: [row.request_id, row.expires_at, row.queue, row.escalate_at],
+      ...(!pending && { resolved: [row.request_id, row.principal_id, row.queue] }),
       ...(input.grantUse && { grants: record.queue }),
     },
   };

@@ -74,6 +74,6 @@ export function* transition(input: Transition): Op<WriteResult<boolean>> {
     audit: pendingAudit(input.audit, input.at, input.requestId, stateHash(stateValues(row), queued)),
     commit: true,
     counters: countersOf(row),
-    notice: { resolved: [row.request_id, row.principal_id], ...(input.grant && { grants: input.grant.queue }) },
+    notice: { resolved: [row.request_id, row.principal_id, row.queue], ...(input.grant && { grants: input.grant.queue }) },
   };
 }

@@ -98,6 +98,13 @@ const undeliveredRows = sql(
   WHERE d.principal_id = $1 AND a.seq > $2 ORDER BY a.seq LIMIT $3`,
 );
 
+const principalsAwaiting = sql((d) => `SELECT DISTINCT principal_id FROM deliveries WHERE ${d.inArray('principal_id', '$1')}`);
+
+/** Which of these principals have decisions waiting for their acknowledgement (`deliveries_principal` index). */
+export function awaitingDelivery(principalIds: readonly string[]): Read<string[]> {
+  return read(principalsAwaiting, [principalIds], (rows: { principal_id: string }[]) => rows.map((row) => row.principal_id));
+}
+
 /** A principal's decisions waiting for its acknowledgement, oldest first. */
 export function undelivered(principalId: string, limit: number, afterPosition: number): Read<StorePage<ApprovalRecord>> {
   return read(undeliveredRows, [principalId, afterPosition, limit + 1], (rows: ApprovalRow[]) => seqPage(rows, limit, toRecord));
