@@ -32,6 +32,7 @@ import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { fileIdentity, type CreatedAnswer, type InTransactionCrashPoint } from './sqlite-writer.js';
 import { WriterClient } from './writer-client.js';
 import { SqliteSteps } from '../sql/run-sqlite.js';
+import { transitionInput } from '../sql/operations/transition.js';
 import * as audit from '../sql/reads/audit.js';
 import * as deadlines from '../sql/reads/deadlines.js';
 import * as grants from '../sql/reads/grants.js';
@@ -174,7 +175,8 @@ export class SqliteStore implements ApprovalStore {
   }
 
   transition(input: Transition): Promise<boolean> {
-    return this.#write({ op: 'transition', input }, input.grant ? [input.grant.queue] : undefined);
+    // Only what the operation reads crosses to the writer thread: less to clone each way.
+    return this.#write({ op: 'transition', input: transitionInput(input) }, input.grant ? [input.grant.queue] : undefined);
   }
 
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
