@@ -117,8 +117,9 @@ export class Arrival {
     let outcome: InsertOutcome | undefined;
     let usedGrant: Grant | undefined;
     if (policy?.action !== 'deny') {
-      // Read from the store on every arrival, never cached: a revocation on any node counts at once. A grant that
-      // the insert finds no longer live (revoked, expired, used up meanwhile) is dropped and the rest tried again.
+      // The store's copy of the queue's live grants (grant-cache.ts) is only a hint: the insert re-checks the grant in
+      // its own transaction, so a revocation on any node counts at once. A grant that the insert finds no longer live
+      // (revoked, expired, used up meanwhile) is dropped and the rest tried again.
       let grants = await this.core.store.liveGrants(queue, now);
       for (let attempt = 0; attempt < 5; attempt++) {
         const grant = decidingGrant(grants, record);

@@ -26,11 +26,13 @@ import {
   type VerifyInput,
 } from '../store.js';
 import type { OutboxClaim, OutboxQuery, OutboxRow, OutboxSettle, OutboxStatus } from '../outbox-store.js';
+import { GrantCache } from '../grant-cache.js';
 import { builtScript } from './built-script.js';
 import { lockDatabase, type DatabaseLock } from './database-lock.js';
 import { fileIdentity, type CreatedAnswer, type InTransactionCrashPoint } from './sqlite-writer.js';
 import { WriterClient } from './writer-client.js';
 import { SqliteSteps } from '../sql/run-sqlite.js';
+import { transitionInput } from '../sql/operations/transition.js';
 import * as audit from '../sql/reads/audit.js';
 import * as deadlines from '../sql/reads/deadlines.js';
 import * as grants from '../sql/reads/grants.js';
@@ -67,6 +69,12 @@ export class SqliteStore implements ApprovalStore {
   readonly #headRecorder: NodeJS.Timeout;
   #verifying: Promise<AuditVerifyResult> | null = null;
   #closed = false;
+  /**
+   * The live grants every arrival reads (grant-cache.ts). This process is the file's only writer (database-lock.ts),
+   * so every write that can change a live grant passes through here and drops the copies it touches once it
+   * committed, before its caller hears back: a grant made or revoked is seen by the next arrival, as with no cache.
+   */
+  readonly #grants = new GrantCache();
 
   private constructor(parts: { path: string; lock: DatabaseLock; writer: WriterClient; db: Db }) {
     this.#path = parts.path;
@@ -77,6 +85,7 @@ export class SqliteStore implements ApprovalStore {
     this.#identity = parts.path === ':memory:' ? null : fileIdentity(parts.path);
     this.#headRecorder = setInterval(() => this.#recordHead(), HEAD_RECORD_MS);
     this.#headRecorder.unref();
+    this.#grants.enabled(true);
   }
 
   /** Keeps the committed head beside the lock, for the integrity check at the next start. */
@@ -141,7 +150,8 @@ export class SqliteStore implements ApprovalStore {
     this.#writeFailure = error;
   }
 
-  async #write<T>(op: Parameters<WriterClient['write']>[0]): Promise<T> {
+  /** `grantQueues`: the queues whose live grants this write may change ('all' when not known before it runs). */
+  async #write<T>(op: Parameters<WriterClient['write']>[0], grantQueues?: readonly string[] | 'all'): Promise<T> {
     try {
       const value = (await this.#writer.write(op)) as T;
       this.#writeFailure = null;
@@ -149,18 +159,24 @@ export class SqliteStore implements ApprovalStore {
     } catch (error) {
       this.#writeFailure = error as Error;
       throw error;
+    } finally {
+      // Committed or not (a failed write may still have committed before its answer was lost): the copies go.
+      if (grantQueues === 'all') this.#grants.invalidateAll();
+      else if (grantQueues) this.#grants.invalidate(grantQueues);
     }
   }
 
   // ---- writes ----
 
   async insertRequest(input: InsertRequest): Promise<InsertOutcome> {
-    const outcome = await this.#write<InsertOutcome | CreatedAnswer>({ op: 'insert', input });
+    // A grant use counts one more use of it (the grant's queue is the request's).
+    const outcome = await this.#write<InsertOutcome | CreatedAnswer>({ op: 'insert', input }, input.grantUse ? [input.record.queue] : undefined);
     return outcome.kind === 'created' ? { kind: 'created', record: input.record } : outcome;
   }
 
   transition(input: Transition): Promise<boolean> {
-    return this.#write({ op: 'transition', input });
+    // Only what the operation reads crosses to the writer thread: less to clone each way.
+    return this.#write({ op: 'transition', input: transitionInput(input) }, input.grant ? [input.grant.queue] : undefined);
   }
 
   markDelivered(requestId: string, principalId: string, audit: AuditEvent, at: string): Promise<boolean> {
@@ -176,7 +192,7 @@ export class SqliteStore implements ApprovalStore {
   }
 
   purgeSpent(input: PurgeSpent): Promise<PurgedSpent> {
-    return this.#write({ op: 'purgeSpent', input });
+    return this.#write({ op: 'purgeSpent', input }, 'all');
   }
 
   updatePending(input: PendingUpdate): Promise<boolean> {
@@ -184,7 +200,7 @@ export class SqliteStore implements ApprovalStore {
   }
 
   revokeGrant(input: RevokeGrant): Promise<{ grant: Grant; revoked: boolean } | null> {
-    return this.#write({ op: 'revoke', input });
+    return this.#write({ op: 'revoke', input }, 'all');
   }
 
   claimOutbox(input: OutboxClaim): Promise<OutboxRow[]> {
@@ -201,8 +217,8 @@ export class SqliteStore implements ApprovalStore {
 
   // ---- reads (../sql/reads, on this read connection) ----
 
-  async liveGrants(queue: string, now: number): Promise<Grant[]> {
-    return this.#reads.read(grants.liveGrants(queue, now));
+  liveGrants(queue: string, now: number): Promise<Grant[]> {
+    return this.#grants.liveGrants(queue, now, async (q, at) => this.#reads.read(grants.liveGrantRowsOf(q, at)));
   }
 
   async listGrants(query: GrantQuery, queues: readonly string[] | null): Promise<StorePage<Grant>> {
@@ -323,6 +339,7 @@ export class SqliteStore implements ApprovalStore {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#headRecorder);
+    this.#grants.enabled(false);
     await this.#writer.close();
     this.#recordHead();
     this.#db.close();

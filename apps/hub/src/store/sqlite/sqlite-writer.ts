@@ -4,12 +4,12 @@ import { GENESIS_HASH, auditHash } from '../../audit/audit-chain.js';
 import type { AuditEvent } from '../../audit/audit-events.js';
 import type { Grant } from '@approval-hub/protocol';
 import type { OutboxClaim, OutboxRow, OutboxSettle } from '../outbox-store.js';
-import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant, Transition } from '../store.js';
+import type { InsertOutcome, InsertRequest, PendingUpdate, PurgeDecided, PurgedSpent, PurgeSpent, RevokeGrant } from '../store.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
 import { SqliteSteps } from '../sql/run-sqlite.js';
 import type { Op, WriteResult as OpResult } from '../sql/tx.js';
-import { transition } from '../sql/operations/transition.js';
+import { transition, type TransitionInput } from '../sql/operations/transition.js';
 import { updatePending } from '../sql/operations/update-pending.js';
 import { insertRequest } from '../sql/operations/insert-request.js';
 import { markDelivered } from '../sql/operations/mark-delivered.js';
@@ -20,7 +20,7 @@ import { claimOutbox, redeliverOutbox, settleOutbox } from '../sql/operations/ou
 /** One write, as the main thread posts it to the writer thread. */
 export type WriteOp =
   | { op: 'insert'; input: InsertRequest }
-  | { op: 'transition'; input: Transition }
+  | { op: 'transition'; input: TransitionInput }
   | { op: 'delivered'; requestId: string; principalId: string; audit: AuditEvent; at: string }
   | { op: 'audit'; events: AuditEvent[]; at: string }
   | { op: 'purge'; input: PurgeDecided }
@@ -166,9 +166,11 @@ export class SqliteWriter {
 
   #append(event: AuditEvent, at: string, state: string | null): void {
     const seq = this.#head.seq + 1;
-    const row = { seq, ...auditRowContent(event, at, state) };
-    const hash = auditHash(this.#head.hash, row);
-    this.#stmt.insertAudit.run({ ...row, prevHash: this.#head.hash, hash });
+    const content = auditRowContent(event, at, state);
+    const prevHash = this.#head.hash;
+    const hash = auditHash(prevHash, { seq, ...content });
+    // Positional: better-sqlite3 binds an array without looking each name up (one row per request step).
+    this.#stmt.insertAudit.run(seq, content.at, content.type, content.requestId, content.queue, content.actor, content.data, content.stateHash, prevHash, hash);
     this.#head = { seq, hash };
   }
 
@@ -219,8 +221,7 @@ function prepare(db: Db) {
     savepoint: p('SAVEPOINT write'),
     release: p('RELEASE write'),
     rollbackTo: p('ROLLBACK TO write'),
-    insertAudit: p(`INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
-      VALUES (@seq, @at, @type, @requestId, @queue, @actor, @data, @stateHash, @prevHash, @hash)`),
+    insertAudit: p('INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     lastAudit: p('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     auditAt: p('SELECT hash FROM audit WHERE seq = ?'),
     probe: p(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),

@@ -8,8 +8,34 @@ import { one, run, type Op, type WriteResult } from '../tx.js';
 import { queueOutbox } from './outbox.js';
 import { countersOf, pendingAudit, queuedAfter, spendLink, UNDO, type RowAndQueue } from './shared.js';
 
+/** The fields of a record a transition reads: the new state it writes, and what the quorum's last approval expects. */
+type WrittenState = Pick<ApprovalRecord, 'status' | 'decision' | 'resolvedAt' | 'quorum'>;
+type ExpectedState = Pick<ApprovalRecord, 'quorum' | 'escalation' | 'queue'>;
+
+/**
+ * A transition as its operation reads it: of the records, only the fields it writes or compares (the rest of the row
+ * is as stored). The SQLite store sends no more than this to its writer thread.
+ */
+export type TransitionInput = Omit<Transition, 'record' | 'expect'> & { record: WrittenState; expect?: ExpectedState | undefined };
+
+/** `input` with its records cut down to what the operation reads. */
+export function transitionInput(input: Transition): TransitionInput {
+  const { record, expect, ...rest } = input;
+  const written: WrittenState = { status: record.status };
+  if (record.decision !== undefined) written.decision = record.decision;
+  if (record.resolvedAt !== undefined) written.resolvedAt = record.resolvedAt;
+  if (record.quorum !== undefined) written.quorum = record.quorum;
+  const slim: TransitionInput = { ...rest, record: written };
+  if (expect) {
+    slim.expect = { queue: expect.queue };
+    if (expect.quorum !== undefined) slim.expect.quorum = expect.quorum;
+    if (expect.escalation !== undefined) slim.expect.escalation = expect.escalation;
+  }
+  return slim;
+}
+
 /** What a quorum's last approval expects still to hold: no other approval, edit or move came in since the engine read it. */
-export function expected(before: ApprovalRecord): [string | null, string | null, string] {
+export function expected(before: ExpectedState): [string | null, string | null, string] {
   return [progressText(before.quorum), progressText(before.escalation), before.queue];
 }
 
@@ -47,7 +73,7 @@ const insertGrant = sql(
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 );
 
-export function* transition(input: Transition): Op<WriteResult<boolean>> {
+export function* transition(input: TransitionInput): Op<WriteResult<boolean>> {
   const { record } = input;
   // Cancelled requests carry no decision; they are dated by the transition, so history can place them too.
   const decidedAt = Date.parse(record.resolvedAt ?? record.decision?.decidedAt ?? input.at);

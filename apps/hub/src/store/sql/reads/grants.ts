@@ -8,13 +8,9 @@ const liveGrantRows = sql(
   () => `SELECT * FROM grants WHERE queue = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses) ORDER BY seq`,
 );
 
-/** The grants of a queue that can still be used at `now`, oldest first (as rows: PostgreSQL's grant cache keeps them). */
+/** The grants of a queue that can still be used at `now`, oldest first (as rows: each store's grant cache keeps them). */
 export function liveGrantRowsOf(queue: string, now: number): Read<GrantRow[]> {
   return read(liveGrantRows, [queue, now], (rows: GrantRow[]) => rows);
-}
-
-export function liveGrants(queue: string, now: number): Read<Grant[]> {
-  return read(liveGrantRows, [queue, now], (rows: GrantRow[]) => rows.map((row) => toGrant(row, now)));
 }
 
 /** Newest first, within the reader's queues. */
