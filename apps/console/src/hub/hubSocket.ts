@@ -283,9 +283,6 @@ export function createHubSocket(options: HubSocketOptions): HubSocket {
       }
       actions().settleDecision(requestId, outcome);
       if (outcome.type === 'ack' && !outcome.ack.ok && outcome.ack.error.code === 'proposal_changed') options.onProposalChanged?.(requestId);
-      // The hub tells the socket that decided through this ack only (no `approval.resolved` echo): without it, the
-      // queue is read again, so a decision that was recorded after all does not linger on screen.
-      if (outcome.type === 'no_answer' && socket === s && s.connected) subscribe(s);
     });
   };
 

@@ -15,11 +15,6 @@ import { quorumStep } from './quorum-step.js';
 export interface DecideOptions extends Partial<DecisionVia> {
   /** Spent in the decision's own transaction (a partial quorum approval's too): a link decides once. */
   linkUse?: LinkUse | undefined;
-  /**
-   * The transport's id for the connection that sent the decision (a socket id), when it answers that connection with
-   * the decided record: the `resolved` announcement then skips it, so it is not sent the same record twice.
-   */
-  connection?: string | undefined;
 }
 
 /**
@@ -146,7 +141,7 @@ export class Decisions {
       { event: 'approval.decided', requestId: original.requestId, status: record.status, reviewer: principal.id, modified, grant: grant?.grantId },
       'approval decided',
     );
-    this.core.events.emit('resolved', record, stored.principalId, 'here', options.connection);
+    this.core.events.emit('resolved', record, stored.principalId, 'here');
     if (grant) this.core.events.emit('grantCreated', grant);
     return ok(record);
   }

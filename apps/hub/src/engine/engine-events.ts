@@ -10,12 +10,8 @@ export interface EngineEvents {
    * reviewers what every node committed, so this does not travel through the Socket.IO adapter).
    */
   requested: (record: ApprovalRecord, origin: ChangeOrigin) => void;
-  /**
-   * A request left `pending` (decision, policy, timeout or cancel), committed here or by another node. `answered`: the
-   * connection whose decision this was (`DecideOptions.connection`); it hears the record in its own answer, so the
-   * announcement to reviewers skips it.
-   */
-  resolved: (record: ApprovalRecord, principalId: string, origin: ChangeOrigin, answered?: string) => void;
+  /** A request left `pending` (decision, policy, timeout or cancel), committed here or by another node. */
+  resolved: (record: ApprovalRecord, principalId: string, origin: ChangeOrigin) => void;
   /** Another node's changes may have been missed: re-read what is waiting (undelivered decisions, long-polls). */
   resync: () => void;
   /** A request was cancelled, committed: `principalId` is the agent that asked (its other processes stop waiting). */

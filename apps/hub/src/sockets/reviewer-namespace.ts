@@ -28,11 +28,7 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
   // Another node's request or resolution is read only where a reviewer watches its queue.
   engine.attend((change) => nsp.adapter.rooms.has(ALL_QUEUES_ROOM) || nsp.adapter.rooms.has(queueRoom(change.queue)));
   engine.on('requested', (record) => nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.request, record));
-  engine.on('resolved', (record, _principalId, _origin, answered) => {
-    const rooms = nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]);
-    // The socket that decided gets the record in its ack (every socket is in the room named by its id).
-    (answered === undefined ? rooms : rooms.except(answered)).emit(ReviewerEvent.resolved, record);
-  });
+  engine.on('resolved', (record) => nsp.local.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.resolved, record));
   engine.on('updated', (record) => nsp.to([ALL_QUEUES_ROOM, queueRoom(record.queue)]).emit(ReviewerEvent.updated, record));
   engine.on('moved', (record, fromQueue) => {
     const from = queueRoom(fromQueue);
@@ -77,7 +73,7 @@ export function attachReviewerNamespace(nsp: ReviewerNamespace, hub: HubContext)
       const page = await engine.pendingPage(subscribed, { cursor, limit });
       return ok({ pending: page.pending, serverTime: toIso(hub.clock.now()), queues: subscribed, nextCursor: page.nextCursor });
     });
-    listen(ctx, ReviewerEvent.respond, (decision) => engine.decide(principal, decision, { channel: 'socket', connection: socket.id }));
+    listen(ctx, ReviewerEvent.respond, (decision) => engine.decide(principal, decision, { channel: 'socket' }));
     listen(ctx, ReviewerEvent.get, ({ requestId }) => engine.detail(principal, requestId));
     refuseUnknownEvents(ctx);
   });
