@@ -20,13 +20,13 @@ import { processTreeCpuMicros } from './stats/process-tree-cpu.js';
  * NOTIFYs (a listener on every channel the hub uses: its change notices and Socket.IO's adapter), at a rate well
  * below saturation, 100 agents × 4 reviewers, each request approved by a reviewer and acknowledged by its agent.
  */
-const USAGE = 'pg-cost [--nodes 1|3] [--rate 150] [--seconds 10] [--hub-main path/to/main.js] [--profile-dir dir]';
+const USAGE = 'pg-cost [--nodes 1|3] [--rate 150] [--seconds 10] [--args-bytes 0] [--hub-main path/to/main.js] [--profile-dir dir]';
 
 const CHANNELS = ['approval_hub', 'socket.io#/agent', 'socket.io#/reviewer', 'socket.io#/'];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'hub-main': { type: 'string' }, 'profile-dir': { type: 'string' }, nodes: { type: 'string', default: '1' }, rate: { type: 'string', default: '150' }, seconds: { type: 'string', default: '10' }, help: { type: 'boolean', default: false } },
+    options: { 'hub-main': { type: 'string' }, 'profile-dir': { type: 'string' }, nodes: { type: 'string', default: '1' }, rate: { type: 'string', default: '150' }, seconds: { type: 'string', default: '10' }, 'args-bytes': { type: 'string', default: '0' }, help: { type: 'boolean', default: false } },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -34,10 +34,11 @@ async function main(): Promise<void> {
   }
   const nodes = Number(values.nodes);
   if (nodes !== 1 && nodes !== 3) throw new Error('--nodes is 1 or 3');
-  const step: StepSettings = { ratePerSecond: Number(values.rate), durationMs: Number(values.seconds) * 1000, warmupMs: 1000, graceMs: 3000, argsBytes: 0 };
+  const step: StepSettings = { ratePerSecond: Number(values.rate), durationMs: Number(values.seconds) * 1000, warmupMs: 1000, graceMs: 3000, argsBytes: Number(values['args-bytes']) };
+  if (!Number.isInteger(step.argsBytes) || step.argsBytes < 0) throw new Error('--args-bytes is a whole number of bytes');
 
   const dir = mkdtempSync(path.join(tmpdir(), 'pg-cost-'));
-  const postgres = await startPostgres({ settings: { ...BENCH_POSTGRES_SETTINGS, shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' } });
+  const postgres = await startPostgres({ settings: { ...BENCH_POSTGRES_SETTINGS, shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top', 'pg_stat_statements.track_planning': 'on' } });
   const pool = WorkerPool.start(2);
   const hubs: ServerProcess[] = [];
   let admin: pg.Client | null = null;
@@ -77,9 +78,11 @@ async function main(): Promise<void> {
     // Statistics reach the views within a second (the stats collector); wait for the step's last writes.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const after = await counters();
-    const top = await admin.query<{ calls: string; query: string }>(
-      `SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-       WHERE d.datname = current_database() ORDER BY calls DESC LIMIT 14`,
+    // By time spent in PostgreSQL: where its CPU goes (calls alone hide a statement that is slow with large arguments).
+    const top = await admin.query<{ calls: string; ms: string; query: string }>(
+      `SELECT calls, total_exec_time + total_plan_time AS ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+       WHERE d.datname = current_database() ORDER BY total_exec_time + total_plan_time DESC LIMIT 14`,
     );
     await disconnectAll(pool, server.url);
 
@@ -105,7 +108,8 @@ async function main(): Promise<void> {
       statementsPerRequest: per(after.calls - before.calls),
       noticesPerRequest: per(after.notices - before.notices),
       otherLoadPercent: measured.machine?.otherPercent ?? null,
-      topStatements: top.rows.map((r) => `${per(Number(r.calls))}/req  ${r.query}`),
+      argsBytes: step.argsBytes,
+      topStatements: top.rows.map((r) => `${per(Number(r.calls))}/req  ${Math.round((Number(r.ms) * 1000) / requests)} µs/req  ${r.query}`),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {

@@ -16,11 +16,14 @@ type Write = (store: ApprovalStore) => Promise<unknown>;
 /** One history of writes, made once, to hand to several stores in the same order (as one engine would). */
 function history(): Write[] {
   const [a, b, c] = [pendingInsert({ queue: 'ops' }), pendingInsert({ principalId: 'agent-b' }), pendingInsert({ queue: 'ops' })];
+  // Text that would end or break a quoted constant if PostgreSQL were sent it unescaped (write-batch.ts quotes it).
+  const hostile = pendingInsert({ args: { q: "'; DROP TABLE audit; --", tags: '$$ $a$ $h$ $h0$ $fn$ \\ \\" \u0000 \u001f', nested: { quote: '"\'' } } });
   const delivered = auditEvent('delivered', a!.record.requestId, null, { kind: 'agent', id: 'agent-a', name: 'agent-a' }, {});
   return [
     (s) => s.insertRequest(a!),
     (s) => s.insertRequest(b!),
     (s) => s.insertRequest(c!),
+    (s) => s.insertRequest(hostile),
     (s) => s.transition(decision(a!.record, 'alice')),
     (s) => s.markDelivered(a!.record.requestId, 'agent-a', delivered, '2026-11-22T12:00:02.000Z'),
     (s) => s.transition({ ...decision(b!.record, 'bob'), deliverTo: null }),
@@ -62,12 +65,12 @@ describe('PostgreSQL keeps the same chain as SQLite, and tampering shows the sam
 
   it('the same writes give the same audit rows, hashes, state hashes, head and verification', async () => {
     const rows = await allAudit(sqlite);
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(8);
     expect(await allAudit(postgres)).toEqual(rows);
     expect(await postgres.auditHead()).toEqual(await sqlite.auditHead());
     const head = await sqlite.auditHead();
     const verified = await sqlite.verifyAudit({ expectedHead: { seq: head.seq, hash: head.hash } });
-    expect(verified).toMatchObject({ ok: true, checked: 7, statesChecked: 3 });
+    expect(verified).toMatchObject({ ok: true, checked: 8, statesChecked: 4 });
     expect(await postgres.verifyAudit({ expectedHead: { seq: head.seq, hash: head.hash } })).toEqual(verified);
   });
 

@@ -7,14 +7,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
 let made = 0;
 
 /** A pending request as the engine would hand it to a store, with its `requested` audit event. */
-export function pendingInsert(options: { principalId?: string; queue?: string; quota?: Quota | null } = {}): InsertRequest {
+export function pendingInsert(options: { principalId?: string; queue?: string; quota?: Quota | null; args?: ApprovalRecord['args'] } = {}): InsertRequest {
   made++;
   const principalId = options.principalId ?? 'agent-a';
   const record: ApprovalRecord = {
     requestId: `pg-${process.pid}-${made}`,
     status: 'pending',
     toolName: 'delete_pod',
-    args: { name: `web-${made}` },
+    args: options.args ?? { name: `web-${made}` },
     agent: { id: principalId, name: principalId },
     agentName: principalId,
     runId: 'run-1',

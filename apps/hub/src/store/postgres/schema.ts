@@ -298,6 +298,48 @@ const MIGRATIONS: string[] = [
   END
   $fn$;
   `,
+  // The audit append without JSON (issue 23): the batch's rows come as one text array per column, each value a
+  // dollar-quoted literal in the committing message (write-batch.ts), so neither the hub nor PostgreSQL escapes,
+  // parses or re-reads a tool call's arguments: the server only hashes each row's tail (the same text as before,
+  // built by the hub) and stores the columns. Rows are still chained one after another in array order under the head
+  // lock, and integrity failures raise AH001 / AH002 as before.
+  `
+  DROP FUNCTION IF EXISTS audit_append(json, bigint, text);
+  CREATE OR REPLACE FUNCTION audit_append(ats text[], types text[], request_ids text[], queues text[], actors text[], datas text[],
+                               state_hashes text[], tails text[], last_seq bigint, last_hash text) RETURNS TABLE (seq bigint, hash text)
+  LANGUAGE plpgsql AS $fn$
+  DECLARE
+    first_seq bigint;
+    first_hash text;
+    head_seq bigint;
+    head_hash text;
+    hashes text[] := '{}';
+    row_count int := coalesce(array_length(tails, 1), 0);
+  BEGIN
+    SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'the audit_head row is missing' USING ERRCODE = 'AH002';
+    END IF;
+    IF last_seq IS NOT NULL AND (head_seq < last_seq OR (head_seq = last_seq AND head_hash <> last_hash)) THEN
+      RAISE EXCEPTION 'the audit chain went back behind row %', last_seq USING ERRCODE = 'AH001';
+    END IF;
+    first_seq := head_seq;
+    first_hash := head_hash;
+    FOR i IN 1 .. row_count LOOP
+      head_seq := head_seq + 1;
+      head_hash := encode(sha256(convert_to(head_hash || E'\n[' || head_seq::text || ',' || tails[i], 'UTF8')), 'hex');
+      hashes[i] := head_hash;
+    END LOOP;
+    INSERT INTO audit (seq, at, type, request_id, queue, actor, data, state_hash, prev_hash, hash)
+      SELECT first_seq + r.n, r.at, r.type, r.request_id, r.queue, r.actor, r.data, r.state_hash,
+             CASE WHEN r.n = 1 THEN first_hash ELSE hashes[r.n::int - 1] END, hashes[r.n::int]
+        FROM unnest(ats, types, request_ids, queues, actors, datas, state_hashes) WITH ORDINALITY
+          AS r(at, type, request_id, queue, actor, data, state_hash, n);
+    UPDATE audit_head SET seq = head_seq, hash = head_hash;
+    RETURN QUERY SELECT head_seq, head_hash;
+  END
+  $fn$;
+  `,
 ];
 
 /** pg_advisory_xact_lock key for migrations (any fixed number; "ahub" in ASCII). */

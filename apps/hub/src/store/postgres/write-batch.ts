@@ -1,9 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { auditHashTail } from '../../audit/audit-chain.js';
 import { auditRowContent } from '../audit-row.js';
 import { StoreIntegrityError } from '../store.js';
 import { batchNotices, CHANGE_CHANNEL } from './change-notice.js';
 import type { CounterKey, WriteResult } from '../sql/tx.js';
+
+/**
+ * Renders text values as string constants PostgreSQL takes byte for byte, with no escaping to do on either side:
+ * `$tag$…$tag$`, with one tag for all of them that none of them contains. The scanner ends a constant at the first
+ * `$tag$`, and any occurrence but the closing one would have to contain `$tag`, so no value can end its constant early
+ * whatever an agent sent. The tag is random, so no value can be made to force a search for one.
+ */
+export function dollarQuoting(values: readonly (string | null)[]): (value: string | null) => string {
+  let tag: string;
+  do tag = `h${randomBytes(6).toString('hex')}`;
+  while (values.some((value) => value?.includes(`$${tag}`)));
+  return (value) => (value === null ? 'NULL' : `$${tag}$${value}$${tag}$`);
+}
 
 export interface ChainHead {
   seq: number;
@@ -196,21 +210,28 @@ export class WriteBatcher {
         : [],
     );
     if (quotas.length > 0) statements.push(`SELECT approval_quota_check_batch(${literal(JSON.stringify(quotas))}::json)`);
-    const rows = committing.flatMap(({ result }) =>
-      (result.audit ?? []).map(({ event, at, state }) => {
-        const content = auditRowContent(event, at, state);
-        return { ...content, tail: auditHashTail(content) };
-      }),
-    );
+    const rows = committing.flatMap(({ result }) => (result.audit ?? []).map(({ event, at, state }) => auditRowContent(event, at, state)));
     let headResult = -1;
     if (rows.length > 0) {
       const last = this.#options.lastHead();
       headResult = statements.length;
-      // The simple query protocol takes several statements in one message but no parameters: the values go as
-      // escaped literals. If any statement raises, the COMMIT after it is not run and the transaction is rolled back.
-      statements.push(
-        `SELECT seq, hash FROM audit_append(${literal(JSON.stringify(rows))}::json, ${last ? `${Number(last.seq)}, ${literal(last.hash)}` : 'NULL, NULL'})`,
-      );
+      // The simple query protocol takes several statements in one message but no parameters. The rows go as one text
+      // array per column of dollar-quoted literals, which need no escaping (a tool call's arguments are neither
+      // escaped here nor parsed as JSON there); the server hashes each row's tail, built here as for every store.
+      // If any statement raises, the COMMIT after it is not run and the transaction is rolled back.
+      const columns = [
+        rows.map((r) => r.at),
+        rows.map((r) => r.type),
+        rows.map((r) => r.requestId),
+        rows.map((r) => r.queue),
+        rows.map((r) => r.actor),
+        rows.map((r) => r.data),
+        rows.map((r) => r.stateHash),
+        rows.map((r) => auditHashTail(r)),
+      ];
+      const quoted = dollarQuoting(columns.flat());
+      const arrays = columns.map((values) => `ARRAY[${values.map(quoted).join(',')}]::text[]`).join(', ');
+      statements.push(`SELECT seq, hash FROM audit_append(${arrays}, ${last ? `${Number(last.seq)}, ${literal(last.hash)}` : 'NULL, NULL'})`);
     }
     for (const payload of batchNotices(this.#options.node, committing.flatMap(({ result }) => (result.notice ? [result.notice] : [])))) {
       statements.push(`NOTIFY ${CHANGE_CHANNEL}, ${literal(payload)}`);
