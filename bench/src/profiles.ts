@@ -86,7 +86,7 @@ export const QUICK_PROFILE: BenchProfile = {
   soak: { ratePerSecond: 1000, durationMs: 60_000, windowMs: 10_000, graceMs: 5000 },
   backlog: {
     settings: { pending: 100_000, agents: FIXED_SHAPE.agents, queues: FIXED_SHAPE.reviewers },
-    step: { ratePerSecond: 500, durationMs: 3000, warmupMs: 500, graceMs: 2000, argsBytes: 0 },
+    step: { ratePerSecond: 500, durationMs: 10_000, warmupMs: 1000, graceMs: 2000, argsBytes: 0 },
   },
 };
 
