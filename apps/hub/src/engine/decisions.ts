@@ -39,6 +39,9 @@ export class Decisions {
     const attempt = { approved: input.approved, edited: input.args !== undefined };
     // A quorum approval that lost a race to another approval reads the request again and counts on top of it.
     for (let round = 0; ; round++) {
+      // A link decides once: checked again each round, since a concurrent use of the same link may just have won.
+      // Checked before the read: a link is spent in the same commit as its decision, so the record read next already shows it.
+      const linkSpent = options.linkUse !== undefined && (await this.core.store.decisionLinkUsed(options.linkUse.linkId));
       // The scope is applied by the read itself: outside it, a request is indistinguishable from a missing one.
       const stored = await this.core.read(input.requestId, readScope(principal));
       if (!stored) {
@@ -46,10 +49,7 @@ export class Decisions {
         await this.core.auditor.rejectedDecision(principal, null, null, { ...attempt, code: 'not_found', attemptedRequestId: input.requestId });
         return fail('not_found', `No request ${input.requestId} in your queues`);
       }
-      // A link decides once: checked again each round, since a concurrent use of the same link may just have won.
-      if (options.linkUse && (await this.core.store.decisionLinkUsed(options.linkUse.linkId))) {
-        return fail('already_decided', 'This link was already used', stored.record);
-      }
+      if (linkSpent) return fail('already_decided', 'This link was already used', stored.record);
       const settled = await this.#settled(principal, stored, attempt, input.reason, arrivedAt, now);
       if (settled) return settled;
       const refused = contractRefusal(stored.record, input, { channel: options.channel ?? 'rest', signedArgsDigest: options.signedArgsDigest, confirmToolName: options.confirmToolName });
