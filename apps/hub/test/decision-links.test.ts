@@ -4,6 +4,7 @@ import { DecisionLinkView, IssuedDecisionLink } from '@approval-hub/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type HubConfigInput } from '../src/config.js';
 import { createLogger } from '../src/runtime/logger.js';
+import type { ApprovalStore } from '../src/store/store.js';
 import { TestClock, api, defaultTokens, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 const SIGNING_KEY = 'link-signing-key-0123456789-abcdefghij';
@@ -80,6 +81,39 @@ describe('signed decision links', () => {
     // The loser's link was never spent: it reads as decided elsewhere.
     const loser = results[0]!.status === 409 ? a : b;
     expect(DecisionLinkView.parse((await api(t, 'GET', linkPath(loser.token), null)).body).state).toBe('decided_elsewhere');
+  });
+
+  it('a link spent between the read and the check answers with the decision that spent it, never the stale record', async () => {
+    // The interleaving a loaded machine makes: one use of the link reads the request, the other use commits, then the first goes on.
+    let afterRead: (() => Promise<void>) | null = null;
+    const wrapStore = (store: ApprovalStore): ApprovalStore =>
+      new Proxy(store, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target) as unknown;
+          if (typeof value !== 'function') return value;
+          if (prop !== 'getRequest') return (value as (...a: unknown[]) => unknown).bind(target);
+          return async (...args: unknown[]) => {
+            const read = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            const interleave = afterRead;
+            afterRead = null;
+            if (interleave) await interleave();
+            return read;
+          };
+        },
+      });
+    const t = await startTestHub({ decisionLinks: { signingKey: SIGNING_KEY } }, { wrapStore });
+    hubs.push(t);
+    const record = await pending(t);
+    const link = await t.hub.decisionLinks.issue(record, 'alice');
+    let first: Awaited<ReturnType<typeof api>> | undefined;
+    afterRead = async () => {
+      first = await api(t, 'POST', linkPath(link.token), null, { approved: false, reason: 'first use' });
+    };
+    const second = await api(t, 'POST', linkPath(link.token), null, { approved: true });
+    expect(first?.status).toBe(200);
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({ code: 'already_decided', details: { status: 'denied', decision: { reason: 'first use' } } });
+    expect((await t.record(record.requestId))?.status).toBe('denied');
   });
 
   it('a request decided elsewhere shows that decision, and the link then decides nothing', async () => {

@@ -82,8 +82,8 @@ async function makeTarget(id: TargetId, profile: BenchProfile, workDir: string, 
     ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     ...(hubMain ? { mainScript: hubMain } : {}),
     ...(hubNodeArgs.length > 0 ? { nodeArgs: hubNodeArgs } : {}),
-    // Last: --hub-main names the build of hub-normal, never the baseline's.
-    ...(id === 'hub-base' ? { id, mainScript: options.hubBase! } : {}),
+    // Last: --hub-main and --hub-node-args name the build and options of hub-normal, never the baseline's.
+    ...(id === 'hub-base' ? { id, mainScript: options.hubBase!, nodeArgs: [] } : {}),
   });
 }
 
