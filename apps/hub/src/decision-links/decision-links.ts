@@ -144,9 +144,10 @@ export function createDecisionLinks(options: DecisionLinksOptions): DecisionLink
     },
 
     async view({ claims, principal }) {
+      // The link first: it is spent in the same commit as its decision, so the record read next already shows that decision.
+      const used = await store.decisionLinkUsed(claims.jti);
       const record = await engine.visibleRecord(principal, claims.rid);
       if (!record) return fail('not_found', 'No such request visible to you');
-      const used = await store.decisionLinkUsed(claims.jti);
       const state: DecisionLinkState = used ? 'used' : record.status !== 'pending' ? 'decided_elsewhere' : digestToApprove(record) !== claims.ah ? 'args_changed' : 'open';
       return ok({
         record,
