@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig, type HubConfigInput } from '../src/config.js';
 import { createLogger } from '../src/runtime/logger.js';
 import type { ApprovalStore } from '../src/store/store.js';
-import { TestClock, api, defaultTokens, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
+import { TestClock, api, defaultTokens, interceptStore, newRequest, startTestHub, tokens, type TestHub } from './support/test-hub.js';
 
 const SIGNING_KEY = 'link-signing-key-0123456789-abcdefghij';
 const hubs: TestHub[] = [];
@@ -87,18 +87,13 @@ describe('signed decision links', () => {
     // The interleaving a loaded machine makes: one use of the link reads the request, the other use commits, then the first goes on.
     let afterRead: (() => Promise<void>) | null = null;
     const wrapStore = (store: ApprovalStore): ApprovalStore =>
-      new Proxy(store, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target) as unknown;
-          if (typeof value !== 'function') return value;
-          if (prop !== 'getRequest') return (value as (...a: unknown[]) => unknown).bind(target);
-          return async (...args: unknown[]) => {
-            const read = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            const interleave = afterRead;
-            afterRead = null;
-            if (interleave) await interleave();
-            return read;
-          };
+      interceptStore(store, {
+        getRequest: async (real, args) => {
+          const read = await real(...args);
+          const interleave = afterRead;
+          afterRead = null;
+          if (interleave) await interleave();
+          return read;
         },
       });
     const t = await startTestHub({ decisionLinks: { signingKey: SIGNING_KEY } }, { wrapStore });

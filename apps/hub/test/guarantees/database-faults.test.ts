@@ -4,7 +4,7 @@ import type { Ack, ApprovalRecord, ApprovalResponse } from '@approval-hub/protoc
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApprovalStore } from '../../src/store/store.js';
-import { api, connected, emitAck, eventually, newRequest, once, queryDb, startTestHub, TestClock, tokens, type TestHub } from '../support/test-hub.js';
+import { api, connected, emitAck, eventually, interceptStore, newRequest, once, queryDb, startTestHub, TestClock, tokens, type StoreMethodStandIn, type TestHub } from '../support/test-hub.js';
 
 /**
  * The database failing under a running hub. Three faults, each as real as we could make it here:
@@ -141,16 +141,9 @@ describe('the database fails under a running hub', () => {
   it('read-only: refuses with internal, commits nothing, and recovers when writes are allowed again', async () => {
     let readOnly = false;
     const refuse = () => Promise.reject(new Database.SqliteError('attempt to write a readonly database', 'SQLITE_READONLY'));
-    const writes = new Set(['insertRequest', 'transition', 'markDelivered', 'appendAudit']);
-    const wrap = (store: ApprovalStore): ApprovalStore =>
-      new Proxy(store, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target) as unknown;
-          if (typeof value !== 'function') return value;
-          if (writes.has(String(prop))) return (...args: unknown[]) => (readOnly ? refuse() : (value as (...a: unknown[]) => unknown).apply(target, args));
-          return (value as (...a: unknown[]) => unknown).bind(target);
-        },
-      });
+    const writes = ['insertRequest', 'transition', 'markDelivered', 'appendAudit'] as const;
+    const refuseWhileReadOnly: StoreMethodStandIn = (real, args) => (readOnly ? refuse() : real(...args));
+    const wrap = (store: ApprovalStore): ApprovalStore => interceptStore(store, Object.fromEntries(writes.map((name) => [name, refuseWhileReadOnly])));
     t = await startTestHub({}, { wrapStore: wrap });
     const hub = t;
     const { record: pending } = await pendingRequest(hub);
@@ -175,13 +168,8 @@ describe('the database fails under a running hub', () => {
   it('a decision whose receipt could not be recorded is delivered again on the next connection', async () => {
     let failReceipts = false;
     const wrap = (store: ApprovalStore): ApprovalStore =>
-      new Proxy(store, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target) as unknown;
-          if (typeof value !== 'function') return value;
-          if (prop === 'markDelivered') return (...args: unknown[]) => (failReceipts ? Promise.reject(new Database.SqliteError('database is locked', 'SQLITE_BUSY')) : (value as (...a: unknown[]) => unknown).apply(target, args));
-          return (value as (...a: unknown[]) => unknown).bind(target);
-        },
+      interceptStore(store, {
+        markDelivered: (real, args) => (failReceipts ? Promise.reject(new Database.SqliteError('database is locked', 'SQLITE_BUSY')) : real(...args)),
       });
     t = await startTestHub({}, { wrapStore: wrap });
     const hub = t;

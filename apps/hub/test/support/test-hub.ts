@@ -298,6 +298,22 @@ export async function undeliveredIds(store: ApprovalStore, principalId: string):
   return (await store.undelivered(principalId, 1000)).items.map((r) => r.requestId);
 }
 
+/** How a test stands in for one store method: given the real one (bound to the store) and the call's arguments. */
+export type StoreMethodStandIn = (real: (...args: unknown[]) => unknown, args: unknown[]) => unknown;
+
+/** A store whose named methods go through their stand-ins (for `wrapStore`: faults, interleavings); every other method is the store's own. */
+export function interceptStore(store: ApprovalStore, standIns: Partial<Record<keyof ApprovalStore, StoreMethodStandIn>>): ApprovalStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const real = (value as (...args: unknown[]) => unknown).bind(target);
+      const standIn = standIns[prop as keyof ApprovalStore];
+      return standIn ? (...args: unknown[]) => standIn(real, args) : real;
+    },
+  });
+}
+
 /** Opens the store of a database no hub is running on, runs `read`, and closes it. */
 export async function withStore<T>(dbPath: string, read: (store: ApprovalStore) => Promise<T>): Promise<T> {
   const store = await openSqliteStore({ path: dbPath, durability: 'normal' });
