@@ -21,10 +21,9 @@ function reports(dir, found = []) {
   return found;
 }
 
-/** The first line of a failure's message, so CI's short log says what broke, not only where. */
-function firstLine(messages) {
-  const line = String(messages?.[0] ?? '').split('\n').find((l) => l.trim() !== '');
-  return line ? `: ${line.trim().slice(0, 300)}` : '';
+/** The first line of a message that has text, so CI's short log says what broke, not only where. */
+function firstLine(message) {
+  return (String(message ?? '').split('\n').find((line) => line.trim() !== '') ?? '').trim().slice(0, 300);
 }
 
 /** Names of what failed in a vitest report: each failed test, or the file when it failed to load. */
@@ -32,8 +31,11 @@ function vitestFailures(report, file) {
   const names = [];
   for (const suite of report.testResults ?? []) {
     const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed');
-    for (const test of failedTests) names.push(`${path.relative(root, suite.name)} > ${test.fullName}${firstLine(test.failureMessages)}`);
-    if (failedTests.length === 0 && suite.status === 'failed') names.push(`${path.relative(root, suite.name ?? file)} (did not run: ${String(suite.message ?? '').split('\n')[0]})`);
+    for (const test of failedTests) {
+      const why = firstLine(test.failureMessages?.[0]);
+      names.push(`${path.relative(root, suite.name)} > ${test.fullName}${why ? `: ${why}` : ''}`);
+    }
+    if (failedTests.length === 0 && suite.status === 'failed') names.push(`${path.relative(root, suite.name ?? file)} (did not run: ${firstLine(suite.message)})`);
   }
   return names;
 }
